@@ -1,0 +1,516 @@
+// A small Durable Task engine for tests and the offline host. It does what the Durable
+// extension does for an out-of-process worker, and nothing more:
+//
+//  - each work item ("episode") appends OrchestratorStarted(now) and the new events to the
+//    history and runs the orchestrator through durable-functions' own replay executor with the
+//    whole history, in the wire format and replay schema V3 the extension uses;
+//  - new actions become TaskScheduled / TimerCreated events with sequential ids; actions already
+//    in the history must come out of the replay unchanged, or the engine throws
+//    NondeterminismError (type and name always; inputs and timer times too in strict mode);
+//  - activities run with the real handlers, one completion per episode;
+//  - retries follow DTFx: a failed attempt with retry options gets a retry timer (even after the
+//    last attempt, as DTFx does), and the next attempt is scheduled when it fires;
+//  - timers fire from a Clock; an instance whose orchestrator returned stays Running while it
+//    has timers it did not cancel, as DTFx does;
+//  - events raised before anyone waits for them are kept until someone does.
+//
+// Not supported: sub-orchestrations, entities, callHttp, continueAsNew. Those raise an error.
+import { InvocationContext } from "@azure/functions";
+import type { OrchestrationHandler } from "durable-functions";
+import { ManualClock, type Clock } from "./clock.js";
+import {
+  ActionType,
+  createExecutor,
+  EventType,
+  historyEvent,
+  OrchestrationInvocationContext,
+  OUT_OF_PROC_LABEL,
+  REPLAY_SCHEMA_V3,
+  terminalEvent,
+  type ExecutorHandler,
+  type HistoryEvent,
+  type OrchestratorAction,
+  type OrchestratorState,
+} from "./sdk.js";
+
+export class NondeterminismError extends Error {
+  override name = "NondeterminismError";
+}
+
+export type ActivityFunction = (input: unknown, context: InvocationContext) => unknown;
+
+export type RuntimeStatus = "Running" | "Completed" | "Failed" | "Terminated";
+
+export interface DurableEngineOptions {
+  readonly orchestrators: Readonly<Record<string, OrchestrationHandler>>;
+  readonly activities: Readonly<Record<string, ActivityFunction>>;
+  readonly clock: Clock;
+  /** Also compare activity inputs and timer times on replay (DTFx compares types and names only). Default true. */
+  readonly strictReplay?: boolean;
+  /** .NET TimeSpan strings, as the extension sends them. */
+  readonly maximumShortTimerDuration?: string;
+  readonly longRunningTimerIntervalDuration?: string;
+  /** Receives one line per orchestrator log call and per engine event worth knowing. */
+  readonly log?: (message: string) => void;
+}
+
+export interface InstanceStatus {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly runtimeStatus: RuntimeStatus;
+  readonly input: unknown;
+  readonly output: unknown;
+  readonly customStatus: unknown;
+  readonly createdTime: string;
+  readonly lastUpdatedTime: string;
+}
+
+export interface ActivityCall {
+  readonly name: string;
+  readonly input: unknown;
+  readonly taskId: number;
+}
+
+export class DurableEngine {
+  private readonly instances = new Map<string, Instance>();
+
+  constructor(private readonly options: DurableEngineOptions) {}
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  /** Starts an orchestration and runs it until it waits for a timer or an event. */
+  async startNew(name: string, instanceId: string, input: unknown): Promise<void> {
+    const orchestrator = this.options.orchestrators[name];
+    if (!orchestrator) throw new Error(`no orchestrator named ${name}`);
+    const existing = this.instances.get(instanceId);
+    if (existing?.runtimeStatus === "Running") throw new Error(`instance ${instanceId} is already running`);
+    const instance = new Instance(name, instanceId, input, createExecutor(orchestrator), this.options);
+    this.instances.set(instanceId, instance);
+    await instance.serialized(() => instance.start());
+  }
+
+  /**
+   * Raises an external event and runs the instance until it waits again. Like the extension's
+   * HTTP API, answers whether the instance exists and is still running to receive it.
+   */
+  async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<"delivered" | "not-found" | "not-running"> {
+    const instance = this.instances.get(instanceId);
+    if (!instance) return "not-found";
+    return instance.serialized(() => instance.raiseEvent(eventName, data));
+  }
+
+  async terminate(instanceId: string, reason: string): Promise<"terminated" | "not-found" | "not-running"> {
+    const instance = this.instances.get(instanceId);
+    if (!instance) return "not-found";
+    return instance.serialized(async () => instance.terminate(reason));
+  }
+
+  getStatus(instanceId: string): InstanceStatus | undefined {
+    return this.instances.get(instanceId)?.status();
+  }
+
+  /** The instance's history in wire shape, for assertions. */
+  history(instanceId: string): readonly HistoryEvent[] {
+    return this.instance(instanceId).history;
+  }
+
+  /** Every activity execution of the instance, in order. */
+  activityCalls(instanceId: string): readonly ActivityCall[] {
+    return this.instance(instanceId).activityCalls;
+  }
+
+  /** Timers not yet fired, across all instances, earliest first. */
+  pendingTimers(): readonly { instanceId: string; timerId: number; fireAt: Date; canceled: boolean }[] {
+    return [...this.instances.values()]
+      .flatMap((instance) =>
+        instance.timers.map((timer) => ({
+          instanceId: instance.instanceId,
+          timerId: timer.id,
+          fireAt: new Date(timer.fireAt),
+          canceled: timer.canceled,
+        })),
+      )
+      .sort((a, b) => a.fireAt.getTime() - b.fireAt.getTime());
+  }
+
+  /** With a ManualClock: moves time forward by `ms`, firing every timer that falls due, in order. */
+  async advanceBy(ms: number): Promise<void> {
+    await this.advanceTo(this.manualClock().now() + ms);
+  }
+
+  /** With a ManualClock: moves time to `time`, stopping at each due timer so it fires at its own time. */
+  async advanceTo(time: Date | number): Promise<void> {
+    const clock = this.manualClock();
+    const target = typeof time === "number" ? time : time.getTime();
+    for (;;) {
+      const next = this.nextDueTimer(target);
+      if (!next) break;
+      clock.moveTo(next.timer.fireAt);
+      await next.instance.serialized(() => next.instance.fireTimer(next.timer));
+    }
+    clock.moveTo(target);
+  }
+
+  /** Fires every timer due by the clock's current time (for a real clock). */
+  async fireDueTimers(): Promise<void> {
+    for (;;) {
+      const next = this.nextDueTimer(this.options.clock.now());
+      if (!next) return;
+      await next.instance.serialized(() => next.instance.fireTimer(next.timer));
+    }
+  }
+
+  /** When the next timer falls due, for a host that sleeps until then. */
+  nextTimerAt(): number | undefined {
+    return this.pendingTimers()[0]?.fireAt.getTime();
+  }
+
+  private nextDueTimer(limit: number): { instance: Instance; timer: PendingTimer } | undefined {
+    let best: { instance: Instance; timer: PendingTimer } | undefined;
+    for (const instance of this.instances.values()) {
+      for (const timer of instance.timers) {
+        if (timer.fireAt > limit) continue;
+        if (!best || timer.fireAt < best.timer.fireAt) best = { instance, timer };
+      }
+    }
+    return best;
+  }
+
+  private manualClock(): ManualClock {
+    if (!(this.options.clock instanceof ManualClock)) throw new Error("advancing time needs a ManualClock");
+    return this.options.clock;
+  }
+
+  private instance(instanceId: string): Instance {
+    const instance = this.instances.get(instanceId);
+    if (!instance) throw new Error(`no instance ${instanceId}`);
+    return instance;
+  }
+}
+
+interface RetryState {
+  readonly options: NonNullable<OrchestratorAction["retryOptions"]>;
+  attempt: number;
+}
+
+interface PendingTimer {
+  readonly id: number;
+  readonly fireAt: number;
+  canceled: boolean;
+  /** Set for a DTFx retry timer: the activity to schedule again when it fires. */
+  readonly retry?: { readonly name: string; readonly input: unknown; readonly state: RetryState };
+}
+
+interface ActivityWork {
+  readonly taskId: number;
+  readonly name: string;
+  readonly input: unknown;
+  readonly retry?: RetryState;
+}
+
+interface RecordedAction {
+  readonly key: string;
+  readonly strictKey: string;
+  readonly timer?: PendingTimer;
+}
+
+const DEFAULT_MAX_SHORT_TIMER = "6.00:00:00";
+const DEFAULT_LONG_TIMER_INTERVAL = "3.00:00:00";
+
+class Instance {
+  readonly history: HistoryEvent[] = [];
+  readonly activityCalls: ActivityCall[] = [];
+  timers: PendingTimer[] = [];
+  runtimeStatus: RuntimeStatus = "Running";
+  private output: unknown;
+  private customStatus: unknown;
+  private readonly createdTime: number;
+  private lastUpdatedTime: number;
+  private recorded: RecordedAction[] = [];
+  private nextSequence = 0;
+  /** Events delivered to the orchestrator in the next episode. */
+  private inbox: HistoryEvent[] = [];
+  /** Events the extension itself records after the next episode (retry bookkeeping). */
+  private produced: HistoryEvent[] = [];
+  private work: ActivityWork[] = [];
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly strict: boolean;
+
+  constructor(
+    readonly name: string,
+    readonly instanceId: string,
+    private readonly input: unknown,
+    private readonly executor: ExecutorHandler,
+    private readonly options: DurableEngineOptions,
+  ) {
+    this.createdTime = this.lastUpdatedTime = options.clock.now();
+    this.strict = options.strictReplay ?? true;
+  }
+
+  /** Runs operations on this instance one at a time, as the extension's work-item queue does. */
+  serialized<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(operation);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  status(): InstanceStatus {
+    return {
+      instanceId: this.instanceId,
+      name: this.name,
+      runtimeStatus: this.runtimeStatus,
+      input: this.input,
+      output: this.output ?? null,
+      customStatus: this.customStatus ?? null,
+      createdTime: new Date(this.createdTime).toISOString(),
+      lastUpdatedTime: new Date(this.lastUpdatedTime).toISOString(),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.inbox.push(historyEvent("ExecutionStarted", this.now(), { name: this.name, input: JSON.stringify(this.input ?? null) }));
+    await this.runUntilIdle();
+  }
+
+  async raiseEvent(eventName: string, data: unknown): Promise<"delivered" | "not-running"> {
+    if (this.runtimeStatus !== "Running") return "not-running";
+    this.inbox.push(historyEvent("EventRaised", this.now(), { name: eventName, input: data === undefined ? undefined : JSON.stringify(data) }));
+    await this.runUntilIdle();
+    return "delivered";
+  }
+
+  terminate(reason: string): "terminated" | "not-running" {
+    if (this.runtimeStatus !== "Running") return "not-running";
+    this.finish("Terminated", terminalEvent(EventType.ExecutionTerminated, this.now(), { Input: JSON.stringify(reason) }));
+    this.output = reason;
+    return "terminated";
+  }
+
+  async fireTimer(timer: PendingTimer): Promise<void> {
+    if (!this.timers.includes(timer)) return;
+    this.timers = this.timers.filter((pending) => pending !== timer);
+    this.inbox.push(historyEvent("TimerFired", this.now(), { timerId: timer.id, fireAt: new Date(timer.fireAt) }));
+    if (timer.retry) this.retryAfterTimer(timer.retry);
+    await this.runUntilIdle();
+  }
+
+  private async runUntilIdle(): Promise<void> {
+    await this.episode();
+    while (this.work.length > 0 && this.runtimeStatus === "Running") {
+      await this.runActivity(this.work.shift()!);
+      await this.episode();
+    }
+  }
+
+  private async runActivity(work: ActivityWork): Promise<void> {
+    const handler = this.options.activities[work.name]!;
+    const input = decodeActivityInput(JSON.parse(JSON.stringify(work.input ?? null)));
+    this.activityCalls.push({ name: work.name, input, taskId: work.taskId });
+    const context = new InvocationContext({
+      functionName: work.name,
+      invocationId: `${this.instanceId}:${work.taskId}`,
+      options: { trigger: { type: "activityTrigger", name: "input" } },
+      logHandler: (_level, ...args) => this.options.log?.(`[${work.name}] ${args.map(String).join(" ")}`),
+    });
+    try {
+      const result = await handler(input, context);
+      this.inbox.push(historyEvent("TaskCompleted", this.now(), { taskScheduledId: work.taskId, result: JSON.stringify(result ?? null) }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.inbox.push(
+        historyEvent("TaskFailed", this.now(), {
+          taskScheduledId: work.taskId,
+          reason: `Activity function '${work.name}' failed: ${message}`,
+          details: error instanceof Error ? (error.stack ?? "") : "",
+        }),
+      );
+      if (work.retry) this.scheduleRetryTimer(work);
+    }
+  }
+
+  /** DTFx's retry interceptor: a timer after every failed attempt, the delay growing by the coefficient. */
+  private scheduleRetryTimer(work: ActivityWork): void {
+    const { options, attempt } = work.retry!;
+    let delay = options.firstRetryIntervalInMilliseconds * Math.pow(options.backoffCoefficient ?? 1, attempt);
+    if (options.maxRetryIntervalInMilliseconds) delay = Math.min(delay, options.maxRetryIntervalInMilliseconds);
+    this.addTimer(this.now().getTime() + delay, this.produced, { name: work.name, input: work.input, state: work.retry! });
+  }
+
+  private retryAfterTimer(retry: NonNullable<PendingTimer["retry"]>): void {
+    retry.state.attempt++;
+    if (retry.state.attempt < retry.state.options.maxNumberOfAttempts) this.schedule(retry.name, retry.input, this.produced, retry.state);
+  }
+
+  /** One work item: the orchestrator replays the whole history plus the new events. */
+  private async episode(): Promise<void> {
+    const started = historyEvent("OrchestratorStarted", this.now());
+    for (const event of this.history) event.IsPlayed = true;
+    this.history.push(started, ...this.inbox);
+    this.inbox = [];
+    const state = await this.execute();
+    const scheduled: HistoryEvent[] = [];
+    const unknownActivity = flattenActions(state).find(
+      (action) => isActivityCall(action) && !(action.functionName! in this.options.activities),
+    );
+    if (unknownActivity) {
+      // The extension refuses to schedule an activity that is not registered, and fails the instance.
+      this.fail(`The function '${unknownActivity.functionName}' doesn't exist, is disabled, or is not an activity function.`);
+      return;
+    }
+    this.applyActions(state, scheduled);
+    this.history.push(...scheduled, ...this.produced);
+    this.produced = [];
+    this.customStatus = state.customStatus;
+    this.lastUpdatedTime = this.options.clock.now();
+    if (state.error !== undefined) {
+      this.fail(state.error);
+    } else if (state.isDone) {
+      this.output = state.output;
+      // DTFx keeps an instance running while it has timers the orchestrator did not cancel.
+      const waiting = this.timers.some((timer) => !timer.canceled) || this.work.length > 0;
+      if (!waiting) this.finish("Completed", terminalEvent(EventType.ExecutionCompleted, this.now(), { Result: JSON.stringify(state.output ?? null) }));
+    }
+    this.history.push(historyEvent("OrchestratorCompleted", this.now()));
+  }
+
+  private async execute(): Promise<OrchestratorState> {
+    const trigger = JSON.parse(
+      JSON.stringify({
+        history: this.history,
+        input: this.input ?? null,
+        instanceId: this.instanceId,
+        isReplaying: false,
+        parentInstanceId: null,
+        upperSchemaVersion: 1,
+        upperSchemaVersionNew: REPLAY_SCHEMA_V3,
+        maximumShortTimerDuration: this.options.maximumShortTimerDuration ?? DEFAULT_MAX_SHORT_TIMER,
+        longRunningTimerIntervalDuration: this.options.longRunningTimerIntervalDuration ?? DEFAULT_LONG_TIMER_INTERVAL,
+        defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
+      }),
+    ) as Record<string, unknown>;
+    const context = new OrchestrationInvocationContext(this.name, `${this.instanceId}:${this.history.length}`, (level, ...args) =>
+      this.options.log?.(`[${this.name} ${this.instanceId}] ${level}: ${args.map(String).join(" ")}`),
+    );
+    try {
+      return JSON.parse(JSON.stringify(await this.executor(trigger, context))) as OrchestratorState;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const at = message.indexOf(OUT_OF_PROC_LABEL);
+      if (at < 0) throw error; // not an orchestration failure: a bug in the SDK or in this engine
+      return JSON.parse(message.slice(at + OUT_OF_PROC_LABEL.length)) as OrchestratorState;
+    }
+  }
+
+  /** Matches the replayed actions against the recorded ones, and schedules the new ones. */
+  private applyActions(state: OrchestratorState, scheduled: HistoryEvent[]): void {
+    const actions = flattenActions(state);
+    const ended = state.isDone || state.error !== undefined;
+    if (actions.length < this.recorded.length && !ended) {
+      throw new NondeterminismError(
+        `${this.instanceId}: the replay produced ${actions.length} actions but the history has ${this.recorded.length}`,
+      );
+    }
+    actions.forEach((action, index) => {
+      const known = this.recorded[index];
+      if (known) {
+        this.checkReplay(known, action, index);
+        if (action.actionType === ActionType.CreateTimer && action.isCanceled && known.timer) known.timer.canceled = true;
+        return;
+      }
+      this.recorded.push(this.record(action, scheduled));
+    });
+  }
+
+  private checkReplay(known: RecordedAction, action: OrchestratorAction, index: number): void {
+    if (known.key !== actionKey(action)) {
+      throw new NondeterminismError(
+        `${this.instanceId}: non-deterministic orchestrator at action #${index}: the history has ${known.key}, the replay produced ${actionKey(action)}`,
+      );
+    }
+    if (this.strict && known.strictKey !== strictActionKey(action)) {
+      throw new NondeterminismError(
+        `${this.instanceId}: action #${index} changed between replays: ${known.strictKey} became ${strictActionKey(action)}`,
+      );
+    }
+  }
+
+  private record(action: OrchestratorAction, scheduled: HistoryEvent[]): RecordedAction {
+    const recorded = { key: actionKey(action), strictKey: strictActionKey(action) };
+    switch (action.actionType) {
+      case ActionType.CallActivity:
+        this.schedule(action.functionName!, action.input, scheduled);
+        return recorded;
+      case ActionType.CallActivityWithRetry:
+        this.schedule(action.functionName!, action.input, scheduled, { options: action.retryOptions!, attempt: 0 });
+        return recorded;
+      case ActionType.CreateTimer:
+        return { ...recorded, timer: this.addTimer(Date.parse(action.fireAt!), scheduled) };
+      case ActionType.WaitForExternalEvent:
+        return recorded; // no sequence number: EventRaised is matched by name
+      default:
+        throw new Error(`${this.instanceId}: the engine does not support orchestrator action type ${action.actionType}`);
+    }
+  }
+
+  private schedule(name: string, input: unknown, into: HistoryEvent[], retry?: RetryState): void {
+    const taskId = this.nextSequence++;
+    into.push(historyEvent("TaskScheduled", this.now(), { name, input: JSON.stringify(input ?? null) }, taskId));
+    this.work.push({ taskId, name, input, ...(retry ? { retry } : {}) });
+  }
+
+  private addTimer(fireAt: number, into: HistoryEvent[], retry?: PendingTimer["retry"]): PendingTimer {
+    const timer: PendingTimer = { id: this.nextSequence++, fireAt, canceled: false, ...(retry ? { retry } : {}) };
+    into.push(historyEvent("TimerCreated", this.now(), { fireAt: new Date(fireAt) }, timer.id));
+    this.timers.push(timer);
+    return timer;
+  }
+
+  private fail(reason: string): void {
+    this.options.log?.(`[${this.name} ${this.instanceId}] failed: ${reason.split("\n")[0]}`);
+    this.output = reason;
+    this.finish("Failed", terminalEvent(EventType.ExecutionFailed, this.now(), { Reason: reason }));
+  }
+
+  private finish(status: Exclude<RuntimeStatus, "Running">, event: HistoryEvent): void {
+    this.runtimeStatus = status;
+    this.history.push(event);
+    this.timers = [];
+    this.work = [];
+    this.lastUpdatedTime = this.options.clock.now();
+  }
+
+  private now(): Date {
+    return new Date(this.options.clock.now());
+  }
+}
+
+function isActivityCall(action: OrchestratorAction): boolean {
+  return action.actionType === ActionType.CallActivity || action.actionType === ActionType.CallActivityWithRetry;
+}
+
+/** The actions of a state in order, compound actions (Task.any/all) flattened into their parts. */
+function flattenActions(state: OrchestratorState): OrchestratorAction[] {
+  const flat: OrchestratorAction[] = [];
+  const walk = (action: OrchestratorAction): void => {
+    if (action.actionType === ActionType.WhenAny || action.actionType === ActionType.WhenAll) action.compoundActions?.forEach(walk);
+    else flat.push(action);
+  };
+  if (state.actions.length > 1) throw new Error(`replay schema V3 sends one action list, got ${state.actions.length}`);
+  state.actions[0]?.forEach(walk);
+  return flat;
+}
+
+function actionKey(action: OrchestratorAction): string {
+  return `${action.actionType}:${action.functionName ?? action.externalEventName ?? ""}`;
+}
+
+function strictActionKey(action: OrchestratorAction): string {
+  return `${actionKey(action)}|${JSON.stringify(action.input ?? null)}|${action.fireAt ?? ""}`;
+}
+
+/** Activities receive decoded input; the SDK JSON-encodes string inputs once more (Utils.processInput). */
+function decodeActivityInput(input: unknown): unknown {
+  return typeof input === "string" ? JSON.parse(input) : input;
+}

@@ -1,0 +1,19 @@
+import type { WorkflowClient } from "../../src/ports/workflowClient.js";
+import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../src/workflow/contracts.js";
+import type { DurableEngine } from "./engine.js";
+
+/** The app's WorkflowClient served by the in-process engine instead of Durable Functions. */
+export class EngineWorkflowClient implements WorkflowClient {
+  constructor(private readonly engine: DurableEngine) {}
+
+  async startWindow(input: WindowWorkflowInput): Promise<void> {
+    await this.engine.startNew(WINDOW_ORCHESTRATOR, input.id, input);
+  }
+
+  async sendAction(requestId: string, action: RequestAction): Promise<void> {
+    // Like Durable's client: an event for an instance that has ended is dropped (HTTP 410), not an error.
+    if ((await this.engine.raiseEvent(requestId, REQUEST_ACTION_EVENT, action)) === "not-found") {
+      throw new Error(`No instance with ID '${requestId}' found.`);
+    }
+  }
+}

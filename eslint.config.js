@@ -1,0 +1,46 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "coverage/", ".azurite/", "test-artifacts/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/require-await": "off",
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@azure/arm-*", "@azure/identity", "@azure/data-tables", "@microsoft/microsoft-graph-client", "@azure/monitor-*"],
+              message: "Only src/adapters/ may import an Azure SDK (DESIGN §3).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/adapters/**/*.ts", "dev/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
+  {
+    files: ["src/domain/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^(?!\\./)", message: "The domain is pure: no SDKs, no I/O, only other domain modules." }] },
+      ],
+      "no-restricted-globals": ["error", { name: "Date", message: "The domain takes time as a parameter." }],
+    },
+  },
+  { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+);

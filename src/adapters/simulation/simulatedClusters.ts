@@ -1,0 +1,128 @@
+// Simulated AKS clusters, kept in Table Storage so every process sees the same world. Each
+// cluster is one row; the row's own ETag is the cluster's eTag, so the If-Match semantics of
+// ARM come for free. Injected faults make the next N operations fail the way ARM would.
+import { odata } from "@azure/data-tables";
+import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
+import type { ClusterControl, ClusterReadResult, ClusterWriteResult } from "../../ports/clusterControl.js";
+import { TransientError } from "../../ports/errors.js";
+import { queryAll, readEntity, storageCall, Table, tryStorageCall, type TableStorageSettings } from "../azure/tables.js";
+
+const CLUSTER_PARTITION = "cluster";
+const FAULT_PARTITION = "fault";
+
+export type FaultOperation = "enable" | "disable" | "rotate";
+
+export interface Fault {
+  readonly operation: FaultOperation;
+  /** The HTTP status ARM would answer: 400, 404, 409, 412, 429 or 5xx. */
+  readonly status: number;
+  /** How many operations in a row fail. */
+  readonly count: number;
+}
+
+export class SimulatedClusters implements ClusterControl {
+  private readonly table: Table;
+  private seeded: Promise<void> | undefined;
+
+  constructor(
+    settings: TableStorageSettings,
+    private readonly clusters: readonly ManagedCluster[],
+  ) {
+    this.table = new Table(settings, "SimClusters");
+  }
+
+  async read(cluster: ManagedCluster): Promise<ClusterReadResult> {
+    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
+    if (!row) return { kind: "not-found" };
+    return {
+      kind: "found",
+      state: {
+        localAccounts: row.localAccountsEnabled === true ? "enabled" : "disabled",
+        provisioningState: String(row.provisioningState),
+        etag: row.etag,
+      },
+    };
+  }
+
+  async setLocalAccounts(cluster: ManagedCluster, enabled: boolean, ifMatch: string): Promise<ClusterWriteResult> {
+    const client = await this.client();
+    const fault = await this.takeFault(cluster, enabled ? "enable" : "disable");
+    if (fault !== undefined) return faultResult(fault);
+    const written = await tryStorageCall(`set local accounts on ${cluster.name}`, () =>
+      client.updateEntity(
+        { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), localAccountsEnabled: enabled, provisioningState: "Succeeded" },
+        "Merge",
+        { etag: ifMatch },
+      ),
+    );
+    if (written.ok) return { kind: "written" };
+    if (written.status === 404) return { kind: "not-found" };
+    throw new TransientError("ETAG_MISMATCH", `cluster ${cluster.name} changed since it was read (412 Precondition Failed)`);
+  }
+
+  /** Makes the next `count` operations of a kind fail with `status` (DESIGN §6 fault injection). */
+  async injectFault(cluster: ManagedCluster, fault: Fault): Promise<void> {
+    const client = await this.client();
+    await storageCall("inject fault", () =>
+      client.upsertEntity(
+        { partitionKey: FAULT_PARTITION, rowKey: `${clusterKey(cluster)}|${fault.operation}`, status: fault.status, remaining: fault.count },
+        "Replace",
+      ),
+    );
+  }
+
+  private client() {
+    this.seeded ??= this.seed().catch((error: unknown) => {
+      this.seeded = undefined;
+      throw error;
+    });
+    return this.seeded.then(() => this.table.client());
+  }
+
+  /** Adds the configured clusters that are not there yet (locked); never touches existing state. */
+  private async seed(): Promise<void> {
+    const client = await this.table.client();
+    const existing = new Set(
+      (await queryAll(client, odata`PartitionKey eq ${CLUSTER_PARTITION}`, "list simulated clusters")).map((row) => row.rowKey),
+    );
+    for (const cluster of this.clusters) {
+      if (existing.has(clusterKey(cluster))) continue;
+      await tryStorageCall(`seed ${cluster.name}`, () =>
+        client.createEntity({
+          partitionKey: CLUSTER_PARTITION,
+          rowKey: clusterKey(cluster),
+          id: cluster.id,
+          name: cluster.name,
+          localAccountsEnabled: false,
+          provisioningState: "Succeeded",
+        }),
+      );
+    }
+  }
+
+  /** Consumes one injected fault for the operation, if any is left; returns its status. */
+  private async takeFault(cluster: ManagedCluster, operation: FaultOperation): Promise<number | undefined> {
+    const client = await this.table.client();
+    const rowKey = `${clusterKey(cluster)}|${operation}`;
+    for (;;) {
+      const fault = await readEntity(client, FAULT_PARTITION, rowKey);
+      if (!fault || Number(fault.remaining) <= 0) return undefined;
+      const taken = await tryStorageCall("consume fault", () =>
+        client.updateEntity({ partitionKey: FAULT_PARTITION, rowKey, remaining: Number(fault.remaining) - 1 }, "Merge", {
+          etag: fault.etag,
+        }),
+      );
+      if (taken.ok) return Number(fault.status);
+    }
+  }
+}
+
+/** What ARM's answer with this status means for the caller: a typed refusal, or a thrown transient error. */
+function faultResult(status: number): ClusterWriteResult {
+  if (status === 404) return { kind: "not-found" };
+  if (status === 400) {
+    return { kind: "rejected", code: "BadRequest", message: "simulated fault: ARM rejected the request (400 Bad Request)" };
+  }
+  const retryAfterMs = status === 429 ? 30_000 : undefined;
+  throw new TransientError(`ARM_${status}`, `simulated fault: ARM answered ${status}`, retryAfterMs);
+}

@@ -1,0 +1,125 @@
+// A simulated Entra directory in Table Storage: users, groups and membership edges (a member
+// may be a user or a group, so membership is transitive as in Entra). Seeded once from the
+// fixtures; after that only explicit changes alter it, across restarts and processes.
+import { odata, type TableClient } from "@azure/data-tables";
+import type { Directory, DirectoryUser } from "../../ports/directory.js";
+import { queryAll, readEntity, Table, tryStorageCall, type Entity, type TableStorageSettings } from "../azure/tables.js";
+import { SIMULATION_GROUPS, SIMULATION_USERS } from "./fixtures.js";
+
+const USERS = "user";
+const GROUPS = "group";
+const META = "meta";
+const SEEDED = "seeded";
+const membersOf = (groupId: string) => `members|${groupId.toLowerCase()}`;
+
+export class SimulatedDirectory implements Directory {
+  private readonly table: Table;
+  private seeded: Promise<TableClient> | undefined;
+
+  constructor(settings: TableStorageSettings) {
+    this.table = new Table(settings, "SimDirectory");
+  }
+
+  async getUser(oid: string): Promise<DirectoryUser | undefined> {
+    const row = await readEntity(await this.client(), USERS, oid.toLowerCase());
+    return row ? toUser(row) : undefined;
+  }
+
+  /** Finds a user by UPN, in any casing (for dev sign-in). */
+  async findUserByUpn(upn: string): Promise<DirectoryUser | undefined> {
+    const rows = await queryAll(
+      await this.client(),
+      odata`PartitionKey eq ${USERS} and upnLower eq ${upn.trim().toLowerCase()}`,
+      "find user by UPN",
+    );
+    return rows[0] ? toUser(rows[0]) : undefined;
+  }
+
+  async checkMemberGroups(oid: string, groupIds: readonly string[]): Promise<readonly string[]> {
+    const client = await this.client();
+    const closure = new Set<string>();
+    let frontier = [oid.toLowerCase()];
+    while (frontier.length) {
+      const parents: string[] = [];
+      for (const memberId of frontier) {
+        const edges = await queryAll(
+          client,
+          odata`RowKey eq ${memberId} and PartitionKey ge ${"members|"} and PartitionKey lt ${"members}"}`,
+          "read memberships",
+        );
+        for (const edge of edges) {
+          const groupId = String(edge.partitionKey).slice("members|".length);
+          if (!closure.has(groupId)) parents.push(groupId);
+          closure.add(groupId);
+        }
+      }
+      frontier = parents;
+    }
+    return groupIds.filter((groupId) => closure.has(groupId.toLowerCase()));
+  }
+
+  async listTransitiveUsers(groupId: string): Promise<readonly DirectoryUser[]> {
+    const client = await this.client();
+    const seenGroups = new Set<string>();
+    const userIds = new Set<string>();
+    let frontier = [groupId.toLowerCase()];
+    while (frontier.length) {
+      const next: string[] = [];
+      for (const group of frontier) {
+        if (seenGroups.has(group)) continue; // nested groups may form cycles
+        seenGroups.add(group);
+        for (const edge of await queryAll(client, odata`PartitionKey eq ${membersOf(group)}`, "list group members")) {
+          if (edge.kind === "group") next.push(String(edge.rowKey));
+          else userIds.add(String(edge.rowKey));
+        }
+      }
+      frontier = next;
+    }
+    const users = await Promise.all([...userIds].map((id) => this.getUser(id)));
+    return users.filter((user): user is DirectoryUser => user !== undefined);
+  }
+
+  private client(): Promise<TableClient> {
+    this.seeded ??= this.seed().catch((error: unknown) => {
+      this.seeded = undefined;
+      throw error;
+    });
+    return this.seeded;
+  }
+
+  /** Writes the fixtures the first time this storage sees a directory; the marker row comes last. */
+  private async seed(): Promise<TableClient> {
+    const client = await this.table.client();
+    if (await readEntity(client, META, SEEDED)) return client;
+    const rows = [
+      ...Object.values(SIMULATION_GROUPS).map((group) => ({ partitionKey: GROUPS, rowKey: group.id, displayName: group.displayName })),
+      ...SIMULATION_USERS.flatMap((user) => [
+        {
+          partitionKey: USERS,
+          rowKey: user.oid,
+          upn: user.upn,
+          upnLower: user.upn.toLowerCase(),
+          displayName: user.displayName,
+          mail: user.mail,
+          accountEnabled: user.accountEnabled,
+        },
+        ...user.groups.map((group) => ({ partitionKey: membersOf(SIMULATION_GROUPS[group].id), rowKey: user.oid, kind: "user" })),
+      ]),
+      { partitionKey: META, rowKey: SEEDED },
+    ];
+    for (const row of rows) {
+      await tryStorageCall(`seed ${row.partitionKey}/${row.rowKey}`, () => client.createEntity(row)); // 409: another process seeded it
+    }
+    return client;
+  }
+}
+
+function toUser(row: Entity): DirectoryUser {
+  return {
+    oid: String(row.rowKey),
+    upn: String(row.upn),
+    displayName: String(row.displayName),
+    mail: typeof row.mail === "string" && row.mail ? row.mail : undefined,
+    accountEnabled: row.accountEnabled === true,
+  };
+}

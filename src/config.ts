@@ -1,0 +1,268 @@
+// Configuration: every setting of DESIGN §5, read from the environment once and checked
+// against a schema. An error names the variable and the rule it broke, all errors at once,
+// so a misconfigured deployment is fixed in one pass rather than one restart per typo.
+import { z } from "zod";
+import { parseManagedClusterId, type ManagedCluster } from "./domain/clusters.js";
+import { DAY_MS, formatIsoDuration, parseIsoDuration } from "./domain/duration.js";
+import type { WindowPolicy } from "./domain/policy.js";
+import { SIMULATION_DEFAULTS } from "./adapters/simulation/fixtures.js";
+
+export const MODES = ["azure", "simulation"] as const;
+export const ROTATE_CERTIFICATES = ["never", "when-credentials-issued", "always"] as const;
+export const DRIFT_ACTIONS = ["alert", "relock"] as const;
+
+export type Mode = (typeof MODES)[number];
+export type RotateCertificates = (typeof ROTATE_CERTIFICATES)[number];
+export type DriftAction = (typeof DRIFT_ACTIONS)[number];
+
+export interface Config {
+  readonly mode: Mode;
+  readonly tenantId: string;
+  /** The user-assigned managed identity's client id, when the app uses one. */
+  readonly clientId: string | undefined;
+  readonly apiAudience: string;
+  readonly emergencyGroupId: string;
+  readonly approverGroupId: string;
+  readonly clusters: readonly ManagedCluster[];
+  readonly policy: WindowPolicy;
+  readonly rotateCertificates: RotateCertificates;
+  readonly driftAction: DriftAction;
+  readonly watchdogSchedule: string;
+  readonly groupWatchSchedule: string;
+  readonly groupMaxMembers: number;
+  readonly teamsWebhookUrl: string | undefined;
+  readonly mailSender: string | undefined;
+  readonly alertEmails: readonly string[];
+  readonly linkSigningKey: string;
+  readonly publicBaseUrl: string;
+  readonly graphClientState: string | undefined;
+  readonly endpoints: { readonly arm: string; readonly graph: string; readonly authority: string };
+  readonly storageConnectionString: string;
+  readonly taskHubName: string;
+}
+
+export const CONFIG_DEFAULTS = {
+  BREAKGLASS_MIN_DURATION: "PT15M",
+  BREAKGLASS_MAX_DURATION: "PT4H",
+  BREAKGLASS_DEFAULT_DURATION: "PT1H",
+  BREAKGLASS_APPROVAL_TIMEOUT: "PT30M",
+  BREAKGLASS_REQUIRED_APPROVALS: "1",
+  BREAKGLASS_ROTATE_CERTIFICATES: "when-credentials-issued",
+  BREAKGLASS_DRIFT_ACTION: "relock",
+  BREAKGLASS_WATCHDOG_SCHEDULE: "0 */1 * * * *",
+  BREAKGLASS_GROUP_WATCH_SCHEDULE: "0 */5 * * * *",
+  BREAKGLASS_GROUP_MAX_MEMBERS: "3",
+  AZURE_ARM_ENDPOINT: "https://management.azure.com",
+  GRAPH_ENDPOINT: "https://graph.microsoft.com",
+  AZURE_AUTHORITY_HOST: "https://login.microsoftonline.com",
+  TASKHUB_NAME: "breakglass",
+} as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
+// NCRONTAB as Azure Functions timers use it: six fields, seconds first.
+const NCRONTAB_FIELD = /^[\d*/,\-A-Za-z?]+$/;
+const TASK_HUB = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+const MIN_SIGNING_KEY_LENGTH = 32;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const text = () => z.string().trim().min(1, "must not be empty");
+const guid = () => text().regex(GUID, "must be a GUID such as 00000000-0000-0000-0000-000000000000");
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of: ${values.join(", ")}` });
+const duration = () =>
+  text().transform((value, ctx) => {
+    const ms = parseIsoDuration(value);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: "custom", message: `must be a positive ISO-8601 duration such as PT15M (got "${value}")` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const integer = (min: number, max: number) =>
+  text()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+const url = (httpsOnly: boolean) =>
+  text().refine(
+    (value) => {
+      try {
+        const parsed = new URL(value);
+        return parsed.protocol === "https:" || (!httpsOnly && parsed.protocol === "http:");
+      } catch {
+        return false;
+      }
+    },
+    { message: httpsOnly ? "must be an https:// URL" : "must be an http:// or https:// URL" },
+  );
+const schedule = () =>
+  text().refine((value) => {
+    const fields = value.split(/\s+/);
+    return fields.length === 6 && fields.every((field) => NCRONTAB_FIELD.test(field));
+  }, "must be a six-field NCRONTAB expression (seconds first) such as 0 */5 * * * *");
+const emailList = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => (value ?? "").split(",").map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(EMAIL, "must be a comma-separated list of email addresses")));
+
+function schemaFor(mode: Mode) {
+  const https = mode === "azure";
+  return z
+    .object({
+      AZURE_TENANT_ID: guid(),
+      AZURE_CLIENT_ID: guid().optional(),
+      BREAKGLASS_API_AUDIENCE: text(),
+      BREAKGLASS_EMERGENCY_GROUP_ID: guid(),
+      BREAKGLASS_APPROVER_GROUP_ID: guid(),
+      BREAKGLASS_CLUSTERS: text().transform((value, ctx) => {
+        const clusters: ManagedCluster[] = [];
+        for (const part of value.split(",").map((item) => item.trim()).filter(Boolean)) {
+          const cluster = parseManagedClusterId(part);
+          if (!cluster) {
+            ctx.addIssue({
+              code: "custom",
+              message: `"${part}" is not an AKS resource id (/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>)`,
+            });
+          } else if (clusters.some((known) => known.id.toLowerCase() === cluster.id.toLowerCase())) {
+            ctx.addIssue({ code: "custom", message: `"${part}" is listed twice` });
+          } else {
+            clusters.push(cluster);
+          }
+        }
+        return clusters;
+      }),
+      BREAKGLASS_MIN_DURATION: duration(),
+      BREAKGLASS_MAX_DURATION: duration(),
+      BREAKGLASS_DEFAULT_DURATION: duration(),
+      BREAKGLASS_APPROVAL_TIMEOUT: duration(),
+      BREAKGLASS_REQUIRED_APPROVALS: integer(1, 10),
+      BREAKGLASS_ROTATE_CERTIFICATES: oneOf(ROTATE_CERTIFICATES),
+      BREAKGLASS_DRIFT_ACTION: oneOf(DRIFT_ACTIONS),
+      BREAKGLASS_WATCHDOG_SCHEDULE: schedule(),
+      BREAKGLASS_GROUP_WATCH_SCHEDULE: schedule(),
+      BREAKGLASS_GROUP_MAX_MEMBERS: integer(1, 1000),
+      BREAKGLASS_TEAMS_WEBHOOK_URL: url(true).optional(),
+      BREAKGLASS_MAIL_SENDER: text().optional(),
+      BREAKGLASS_ALERT_EMAILS: emailList(),
+      BREAKGLASS_LINK_SIGNING_KEY: text().min(
+        MIN_SIGNING_KEY_LENGTH,
+        `must be at least ${MIN_SIGNING_KEY_LENGTH} characters of random secret`,
+      ),
+      BREAKGLASS_PUBLIC_BASE_URL: url(https).transform((value) => value.replace(/\/+$/, "")),
+      BREAKGLASS_GRAPH_CLIENT_STATE: text().min(16, "must be at least 16 characters").max(128, "must be at most 128 characters").optional(),
+      AZURE_ARM_ENDPOINT: url(true).transform(trimSlash),
+      GRAPH_ENDPOINT: url(true).transform(trimSlash),
+      AZURE_AUTHORITY_HOST: url(true).transform(trimSlash),
+      AzureWebJobsStorage: text(),
+      TASKHUB_NAME: text().regex(TASK_HUB, "must be 3-45 letters or digits, starting with a letter"),
+    })
+    .superRefine((env, ctx) => {
+      const { BREAKGLASS_MIN_DURATION: min, BREAKGLASS_MAX_DURATION: max, BREAKGLASS_DEFAULT_DURATION: def } = env;
+      // An emergency is hours, not days; longer timers would also need Durable's long-timer splitting.
+      for (const name of ["BREAKGLASS_MAX_DURATION", "BREAKGLASS_APPROVAL_TIMEOUT"] as const) {
+        if (env[name] > DAY_MS) ctx.addIssue({ code: "custom", path: [name], message: "must be at most P1D" });
+      }
+      if (min > max) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["BREAKGLASS_MIN_DURATION"],
+          message: `must not exceed BREAKGLASS_MAX_DURATION (${formatIsoDuration(min)} > ${formatIsoDuration(max)})`,
+        });
+      } else if (def < min || def > max) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["BREAKGLASS_DEFAULT_DURATION"],
+          message: `must lie between BREAKGLASS_MIN_DURATION and BREAKGLASS_MAX_DURATION (${formatIsoDuration(min)}..${formatIsoDuration(max)})`,
+        });
+      }
+    });
+}
+
+function trimSlash(value: string): string {
+  return value.replace(/\/+$/, "");
+}
+
+/** Empty strings count as unset: App Settings and .env files often carry blank placeholders. */
+function present(env: Env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].trim() !== ""),
+  );
+}
+
+/** Parses the configuration from an environment (process.env in the app, a literal in tests). */
+export function parseConfig(rawEnv: Env): Config {
+  const env = present(rawEnv);
+  const mode = env.BREAKGLASS_MODE?.trim();
+  if (mode !== "azure" && mode !== "simulation") {
+    throw new ConfigError([
+      mode === undefined
+        ? `BREAKGLASS_MODE: is required; set it to one of: ${MODES.join(", ")}`
+        : `BREAKGLASS_MODE: must be one of: ${MODES.join(", ")} (got "${mode}")`,
+    ]);
+  }
+  if (mode === "simulation" && env.WEBSITE_INSTANCE_ID) {
+    throw new ConfigError([
+      "BREAKGLASS_MODE: simulation is refused when hosted in Azure (WEBSITE_INSTANCE_ID is set); simulated clusters and directory would grant access to anyone — use azure",
+    ]);
+  }
+  const withDefaults: Record<string, string> = { ...CONFIG_DEFAULTS, ...(mode === "simulation" ? SIMULATION_DEFAULTS : {}), ...env };
+  const parsed = schemaFor(mode).safeParse(withDefaults);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "configuration");
+        return withDefaults[name] === undefined ? `${name}: is required when BREAKGLASS_MODE=${mode}` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  return {
+    mode,
+    tenantId: e.AZURE_TENANT_ID.toLowerCase(),
+    clientId: e.AZURE_CLIENT_ID,
+    apiAudience: e.BREAKGLASS_API_AUDIENCE,
+    emergencyGroupId: e.BREAKGLASS_EMERGENCY_GROUP_ID.toLowerCase(),
+    approverGroupId: e.BREAKGLASS_APPROVER_GROUP_ID.toLowerCase(),
+    clusters: e.BREAKGLASS_CLUSTERS,
+    policy: {
+      minDurationMs: e.BREAKGLASS_MIN_DURATION,
+      maxDurationMs: e.BREAKGLASS_MAX_DURATION,
+      defaultDurationMs: e.BREAKGLASS_DEFAULT_DURATION,
+      approvalTimeoutMs: e.BREAKGLASS_APPROVAL_TIMEOUT,
+      requiredApprovals: e.BREAKGLASS_REQUIRED_APPROVALS,
+    },
+    rotateCertificates: e.BREAKGLASS_ROTATE_CERTIFICATES,
+    driftAction: e.BREAKGLASS_DRIFT_ACTION,
+    watchdogSchedule: e.BREAKGLASS_WATCHDOG_SCHEDULE,
+    groupWatchSchedule: e.BREAKGLASS_GROUP_WATCH_SCHEDULE,
+    groupMaxMembers: e.BREAKGLASS_GROUP_MAX_MEMBERS,
+    teamsWebhookUrl: e.BREAKGLASS_TEAMS_WEBHOOK_URL,
+    mailSender: e.BREAKGLASS_MAIL_SENDER,
+    alertEmails: e.BREAKGLASS_ALERT_EMAILS,
+    linkSigningKey: e.BREAKGLASS_LINK_SIGNING_KEY,
+    publicBaseUrl: e.BREAKGLASS_PUBLIC_BASE_URL,
+    graphClientState: e.BREAKGLASS_GRAPH_CLIENT_STATE,
+    endpoints: { arm: e.AZURE_ARM_ENDPOINT, graph: e.GRAPH_ENDPOINT, authority: e.AZURE_AUTHORITY_HOST },
+    storageConnectionString: e.AzureWebJobsStorage,
+    taskHubName: e.TASKHUB_NAME,
+  };
+}
+
+let processConfig: Config | undefined;
+
+/** The app's configuration, parsed from process.env on first use. */
+export function loadConfig(): Config {
+  processConfig ??= parseConfig(process.env);
+  return processConfig;
+}

@@ -1,0 +1,44 @@
+// Who may do what, decided from what the directory says about a person. The directory is
+// asked at the moment of the decision (transitive, strongly consistent); these functions
+// only turn its answer into a verdict.
+
+export interface Roles {
+  /** Undefined when the directory does not know the person. */
+  readonly accountEnabled: boolean | undefined;
+  readonly emergencyMember: boolean;
+  readonly approver: boolean;
+}
+
+export interface Refusal {
+  readonly code: string;
+  readonly message: string;
+}
+
+function accountRefusal(roles: Roles): Refusal | undefined {
+  if (roles.accountEnabled === undefined) return { code: "UNKNOWN_USER", message: "the directory does not know this user" };
+  if (!roles.accountEnabled) return { code: "ACCOUNT_DISABLED", message: "this user's account is disabled" };
+  return undefined;
+}
+
+/** Why this person may not request an emergency window, or undefined when they may. */
+export function requesterRefusal(roles: Roles): Refusal | undefined {
+  return (
+    accountRefusal(roles) ??
+    (roles.emergencyMember
+      ? undefined
+      : { code: "NOT_EMERGENCY_MEMBER", message: "only members of the emergency group may request a window" })
+  );
+}
+
+/** Why this person may not approve or deny requests, or undefined when they may. */
+export function approverRefusal(roles: Roles): Refusal | undefined {
+  return (
+    accountRefusal(roles) ??
+    (roles.approver ? undefined : { code: "NOT_APPROVER", message: "only members of the approver group may decide requests" })
+  );
+}
+
+/** Whether this person may see clusters and their windows: emergency members and approvers with enabled accounts. */
+export function mayViewClusters(roles: Roles): boolean {
+  return roles.accountEnabled === true && (roles.emergencyMember || roles.approver);
+}

@@ -1,0 +1,33 @@
+// Managed clusters are named by their ARM resource id. ARM treats ids case-insensitively,
+// so policy does too: the configured spelling is canonical, any casing of it matches.
+
+export interface ManagedCluster {
+  /** The ARM resource id exactly as configured. */
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly name: string;
+}
+
+const CLUSTER_ID =
+  /^\/subscriptions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/resourcegroups\/([-\w._()]{1,90})\/providers\/microsoft\.containerservice\/managedclusters\/([a-z0-9][-_a-z0-9]{0,62})$/i;
+
+/** Parses an AKS managed-cluster ARM id, or returns undefined when the text is not one. */
+export function parseManagedClusterId(text: string): ManagedCluster | undefined {
+  const id = text.trim().replace(/\/+$/, "");
+  const match = CLUSTER_ID.exec(id);
+  if (!match) return undefined;
+  const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
+  return { id, subscriptionId, resourceGroup, name };
+}
+
+/** Finds the managed cluster a client named, in any casing; undefined when it is not managed. */
+export function findManagedCluster(managed: readonly ManagedCluster[], requestedId: string): ManagedCluster | undefined {
+  const wanted = requestedId.trim().replace(/\/+$/, "").toLowerCase();
+  return managed.find((cluster) => cluster.id.toLowerCase() === wanted);
+}
+
+/** A stable key for a cluster that is safe in Table Storage keys (ARM ids contain '/'). */
+export function clusterKey(cluster: Pick<ManagedCluster, "id">): string {
+  return cluster.id.toLowerCase().replace(/^\/subscriptions\//, "").replace(/\//g, "|");
+}

@@ -1,0 +1,64 @@
+import { formatIsoDuration, parseIsoDuration } from "./duration.js";
+import type { Approval, EmergencyRequest, Person } from "./request.js";
+
+export interface WindowPolicy {
+  readonly minDurationMs: number;
+  readonly maxDurationMs: number;
+  readonly defaultDurationMs: number;
+  readonly approvalTimeoutMs: number;
+  readonly requiredApprovals: number;
+}
+
+export type DurationDecision =
+  | { readonly ok: true; readonly ms: number; readonly iso: string }
+  | { readonly ok: false; readonly message: string };
+
+/** The window length a request gets: the default when none was asked for, else the asked one within bounds. */
+export function decideDuration(requested: string | undefined, policy: WindowPolicy): DurationDecision {
+  if (requested === undefined) {
+    return { ok: true, ms: policy.defaultDurationMs, iso: formatIsoDuration(policy.defaultDurationMs) };
+  }
+  const ms = parseIsoDuration(requested);
+  if (ms === undefined) {
+    return { ok: false, message: `duration "${requested}" is not an ISO-8601 duration such as PT1H or PT30M` };
+  }
+  const bounds = `between ${formatIsoDuration(policy.minDurationMs)} and ${formatIsoDuration(policy.maxDurationMs)}`;
+  if (ms < policy.minDurationMs || ms > policy.maxDurationMs) {
+    return { ok: false, message: `duration ${formatIsoDuration(ms)} is outside the policy: it must be ${bounds}` };
+  }
+  return { ok: true, ms, iso: formatIsoDuration(ms) };
+}
+
+export type ApprovalDecision =
+  | { readonly kind: "self-approval" }
+  | { readonly kind: "duplicate" }
+  | { readonly kind: "recorded"; readonly approvals: readonly Approval[]; readonly complete: boolean };
+
+/**
+ * Counts one approval. Approvers are distinct people (by oid) other than the requester;
+ * the window may open once `required` of them have approved.
+ */
+export function decideApproval(
+  approvals: readonly Approval[],
+  approval: Approval,
+  requester: Pick<Person, "oid">,
+  required: number,
+): ApprovalDecision {
+  if (sameOid(approval.approver.oid, requester.oid)) return { kind: "self-approval" };
+  if (approvals.some((existing) => sameOid(existing.approver.oid, approval.approver.oid))) return { kind: "duplicate" };
+  const next = [...approvals, approval];
+  return { kind: "recorded", approvals: next, complete: next.length >= required };
+}
+
+/** Who may see a request: its requester and the approvers. */
+export function mayViewRequest(request: Pick<EmergencyRequest, "requester">, actorOid: string, actorIsApprover: boolean): boolean {
+  return actorIsApprover || sameOid(request.requester.oid, actorOid);
+}
+
+/** Who may end a window (or withdraw a pending request): its requester and the approvers. */
+export const mayCloseRequest = mayViewRequest;
+
+/** Entra object ids are GUIDs; compare them without regard to case. */
+export function sameOid(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

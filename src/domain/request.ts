@@ -1,0 +1,82 @@
+import type { ManagedCluster } from "./clusters.js";
+import type { RequestStatus } from "./lifecycle.js";
+
+/** A person as the directory knows them. Identity is `oid`; the names are for humans. */
+export interface Person {
+  readonly oid: string;
+  readonly upn: string;
+  readonly displayName: string;
+}
+
+export interface Approval {
+  readonly approver: Person;
+  readonly at: string;
+}
+
+export interface WindowTimes {
+  readonly openedAt: string;
+  readonly closesAt: string;
+  readonly closedAt?: string;
+}
+
+/** Why a request ended, or why it is stuck; `code` is stable, `message` is for humans. */
+export interface RequestOutcome {
+  readonly code: string;
+  readonly message: string;
+  readonly by?: Person;
+  readonly at: string;
+}
+
+/** The stored state of one emergency-window request. */
+export interface EmergencyRequest {
+  readonly id: string;
+  readonly cluster: ManagedCluster;
+  readonly requester: Person;
+  readonly justification: string;
+  readonly ticket: string;
+  /** ISO-8601, as requested (after defaulting). */
+  readonly duration: string;
+  readonly durationMs: number;
+  readonly requestedAt: string;
+  readonly approvalDeadline: string;
+  readonly requiredApprovals: number;
+  readonly status: RequestStatus;
+  readonly approvals: readonly Approval[];
+  readonly window?: WindowTimes;
+  readonly outcome?: RequestOutcome;
+  readonly updatedAt: string;
+}
+
+/** A change to a request written by the workflow; absent fields are left as they are. */
+export interface RequestProgress {
+  readonly status: RequestStatus;
+  readonly at: string;
+  readonly approvals?: readonly Approval[];
+  readonly window?: WindowTimes;
+  readonly outcome?: RequestOutcome;
+}
+
+/** The JSON shape of a request in the HTTP API (DESIGN §4). */
+export function toRequestView(request: EmergencyRequest) {
+  return {
+    id: request.id,
+    cluster: request.cluster.id,
+    clusterName: request.cluster.name,
+    requester: request.requester,
+    justification: request.justification,
+    ticket: request.ticket,
+    duration: request.duration,
+    requestedAt: request.requestedAt,
+    approvalDeadline: request.approvalDeadline,
+    requiredApprovals: request.requiredApprovals,
+    status: request.status,
+    approvals: request.approvals,
+    window: request.window
+      ? { openedAt: request.window.openedAt, closesAt: request.window.closesAt, closedAt: request.window.closedAt ?? null }
+      : null,
+    outcome: request.outcome ?? null,
+    updatedAt: request.updatedAt,
+  };
+}
+
+export type RequestView = ReturnType<typeof toRequestView>;

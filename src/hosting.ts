@@ -1,0 +1,36 @@
+// Glue between the Functions registrations in functions/ and the app: each registered handler
+// resolves the process's app on first use, so registrations stay one line each.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { getApp } from "./composition.js";
+import type { ApiHandlers } from "./http/api.js";
+import type { DevHandlers } from "./http/dev.js";
+import { errorResponse } from "./http/errors.js";
+import type { Activities, ActivityName } from "./workflow/contracts.js";
+
+type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+export function apiHandler(name: keyof ApiHandlers): Handler {
+  return async (request, context) => {
+    try {
+      return await (await getApp()).api[name](request, context);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+export function devHandler(name: keyof DevHandlers): Handler {
+  return async (request, context) => {
+    try {
+      const dev = (await getApp()).dev;
+      if (!dev) throw new Error("dev routes exist only in simulation mode");
+      return await dev[name](request, context);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+export function activityHandler<N extends ActivityName>(name: N): (input: unknown) => Promise<Activities[N]["output"]> {
+  return async (input) => (await getApp()).activities[name](input as Activities[N]["input"]);
+}

@@ -1,0 +1,275 @@
+// The HTTP API of DESIGN §4. Each handler authenticates, reads and checks its input, asks the
+// directory who the caller is *now*, and only then touches state. Refusals are audited.
+// Unknown and forbidden request ids answer alike (404), so ids cannot be probed.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { z } from "zod";
+import type { Config } from "../config.js";
+import { approverRefusal, mayViewClusters, requesterRefusal, type Refusal } from "../domain/access.js";
+import { securityAuditEntry } from "../domain/audit.js";
+import { findManagedCluster } from "../domain/clusters.js";
+import { isRequestId, newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
+import { acceptsClose, acceptsDecisions, isRequestStatus } from "../domain/lifecycle.js";
+import { decideDuration, sameOid } from "../domain/policy.js";
+import { toRequestView, type EmergencyRequest, type Person } from "../domain/request.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import type { ClusterControl } from "../ports/clusterControl.js";
+import type { Directory } from "../ports/directory.js";
+import { TransientError } from "../ports/errors.js";
+import type { RequestStore } from "../ports/requestStore.js";
+import type { WorkflowClient } from "../ports/workflowClient.js";
+import { lookUpMember, type Member } from "../roles.js";
+import type { RequestAction, WindowWorkflowInput } from "../workflow/contracts.js";
+import { authenticate, type Principal, type VerifyToken } from "./authentication.js";
+import { readJsonBody } from "./body.js";
+import { ApiError, errorResponse, jsonResponse } from "./errors.js";
+
+export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+export interface ApiDependencies {
+  readonly config: Pick<Config, "mode" | "clusters" | "policy" | "emergencyGroupId" | "approverGroupId">;
+  readonly requests: RequestStore;
+  readonly directory: Directory;
+  readonly clusters: ClusterControl;
+  readonly audit: AuditLog;
+  readonly verifyToken: VerifyToken;
+  /** The workflow client of one invocation (Durable's client binding is per invocation). */
+  readonly workflow: (context: InvocationContext) => WorkflowClient;
+  readonly now: () => Date;
+  readonly randomBytes: (size: number) => Uint8Array;
+}
+
+const createRequestBody = z
+  .object({
+    cluster: z.string().trim().min(1).max(512),
+    justification: z.string().trim().min(1).max(2000),
+    ticket: z.string().trim().min(1).max(200),
+    duration: z.string().trim().min(1).max(40).optional(),
+  })
+  .strict();
+const approveBody = z.object({}).strict();
+const denyBody = z.object({ reason: z.string().trim().max(1000).optional() }).strict();
+const closeBody = z.object({}).strict();
+
+/** Statuses in which a window exists on the cluster (or may, while it is being locked). */
+const WINDOW_STATUSES = new Set(["opening", "open", "closing", "lockdown-failed"]);
+
+/** Wraps a handler so that every failure goes through the one error mapping. */
+export function endpoint(handler: HttpHandler): HttpHandler {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+export function createApiHandlers(deps: ApiDependencies) {
+  const groups = { emergencyGroupId: deps.config.emergencyGroupId, approverGroupId: deps.config.approverGroupId };
+
+  const caller = async (request: HttpRequest): Promise<{ principal: Principal; member: Member }> => {
+    const principal = await authenticate(request, deps.verifyToken);
+    return { principal, member: await lookUpMember(deps.directory, groups, principal.oid) };
+  };
+
+  /** Audits a refusal and throws it as a 403. Auditing is best effort: the refusal stands either way. */
+  const refuse = async (context: InvocationContext, who: Principal, action: string, cluster: string, refusal: Refusal): Promise<never> => {
+    const at = deps.now().toISOString();
+    const nonce = Buffer.from(deps.randomBytes(4)).toString("hex");
+    try {
+      await deps.audit.append(
+        securityAuditEntry(nonce, {
+          type: "access-refused",
+          at,
+          actor: { oid: who.oid, upn: who.upn },
+          cluster,
+          outcome: "refused",
+          code: refusal.code,
+          message: refusal.message,
+          details: { action },
+        }),
+      );
+    } catch (error) {
+      context.warn(`could not audit a refused ${action} by ${who.oid}: ${String(error)}`);
+    }
+    throw new ApiError(403, refusal.code, refusal.message);
+  };
+
+  /** The request with this id if the caller may see it (its requester, or an approver); else 404. */
+  const visibleRequest = async (request: HttpRequest, principal: Principal, member: () => Promise<Member>) => {
+    const id = request.params.id ?? "";
+    const notFound = new ApiError(404, "REQUEST_NOT_FOUND", `no request ${id} that you can see`);
+    if (!isRequestId(id)) throw notFound;
+    const found = await deps.requests.get(id);
+    if (!found) throw notFound;
+    if (sameOid(found.requester.oid, principal.oid)) return found;
+    if (approverRefusal((await member()).roles) === undefined) return found;
+    throw notFound;
+  };
+
+  const decide = (type: "approve" | "deny"): HttpHandler =>
+    endpoint(async (request, context) => {
+      const principal = await authenticate(request, deps.verifyToken);
+      const body: { reason?: string } = await readJsonBody(request, type === "deny" ? denyBody : approveBody, { emptyAllowed: true });
+      const member = await lookUpMember(deps.directory, groups, principal.oid);
+      const notApprover = approverRefusal(member.roles);
+      if (notApprover) return refuse(context, principal, type, "", notApprover);
+      const found = await visibleRequest(request, principal, async () => member);
+      if (sameOid(found.requester.oid, principal.oid)) {
+        return refuse(context, principal, type, found.cluster.id, {
+          code: "SELF_APPROVAL",
+          message: "you cannot decide your own request; a second person must",
+        });
+      }
+      if (!acceptsDecisions(found.status)) {
+        throw new ApiError(409, "NOT_PENDING", `request ${found.id} is ${found.status}; it no longer takes decisions`);
+      }
+      const now = deps.now();
+      if (now.getTime() >= Date.parse(found.approvalDeadline)) {
+        throw new ApiError(409, "APPROVAL_EXPIRED", `the approval deadline ${found.approvalDeadline} has passed`);
+      }
+      if (type === "approve" && found.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))) {
+        throw new ApiError(409, "ALREADY_APPROVED", "you have already approved this request; another approver is needed");
+      }
+      const actor = person(member, principal);
+      const action: RequestAction =
+        type === "approve"
+          ? { type, actor, at: now.toISOString() }
+          : { type, actor, at: now.toISOString(), ...(body.reason ? { reason: body.reason } : {}) };
+      await deps.workflow(context).sendAction(found.id, action);
+      return jsonResponse(202, { id: found.id, accepted: type, status: found.status });
+    });
+
+  return {
+    createRequest: endpoint(async (request, context) => {
+      const principal = await authenticate(request, deps.verifyToken);
+      const body = await readJsonBody(request, createRequestBody);
+      const member = await lookUpMember(deps.directory, groups, principal.oid);
+      const notRequester = requesterRefusal(member.roles);
+      if (notRequester) return refuse(context, principal, "request", body.cluster, notRequester);
+      const cluster = findManagedCluster(deps.config.clusters, body.cluster);
+      if (!cluster) {
+        return refuse(context, principal, "request", body.cluster, {
+          code: "CLUSTER_NOT_MANAGED",
+          message: "that cluster is not managed by this break-glass deployment",
+        });
+      }
+      const duration = decideDuration(body.duration, deps.config.policy);
+      if (!duration.ok) throw new ApiError(400, "INVALID_DURATION", duration.message);
+
+      const now = deps.now();
+      const at = now.toISOString();
+      const created: EmergencyRequest = {
+        id: newRequestId(now.getTime(), deps.randomBytes(REQUEST_ID_RANDOM_BYTES)),
+        cluster,
+        requester: person(member, principal),
+        justification: body.justification,
+        ticket: body.ticket,
+        duration: duration.iso,
+        durationMs: duration.ms,
+        requestedAt: at,
+        approvalDeadline: new Date(now.getTime() + deps.config.policy.approvalTimeoutMs).toISOString(),
+        requiredApprovals: deps.config.policy.requiredApprovals,
+        status: "pending-approval",
+        approvals: [],
+        updatedAt: at,
+      };
+      const stored = await deps.requests.create(created);
+      if (stored.kind === "live-request-exists") {
+        throw new ApiError(409, "LIVE_REQUEST_EXISTS", `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`);
+      }
+      try {
+        await deps.workflow(context).startWindow(workflowInput(created));
+      } catch (error) {
+        context.error(`could not start the workflow for ${created.id}:`, error);
+        await deps.requests.recordProgress(created.id, {
+          status: "failed",
+          at,
+          outcome: { code: "START_FAILED", message: "the workflow could not be started; nothing was changed", at },
+        });
+        throw new TransientError("WORKFLOW_START_FAILED", "the workflow could not be started", undefined, { cause: error });
+      }
+      return jsonResponse(202, toRequestView(created), { Location: `/api/requests/${created.id}` });
+    }),
+
+    getRequest: endpoint(async (request) => {
+      const principal = await authenticate(request, deps.verifyToken);
+      const found = await visibleRequest(request, principal, () => lookUpMember(deps.directory, groups, principal.oid));
+      return jsonResponse(200, toRequestView(found));
+    }),
+
+    listRequests: endpoint(async (request, context) => {
+      const { principal, member } = await caller(request);
+      const notApprover = approverRefusal(member.roles);
+      if (notApprover) return refuse(context, principal, "list", "", notApprover);
+      const status = request.query.get("status") ?? undefined;
+      if (status !== undefined && !isRequestStatus(status)) throw new ApiError(400, "INVALID_REQUEST", `status: unknown status "${status}"`);
+      const clusterParam = request.query.get("cluster") ?? undefined;
+      const cluster = clusterParam === undefined ? undefined : findManagedCluster(deps.config.clusters, clusterParam);
+      if (clusterParam !== undefined && !cluster) throw new ApiError(400, "INVALID_REQUEST", "cluster: not a managed cluster");
+      const found = await deps.requests.list({ ...(status ? { status } : {}), ...(cluster ? { clusterId: cluster.id } : {}) });
+      return jsonResponse(200, found.map(toRequestView));
+    }),
+
+    approveRequest: decide("approve"),
+    denyRequest: decide("deny"),
+
+    closeRequest: endpoint(async (request, context) => {
+      const principal = await authenticate(request, deps.verifyToken);
+      await readJsonBody(request, closeBody, { emptyAllowed: true });
+      let member: Member | undefined;
+      const lookUp = async () => (member ??= await lookUpMember(deps.directory, groups, principal.oid));
+      const found = await visibleRequest(request, principal, lookUp);
+      if (!acceptsClose(found.status)) throw new ApiError(409, "NOT_OPEN", `request ${found.id} is ${found.status}; there is nothing to close`);
+      const actor = person(await lookUp(), principal);
+      await deps.workflow(context).sendAction(found.id, { type: "close", actor, at: deps.now().toISOString() });
+      return jsonResponse(202, { id: found.id, accepted: "close", status: found.status });
+    }),
+
+    listClusters: endpoint(async (request, context) => {
+      const { principal, member } = await caller(request);
+      if (!mayViewClusters(member.roles)) {
+        return refuse(context, principal, "list-clusters", "", {
+          code: "NOT_AUTHORIZED",
+          message: "only emergency-group members and approvers may see the clusters",
+        });
+      }
+      const live = (await deps.requests.list({})).filter((found) => WINDOW_STATUSES.has(found.status) && found.window);
+      const clusters = await Promise.all(
+        deps.config.clusters.map(async (cluster) => {
+          const openWindows = live
+            .filter((found) => found.cluster.id.toLowerCase() === cluster.id.toLowerCase())
+            .map((found) => ({ requestId: found.id, closesAt: found.window!.closesAt }));
+          let localAccounts: "enabled" | "disabled" | "unknown" = "unknown";
+          let provisioningState: string | null = null;
+          try {
+            const read = await deps.clusters.read(cluster);
+            if (read.kind === "found") ({ localAccounts, provisioningState } = read.state);
+          } catch (error) {
+            context.warn(`could not read ${cluster.id}: ${String(error)}`);
+          }
+          return { id: cluster.id, name: cluster.name, localAccounts, provisioningState, openWindows };
+        }),
+      );
+      return jsonResponse(200, clusters);
+    }),
+
+    health: endpoint(async () => jsonResponse(200, { status: "ok", mode: deps.config.mode })),
+  };
+}
+
+export type ApiHandlers = ReturnType<typeof createApiHandlers>;
+
+/** The person as the directory names them; the token's claims only if the directory has no entry. */
+function person(member: Member, principal: Principal): Person {
+  return {
+    oid: principal.oid,
+    upn: member.user?.upn ?? principal.upn,
+    displayName: member.user?.displayName ?? principal.name,
+  };
+}
+
+function workflowInput(request: EmergencyRequest): WindowWorkflowInput {
+  const { id, cluster, requester, justification, ticket, duration, durationMs, requestedAt, approvalDeadline, requiredApprovals } = request;
+  return { id, cluster, requester, justification, ticket, duration, durationMs, requestedAt, approvalDeadline, requiredApprovals };
+}

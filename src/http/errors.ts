@@ -1,0 +1,50 @@
+// The single mapping from failures to HTTP responses. Handlers throw ApiError for a client's
+// mistake (4xx, with a stable code); TransientError becomes 503 with Retry-After; anything
+// else is a bug: 500 with a generic message, details only in the log, never a stack trace.
+import type { HttpResponseInit, InvocationContext } from "@azure/functions";
+import { TransientError } from "../ports/errors.js";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Headers on every API response: nothing here may be cached or sniffed as another type. */
+export const API_HEADERS: Readonly<Record<string, string>> = {
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+};
+
+export function jsonResponse(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): HttpResponseInit {
+  return {
+    status,
+    headers: { ...API_HEADERS, "Content-Type": "application/json; charset=utf-8", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  if (error instanceof ApiError) {
+    return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+  }
+  if (error instanceof TransientError) {
+    context.warn(`dependency unavailable: ${error.code}: ${error.message}`);
+    const retryAfterSeconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1_000));
+    return jsonResponse(
+      503,
+      { error: { code: "SERVICE_UNAVAILABLE", message: "a dependency is unavailable; try again shortly" } },
+      { "Retry-After": String(retryAfterSeconds) },
+    );
+  }
+  context.error(`unhandled error in ${context.functionName} (${context.invocationId}):`, error);
+  return jsonResponse(500, {
+    error: { code: "INTERNAL_ERROR", message: `internal error; the operator can find it in the logs under invocation ${context.invocationId}` },
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * A failure that may go away if the same call is made again later: throttling, a conflicting
+ * operation in progress, an eTag race, a 5xx, a timeout. Adapters throw it; activities let it
+ * escape so that Durable Functions retries them. Failures a retry cannot fix are never thrown
+ * as this: ports return them as typed results.
+ */
+export class TransientError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** The server's hint (Retry-After), when it gave one. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "TransientError";
+  }
+}

@@ -1,0 +1,92 @@
+// The contracts between the orchestrator, its activities and the HTTP layer that starts it
+// and sends it events. Everything here crosses a Durable Functions boundary as JSON, so the
+// shapes are plain data and the event payload is validated where it is received.
+import { z } from "zod";
+import type { AuditEntry } from "../domain/audit.js";
+import type { ManagedCluster } from "../domain/clusters.js";
+import type { NotificationFacts } from "../domain/notifications.js";
+import type { EmergencyRequest, Person, RequestOutcome, RequestProgress } from "../domain/request.js";
+import type { AppendResult } from "../ports/auditLog.js";
+import type { Delivery } from "../ports/notifier.js";
+import type { RecordProgressResult } from "../ports/requestStore.js";
+
+export const WINDOW_ORCHESTRATOR = "emergencyWindowOrchestrator";
+
+/** The one external event the orchestrator listens to; `type` says what happened. */
+export const REQUEST_ACTION_EVENT = "request-action";
+
+/** What the orchestration is started with: the request as it was accepted. */
+export type WindowWorkflowInput = Pick<
+  EmergencyRequest,
+  | "id"
+  | "cluster"
+  | "requester"
+  | "justification"
+  | "ticket"
+  | "duration"
+  | "durationMs"
+  | "requestedAt"
+  | "approvalDeadline"
+  | "requiredApprovals"
+>;
+
+const person = z.object({ oid: z.string().min(1), upn: z.string(), displayName: z.string() });
+
+export const requestActionSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("approve"), actor: person, at: z.iso.datetime() }),
+  z.object({ type: z.literal("deny"), actor: person, at: z.iso.datetime(), reason: z.string().max(1000).optional() }),
+  z.object({ type: z.literal("close"), actor: person, at: z.iso.datetime() }),
+]);
+
+/** Sent by the HTTP layer after it has authenticated and authorized the actor. */
+export type RequestAction = z.infer<typeof requestActionSchema>;
+
+export interface NotifyResult {
+  readonly deliveries: readonly Delivery[];
+}
+
+export type EligibilityResult =
+  | { readonly eligible: true }
+  | { readonly eligible: false; readonly code: string; readonly message: string };
+
+export interface EnsureLocalAccountsInput {
+  readonly cluster: ManagedCluster;
+  readonly enabled: boolean;
+}
+
+export type EnsureLocalAccountsResult =
+  | { readonly kind: "changed" }
+  | { readonly kind: "unchanged" }
+  /** Not retryable: the cluster is gone, or ARM refused the change for good. */
+  | { readonly kind: "refused"; readonly code: string; readonly message: string };
+
+/** Activity names, inputs and outputs in one table, so a call and its handler cannot disagree. */
+export interface Activities {
+  appendAuditEntry: { input: AuditEntry; output: AppendResult };
+  recordRequestProgress: { input: { requestId: string; progress: RequestProgress }; output: RecordProgressResult["kind"] };
+  sendNotification: { input: NotificationFacts; output: NotifyResult };
+  checkRequesterEligible: { input: { requester: Person }; output: EligibilityResult };
+  ensureLocalAccounts: { input: EnsureLocalAccountsInput; output: EnsureLocalAccountsResult };
+}
+
+export type ActivityName = keyof Activities;
+
+// A record rather than an array, so that the compiler insists on every activity being listed.
+const ACTIVITY_NAME_SET: Readonly<Record<ActivityName, true>> = {
+  appendAuditEntry: true,
+  recordRequestProgress: true,
+  sendNotification: true,
+  checkRequesterEligible: true,
+  ensureLocalAccounts: true,
+};
+
+/** Every activity, for registration. */
+export const ACTIVITY_NAMES = Object.keys(ACTIVITY_NAME_SET) as ActivityName[];
+
+export type ActivityHandlers = { [Name in ActivityName]: (input: Activities[Name]["input"]) => Promise<Activities[Name]["output"]> };
+
+/** How an orchestration ended, as returned from the orchestrator. */
+export interface WindowWorkflowOutput {
+  readonly status: EmergencyRequest["status"];
+  readonly outcome: RequestOutcome;
+}

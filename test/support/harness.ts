@@ -1,0 +1,159 @@
+// A whole app for one test: real configuration parsing, the real composition with simulation
+// adapters on the run's Azurite (tables under a prefix of its own), the real orchestrator and
+// activities run by the durable engine on a manual clock, and HTTP handlers called with real
+// HttpRequest objects.
+import { randomBytes } from "node:crypto";
+import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import { inject } from "vitest";
+import { ManualClock } from "../../dev/durable/clock.js";
+import { DurableEngine, type ActivityFunction } from "../../dev/durable/engine.js";
+import { EngineWorkflowClient } from "../../dev/durable/engineWorkflowClient.js";
+import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
+import { composeApp, type App, type SimulationWorld } from "../../src/composition.js";
+import { parseConfig, type Config } from "../../src/config.js";
+import type { AuditEntry } from "../../src/domain/audit.js";
+import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
+import type { HttpHandler } from "../../src/http/api.js";
+import type { Notifier } from "../../src/ports/notifier.js";
+import { WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
+import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
+
+export const T0 = new Date("2026-11-28T10:00:00.000Z");
+export const MINUTE = 60_000;
+export const [WEU, NEU] = SIMULATION_CLUSTER_IDS;
+
+export type UserName = "alice" | "bob" | "carol" | "mallory";
+export const USERS = Object.fromEntries(SIMULATION_USERS.map((user) => [user.upn.split("@")[0], user])) as Record<
+  UserName,
+  (typeof SIMULATION_USERS)[number]
+>;
+
+export interface HarnessOptions {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly notifier?: Notifier;
+  /** Wraps activities, e.g. to make one fail. */
+  readonly wrapActivity?: (name: string, activity: ActivityFunction) => ActivityFunction;
+}
+
+export interface CallOptions {
+  readonly method?: string;
+  readonly params?: Record<string, string>;
+  readonly query?: Record<string, string>;
+  readonly headers?: Record<string, string>;
+  /** JSON-encoded with Content-Type: application/json. */
+  readonly json?: unknown;
+  /** Sent as is. */
+  readonly body?: string;
+  /** Sends `Authorization: Bearer <token of this user>`. */
+  readonly as?: UserName;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: unknown;
+}
+
+export interface Harness {
+  readonly clock: ManualClock;
+  readonly config: Config;
+  readonly app: App;
+  readonly world: SimulationWorld;
+  readonly engine: DurableEngine;
+  readonly logs: string[];
+  cluster(id?: string): ManagedCluster;
+  token(user: UserName, lifetimeSeconds?: number): Promise<string>;
+  call(handler: HttpHandler, options?: CallOptions): Promise<Reply>;
+  localAccounts(id?: string): Promise<"enabled" | "disabled">;
+  auditTypes(requestId: string): Promise<string[]>;
+  audit(requestId: string): Promise<readonly AuditEntry[]>;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const clock = new ManualClock(T0);
+  const config = parseConfig({
+    BREAKGLASS_MODE: "simulation",
+    AzureWebJobsStorage: inject("azuriteConnectionString"),
+    ...options.env,
+  });
+  const logs: string[] = [];
+  let client: EngineWorkflowClient | undefined;
+  const app = await composeApp(config, {
+    tablePrefix: `t${randomBytes(5).toString("hex")}`,
+    now: () => clock.date(),
+    workflow: () => client!,
+    ...(options.notifier ? { notifier: options.notifier } : {}),
+  });
+  const wrap = options.wrapActivity ?? ((_name, activity) => activity);
+  const activities = Object.fromEntries(
+    Object.entries(app.activities).map(([name, activity]) => [name, wrap(name, activity as ActivityFunction)]),
+  );
+  const engine = new DurableEngine({
+    orchestrators: { [WINDOW_ORCHESTRATOR]: emergencyWindowOrchestrator },
+    activities,
+    clock,
+    log: (line) => logs.push(line),
+  });
+  client = new EngineWorkflowClient(engine);
+  const world = app.simulation!;
+
+  const cluster = (id: string = WEU) => findManagedCluster(config.clusters, id)!;
+  const token = async (user: UserName, lifetimeSeconds?: number) =>
+    (await world.tokens.issue(toDirectoryUser(user), clock.date(), lifetimeSeconds)).access_token;
+
+  return {
+    clock,
+    config,
+    app,
+    world,
+    engine,
+    logs,
+    cluster,
+    token,
+    async call(handler, call = {}) {
+      const headers: Record<string, string> = { ...call.headers };
+      if (call.as) headers.authorization = `Bearer ${await token(call.as)}`;
+      let body = call.body;
+      if (call.json !== undefined) {
+        body = JSON.stringify(call.json);
+        headers["content-type"] ??= "application/json";
+      }
+      const request = new HttpRequest({
+        method: call.method ?? (body === undefined ? "GET" : "POST"),
+        url: `http://localhost:7071/api/test${queryString(call.query)}`,
+        headers,
+        params: call.params ?? {},
+        query: call.query ?? {},
+        ...(body === undefined ? {} : { body: { string: body } }),
+      });
+      const context = new InvocationContext({ functionName: "test", invocationId: randomBytes(8).toString("hex") });
+      return toReply(await handler(request, context));
+    },
+    async localAccounts(id = WEU) {
+      const read = await world.clusters.read(cluster(id));
+      if (read.kind !== "found") throw new Error(`cluster ${id} not found`);
+      return read.state.localAccounts;
+    },
+    async audit(requestId) {
+      return app.audit.readStream(requestId);
+    },
+    async auditTypes(requestId) {
+      return (await app.audit.readStream(requestId)).map((entry) => entry.type);
+    },
+  };
+}
+
+function toDirectoryUser(name: UserName) {
+  const user = USERS[name];
+  return { oid: user.oid, upn: user.upn, displayName: user.displayName };
+}
+
+function queryString(query: Record<string, string> | undefined): string {
+  return query && Object.keys(query).length ? `?${new URLSearchParams(query).toString()}` : "";
+}
+
+function toReply(response: HttpResponseInit): Reply {
+  const headers = new Headers(response.headers as Record<string, string> | undefined);
+  const text = typeof response.body === "string" ? response.body : "";
+  return { status: response.status ?? 200, headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
