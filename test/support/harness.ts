@@ -15,6 +15,7 @@ import type { AuditEntry } from "../../src/domain/audit.js";
 import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
 import type { HttpHandler } from "../../src/http/api.js";
 import type { Notifier } from "../../src/ports/notifier.js";
+import type { WorkflowClient } from "../../src/ports/workflowClient.js";
 import { WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
 import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
 
@@ -33,6 +34,8 @@ export interface HarnessOptions {
   readonly notifier?: Notifier;
   /** Wraps activities, e.g. to make one fail. */
   readonly wrapActivity?: (name: string, activity: ActivityFunction) => ActivityFunction;
+  /** Wraps the engine-backed workflow client, e.g. to make starting fail. */
+  readonly wrapWorkflow?: (client: WorkflowClient) => WorkflowClient;
 }
 
 export interface CallOptions {
@@ -77,11 +80,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     ...options.env,
   });
   const logs: string[] = [];
-  let client: EngineWorkflowClient | undefined;
+  // The app needs a workflow client, and the engine that serves it needs the app's activities.
+  const workflow: { client?: WorkflowClient } = {};
   const app = await composeApp(config, {
     tablePrefix: `t${randomBytes(5).toString("hex")}`,
     now: () => clock.date(),
-    workflow: () => client!,
+    workflow: () => workflow.client!,
     ...(options.notifier ? { notifier: options.notifier } : {}),
   });
   const wrap = options.wrapActivity ?? ((_name, activity) => activity);
@@ -94,7 +98,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     clock,
     log: (line) => logs.push(line),
   });
-  client = new EngineWorkflowClient(engine);
+  workflow.client = (options.wrapWorkflow ?? ((engineClient) => engineClient))(new EngineWorkflowClient(engine));
   const world = app.simulation!;
 
   const cluster = (id: string = WEU) => findManagedCluster(config.clusters, id)!;
@@ -126,7 +130,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         query: call.query ?? {},
         ...(body === undefined ? {} : { body: { string: body } }),
       });
-      const context = new InvocationContext({ functionName: "test", invocationId: randomBytes(8).toString("hex") });
+      const context = new InvocationContext({
+        functionName: "test",
+        invocationId: randomBytes(8).toString("hex"),
+        logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(" ")}`),
+      });
       return toReply(await handler(request, context));
     },
     async localAccounts(id = WEU) {
@@ -153,7 +161,7 @@ function queryString(query: Record<string, string> | undefined): string {
 }
 
 function toReply(response: HttpResponseInit): Reply {
-  const headers = new Headers(response.headers as Record<string, string> | undefined);
+  const headers = new Headers(response.headers);
   const text = typeof response.body === "string" ? response.body : "";
   return { status: response.status ?? 200, headers, body: text ? (JSON.parse(text) as unknown) : undefined };
 }

@@ -3,7 +3,7 @@
 // fixtures; after that only explicit changes alter it, across restarts and processes.
 import { odata, type TableClient } from "@azure/data-tables";
 import type { Directory, DirectoryUser } from "../../ports/directory.js";
-import { queryAll, readEntity, Table, tryStorageCall, type Entity, type TableStorageSettings } from "../azure/tables.js";
+import { queryAll, readEntity, storageCall, Table, tryStorageCall, type Entity, type TableStorageSettings } from "../azure/tables.js";
 import { SIMULATION_GROUPS, SIMULATION_USERS } from "./fixtures.js";
 
 const USERS = "user";
@@ -77,6 +77,20 @@ export class SimulatedDirectory implements Directory {
     }
     const users = await Promise.all([...userIds].map((id) => this.getUser(id)));
     return users.filter((user): user is DirectoryUser => user !== undefined);
+  }
+
+  /** Adds a user to a group (idempotent). */
+  async addMember(groupId: string, oid: string): Promise<void> {
+    const client = await this.client();
+    await storageCall("add group member", () =>
+      client.upsertEntity({ partitionKey: membersOf(groupId), rowKey: oid.toLowerCase(), kind: "user" }, "Replace"),
+    );
+  }
+
+  /** Removes a direct member from a group (idempotent). */
+  async removeMember(groupId: string, oid: string): Promise<void> {
+    const client = await this.client();
+    await tryStorageCall("remove group member", () => client.deleteEntity(membersOf(groupId), oid.toLowerCase())); // 404: not a member
   }
 
   private client(): Promise<TableClient> {

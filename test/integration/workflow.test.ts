@@ -1,0 +1,349 @@
+// The emergency-window orchestration, run by the durable engine through durable-functions'
+// own replay executor, with the real activities against simulated clusters, directory and
+// outbox in Azurite. Every scenario checks the cluster's local accounts and the audit trail.
+import { describe, expect, it } from "vitest";
+import type { Notifier } from "../../src/ports/notifier.js";
+import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
+import { createHarness, MINUTE, T0, USERS, WEU, type Harness, type UserName } from "../support/harness.js";
+
+const at = (ms: number) => new Date(T0.getTime() + ms).toISOString();
+
+async function requestWindow(h: Harness, as: UserName = "alice", duration = "PT1H"): Promise<string> {
+  const reply = await h.call(h.app.api.createRequest, {
+    as,
+    json: { cluster: WEU, justification: "Entra ID outage: kubectl through AAD fails", ticket: "INC-4242", duration },
+  });
+  expect(reply.status).toBe(202);
+  return (reply.body as { id: string }).id;
+}
+
+async function decide(h: Harness, id: string, decision: "approve" | "deny" | "close", as: UserName, json?: unknown) {
+  const handler = { approve: h.app.api.approveRequest, deny: h.app.api.denyRequest, close: h.app.api.closeRequest }[decision];
+  return h.call(handler, { as, params: { id }, method: "POST", ...(json === undefined ? {} : { json }) });
+}
+
+async function stored(h: Harness, id: string) {
+  const request = await h.app.requests.get(id);
+  if (!request) throw new Error(`no request ${id}`);
+  return request;
+}
+
+function ensureCalls(h: Harness, id: string) {
+  return h.engine.activityCalls(id).filter((call) => call.name === "ensureLocalAccounts").map((call) => (call.input as { enabled: boolean }).enabled);
+}
+
+describe("emergency-window workflow", () => {
+  it("approved → open → closed at the deadline", async () => {
+    const h = await createHarness();
+    const id = await requestWindow(h);
+    expect(await stored(h, id)).toMatchObject({ status: "pending-approval", approvalDeadline: at(30 * MINUTE) });
+    expect(await h.localAccounts()).toBe("disabled");
+
+    h.clock.advance(5 * MINUTE);
+    expect((await decide(h, id, "approve", "bob")).status).toBe(202);
+    expect(await stored(h, id)).toMatchObject({
+      status: "open",
+      approvals: [{ approver: { oid: USERS.bob.oid, upn: "bob@contoso.dev" }, at: at(5 * MINUTE) }],
+      window: { openedAt: at(5 * MINUTE), closesAt: at(65 * MINUTE) },
+    });
+    expect(await h.localAccounts()).toBe("enabled");
+
+    await h.engine.advanceBy(60 * MINUTE - 1);
+    expect((await stored(h, id)).status).toBe("open");
+    expect(await h.localAccounts()).toBe("enabled");
+
+    await h.engine.advanceBy(1);
+    expect(await stored(h, id)).toMatchObject({
+      status: "closed",
+      window: { openedAt: at(5 * MINUTE), closesAt: at(65 * MINUTE), closedAt: at(65 * MINUTE) },
+      outcome: { code: "WINDOW_ENDED" },
+    });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
+    expect(ensureCalls(h, id)).toEqual([true, false]);
+
+    const trail = await h.audit(id);
+    expect(trail.map((entry) => entry.type)).toEqual([
+      "requested",
+      "approvers-notified",
+      "approval-recorded",
+      "approved",
+      "enabling",
+      "opened",
+      "deadline-reached",
+      "locking",
+      "locked",
+      "closed",
+    ]);
+    expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
+    expect(trail[0]).toMatchObject({ actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" }, cluster: WEU, at: at(0) });
+    expect(trail[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, outcome: "success" });
+    expect(trail[8]).toMatchObject({ at: at(65 * MINUTE), details: { change: "changed" } });
+
+    const outbox = await h.world.outbox.list(id);
+    expect(outbox.map((message) => `${message.kind}/${message.channel}`)).toEqual([
+      "approval-requested/teams",
+      "approval-requested/email",
+      "opened/teams",
+      "opened/email",
+      "closed/teams",
+      "closed/email",
+    ]);
+    // The approvers are asked by mail; the requester (not an approver) is not.
+    expect(outbox[1]!.recipients).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
+    expect(outbox[3]!.recipients).toEqual(["alice@contoso.dev"]);
+    expect(outbox[3]!.text).toContain("az aks get-credentials --subscription 00000000-0000-0000-0000-000000000001 --resource-group rg-aks-prod --name aks-prod-weu --admin");
+  });
+
+  it("denied: nothing is enabled and the requester is told why", async () => {
+    const h = await createHarness();
+    const id = await requestWindow(h);
+    expect((await decide(h, id, "deny", "bob", { reason: "use the runbook first" })).status).toBe(202);
+    expect(await stored(h, id)).toMatchObject({
+      status: "denied",
+      outcome: { code: "DENIED", by: { oid: USERS.bob.oid }, message: expect.stringContaining("use the runbook first") },
+    });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect(ensureCalls(h, id)).toEqual([]);
+    expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "denied"]);
+    expect((await h.audit(id))[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, code: "DENIED" });
+    expect((await h.world.outbox.list(id)).filter((m) => m.kind === "denied").map((m) => m.channel)).toEqual(["teams", "email"]);
+    expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
+  });
+
+  it("approval timeout → expired", async () => {
+    const h = await createHarness();
+    const id = await requestWindow(h);
+    await h.engine.advanceBy(30 * MINUTE - 1);
+    expect((await stored(h, id)).status).toBe("pending-approval");
+    await h.engine.advanceBy(1);
+    expect(await stored(h, id)).toMatchObject({ status: "expired", outcome: { code: "APPROVAL_TIMEOUT", at: at(30 * MINUTE) } });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect(ensureCalls(h, id)).toEqual([]);
+    expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "expired"]);
+    // Too late: the window can no longer be approved.
+    expect((await decide(h, id, "approve", "bob")).status).toBe(409);
+    expect(await h.localAccounts()).toBe("disabled");
+  });
+
+  it("early close by the requester ends the window now", async () => {
+    const h = await createHarness();
+    const id = await requestWindow(h);
+    await decide(h, id, "approve", "bob");
+    await h.engine.advanceBy(10 * MINUTE);
+    expect((await decide(h, id, "close", "alice")).status).toBe(202);
+    expect(await stored(h, id)).toMatchObject({
+      status: "closed",
+      window: { closedAt: at(10 * MINUTE) },
+      outcome: { code: "CLOSED_EARLY", by: { oid: USERS.alice.oid } },
+    });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect(await h.auditTypes(id)).toEqual([
+      "requested",
+      "approvers-notified",
+      "approval-recorded",
+      "approved",
+      "enabling",
+      "opened",
+      "close-requested",
+      "locking",
+      "locked",
+      "closed",
+    ]);
+    expect((await h.audit(id))[6]).toMatchObject({ actor: { oid: USERS.alice.oid } });
+    // Its timer was cancelled, so the instance is done at once, not at the old deadline.
+    expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
+  });
+
+  it("an approver may close a window; a pending request closed is withdrawn without touching the cluster", async () => {
+    const h = await createHarness();
+    const open = await requestWindow(h);
+    await decide(h, open, "approve", "bob");
+    expect((await decide(h, open, "close", "bob")).status).toBe(202);
+    expect(await stored(h, open)).toMatchObject({ status: "closed", outcome: { code: "CLOSED_EARLY", by: { oid: USERS.bob.oid } } });
+
+    const pending = await requestWindow(h);
+    expect((await decide(h, pending, "close", "alice")).status).toBe(202);
+    expect(await stored(h, pending)).toMatchObject({ status: "closed", outcome: { code: "WITHDRAWN" } });
+    expect((await stored(h, pending)).window).toBeUndefined();
+    expect(ensureCalls(h, pending)).toEqual([]);
+    expect(await h.auditTypes(pending)).toEqual(["requested", "approvers-notified", "withdrawn"]);
+    expect(await h.localAccounts()).toBe("disabled");
+  });
+
+  it("two required approvals: one is not enough, and the same approver twice counts once", async () => {
+    const h = await createHarness({ env: { BREAKGLASS_REQUIRED_APPROVALS: "2" } });
+    const id = await requestWindow(h);
+    expect((await decide(h, id, "approve", "bob")).status).toBe(202);
+    expect(await stored(h, id)).toMatchObject({ status: "pending-approval", approvals: [{ approver: { oid: USERS.bob.oid } }] });
+    expect(await h.localAccounts()).toBe("disabled");
+
+    // The API refuses a second approval by the same person...
+    expect((await decide(h, id, "approve", "bob")).status).toBe(409);
+    // ...and should one reach the workflow anyway, it counts once; so does a self-approval.
+    const bob = { oid: USERS.bob.oid, upn: USERS.bob.upn, displayName: USERS.bob.displayName };
+    const alice = { oid: USERS.alice.oid, upn: USERS.alice.upn, displayName: USERS.alice.displayName };
+    await h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, { type: "approve", actor: bob, at: at(1) });
+    await h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, { type: "approve", actor: alice, at: at(2) });
+    expect(await stored(h, id)).toMatchObject({ status: "pending-approval" });
+    expect((await stored(h, id)).approvals).toHaveLength(1);
+    expect(await h.localAccounts()).toBe("disabled");
+
+    expect((await decide(h, id, "approve", "carol")).status).toBe(202);
+    expect((await stored(h, id)).status).toBe("open");
+    expect((await stored(h, id)).approvals.map((approval) => approval.approver.upn)).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
+    expect(await h.localAccounts()).toBe("enabled");
+
+    const trail = await h.audit(id);
+    expect(trail.map((entry) => entry.type).slice(0, 7)).toEqual([
+      "requested",
+      "approvers-notified",
+      "approval-recorded",
+      "approval-ignored",
+      "approval-ignored",
+      "approval-recorded",
+      "approved",
+    ]);
+    expect(trail[3]).toMatchObject({ code: "DUPLICATE_APPROVAL", actor: { oid: USERS.bob.oid } });
+    expect(trail[4]).toMatchObject({ code: "SELF_APPROVAL", actor: { oid: USERS.alice.oid } });
+    expect(trail[5]).toMatchObject({ details: { approvals: 2, required: 2 } });
+  });
+
+  it("enable keeps failing → failed, and local accounts stay disabled", async () => {
+    const h = await createHarness();
+    await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 409, count: 99 });
+    const id = await requestWindow(h);
+    await decide(h, id, "approve", "bob");
+    expect((await stored(h, id)).status).toBe("opening");
+    await h.engine.advanceBy(10 * MINUTE);
+    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "RETRIES_EXHAUSTED" } });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect(ensureCalls(h, id)).toEqual([true, true, true, true, true, false]);
+    expect(await h.auditTypes(id)).toEqual([
+      "requested",
+      "approvers-notified",
+      "approval-recorded",
+      "approved",
+      "enabling",
+      "enable-failed",
+      "locking",
+      "locked",
+      "failed",
+    ]);
+    expect((await h.audit(id))[5]).toMatchObject({ outcome: "failure", code: "RETRIES_EXHAUSTED", message: expect.stringContaining("ARM answered 409") });
+    expect((await h.world.outbox.list(id)).some((message) => message.kind === "failed")).toBe(true);
+  });
+
+  it("an enable that ARM refuses for good fails at once, without retries", async () => {
+    const h = await createHarness();
+    await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 400, count: 1 });
+    const id = await requestWindow(h);
+    await decide(h, id, "approve", "bob");
+    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "BadRequest" } });
+    expect(ensureCalls(h, id)).toEqual([true, false]);
+    expect(await h.localAccounts()).toBe("disabled");
+  });
+
+  it("disable fails twice then succeeds → closed", async () => {
+    const h = await createHarness();
+    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 500, count: 2 });
+    const id = await requestWindow(h, "alice", "PT15M");
+    await decide(h, id, "approve", "bob");
+    await h.engine.advanceBy(15 * MINUTE);
+    expect((await stored(h, id)).status).toBe("closing");
+    expect(await h.localAccounts()).toBe("enabled");
+    await h.engine.advanceBy(15_000); // first retry
+    expect(await h.localAccounts()).toBe("enabled");
+    await h.engine.advanceBy(30_000); // second retry, backoff doubled
+    expect(await stored(h, id)).toMatchObject({ status: "closed", window: { closedAt: at(15 * MINUTE + 45_000) } });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect(ensureCalls(h, id)).toEqual([true, false, false, false]);
+    expect((await h.auditTypes(id)).slice(-4)).toEqual(["deadline-reached", "locking", "locked", "closed"]);
+  });
+
+  it("disable that never succeeds → lockdown-failed and a critical alert to everyone concerned", async () => {
+    const h = await createHarness({ env: { BREAKGLASS_ALERT_EMAILS: "secops@contoso.dev" } });
+    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 99 });
+    const id = await requestWindow(h, "alice", "PT15M");
+    await decide(h, id, "approve", "bob");
+    await h.engine.advanceBy(15 * MINUTE + 60 * MINUTE);
+    expect(await stored(h, id)).toMatchObject({ status: "lockdown-failed", outcome: { code: "RETRIES_EXHAUSTED" } });
+    expect(await h.localAccounts()).toBe("enabled");
+    expect((await h.auditTypes(id)).slice(-2)).toEqual(["locking", "lockdown-failed"]);
+    const alarm = (await h.world.outbox.list(id)).find((message) => message.kind === "lockdown-failed" && message.channel === "email");
+    expect(alarm).toMatchObject({ severity: "critical" });
+    expect(alarm!.recipients).toEqual(["alice@contoso.dev", "bob@contoso.dev", "carol@contoso.dev", "secops@contoso.dev"]);
+  });
+
+  it("checks the requester again before enabling: removed from the group meanwhile → failed, nothing enabled", async () => {
+    const h = await createHarness();
+    const id = await requestWindow(h);
+    await h.world.directory.removeMember(h.config.emergencyGroupId, USERS.alice.oid);
+    await decide(h, id, "approve", "bob");
+    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "NOT_EMERGENCY_MEMBER" } });
+    expect(ensureCalls(h, id)).toEqual([]);
+    expect(await h.localAccounts()).toBe("disabled");
+    expect((await h.auditTypes(id)).slice(-2)).toEqual(["approved", "requester-ineligible"]);
+  });
+
+  it("a failed notification is audited and the workflow goes on", async () => {
+    const failing: Notifier = { send: async () => [{ channel: "email", ok: false, error: "mail relay down" }] };
+    const h = await createHarness({ notifier: failing });
+    const id = await requestWindow(h);
+    await decide(h, id, "approve", "bob");
+    expect((await stored(h, id)).status).toBe("open");
+    const trail = await h.audit(id);
+    expect(trail[1]).toMatchObject({ type: "notification-failed", outcome: "failure", message: "email: mail relay down", details: { notification: "approval-requested" } });
+    expect(trail.map((entry) => entry.type)).toContain("opened");
+  });
+
+  it("a notifier that throws is contained the same way", async () => {
+    const h = await createHarness({ wrapActivity: (name, activity) => (name === "sendNotification" ? () => Promise.reject(new Error("bug")) : activity) });
+    const id = await requestWindow(h);
+    await decide(h, id, "approve", "bob");
+    await h.engine.advanceBy(60 * MINUTE);
+    expect((await stored(h, id)).status).toBe("closed");
+    expect((await h.auditTypes(id)).filter((type) => type === "notification-failed")).toHaveLength(3);
+  });
+
+  it("ignores and audits a malformed event", async () => {
+    const h = await createHarness();
+    const id = await requestWindow(h);
+    await h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, { type: "approve", actor: "bob" });
+    expect((await stored(h, id)).status).toBe("pending-approval");
+    expect((await h.audit(id))[2]).toMatchObject({ type: "event-ignored", code: "MALFORMED_EVENT" });
+  });
+
+  it("after enabling, a bookkeeping failure does not stop the lockdown", async () => {
+    let broken = false;
+    const h = await createHarness({
+      wrapActivity: (name, activity) =>
+        name === "appendAuditEntry" || name === "recordRequestProgress"
+          ? (input, context) => (broken ? Promise.reject(new Error("storage down")) : activity(input, context))
+          : activity,
+    });
+    const id = await requestWindow(h, "alice", "PT15M");
+    await decide(h, id, "approve", "bob");
+    expect(await h.localAccounts()).toBe("enabled");
+    broken = true;
+    await h.engine.advanceBy(15 * MINUTE);
+    await h.engine.advanceBy(10 * MINUTE); // bookkeeping retries give up; the disable still runs
+    expect(await h.localAccounts()).toBe("disabled");
+    expect(h.engine.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: { status: "closed" } });
+  });
+
+  it("a bookkeeping failure before enabling fails the request without touching the cluster", async () => {
+    const h = await createHarness({
+      wrapActivity: (name, activity) =>
+        name === "checkRequesterEligible" ? () => Promise.reject(new Error("directory unreachable")) : activity,
+    });
+    const id = await requestWindow(h);
+    await decide(h, id, "approve", "bob");
+    await h.engine.advanceBy(10 * MINUTE);
+    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "WORKFLOW_ERROR" } });
+    expect(ensureCalls(h, id)).toEqual([]);
+    expect(await h.localAccounts()).toBe("disabled");
+    // The requester may ask again: the live-request slot was released.
+    expect(await requestWindow(h)).not.toBe(id);
+  });
+});

@@ -1,0 +1,244 @@
+// Tests of the durable test engine itself: if it misbehaved, every workflow test would lie.
+import * as df from "durable-functions";
+import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../dev/durable/clock.js";
+import { DurableEngine, NondeterminismError, type ActivityFunction } from "../../dev/durable/engine.js";
+import { EventType } from "../../dev/durable/sdk.js";
+
+const T0 = new Date("2026-11-28T10:00:00.000Z");
+
+function engine(orchestrator: OrchestrationHandler, activities: Record<string, ActivityFunction> = {}, strictReplay = true) {
+  const clock = new ManualClock(T0);
+  return { clock, engine: new DurableEngine({ orchestrators: { o: orchestrator }, activities, clock, strictReplay }) };
+}
+
+const later = (context: OrchestrationContext, ms: number) => new Date(context.df.currentUtcDateTime.getTime() + ms);
+
+describe("durable engine", () => {
+  it("runs activities with their inputs and returns the output", async () => {
+    const seen: unknown[] = [];
+    const { engine: e } = engine(
+      function* (context) {
+        const a = (yield context.df.callActivity("double", { n: 2 })) as number;
+        const b = (yield context.df.callActivity("echo", "text")) as string;
+        return { a, b, input: context.df.getInput() };
+      },
+      { double: (input) => ((input as { n: number }).n * 2), echo: (input) => (seen.push(input), input) },
+    );
+    await e.startNew("o", "i1", { x: 1 });
+    expect(e.getStatus("i1")).toMatchObject({ runtimeStatus: "Completed", output: { a: 4, b: "text", input: { x: 1 } } });
+    expect(seen).toEqual(["text"]);
+    expect(e.activityCalls("i1").map((call) => [call.name, call.taskId])).toEqual([["double", 0], ["echo", 1]]);
+    const types = e.history("i1").map((event) => event.EventType);
+    expect(types.filter((type) => type === EventType.TaskScheduled)).toHaveLength(2);
+    expect(types.at(-2)).toBe(EventType.ExecutionCompleted);
+  });
+
+  it("fires a timer at its time and not before, with currentUtcDateTime at the fire time", async () => {
+    const { engine: e } = engine(function* (context) {
+      yield context.df.createTimer(later(context, 60_000));
+      return context.df.currentUtcDateTime.toISOString();
+    });
+    await e.startNew("o", "i", null);
+    await e.advanceBy(59_999);
+    expect(e.getStatus("i")?.runtimeStatus).toBe("Running");
+    await e.advanceBy(1);
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: "2026-11-28T10:01:00.000Z" });
+  });
+
+  it("fires timers of several instances in time order", async () => {
+    const order: string[] = [];
+    const { engine: e } = engine(
+      function* (context) {
+        const { delay } = context.df.getInput<{ delay: number }>();
+        yield context.df.createTimer(later(context, delay));
+        yield context.df.callActivity("mark", context.df.instanceId);
+      },
+      { mark: (id) => order.push(id as string) },
+    );
+    await e.startNew("o", "slow", { delay: 30_000 });
+    await e.startNew("o", "fast", { delay: 10_000 });
+    await e.advanceBy(60_000);
+    expect(order).toEqual(["fast", "slow"]);
+  });
+
+  it("keeps an instance running while it has a timer it did not cancel, as DTFx does", async () => {
+    const race = (cancel: boolean): OrchestrationHandler =>
+      function* (context) {
+        const timer = context.df.createTimer(later(context, 3_600_000));
+        const event = context.df.waitForExternalEvent("go");
+        const winner: unknown = yield context.df.Task.any([event, timer]);
+        if (winner === event && cancel) timer.cancel();
+        return winner === event ? "event" : "timer";
+      };
+    const tidy = engine(race(true)).engine;
+    await tidy.startNew("o", "i", null);
+    await tidy.raiseEvent("i", "go", null);
+    expect(tidy.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: "event" });
+
+    const untidy = engine(race(false)).engine;
+    await untidy.startNew("o", "i", null);
+    await untidy.raiseEvent("i", "go", null);
+    expect(untidy.getStatus("i")?.runtimeStatus).toBe("Running");
+    await untidy.advanceBy(3_600_000);
+    expect(untidy.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: "event" });
+  });
+
+  it("keeps events raised before anyone waits for them", async () => {
+    const { engine: e } = engine(
+      function* (context) {
+        yield context.df.createTimer(later(context, 1_000));
+        return (yield context.df.waitForExternalEvent("go")) as unknown;
+      },
+    );
+    await e.startNew("o", "i", null);
+    expect(await e.raiseEvent("i", "go", { early: true })).toBe("delivered");
+    await e.advanceBy(1_000);
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: { early: true } });
+  });
+
+  it("answers raised events like the extension: unknown instance, ended instance", async () => {
+    const { engine: e } = engine(function* (context) {
+      yield context.df.callActivity("a", null);
+      return "done";
+    }, { a: () => 1 });
+    expect(await e.raiseEvent("nobody", "go", null)).toBe("not-found");
+    await e.startNew("o", "i", null);
+    expect(await e.raiseEvent("i", "go", null)).toBe("not-running");
+  });
+
+  it("retries as DTFx does: a timer after each failure, growing by the coefficient, then success", async () => {
+    let failures = 2;
+    const { engine: e, clock } = engine(
+      function* (context) {
+        const retry = new df.RetryOptions(1_000, 5);
+        retry.backoffCoefficient = 2;
+        return (yield context.df.callActivityWithRetry("flaky", retry, null)) as string;
+      },
+      {
+        flaky: () => {
+          if (failures-- > 0) throw new Error("busy");
+          return "ok";
+        },
+      },
+    );
+    await e.startNew("o", "i", null);
+    expect(e.pendingTimers().map((timer) => timer.fireAt.getTime() - clock.now())).toEqual([1_000]);
+    await e.advanceBy(1_000);
+    expect(e.pendingTimers().map((timer) => timer.fireAt.getTime() - clock.now())).toEqual([2_000]);
+    await e.advanceBy(2_000);
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: "ok" });
+    const trail = e.history("i")
+      .filter((event) => [EventType.TaskScheduled, EventType.TaskFailed, EventType.TaskCompleted, EventType.TimerCreated, EventType.TimerFired].includes(event.EventType as never))
+      .map((event) => `${event.EventType}:${event.EventId >= 0 ? event.EventId : (event.TaskScheduledId ?? event.TimerId) as number}`);
+    expect(trail).toEqual(["4:0", "6:0", "10:1", "11:1", "4:2", "6:2", "10:3", "11:3", "4:4", "5:4"]);
+  });
+
+  it("hands the last failure to the orchestrator after the last attempt", async () => {
+    const { engine: e } = engine(
+      function* (context) {
+        try {
+          yield context.df.callActivityWithRetry("broken", new df.RetryOptions(1_000, 3), null);
+          return "unexpected";
+        } catch (error) {
+          return String(error).split("\n")[0];
+        }
+      },
+      { broken: () => { throw new Error("still broken"); } },
+    );
+    await e.startNew("o", "i", null);
+    await e.advanceBy(60_000);
+    expect(e.activityCalls("i")).toHaveLength(3);
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: expect.stringContaining("still broken") });
+  });
+
+  it("fails the instance when the orchestrator throws", async () => {
+    const { engine: e } = engine(function* (context) {
+      yield context.df.createTimer(later(context, 1));
+      throw new Error("boom");
+    });
+    await e.startNew("o", "i", null);
+    await e.advanceBy(1);
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Failed", output: expect.stringContaining("boom") });
+  });
+
+  it("fails the instance when an activity is not registered, as the extension does", async () => {
+    const { engine: e } = engine(function* (context) {
+      yield context.df.callActivity("missing", null);
+    });
+    await e.startNew("o", "i", null);
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Failed", output: expect.stringContaining("'missing' doesn't exist") });
+  });
+
+  it("terminates an instance and forgets its timers", async () => {
+    const { engine: e } = engine(function* (context) {
+      yield context.df.createTimer(later(context, 60_000));
+    });
+    await e.startNew("o", "i", null);
+    expect(await e.terminate("i", "operator")).toBe("terminated");
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Terminated", output: "operator" });
+    expect(e.pendingTimers()).toEqual([]);
+    expect(await e.terminate("i", "again")).toBe("not-running");
+  });
+});
+
+describe("durable engine: replay determinism", () => {
+  it("detects a code path that changed between replays", async () => {
+    let flag = false;
+    const { engine: e } = engine(
+      function* (context) {
+        yield context.df.callActivity(flag ? "b" : "a", null);
+        yield context.df.waitForExternalEvent("go");
+      },
+      { a: () => 1, b: () => 2 },
+      false,
+    );
+    await e.startNew("o", "i", null);
+    flag = true;
+    await expect(e.raiseEvent("i", "go", null)).rejects.toThrow(NondeterminismError);
+  });
+
+  it("detects a timer computed from the wall clock (strict replay compares fire times)", async () => {
+    let wallClock = T0.getTime();
+    const { engine: e } = engine(
+      function* (context) {
+        yield context.df.callActivity("a", null);
+        yield context.df.createTimer(new Date(wallClock + 60_000)); // the bug: not currentUtcDateTime
+      },
+      { a: () => 1 },
+    );
+    await e.startNew("o", "i", null);
+    wallClock += 5_000;
+    await expect(e.advanceBy(60_000)).rejects.toThrow(/changed between replays/);
+  });
+
+  it("detects activity inputs that differ between replays", async () => {
+    let counter = 0;
+    const { engine: e } = engine(
+      function* (context) {
+        yield context.df.callActivity("a", { n: counter++ });
+        yield context.df.waitForExternalEvent("go");
+      },
+      { a: () => 1 },
+    );
+    // The activity's completion is the first replay, and it already differs.
+    await expect(e.startNew("o", "i", null)).rejects.toThrow(/action #0 changed between replays/);
+  });
+
+  it("passes a deterministic orchestrator through every replay", async () => {
+    const { engine: e } = engine(
+      function* (context) {
+        for (let i = 0; i < 3; i++) {
+          yield context.df.callActivity("a", { i, at: context.df.currentUtcDateTime.toISOString() });
+          yield context.df.createTimer(later(context, 1_000));
+        }
+        return "done";
+      },
+      { a: () => 1 },
+    );
+    await e.startNew("o", "i", null);
+    await e.advanceBy(10_000);
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: "done" });
+  });
+});
