@@ -64,6 +64,8 @@ export interface Harness {
   readonly world: SimulationWorld;
   readonly engine: DurableEngine;
   readonly logs: string[];
+  /** The prefix of this harness's tables in Azurite. */
+  readonly tablePrefix: string;
   cluster(id?: string): ManagedCluster;
   token(user: UserName, lifetimeSeconds?: number): Promise<string>;
   call(handler: HttpHandler, options?: CallOptions): Promise<Reply>;
@@ -82,8 +84,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logs: string[] = [];
   // The app needs a workflow client, and the engine that serves it needs the app's activities.
   const workflow: { client?: WorkflowClient } = {};
+  const tablePrefix = `t${randomBytes(5).toString("hex")}`;
   const app = await composeApp(config, {
-    tablePrefix: `t${randomBytes(5).toString("hex")}`,
+    tablePrefix,
     now: () => clock.date(),
     workflow: () => workflow.client!,
     ...(options.notifier ? { notifier: options.notifier } : {}),
@@ -112,6 +115,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     world,
     engine,
     logs,
+    tablePrefix,
     cluster,
     token,
     async call(handler, call = {}) {
