@@ -135,10 +135,12 @@ describe("Table Storage request store", () => {
       await store.create(request(id, `${round}${USERS.alice.oid.slice(1)}`));
       // Both writers read pending-approval. If "failed" lands first, the stale "opening" must not
       // overwrite it; if "opening" lands first, "failed" is still legal after it. Either way: failed.
-      await Promise.all([
-        store.recordProgress(id, { status: "opening", at: "2026-11-28T10:05:00.000Z" }),
-        store.recordProgress(id, { status: "failed", at: "2026-11-28T10:05:00.000Z" }),
-      ]);
+      const writers = [
+        () => store.recordProgress(id, { status: "opening", at: "2026-11-28T10:05:00.000Z" }),
+        () => store.recordProgress(id, { status: "failed", at: "2026-11-28T10:05:00.000Z" }),
+      ];
+      if (round % 2) writers.reverse();
+      await Promise.all(writers.map((write) => write()));
       expect((await store.get(id))?.status).toBe("failed");
     }
   });
