@@ -189,6 +189,9 @@ function schemaFor(mode: Mode) {
     });
 }
 
+/** Every setting the app reads (DESIGN §5), for documentation checks. */
+export const CONFIG_VARIABLES: readonly string[] = ["BREAKGLASS_MODE", ...Object.keys(schemaFor("azure").shape)];
+
 function trimSlash(value: string): string {
   return value.replace(/\/+$/, "");
 }

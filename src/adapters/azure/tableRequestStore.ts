@@ -69,7 +69,7 @@ export class TableRequestStore implements RequestStore {
       filter.clusterId ? odata`clusterId eq ${filter.clusterId.toLowerCase()}` : undefined,
     ].filter((clause): clause is string => clause !== undefined);
     const rows = await queryAll(await this.requests.client(), clauses.length ? clauses.join(" and ") : undefined, "list requests");
-    return rows.map(fromRow).sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+    return rows.map(fromRow).sort((a, b) => b.requestedAt.localeCompare(a.requestedAt) || b.id.localeCompare(a.id));
   }
 
   private async claimSlot(request: EmergencyRequest): Promise<{ kind: "claimed" } | { kind: "taken"; holder: string }> {
