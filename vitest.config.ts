@@ -7,5 +7,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    benchmark: { include: ["bench/**/*.bench.ts"], reporters: ["verbose"] },
   },
 });
