@@ -1,4 +1,5 @@
 import { formatIsoDuration, parseIsoDuration } from "./duration.js";
+import { isTerminal } from "./lifecycle.js";
 import type { Approval, EmergencyRequest, Person } from "./request.js";
 
 export interface WindowPolicy {
@@ -48,6 +49,16 @@ export function decideApproval(
   if (approvals.some((existing) => sameOid(existing.approver.oid, approval.approver.oid))) return { kind: "duplicate" };
   const next = [...approvals, approval];
   return { kind: "recorded", approvals: next, complete: next.length >= required };
+}
+
+/**
+ * Whether a request still blocks its requester from asking again on the same cluster: until it
+ * ends. A pending request past its approval deadline can never open, so it no longer blocks, even
+ * if its end was never recorded (its workflow died or storage failed at that moment).
+ */
+export function blocksNewRequest(request: Pick<EmergencyRequest, "status" | "approvalDeadline">, now: string): boolean {
+  if (isTerminal(request.status)) return false;
+  return !(request.status === "pending-approval" && request.approvalDeadline <= now);
 }
 
 /** Who may see a request: its requester and the approvers. */

@@ -9,10 +9,13 @@ import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import { TransientError } from "../ports/errors.js";
 import type { Directory } from "../ports/directory.js";
-import type { Notifier } from "../ports/notifier.js";
+import type { Delivery, Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import { lookUpMember, type GroupIds } from "../roles.js";
 import type { ActivityHandlers, EnsureLocalAccountsResult } from "./contracts.js";
+
+/** Provisioning states in which no operation is running on the cluster. */
+const SETTLED_STATES = new Set(["Succeeded", "Failed", "Canceled"]);
 
 export interface ActivityDependencies {
   readonly audit: AuditLog;
@@ -34,17 +37,17 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
     },
 
     async sendNotification(facts) {
-      const rendered = renderNotification(facts, deps.publicBaseUrl);
-      let emails: readonly string[];
+      const { audience, ...message } = renderNotification(facts, deps.publicBaseUrl);
+      let emails: readonly string[] = [];
+      let unresolved: Delivery | undefined;
       try {
-        emails = await recipientsFor(rendered.audience, facts, deps);
+        emails = await recipientsFor(audience, facts, deps);
       } catch (error) {
-        return { deliveries: [{ channel: "email", ok: false, error: `could not resolve recipients: ${String(error)}` }] };
+        // Still post to the channel: someone should hear about it even when the directory is down.
+        unresolved = { channel: "email", ok: false, error: `could not resolve recipients: ${String(error)}` };
       }
-      const { audience: _audience, ...message } = rendered;
-      return {
-        deliveries: await deps.notifier.send({ ...message, requestId: facts.request.id, recipients: { emails, teams: true } }),
-      };
+      const deliveries = await deps.notifier.send({ ...message, requestId: facts.request.id, recipients: { emails, teams: true } });
+      return { deliveries: unresolved ? [...deliveries, unresolved] : deliveries };
     },
 
     async checkRequesterEligible({ requester }) {
@@ -58,8 +61,9 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
       if (read.kind === "not-found") return { kind: "refused", code: "CLUSTER_NOT_FOUND", message: `cluster ${cluster.id} does not exist` };
       const wanted = enabled ? "enabled" : "disabled";
       if (read.state.localAccounts === wanted) return { kind: "unchanged" };
-      if (read.state.provisioningState !== "Succeeded") {
+      if (!SETTLED_STATES.has(read.state.provisioningState)) {
         // ARM refuses a PUT while another operation runs; wait for it rather than queue behind it.
+        // A cluster whose last operation failed is settled: a PUT may well succeed, so try.
         throw new TransientError("CLUSTER_BUSY", `cluster is ${read.state.provisioningState}; local accounts are ${read.state.localAccounts}`);
       }
       const written = await deps.clusters.setLocalAccounts(cluster, enabled, read.state.etag);

@@ -249,10 +249,9 @@ class WindowRun {
     actor: Person | null = null,
     extra: Pick<RequestProgress, "window"> = {},
   ): Step<WindowWorkflowOutput> {
-    const failed = status === "failed";
     yield* this.audit(auditType, {
       actor,
-      outcome: failed ? "failure" : "success",
+      outcome: status === "failed" ? "failure" : status === "closed" && outcome.code !== "WITHDRAWN" ? "success" : "info",
       code: outcome.code,
       message: outcome.message,
     });

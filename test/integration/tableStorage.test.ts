@@ -161,4 +161,18 @@ describe("Table Storage request store", () => {
     expect(await store.create(request(ids[2]!))).toEqual({ kind: "created" });
     expect((await rows(rawTable(storage, "LiveRequests"))).map((row) => row.requestId)).toEqual([ids[2]]);
   });
+
+  it("stops blocking once a pending request is past its approval deadline, even if its end was never recorded", async () => {
+    const store = new TableRequestStore(settings());
+    await store.create(request(ids[0]!)); // deadline 10:30, and its workflow never records the expiry
+    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-28T10:29:59.000Z" })).toMatchObject({ kind: "live-request-exists" });
+    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-28T10:30:00.000Z" })).toEqual({ kind: "created" });
+  });
+
+  it("keeps blocking while a window may be open, however old", async () => {
+    const store = new TableRequestStore(settings());
+    await store.create(request(ids[0]!));
+    await store.recordProgress(ids[0]!, { status: "opening", at: "2026-11-28T10:05:00.000Z" });
+    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-29T10:00:00.000Z" })).toMatchObject({ kind: "live-request-exists" });
+  });
 });

@@ -106,7 +106,7 @@ describe("emergency-window workflow", () => {
     expect(await h.localAccounts()).toBe("disabled");
     expect(ensureCalls(h, id)).toEqual([]);
     expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "denied"]);
-    expect((await h.audit(id))[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, code: "DENIED" });
+    expect((await h.audit(id))[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, code: "DENIED", outcome: "info" });
     expect((await h.world.outbox.list(id)).filter((m) => m.kind === "denied").map((m) => m.channel)).toEqual(["teams", "email"]);
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });
@@ -151,6 +151,7 @@ describe("emergency-window workflow", () => {
       "closed",
     ]);
     expect((await h.audit(id))[6]).toMatchObject({ actor: { oid: USERS.alice.oid } });
+    expect((await h.audit(id))[9]).toMatchObject({ type: "closed", outcome: "success", code: "CLOSED_EARLY" });
     // Its timer was cancelled, so the instance is done at once, not at the old deadline.
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });

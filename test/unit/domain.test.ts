@@ -6,7 +6,7 @@ import { formatIsoDuration, HOUR_MS, MINUTE_MS, parseIsoDuration } from "../../s
 import { isRequestId, newRequestId } from "../../src/domain/ids.js";
 import { decideTransition, isTerminal, REQUEST_STATUSES } from "../../src/domain/lifecycle.js";
 import { adminCredentialsCommand, renderNotification } from "../../src/domain/notifications.js";
-import { decideApproval, decideDuration, mayViewRequest, type WindowPolicy } from "../../src/domain/policy.js";
+import { blocksNewRequest, decideApproval, decideDuration, mayViewRequest, type WindowPolicy } from "../../src/domain/policy.js";
 import type { Approval, Person } from "../../src/domain/request.js";
 
 const CLUSTER_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
@@ -124,6 +124,15 @@ describe("policy", () => {
     const approvals = first.kind === "recorded" ? first.approvals : [];
     expect(decideApproval(approvals, approval("b"), requester, 2)).toEqual({ kind: "duplicate" });
     expect(decideApproval(approvals, approval("c"), requester, 2)).toMatchObject({ kind: "recorded", complete: true });
+  });
+
+  it("blocks a new request from the same person until the old one ends or can no longer open", () => {
+    const deadline = "2026-11-28T10:30:00.000Z";
+    expect(blocksNewRequest({ status: "pending-approval", approvalDeadline: deadline }, "2026-11-28T10:29:59.999Z")).toBe(true);
+    expect(blocksNewRequest({ status: "pending-approval", approvalDeadline: deadline }, deadline)).toBe(false);
+    expect(blocksNewRequest({ status: "open", approvalDeadline: deadline }, "2026-11-29T00:00:00.000Z")).toBe(true);
+    expect(blocksNewRequest({ status: "lockdown-failed", approvalDeadline: deadline }, "2026-11-29T00:00:00.000Z")).toBe(true);
+    expect(blocksNewRequest({ status: "closed", approvalDeadline: deadline }, "2026-11-28T10:00:00.000Z")).toBe(false);
   });
 
   it("lets the requester and approvers see a request, nobody else", () => {

@@ -6,6 +6,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import { canonicalJson } from "../../domain/audit.js";
 import { clusterKey } from "../../domain/clusters.js";
 import { decideTransition, isTerminal } from "../../domain/lifecycle.js";
+import { blocksNewRequest } from "../../domain/policy.js";
 import type { EmergencyRequest, RequestProgress } from "../../domain/request.js";
 import { TransientError } from "../../ports/errors.js";
 import type { CreateRequestResult, RecordProgressResult, RequestFilter, RequestStore } from "../../ports/requestStore.js";
@@ -84,8 +85,8 @@ export class TableRequestStore implements RequestStore {
       if (!slot) continue; // released meanwhile
       const holderId = String(slot.requestId);
       const holder = await this.get(holderId);
-      if (holder && !isTerminal(holder.status)) return { kind: "taken", holder: holderId };
-      // The holder ended but its slot was not released (a crash between the two writes): take it over.
+      if (holder && blocksNewRequest(holder, request.requestedAt)) return { kind: "taken", holder: holderId };
+      // The holder ended (or can no longer open) but still has the slot: take it over.
       const taken = await tryStorageCall("take over live-request slot", () =>
         slots.updateEntity({ partitionKey: SLOT_PARTITION, rowKey, requestId: request.id }, "Replace", { etag: slot.etag }),
       );
