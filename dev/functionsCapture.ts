@@ -30,8 +30,11 @@ const loader = Module as unknown as { _resolveFilename: Resolver; _cache: Record
 
 let captured: FunctionRegistration[] | undefined;
 
-/** Makes "@azure/functions-core" resolvable before @azure/functions is first loaded. Idempotent. */
-function provideCore(): FunctionRegistration[] {
+/**
+ * Makes "@azure/functions-core" resolvable; must run before @azure/functions is first loaded
+ * (it remembers a missing core for good). Idempotent. Returns the live list of registrations.
+ */
+export function installFunctionsCore(): readonly FunctionRegistration[] {
   if (captured) return captured;
   const registrations: FunctionRegistration[] = [];
   const core = {
@@ -59,7 +62,7 @@ function provideCore(): FunctionRegistration[] {
 
 /** Imports the given registration modules and returns what they registered. */
 export async function captureFunctions(modules: readonly string[]): Promise<readonly FunctionRegistration[]> {
-  const registrations = provideCore();
+  const registrations = installFunctionsCore();
   for (const path of modules) await import(path);
   return registrations;
 }

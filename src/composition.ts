@@ -8,6 +8,7 @@ import { TableRequestStore } from "./adapters/azure/tableRequestStore.js";
 import type { TableStorageSettings } from "./adapters/azure/tables.js";
 import { DevTokenIssuer } from "./adapters/simulation/devTokens.js";
 import { OutboxNotifier } from "./adapters/simulation/outbox.js";
+import { SimulatedActivityLog } from "./adapters/simulation/simulatedActivityLog.js";
 import { SimulatedClusters } from "./adapters/simulation/simulatedClusters.js";
 import { SimulatedDirectory } from "./adapters/simulation/simulatedDirectory.js";
 import { loadConfig, type Config } from "./config.js";
@@ -37,6 +38,7 @@ export interface CompositionOptions {
 
 export interface SimulationWorld {
   readonly clusters: SimulatedClusters;
+  readonly activityLog: SimulatedActivityLog;
   readonly directory: SimulatedDirectory;
   readonly outbox: OutboxNotifier;
   readonly tokens: DevTokenIssuer;
@@ -71,6 +73,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
 
   const simulation: SimulationWorld = {
     clusters: new SimulatedClusters(storage, config.clusters),
+    activityLog: new SimulatedActivityLog(storage),
     directory: new SimulatedDirectory(storage),
     outbox: new OutboxNotifier(storage, now),
     tokens: await DevTokenIssuer.create(tokenPolicy),
@@ -101,7 +104,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       now,
       randomBytes: (size) => randomBytes(size),
     }),
-    dev: createDevHandlers({ directory: simulation.directory, outbox: simulation.outbox, tokens: simulation.tokens, now }),
+    dev: createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }),
     simulation,
   };
 }

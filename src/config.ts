@@ -1,6 +1,7 @@
 // Configuration: every setting of DESIGN §5, read from the environment once and checked
 // against a schema. An error names the variable and the rule it broke, all errors at once,
 // so a misconfigured deployment is fixed in one pass rather than one restart per typo.
+import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { parseManagedClusterId, type ManagedCluster } from "./domain/clusters.js";
 import { DAY_MS, formatIsoDuration, parseIsoDuration } from "./domain/duration.js";
@@ -67,8 +68,6 @@ export class ConfigError extends Error {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
-// NCRONTAB as Azure Functions timers use it: six fields, seconds first.
-const NCRONTAB_FIELD = /^[\d*/,\-A-Za-z?]+$/;
 const TASK_HUB = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
 const MIN_SIGNING_KEY_LENGTH = 32;
 
@@ -106,8 +105,13 @@ const url = (httpsOnly: boolean) =>
   );
 const schedule = () =>
   text().refine((value) => {
-    const fields = value.split(/\s+/);
-    return fields.length === 6 && fields.every((field) => NCRONTAB_FIELD.test(field));
+    if (value.split(/\s+/).length !== 6) return false;
+    try {
+      CronExpressionParser.parse(value, { tz: "UTC" });
+      return true;
+    } catch {
+      return false;
+    }
   }, "must be a six-field NCRONTAB expression (seconds first) such as 0 */5 * * * *");
 const emailList = () =>
   z

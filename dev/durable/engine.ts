@@ -12,15 +12,15 @@
 //    last attempt, as DTFx does), and the next attempt is scheduled when it fires;
 //  - timers fire from a Clock; an instance whose orchestrator returned stays Running while it
 //    has timers it did not cancel, as DTFx does;
-//  - events raised before anyone waits for them are kept until someone does.
+//  - events raised before anyone waits for them are kept until someone does;
+//  - with an InstanceStore, each instance is saved after every episode and recovered on restart:
+//    its pending timers fire (late ones at once) and interrupted activities run again.
 //
 // Not supported: sub-orchestrations, entities, callHttp, continueAsNew. Those raise an error.
 import { InvocationContext } from "@azure/functions";
-import type { OrchestrationHandler } from "durable-functions";
 import { ManualClock, type Clock } from "./clock.js";
 import {
   ActionType,
-  createExecutor,
   EventType,
   historyEvent,
   OrchestrationInvocationContext,
@@ -41,8 +41,32 @@ export type ActivityFunction = (input: unknown, context: InvocationContext) => u
 
 export type RuntimeStatus = "Running" | "Completed" | "Failed" | "Terminated";
 
+/** Where instances are kept between runs of a host. */
+export interface InstanceStore {
+  save(snapshot: InstanceSnapshot): Promise<void>;
+  loadRunning(): Promise<readonly InstanceSnapshot[]>;
+}
+
+/** Everything needed to carry on with an instance in another process. */
+export interface InstanceSnapshot {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly input: unknown;
+  readonly runtimeStatus: RuntimeStatus;
+  readonly output: unknown;
+  readonly customStatus: unknown;
+  readonly createdTime: number;
+  readonly lastUpdatedTime: number;
+  readonly history: readonly HistoryEvent[];
+  readonly recorded: readonly { readonly key: string; readonly strictKey: string; readonly timerId?: number }[];
+  readonly nextSequence: number;
+  readonly timers: readonly PendingTimer[];
+  readonly work: readonly ActivityWork[];
+}
+
 export interface DurableEngineOptions {
-  readonly orchestrators: Readonly<Record<string, OrchestrationHandler>>;
+  /** Orchestrators as the SDK registers them (df.app.orchestration wraps the generator in an executor). */
+  readonly orchestrators: Readonly<Record<string, ExecutorHandler>>;
   readonly activities: Readonly<Record<string, ActivityFunction>>;
   readonly clock: Clock;
   /** Also compare activity inputs and timer times on replay (DTFx compares types and names only). Default true. */
@@ -52,6 +76,7 @@ export interface DurableEngineOptions {
   readonly longRunningTimerIntervalDuration?: string;
   /** Receives one line per orchestrator log call and per engine event worth knowing. */
   readonly log?: (message: string) => void;
+  readonly store?: InstanceStore;
 }
 
 export interface InstanceStatus {
@@ -82,13 +107,22 @@ export class DurableEngine {
 
   /** Starts an orchestration and runs it until it waits for a timer or an event. */
   async startNew(name: string, instanceId: string, input: unknown): Promise<void> {
-    const orchestrator = this.options.orchestrators[name];
-    if (!orchestrator) throw new Error(`no orchestrator named ${name}`);
     const existing = this.instances.get(instanceId);
     if (existing?.runtimeStatus === "Running") throw new Error(`instance ${instanceId} is already running`);
-    const instance = new Instance(name, instanceId, input, createExecutor(orchestrator), this.options);
+    const instance = new Instance(name, instanceId, input, this.executor(name), this.options);
     this.instances.set(instanceId, instance);
     await instance.serialized(() => instance.start());
+  }
+
+  /** Loads the running instances of the store and carries on with them; returns how many. */
+  async recover(): Promise<number> {
+    const snapshots = (await this.options.store?.loadRunning()) ?? [];
+    for (const snapshot of snapshots) {
+      const instance = Instance.restore(snapshot, this.executor(snapshot.name), this.options);
+      this.instances.set(snapshot.instanceId, instance);
+      await instance.serialized(() => instance.resume());
+    }
+    return snapshots.length;
   }
 
   /**
@@ -104,7 +138,7 @@ export class DurableEngine {
   async terminate(instanceId: string, reason: string): Promise<"terminated" | "not-found" | "not-running"> {
     const instance = this.instances.get(instanceId);
     if (!instance) return "not-found";
-    return instance.serialized(async () => instance.terminate(reason));
+    return instance.serialized(() => instance.terminate(reason));
   }
 
   getStatus(instanceId: string): InstanceStatus | undefined {
@@ -178,6 +212,12 @@ export class DurableEngine {
     return best;
   }
 
+  private executor(name: string): ExecutorHandler {
+    const executor = this.options.orchestrators[name];
+    if (!executor) throw new Error(`no orchestrator named ${name}`);
+    return executor;
+  }
+
   private manualClock(): ManualClock {
     if (!(this.options.clock instanceof ManualClock)) throw new Error("advancing time needs a ManualClock");
     return this.options.clock;
@@ -220,13 +260,13 @@ const DEFAULT_MAX_SHORT_TIMER = "6.00:00:00";
 const DEFAULT_LONG_TIMER_INTERVAL = "3.00:00:00";
 
 class Instance {
-  readonly history: HistoryEvent[] = [];
+  history: HistoryEvent[] = [];
   readonly activityCalls: ActivityCall[] = [];
   timers: PendingTimer[] = [];
   runtimeStatus: RuntimeStatus = "Running";
   private output: unknown;
   private customStatus: unknown;
-  private readonly createdTime: number;
+  private createdTime: number;
   private lastUpdatedTime: number;
   private recorded: RecordedAction[] = [];
   private nextSequence = 0;
@@ -247,6 +287,49 @@ class Instance {
   ) {
     this.createdTime = this.lastUpdatedTime = options.clock.now();
     this.strict = options.strictReplay ?? true;
+  }
+
+  static restore(snapshot: InstanceSnapshot, executor: ExecutorHandler, options: DurableEngineOptions): Instance {
+    const instance = new Instance(snapshot.name, snapshot.instanceId, snapshot.input, executor, options);
+    instance.runtimeStatus = snapshot.runtimeStatus;
+    instance.output = snapshot.output;
+    instance.customStatus = snapshot.customStatus;
+    instance.createdTime = snapshot.createdTime;
+    instance.lastUpdatedTime = snapshot.lastUpdatedTime;
+    instance.history = snapshot.history.map((event) => ({ ...event }));
+    instance.nextSequence = snapshot.nextSequence;
+    instance.timers = snapshot.timers.map((timer) => ({ ...timer }));
+    instance.work = snapshot.work.map((work) => ({ ...work }));
+    instance.recorded = snapshot.recorded.map(({ key, strictKey, timerId }) => {
+      const timer = instance.timers.find((pending) => pending.id === timerId);
+      return { key, strictKey, ...(timer ? { timer } : {}) };
+    });
+    return instance;
+  }
+
+  snapshot(): InstanceSnapshot {
+    return JSON.parse(
+      JSON.stringify({
+        name: this.name,
+        instanceId: this.instanceId,
+        input: this.input ?? null,
+        runtimeStatus: this.runtimeStatus,
+        output: this.output ?? null,
+        customStatus: this.customStatus ?? null,
+        createdTime: this.createdTime,
+        lastUpdatedTime: this.lastUpdatedTime,
+        history: this.history,
+        recorded: this.recorded.map(({ key, strictKey, timer }) => ({ key, strictKey, ...(timer ? { timerId: timer.id } : {}) })),
+        nextSequence: this.nextSequence,
+        timers: this.timers,
+        work: this.work,
+      }),
+    ) as InstanceSnapshot;
+  }
+
+  /** Carries on after a restart: activities that were running when the host stopped run again. */
+  async resume(): Promise<void> {
+    await this.drainWork();
   }
 
   /** Runs operations on this instance one at a time, as the extension's work-item queue does. */
@@ -281,10 +364,11 @@ class Instance {
     return "delivered";
   }
 
-  terminate(reason: string): "terminated" | "not-running" {
+  async terminate(reason: string): Promise<"terminated" | "not-running"> {
     if (this.runtimeStatus !== "Running") return "not-running";
-    this.finish("Terminated", terminalEvent(EventType.ExecutionTerminated, this.now(), { Input: JSON.stringify(reason) }));
     this.output = reason;
+    this.finish("Terminated", terminalEvent(EventType.ExecutionTerminated, this.now(), { Input: JSON.stringify(reason) }));
+    await this.save();
     return "terminated";
   }
 
@@ -298,10 +382,21 @@ class Instance {
 
   private async runUntilIdle(): Promise<void> {
     await this.episode();
+    await this.drainWork();
+  }
+
+  private async drainWork(): Promise<void> {
     while (this.work.length > 0 && this.runtimeStatus === "Running") {
-      await this.runActivity(this.work.shift()!);
+      // The work item stays queued (and saved) until its result is in the history, so that a
+      // host that stops in between runs it again: activities are at-least-once, as in Durable.
+      await this.runActivity(this.work[0]!);
+      this.work.shift();
       await this.episode();
     }
+  }
+
+  private async save(): Promise<void> {
+    await this.options.store?.save(this.snapshot());
   }
 
   private async runActivity(work: ActivityWork): Promise<void> {
@@ -357,6 +452,7 @@ class Instance {
     if (unknownActivity) {
       // The extension refuses to schedule an activity that is not registered, and fails the instance.
       this.fail(`The function '${unknownActivity.functionName}' doesn't exist, is disabled, or is not an activity function.`);
+      await this.save();
       return;
     }
     this.applyActions(state, scheduled);
@@ -373,6 +469,7 @@ class Instance {
       if (!waiting) this.finish("Completed", terminalEvent(EventType.ExecutionCompleted, this.now(), { Result: JSON.stringify(state.output ?? null) }));
     }
     this.history.push(historyEvent("OrchestratorCompleted", this.now()));
+    await this.save();
   }
 
   private async execute(): Promise<OrchestratorState> {

@@ -1,31 +1,100 @@
 // Simulation-only routes (DESIGN §6). They are registered only in simulation mode, which
-// refuses to run in Azure; they hand out tokens for the simulated directory's users.
+// refuses to run in Azure: they hand out tokens for the simulated directory's users and let a
+// developer change the simulated world the way things change in the real one.
+import type { HttpRequest } from "@azure/functions";
 import { z } from "zod";
-import type { SimulatedDirectory } from "../adapters/simulation/simulatedDirectory.js";
 import type { DevTokenIssuer } from "../adapters/simulation/devTokens.js";
 import type { OutboxNotifier } from "../adapters/simulation/outbox.js";
+import type { SimulatedActivityLog } from "../adapters/simulation/simulatedActivityLog.js";
+import type { FaultOperation, SimulatedClusters } from "../adapters/simulation/simulatedClusters.js";
+import type { SimulatedDirectory } from "../adapters/simulation/simulatedDirectory.js";
+import type { ManagedCluster } from "../domain/clusters.js";
 import { isRequestId } from "../domain/ids.js";
+import type { DirectoryUser } from "../ports/directory.js";
 import { endpoint } from "./api.js";
+import { authenticate, type VerifyToken } from "./authentication.js";
 import { readJsonBody } from "./body.js";
-import { ApiError, jsonResponse } from "./errors.js";
+import { API_HEADERS, ApiError, jsonResponse } from "./errors.js";
 
 export interface DevDependencies {
   readonly directory: SimulatedDirectory;
+  readonly clusters: SimulatedClusters;
+  readonly activityLog: SimulatedActivityLog;
   readonly outbox: OutboxNotifier;
   readonly tokens: DevTokenIssuer;
+  readonly verifyToken: VerifyToken;
+  readonly managed: readonly ManagedCluster[];
   readonly now: () => Date;
 }
 
-const tokenBody = z.object({ user: z.string().trim().min(1).max(256) }).strict();
+/** The browser session cookie set by /api/dev/login (simulation's stand-in for App Service Authentication). */
+export const DEV_SESSION_COOKIE = "breakglass_session";
+
+const userBody = z.object({ user: z.string().trim().min(1).max(256) }).strict();
+const localAccountsBody = z.object({ enabled: z.boolean() }).strict();
+const FAULT_OPERATIONS = ["enable", "disable", "rotate"] as const satisfies readonly FaultOperation[];
+const faultBody = z
+  .object({
+    operation: z.enum(FAULT_OPERATIONS),
+    status: z
+      .number()
+      .int()
+      .refine((status) => [400, 404, 409, 412, 429].includes(status) || (status >= 500 && status <= 599), {
+        message: "must be one of 400, 404, 409, 412, 429 or 5xx",
+      }),
+    count: z.number().int().min(0).max(1000).default(1),
+  })
+  .strict();
 
 export function createDevHandlers(deps: DevDependencies) {
+  const findUser = async (name: string): Promise<DirectoryUser> => {
+    const user = name.includes("@") ? await deps.directory.findUserByUpn(name) : await deps.directory.getUser(name);
+    if (!user) throw new ApiError(404, "UNKNOWN_USER", `the simulated directory has no user ${name}`);
+    return user;
+  };
+  const findGroup = async (request: HttpRequest) => {
+    const name = request.params.group ?? "";
+    const group = await deps.directory.findGroup(name);
+    if (!group) throw new ApiError(404, "UNKNOWN_GROUP", `the simulated directory has no group ${name}`);
+    return group;
+  };
+  const findCluster = (request: HttpRequest): ManagedCluster => {
+    const name = (request.params.name ?? "").toLowerCase();
+    const matches = deps.managed.filter((cluster) => cluster.name.toLowerCase() === name);
+    if (matches.length === 0) throw new ApiError(404, "UNKNOWN_CLUSTER", `no managed cluster is named ${request.params.name ?? ""}`);
+    if (matches.length > 1) throw new ApiError(400, "AMBIGUOUS_CLUSTER", `several managed clusters are named ${name}`);
+    return matches[0]!;
+  };
+  const membership = async (group: { id: string; displayName: string }) => ({
+    group: group.displayName,
+    groupId: group.id,
+    members: (await deps.directory.listTransitiveUsers(group.id)).map((user) => user.upn).sort(),
+  });
+
   return {
     /** A token for a simulated user, named by UPN (alice@contoso.dev) or object id. */
     devToken: endpoint(async (request) => {
-      const { user: name } = await readJsonBody(request, tokenBody);
-      const user = name.includes("@") ? await deps.directory.findUserByUpn(name) : await deps.directory.getUser(name);
-      if (!user) throw new ApiError(404, "UNKNOWN_USER", `the simulated directory has no user ${name}`);
-      return jsonResponse(200, await deps.tokens.issue(user, deps.now()));
+      const { user } = await readJsonBody(request, userBody);
+      return jsonResponse(200, await deps.tokens.issue(await findUser(user), deps.now()));
+    }),
+
+    /** Browser sign-in: sets the session cookie, then goes back to a page of this app. */
+    devLogin: endpoint(async (request) => {
+      const user = await findUser(request.query.get("user") ?? "");
+      const returnTo = request.query.get("returnTo");
+      // Only paths of this app: "//host" and "/\\host" would leave it (an open redirect).
+      if (returnTo !== null && !/^\/(?![/\\])/.test(returnTo)) {
+        throw new ApiError(400, "INVALID_RETURN_TO", "returnTo must be a path of this app, starting with a single /");
+      }
+      const token = await deps.tokens.issue(user, deps.now());
+      const cookie = { name: DEV_SESSION_COOKIE, value: token.access_token, path: "/", httpOnly: true, sameSite: "Lax" as const, maxAge: token.expires_in };
+      if (returnTo) return { status: 302, headers: { ...API_HEADERS, Location: returnTo }, cookies: [cookie] };
+      return {
+        status: 200,
+        headers: { ...API_HEADERS, "Content-Type": "text/plain; charset=utf-8" },
+        cookies: [cookie],
+        body: `Signed in as ${user.displayName} (${user.upn}) for ${token.expires_in / 60} minutes.\n`,
+      };
     }),
 
     /** Every notification sent so far, oldest first; `?requestId=` narrows to one request. */
@@ -34,7 +103,66 @@ export function createDevHandlers(deps: DevDependencies) {
       if (requestId !== undefined && !isRequestId(requestId)) throw new ApiError(400, "INVALID_REQUEST", "requestId: not a request id");
       return jsonResponse(200, await deps.outbox.list(requestId));
     }),
+
+    devAddMember: endpoint(async (request) => {
+      const { user } = await readJsonBody(request, userBody);
+      const group = await findGroup(request);
+      await deps.directory.addMember(group.id, (await findUser(user)).oid);
+      return jsonResponse(200, await membership(group));
+    }),
+
+    devRemoveMember: endpoint(async (request) => {
+      const group = await findGroup(request);
+      await deps.directory.removeMember(group.id, (await findUser(request.params.user ?? "")).oid);
+      return jsonResponse(200, await membership(group));
+    }),
+
+    /** An out-of-band change, as if someone ran `az aks update --enable-local-accounts` by hand. */
+    devSetLocalAccounts: endpoint(async (request) => {
+      const { enabled } = await readJsonBody(request, localAccountsBody);
+      const cluster = findCluster(request);
+      await deps.clusters.setLocalAccountsOutOfBand(cluster, enabled);
+      return jsonResponse(200, { cluster: cluster.id, localAccounts: enabled ? "enabled" : "disabled" });
+    }),
+
+    /** What `az aks get-credentials --admin` does: refused while local accounts are disabled, else logged. */
+    devAdminCredentials: endpoint(async (request) => {
+      const caller = await authenticate(request, deps.verifyToken);
+      const cluster = findCluster(request);
+      const read = await deps.clusters.read(cluster);
+      if (read.kind === "not-found") throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
+      if (read.state.localAccounts === "disabled") {
+        throw new ApiError(
+          400,
+          "LOCAL_ACCOUNTS_DISABLED",
+          "Getting static credential is not allowed because this cluster is set to disable local accounts.",
+        );
+      }
+      await deps.activityLog.recordAdminCredentialFetch(cluster, caller.upn || caller.oid, deps.now());
+      return jsonResponse(200, { cluster: cluster.id, kubeconfig: simulatedKubeconfig(cluster) });
+    }),
+
+    /** Makes the next `count` operations of a kind on the cluster fail with `status`. */
+    devInjectFault: endpoint(async (request) => {
+      const fault = await readJsonBody(request, faultBody);
+      const cluster = findCluster(request);
+      await deps.clusters.injectFault(cluster, fault);
+      return jsonResponse(200, { cluster: cluster.id, fault });
+    }),
   };
 }
 
 export type DevHandlers = ReturnType<typeof createDevHandlers>;
+
+function simulatedKubeconfig(cluster: ManagedCluster): string {
+  const server = `https://${cluster.name}.hcp.simulated.azmk8s.io:443`;
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    `clusters: [{name: ${cluster.name}, cluster: {server: "${server}"}}]`,
+    `users: [{name: clusterAdmin_${cluster.resourceGroup}_${cluster.name}, user: {token: simulated-admin-credential}}]`,
+    `contexts: [{name: ${cluster.name}-admin, context: {cluster: ${cluster.name}, user: clusterAdmin_${cluster.resourceGroup}_${cluster.name}}}]`,
+    `current-context: ${cluster.name}-admin`,
+    "",
+  ].join("\n");
+}

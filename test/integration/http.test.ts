@@ -345,32 +345,3 @@ describe("HTTP API: failures that are not the client's", () => {
     });
   });
 });
-
-describe("simulation routes", () => {
-  it("issue tokens for directory users and refuse unknown ones", async () => {
-    const h = await createHarness();
-    const dev = h.app.dev!;
-    const issued = await h.call(dev.devToken, { json: { user: "ALICE@contoso.dev" } });
-    expect(issued).toMatchObject({ status: 200, body: { token_type: "Bearer", expires_in: 3600, access_token: expect.any(String) } });
-    const token = (issued.body as { access_token: string }).access_token;
-    expect(await h.app.verifyToken(token)).toMatchObject({ oid: USERS.alice.oid });
-    expect((await h.call(dev.devToken, { json: { user: USERS.bob.oid } })).status).toBe(200);
-    expectError(await h.call(dev.devToken, { json: { user: "eve@contoso.dev" } }), 404, "UNKNOWN_USER");
-    expectError(await h.call(dev.devToken, { json: { name: "alice" } }), 400, "INVALID_REQUEST");
-  });
-
-  it("show the outbox, optionally for one request", async () => {
-    const h = await createHarness();
-    const dev = h.app.dev!;
-    const id = await createdId(h);
-    const all = await h.call(dev.devOutbox);
-    expect(all.status).toBe(200);
-    expect(all.body).toEqual([
-      expect.objectContaining({ channel: "teams", recipients: ["teams:aks-breakglass-approvers"], kind: "approval-requested", requestId: id }),
-      expect.objectContaining({ channel: "email", recipients: ["bob@contoso.dev", "carol@contoso.dev"], subject: expect.stringContaining("aks-prod-weu") }),
-    ]);
-    expect((all.body as { links: { url: string }[] }[])[1]!.links.map((link) => link.url)).toContain(`http://localhost:7071/api/requests/${id}/approve`);
-    expect((await h.call(dev.devOutbox, { query: { requestId: UNKNOWN_ID } })).body).toEqual([]);
-    expectError(await h.call(dev.devOutbox, { query: { requestId: "nope" } }), 400, "INVALID_REQUEST");
-  });
-});

@@ -60,7 +60,17 @@ describe("functions/ registrations", () => {
       "POST requests/{id}/close",
       "POST requests/{id}/deny",
     ];
-    expect(httpRoutes(simulation)).toEqual([...api, "GET dev/outbox", "POST dev/token"].sort());
+    const dev = [
+      "POST dev/token",
+      "GET dev/login",
+      "GET dev/outbox",
+      "POST dev/directory/groups/{group}/members",
+      "DELETE dev/directory/groups/{group}/members/{user}",
+      "POST dev/clusters/{name}/local-accounts",
+      "POST dev/clusters/{name}/admin-credentials",
+      "POST dev/clusters/{name}/faults",
+    ];
+    expect(httpRoutes(simulation)).toEqual([...api, ...dev].sort());
     expect(httpRoutes(azure)).toEqual(api);
   });
 

@@ -3,11 +3,12 @@
 // activities run by the durable engine on a manual clock, and HTTP handlers called with real
 // HttpRequest objects.
 import { randomBytes } from "node:crypto";
-import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import { HttpRequest, InvocationContext, type Cookie, type HttpResponseInit } from "@azure/functions";
 import { inject } from "vitest";
 import { ManualClock } from "../../dev/durable/clock.js";
 import { DurableEngine, type ActivityFunction } from "../../dev/durable/engine.js";
 import { EngineWorkflowClient } from "../../dev/durable/engineWorkflowClient.js";
+import { createExecutor } from "../../dev/durable/sdk.js";
 import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
 import { composeApp, type App, type SimulationWorld } from "../../src/composition.js";
 import { parseConfig, type Config } from "../../src/config.js";
@@ -54,6 +55,7 @@ export interface CallOptions {
 export interface Reply {
   readonly status: number;
   readonly headers: Headers;
+  readonly cookies: readonly Cookie[];
   readonly body: unknown;
 }
 
@@ -96,7 +98,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     Object.entries(app.activities).map(([name, activity]) => [name, wrap(name, activity as ActivityFunction)]),
   );
   const engine = new DurableEngine({
-    orchestrators: { [WINDOW_ORCHESTRATOR]: emergencyWindowOrchestrator },
+    orchestrators: { [WINDOW_ORCHESTRATOR]: createExecutor(emergencyWindowOrchestrator) },
     activities,
     clock,
     log: (line) => logs.push(line),
@@ -167,5 +169,6 @@ function queryString(query: Record<string, string> | undefined): string {
 function toReply(response: HttpResponseInit): Reply {
   const headers = new Headers(response.headers);
   const text = typeof response.body === "string" ? response.body : "";
-  return { status: response.status ?? 200, headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+  const json = headers.get("content-type")?.startsWith("application/json") ?? false;
+  return { status: response.status ?? 200, headers, cookies: response.cookies ?? [], body: text && json ? (JSON.parse(text) as unknown) : text || undefined };
 }

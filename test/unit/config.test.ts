@@ -145,6 +145,7 @@ describe("configuration errors name the variable and the rule", () => {
     ["BREAKGLASS_DRIFT_ACTION", "ignore", /^BREAKGLASS_DRIFT_ACTION: must be one of: alert, relock/],
     ["BREAKGLASS_WATCHDOG_SCHEDULE", "*/1 * * * *", /^BREAKGLASS_WATCHDOG_SCHEDULE: must be a six-field NCRONTAB expression/],
     ["BREAKGLASS_GROUP_WATCH_SCHEDULE", "every 5 minutes please", /^BREAKGLASS_GROUP_WATCH_SCHEDULE: must be a six-field NCRONTAB expression/],
+    ["BREAKGLASS_WATCHDOG_SCHEDULE", "0 0 25 * * *", /^BREAKGLASS_WATCHDOG_SCHEDULE: must be a six-field NCRONTAB expression/],
     ["BREAKGLASS_GROUP_MAX_MEMBERS", "-1", /^BREAKGLASS_GROUP_MAX_MEMBERS: must be a whole number/],
     ["BREAKGLASS_TEAMS_WEBHOOK_URL", "http://hooks.example/x", /^BREAKGLASS_TEAMS_WEBHOOK_URL: must be an https:\/\/ URL/],
     ["BREAKGLASS_ALERT_EMAILS", "sec@contoso.com, not-an-email", /^BREAKGLASS_ALERT_EMAILS: must be a comma-separated list of email addresses/],

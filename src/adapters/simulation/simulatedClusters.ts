@@ -71,6 +71,14 @@ export class SimulatedClusters implements ClusterControl {
     );
   }
 
+  /** Flips the switch without going through the product, as someone with `az aks update` could. */
+  async setLocalAccountsOutOfBand(cluster: ManagedCluster, enabled: boolean): Promise<void> {
+    const client = await this.client();
+    await storageCall("out-of-band change", () =>
+      client.updateEntity({ partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), localAccountsEnabled: enabled }, "Merge"),
+    );
+  }
+
   private client() {
     this.seeded ??= this.seed().catch((error: unknown) => {
       this.seeded = undefined;

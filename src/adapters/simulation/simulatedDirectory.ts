@@ -79,6 +79,14 @@ export class SimulatedDirectory implements Directory {
     return users.filter((user): user is DirectoryUser => user !== undefined);
   }
 
+  /** A group by id or display name, in any casing (for the dev routes). */
+  async findGroup(nameOrId: string): Promise<{ id: string; displayName: string } | undefined> {
+    const wanted = nameOrId.trim().toLowerCase();
+    const groups = await queryAll(await this.client(), odata`PartitionKey eq ${GROUPS}`, "list groups");
+    const group = groups.find((row) => row.rowKey === wanted || String(row.displayName).toLowerCase() === wanted);
+    return group ? { id: String(group.rowKey), displayName: String(group.displayName) } : undefined;
+  }
+
   /** Adds a user to a group (idempotent). */
   async addMember(groupId: string, oid: string): Promise<void> {
     const client = await this.client();

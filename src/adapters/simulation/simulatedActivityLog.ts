@@ -1,0 +1,47 @@
+// The simulated Azure Activity Log, holding the one operation the product cares about:
+// who fetched admin credentials (listClusterAdminCredential) for which cluster, and when.
+import { randomBytes } from "node:crypto";
+import { odata } from "@azure/data-tables";
+import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
+import { queryAll, storageCall, Table, type TableStorageSettings } from "../azure/tables.js";
+
+export const ADMIN_CREDENTIAL_OPERATION = "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action";
+
+export interface ActivityLogEvent {
+  readonly operation: string;
+  readonly cluster: string;
+  readonly at: string;
+  readonly caller: string;
+}
+
+export class SimulatedActivityLog {
+  private readonly table: Table;
+
+  constructor(settings: TableStorageSettings) {
+    this.table = new Table(settings, "SimActivityLog");
+  }
+
+  async recordAdminCredentialFetch(cluster: ManagedCluster, caller: string, at: Date): Promise<void> {
+    const client = await this.table.client();
+    await storageCall("record activity", () =>
+      client.createEntity({
+        partitionKey: clusterKey(cluster),
+        rowKey: `${at.toISOString()}|${randomBytes(4).toString("hex")}`,
+        operation: ADMIN_CREDENTIAL_OPERATION,
+        cluster: cluster.id,
+        at: at.toISOString(),
+        caller,
+      }),
+    );
+  }
+
+  /** Admin-credential fetches for a cluster in [from, to), oldest first. */
+  async adminCredentialFetches(cluster: ManagedCluster, from: Date, to: Date): Promise<readonly ActivityLogEvent[]> {
+    const rows = await queryAll(
+      await this.table.client(),
+      odata`PartitionKey eq ${clusterKey(cluster)} and RowKey ge ${from.toISOString()} and RowKey lt ${to.toISOString()}`,
+      "read activity log",
+    );
+    return rows.map((row) => ({ operation: String(row.operation), cluster: String(row.cluster), at: String(row.at), caller: String(row.caller) }));
+  }
+}
