@@ -1,71 +1,92 @@
-// Starts Azurite's Table service as a child process on a free loopback port, for tests and
-// the offline host. Azurite listens for "shutdown" on its IPC channel; SIGINT alone can hang it.
+// Starts Azurite (blob, queue and table; Durable Functions under Core Tools needs all three) as a
+// child process on loopback, for tests, the offline host and npm start. Port 0 picks free ports;
+// the ones Azurite actually took are read from what it prints. Azurite listens for "shutdown"
+// on its IPC channel; SIGINT alone can leave it hanging, so stop() escalates.
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import { connect } from "node:net";
 
 const require = createRequire(import.meta.url);
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
 export const AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+export const AZURITE_DEFAULT_PORTS = { blob: 10000, queue: 10001, table: 10002 } as const;
+
+export type AzuriteService = keyof typeof AZURITE_DEFAULT_PORTS;
+export type AzuritePorts = Record<AzuriteService, number>;
 
 export interface AzuriteOptions {
   /** Persist under this folder; in memory when absent. */
   readonly location?: string;
-  readonly port?: number;
+  /** 0 (the default) lets the system choose. */
+  readonly ports?: Partial<AzuritePorts>;
   readonly startTimeoutMs?: number;
 }
 
 export interface RunningAzurite {
-  readonly tableEndpoint: string;
+  readonly pid: number;
+  readonly ports: AzuritePorts;
   readonly connectionString: string;
   stop(): Promise<void>;
 }
 
-export function azuriteConnectionString(tableEndpoint: string): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=${tableEndpoint};`;
+/** A connection string naming each service's endpoint on loopback. */
+export function azuriteConnectionString(ports: AzuritePorts): string {
+  const endpoint = (port: number) => `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+    `BlobEndpoint=${endpoint(ports.blob)};QueueEndpoint=${endpoint(ports.queue)};TableEndpoint=${endpoint(ports.table)};`
+  );
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
+/** Whether something accepts connections on the loopback port. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
     });
+    socket.once("error", () => resolve(false));
   });
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
-  const port = options.port ?? (await freePort());
-  const args = ["--tableHost", "127.0.0.1", "--tablePort", String(port), "--disableTelemetry", "--skipApiVersionCheck", "--loose"];
-  args.push(...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]));
-  const child = fork(require.resolve("azurite/dist/src/table/main.js"), args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
-  await waitForStart(child, options.startTimeoutMs ?? 20_000);
-  const tableEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
-  return { tableEndpoint, connectionString: azuriteConnectionString(tableEndpoint), stop: () => stop(child) };
+  const ports = { blob: 0, queue: 0, table: 0, ...options.ports };
+  const args = [
+    ...["--blobHost", "127.0.0.1", "--blobPort", String(ports.blob)],
+    ...["--queueHost", "127.0.0.1", "--queuePort", String(ports.queue)],
+    ...["--tableHost", "127.0.0.1", "--tablePort", String(ports.table)],
+    ...["--disableTelemetry", "--skipApiVersionCheck", "--loose"],
+    ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
+  ];
+  const child = fork(require.resolve("azurite/dist/src/azurite.js"), args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const actual = await waitForStart(child, options.startTimeoutMs ?? 30_000);
+  return { pid: child.pid!, ports: actual, connectionString: azuriteConnectionString(actual), stop: () => stop(child) };
 }
 
-function waitForStart(child: ChildProcess, timeoutMs: number): Promise<void> {
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g;
+
+function waitForStart(child: ChildProcess, timeoutMs: number): Promise<AzuritePorts> {
   return new Promise((resolve, reject) => {
     let output = "";
+    const found: Partial<AzuritePorts> = {};
     const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes("successfully started")) {
+      for (const [, service, port] of output.matchAll(LISTENING)) found[service!.toLowerCase() as AzuriteService] = Number(port);
+      if (found.blob && found.queue && found.table) {
         cleanup();
-        resolve();
+        resolve(found as AzuritePorts);
       }
     };
-    const onExit = (code: number | null) => fail(new Error(`Azurite exited with ${code} before starting:\n${output}`));
+    const onExit = (code: number | null) => fail(new Error(`Azurite exited with ${code} before it started:\n${output}`));
     const cleanup = () => {
       clearTimeout(timer);
       child.stdout?.off("data", onData);
       child.off("exit", onExit);
-      // Keep draining its output so a chatty Azurite never blocks on a full pipe.
+      // Keep draining its output so that a chatty Azurite never blocks on a full pipe.
       child.stdout?.resume();
       child.stderr?.resume();
     };
@@ -83,17 +104,14 @@ function waitForStart(child: ChildProcess, timeoutMs: number): Promise<void> {
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    const terminate = setTimeout(() => child.kill("SIGTERM"), 2_000);
+    const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
     child.once("exit", () => {
-      clearTimeout(force);
+      clearTimeout(terminate);
+      clearTimeout(kill);
       resolve();
     });
-    if (child.connected) {
-      child.send("shutdown");
-      // Azurite closes its server on "shutdown" but may keep the process alive; end it once closed.
-      setTimeout(() => child.kill("SIGTERM"), 1_000).unref();
-    } else {
-      child.kill("SIGTERM");
-    }
+    if (child.connected) child.send("shutdown");
+    else child.kill("SIGTERM");
   });
 }

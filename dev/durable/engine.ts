@@ -17,7 +17,8 @@
 //    its pending timers fire (late ones at once) and interrupted activities run again.
 //
 // Not supported: sub-orchestrations, entities, callHttp, continueAsNew. Those raise an error.
-import { InvocationContext } from "@azure/functions";
+import { InvocationContext } from "../azureFunctions.js";
+import type { InvocationContext as Context } from "@azure/functions";
 import { ManualClock, type Clock } from "./clock.js";
 import {
   ActionType,
@@ -37,7 +38,7 @@ export class NondeterminismError extends Error {
   override name = "NondeterminismError";
 }
 
-export type ActivityFunction = (input: unknown, context: InvocationContext) => unknown;
+export type ActivityFunction = (input: unknown, context: Context) => unknown;
 
 export type RuntimeStatus = "Running" | "Completed" | "Failed" | "Terminated";
 

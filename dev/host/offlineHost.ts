@@ -1,0 +1,256 @@
+// The offline host: runs the app's own functions/ registrations without Azure Functions Core
+// Tools. HTTP functions are served on their declared routes, timer functions run on their
+// schedules, and orchestrations and activities run in the durable engine with real time, their
+// state kept in Table Storage so that a restarted host carries on. The app's durable client
+// talks to the engine through the Durable Task HTTP API, as it would to the real extension.
+//
+// Load this module only after installFunctionsCore() (see ./main.ts): it imports @azure/functions.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { format } from "node:util";
+import type { Cookie, HttpResponseInit, HttpResponse as Response, InvocationContext as Context } from "@azure/functions";
+import { HttpRequest, HttpResponse, InvocationContext } from "../azureFunctions.js";
+import { CronExpressionParser } from "cron-parser";
+import { systemClock } from "../durable/clock.js";
+import { DurableEngine, type ActivityFunction } from "../durable/engine.js";
+import type { ExecutorHandler } from "../durable/sdk.js";
+import { TableInstanceStore } from "../durable/tableInstanceStore.js";
+import { captureFunctions, triggerOf, type FunctionRegistration } from "../functionsCapture.js";
+import { DurableHttpApi } from "./durableApi.js";
+import { compileRoute, matchRoute, type CompiledRoute } from "./routes.js";
+
+export interface OfflineHostOptions {
+  /** Folder of the compiled registrations (dist/functions). */
+  readonly functionsDir: string;
+  readonly port: number;
+  readonly hostname: string;
+  readonly storageConnectionString: string;
+  readonly taskHub: string;
+  readonly log: (line: string) => void;
+}
+
+const ROUTE_PREFIX = "api"; // host.json extensions.http.routePrefix
+const MAX_REQUEST_BYTES = 1024 * 1024;
+/** How often due durable timers are looked for; a window closes at most this late. */
+const TIMER_POLL_MS = 250;
+
+
+export class OfflineHost {
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  private constructor(
+    private readonly options: OfflineHostOptions,
+    private readonly server: Server,
+    private readonly durableApi: DurableHttpApi,
+    readonly registrations: readonly FunctionRegistration[],
+    readonly engine: DurableEngine,
+  ) {}
+
+  static async start(options: OfflineHostOptions): Promise<OfflineHost> {
+    const modules = readdirSync(options.functionsDir)
+      .filter((file) => file.endsWith(".js"))
+      .map((file) => resolve(options.functionsDir, file));
+    const registrations = await captureFunctions(modules);
+    const byTrigger = (type: string) => registrations.filter((registration) => triggerOf(registration).type === type);
+
+    const engine = new DurableEngine({
+      orchestrators: Object.fromEntries(byTrigger("orchestrationTrigger").map((r) => [r.name, r.handler as ExecutorHandler])),
+      activities: Object.fromEntries(byTrigger("activityTrigger").map((r) => [r.name, r.handler as ActivityFunction])),
+      clock: systemClock,
+      store: new TableInstanceStore(options.storageConnectionString, `${options.taskHub}OfflineInstances`),
+      log: (line) => options.log(`  ${line}`),
+    });
+    const durableApi = new DurableHttpApi(engine, options.taskHub, options.log);
+    await durableApi.listen();
+    const recovered = await engine.recover();
+    if (recovered) options.log(`recovered ${recovered} running orchestration(s) from storage`);
+
+    const routes = byTrigger("httpTrigger").map((registration) => {
+      const trigger = triggerOf(registration);
+      return compileRoute(ROUTE_PREFIX, trigger.route ?? registration.name, trigger.methods ?? ["GET", "POST"], registration);
+    });
+    const server = createServer();
+    const host = new OfflineHost(options, server, durableApi, registrations, engine);
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => void host.serveHttp(routes, request, response));
+    await new Promise<void>((resolveListen, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, options.hostname, resolveListen);
+    });
+    host.runDurableTimers();
+    for (const registration of byTrigger("timerTrigger")) host.scheduleTimerFunction(registration);
+    return host;
+  }
+
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${this.options.hostname}:${address.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timers.forEach(clearTimeout);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolveClose) => this.server.close(() => resolveClose()));
+    await this.durableApi.close();
+  }
+
+  private async serveHttp(routes: readonly CompiledRoute<FunctionRegistration>[], request: IncomingMessage, response: ServerResponse) {
+    const started = Date.now();
+    const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
+    const method = request.method ?? "GET";
+    let name = "-";
+    let status = 500;
+    try {
+      const match = safeMatch(routes, method, url.pathname);
+      if (match.kind === "not-found") {
+        status = writeJson(response, 404, { error: { code: "NOT_FOUND", message: `no function serves ${url.pathname}` } });
+        return;
+      }
+      if (match.kind === "method-not-allowed") {
+        status = writeJson(response, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `use ${match.allowed.join(" or ")}` } }, {
+          Allow: match.allowed.join(", "),
+        });
+        return;
+      }
+      name = match.target.name;
+      const body = await readBody(request);
+      if (body === undefined) {
+        status = writeJson(response, 413, { error: { code: "PAYLOAD_TOO_LARGE", message: "the body is too large" } });
+        return;
+      }
+      const httpRequest = new HttpRequest({
+        method,
+        url: url.toString(),
+        headers: flattenHeaders(request),
+        params: match.params,
+        ...(body.length && method !== "GET" && method !== "HEAD" ? { body: { bytes: body } } : {}),
+      });
+      const result = await match.target.handler(httpRequest, this.context(match.target));
+      status = await writeResponse(response, result as HttpResponseInit | Response | undefined);
+    } catch (error) {
+      this.options.log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!response.headersSent) status = writeJson(response, 500, { error: { code: "INTERNAL_ERROR", message: "see the host log" } });
+      else response.end();
+    } finally {
+      this.options.log(`${method} ${url.pathname} → ${status} ${name} ${Date.now() - started}ms`);
+    }
+  }
+
+  /** An invocation context with the registration's bindings; durable clients get the engine's API. */
+  private context(registration: FunctionRegistration): Context {
+    const bindings = Object.entries(registration.bindings).map(([name, binding]) => ({ ...binding, name }));
+    const trigger = bindings.find((binding) => /trigger$/i.test(binding.type))!;
+    const extraInputs = bindings.filter((binding) => binding !== trigger && binding.direction === "in");
+    const context = new InvocationContext({
+      invocationId: randomUUID(),
+      functionName: registration.name,
+      logHandler: (level, ...args) => this.options.log(`  [${registration.name}] ${level}: ${format(...args)}`),
+      options: { trigger: trigger, extraInputs: extraInputs, extraOutputs: [] },
+    });
+    for (const input of extraInputs) {
+      if (input.type === "durableClient" || input.type === "orchestrationClient") context.extraInputs.set(input.name, this.durableApi.clientBindingData());
+    }
+    return context;
+  }
+
+  /** Fires due durable timers; the engine itself never sleeps. */
+  private runDurableTimers(): void {
+    const tick = async () => {
+      try {
+        await this.engine.fireDueTimers();
+      } catch (error) {
+        this.options.log(`durable timers: ${String(error)}`);
+      }
+      if (!this.stopped) this.timers.push(setTimeout(() => void tick(), TIMER_POLL_MS));
+    };
+    void tick();
+  }
+
+  private scheduleTimerFunction(registration: FunctionRegistration): void {
+    const trigger = triggerOf(registration);
+    const schedule = CronExpressionParser.parse(String(trigger.schedule), { tz: "UTC", currentDate: new Date() });
+    let last: Date | undefined;
+    const next = () => {
+      if (this.stopped) return;
+      const due = schedule.next().toDate();
+      this.timers.push(
+        setTimeout(() => void run(due), Math.max(0, due.getTime() - Date.now())),
+      );
+    };
+    const run = async (due: Date) => {
+      const started = Date.now();
+      const info = { isPastDue: started - due.getTime() > 1_000, schedule: { adjustForDST: false }, scheduleStatus: { last: last?.toISOString(), next: undefined, lastUpdated: new Date().toISOString() } };
+      let outcome = "ok";
+      try {
+        await (registration.handler)(info, this.context(registration));
+      } catch (error) {
+        outcome = `failed: ${String(error)}`;
+      }
+      last = due;
+      this.options.log(`timer ${registration.name} ${outcome} ${Date.now() - started}ms`);
+      next();
+    };
+    next();
+  }
+}
+
+function safeMatch(routes: readonly CompiledRoute<FunctionRegistration>[], method: string, pathname: string) {
+  try {
+    return matchRoute(routes, method, pathname);
+  } catch {
+    return { kind: "not-found" } as const; // a malformed %-escape in the path
+  }
+}
+
+function flattenHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+/** The body, or undefined when it is larger than the host accepts. */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function writeJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
+  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
+  response.end(JSON.stringify(body));
+  return status;
+}
+
+async function writeResponse(response: ServerResponse, result: HttpResponseInit | Response | undefined): Promise<number> {
+  const normalized = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
+  const headers: Record<string, string | string[]> = {};
+  normalized.headers.forEach((value, name) => (headers[name] = value));
+  if (normalized.cookies.length) headers["set-cookie"] = normalized.cookies.map(serializeCookie);
+  const body = Buffer.from(await normalized.arrayBuffer());
+  response.writeHead(normalized.status, headers);
+  response.end(body);
+  return normalized.status;
+}
+
+function serializeCookie(cookie: Cookie): string {
+  const parts = [`${cookie.name}=${encodeURIComponent(cookie.value)}`];
+  if (cookie.path) parts.push(`Path=${cookie.path}`);
+  if (cookie.domain) parts.push(`Domain=${cookie.domain}`);
+  if (cookie.maxAge !== undefined) parts.push(`Max-Age=${cookie.maxAge}`);
+  if (cookie.expires) parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
+  if (cookie.httpOnly) parts.push("HttpOnly");
+  if (cookie.secure) parts.push("Secure");
+  if (cookie.sameSite) parts.push(`SameSite=${cookie.sameSite}`);
+  return parts.join("; ");
+}
