@@ -20,7 +20,9 @@ export const DEV_DEFAULTS: Readonly<Record<string, string>> = {
 };
 
 async function main(): Promise<void> {
-  const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env };
+  const port = process.env.PORT ?? String(DEFAULT_PORT);
+  // Links in notifications point at this host, wherever PORT puts it.
+  const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, BREAKGLASS_PUBLIC_BASE_URL: `http://localhost:${port}`, ...process.env, PORT: port };
   const useFunc = env.BREAKGLASS_HOST !== "offline" && hasCoreTools();
   log(
     useFunc
@@ -90,7 +92,7 @@ function runCoreTools(env: NodeJS.ProcessEnv): ChildProcess {
     copyFileSync(resolve(root, "local.settings.sample.json"), settings);
     log("created local.settings.json from local.settings.sample.json");
   }
-  return spawn("func", ["start", "--port", String(env.PORT ?? DEFAULT_PORT)], { cwd: root, env, stdio: "inherit" });
+  return spawn("func", ["start", "--port", env.PORT!], { cwd: root, env, stdio: "inherit" });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

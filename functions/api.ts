@@ -40,4 +40,5 @@ app.http("closeRequest", {
   extraInputs: [durableClient],
   handler: apiHandler("closeRequest"),
 });
+app.http("readAudit", { route: "audit", methods: ["GET"], authLevel: anonymous, handler: apiHandler("readAudit") });
 app.http("listClusters", { route: "clusters", methods: ["GET"], authLevel: anonymous, handler: apiHandler("listClusters") });

@@ -410,11 +410,16 @@ class Instance {
       options: { trigger: { type: "activityTrigger", name: "input" } },
       logHandler: (_level, ...args) => this.options.log?.(`[${work.name}] ${args.map(String).join(" ")}`),
     });
+    const started = Date.now();
+    const done = (outcome: string) =>
+      this.options.log?.(`activity ${work.name} (${this.instanceId}#${work.taskId}) ${outcome} ${Date.now() - started}ms`);
     try {
       const result = await handler(input, context);
       this.inbox.push(historyEvent("TaskCompleted", this.now(), { taskScheduledId: work.taskId, result: JSON.stringify(result ?? null) }));
+      done("ok");
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      done(`failed: ${message.split("\n")[0]}`);
       this.inbox.push(
         historyEvent("TaskFailed", this.now(), {
           taskScheduledId: work.taskId,

@@ -5,7 +5,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { z } from "zod";
 import type { Config } from "../config.js";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Refusal } from "../domain/access.js";
-import { securityAuditEntry } from "../domain/audit.js";
+import { securityAuditEntry, type AuditEntry } from "../domain/audit.js";
 import { findManagedCluster } from "../domain/clusters.js";
 import { isRequestId, newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
 import { acceptsClose, acceptsDecisions, isRequestStatus } from "../domain/lifecycle.js";
@@ -254,6 +254,16 @@ export function createApiHandlers(deps: ApiDependencies) {
       return jsonResponse(200, clusters);
     }),
 
+    /** A request's audit trail, oldest first (approvers only). */
+    readAudit: endpoint(async (request, context) => {
+      const { principal, member } = await caller(request);
+      const notApprover = approverRefusal(member.roles);
+      if (notApprover) return refuse(context, principal, "read-audit", "", notApprover);
+      const requestId = request.query.get("requestId") ?? "";
+      if (!isRequestId(requestId)) throw new ApiError(400, "INVALID_REQUEST", "requestId: a request id is required");
+      return jsonResponse(200, { requestId, entries: (await deps.audit.readStream(requestId)).map(auditView), next: null });
+    }),
+
     health: endpoint(async () => jsonResponse(200, { status: "ok", mode: deps.config.mode })),
   };
 }
@@ -267,6 +277,10 @@ function person(member: Member, principal: Principal): Person {
     upn: member.user?.upn ?? principal.upn,
     displayName: member.user?.displayName ?? principal.name,
   };
+}
+
+function auditView({ stream: _stream, key, ...entry }: AuditEntry) {
+  return { sequence: Number(key), ...entry };
 }
 
 function workflowInput(request: EmergencyRequest): WindowWorkflowInput {

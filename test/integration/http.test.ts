@@ -62,6 +62,7 @@ describe("HTTP API: authentication (401)", () => {
       [h.app.api.denyRequest, { params: { id: UNKNOWN_ID }, method: "POST" }],
       [h.app.api.closeRequest, { params: { id: UNKNOWN_ID }, method: "POST" }],
       [h.app.api.listClusters, {}],
+      [h.app.api.readAudit, { query: { requestId: UNKNOWN_ID } }],
     ] as const;
     for (const [handler, call] of routes) {
       for (const authorization of ["Bearer garbage", `Bearer ${expired}`, `Bearer ${forged}`, "Basic YWxpY2U6cHc="]) {
@@ -310,6 +311,29 @@ describe("HTTP API: clusters and lists", () => {
     expect(await ids({ status: "denied" })).toEqual([a]);
     expect(await ids({ cluster: NEU.toLowerCase() })).toEqual([c]);
     expect(await ids({ status: "pending-approval", cluster: WEU })).toEqual([]);
+  });
+});
+
+describe("HTTP API: the audit trail", () => {
+  it("shows approvers a request's entries, oldest first, and nobody else", async () => {
+    const h = await createHarness();
+    const id = await createdId(h);
+    await h.call(h.app.api.denyRequest, { as: "bob", params: { id }, method: "POST" });
+    const reply = await h.call(h.app.api.readAudit, { as: "carol", query: { requestId: id } });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      requestId: id,
+      next: null,
+      entries: [
+        { sequence: 0, type: "requested", actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" }, cluster: WEU, at: T0.toISOString() },
+        { sequence: 1, type: "approvers-notified" },
+        { sequence: 2, type: "denied", actor: { oid: USERS.bob.oid }, code: "DENIED" },
+      ],
+    });
+    expectError(await h.call(h.app.api.readAudit, { as: "alice", query: { requestId: id } }), 403, "NOT_APPROVER");
+    expectError(await h.call(h.app.api.readAudit, { as: "mallory", query: { requestId: id } }), 403, "NOT_APPROVER");
+    expectError(await h.call(h.app.api.readAudit, { as: "bob", query: { requestId: "x" } }), 400, "INVALID_REQUEST");
+    expectError(await h.call(h.app.api.readAudit, { as: "bob" }), 400, "INVALID_REQUEST");
   });
 });
 

@@ -51,6 +51,7 @@ describe("functions/ registrations", () => {
 
   it("declare the HTTP API of DESIGN §4, with the simulation routes only in simulation mode", () => {
     const api = [
+      "GET audit",
       "GET clusters",
       "GET health",
       "GET requests",
@@ -82,6 +83,17 @@ describe("functions/ registrations", () => {
     for (const registration of simulation) {
       const trigger = triggerOf(registration);
       if (trigger.type === "httpTrigger") expect(trigger.authLevel, registration.name).toBe("anonymous");
+    }
+  });
+
+  it("give every timer a valid NCRONTAB schedule", async () => {
+    const { CronExpressionParser } = await import("cron-parser");
+    const timers = simulation.filter((candidate) => triggerOf(candidate).type === "timerTrigger");
+    expect(timers.map((timer) => timer.name)).toEqual([]); // the watchdog and group watch will add theirs
+    for (const registration of timers) {
+      const schedule = String(triggerOf(registration).schedule);
+      expect(schedule.split(/\s+/), registration.name).toHaveLength(6);
+      expect(() => CronExpressionParser.parse(schedule), registration.name).not.toThrow();
     }
   });
 

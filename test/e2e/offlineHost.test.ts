@@ -1,0 +1,241 @@
+// End to end, as a platform engineer runs it: the built app under the offline host (or npm
+// start), over real HTTP, with its own Azurite. These tests run in real time: the windows are
+// the shortest the dev configuration allows.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { isListening, startAzurite, type RunningAzurite } from "../../dev/azurite.js";
+import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
+import { TABLE_PREFIX } from "../../src/composition.js";
+import { eventually, freePort, ROOT, run, startOfflineHost, type RunningProcess } from "../support/processes.js";
+
+const CLUSTER = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
+
+interface Api {
+  base: string;
+  call(method: string, path: string, options?: { token?: string; json?: unknown }): Promise<{ status: number; body: unknown }>;
+  token(user: string): Promise<string>;
+}
+
+function api(base: string): Api {
+  const call: Api["call"] = async (method, path, options = {}) => {
+    const response = await fetch(path.startsWith("http") ? path : `${base}${path}`, {
+      method,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.json === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text && response.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : text };
+  };
+  return {
+    base,
+    call,
+    async token(user) {
+      const reply = await call("POST", "/api/dev/token", { json: { user } });
+      expect(reply.status).toBe(200);
+      return (reply.body as { access_token: string }).access_token;
+    },
+  };
+}
+
+type Cluster = { localAccounts: string; openWindows: { requestId: string; closesAt: string }[] };
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function ownAzurite(): Promise<RunningAzurite> {
+  const azurite = await startAzurite();
+  cleanups.push(() => azurite.stop());
+  return azurite;
+}
+
+async function hostOn(azurite: RunningAzurite, taskHub: string, port: number): Promise<{ host: RunningProcess; api: Api }> {
+  const base = `http://127.0.0.1:${port}`;
+  const host = startOfflineHost({
+    PORT: String(port),
+    AzureWebJobsStorage: azurite.connectionString,
+    TASKHUB_NAME: taskHub,
+    BREAKGLASS_MODE: "simulation",
+    BREAKGLASS_MIN_DURATION: "PT10S",
+    BREAKGLASS_APPROVAL_TIMEOUT: "PT2M",
+    BREAKGLASS_PUBLIC_BASE_URL: base,
+  });
+  cleanups.push(() => host.stop());
+  await host.waitFor(/offline host listening on/);
+  return { host, api: api(base) };
+}
+
+async function clusterState(client: Api, token: string): Promise<Cluster> {
+  const reply = await client.call("GET", "/api/clusters", { token });
+  expect(reply.status).toBe(200);
+  return (reply.body as Cluster[])[0]!;
+}
+
+describe.sequential("end to end over HTTP", () => {
+  it("the README walkthrough: request, approval link from the outbox, open, deadline, locked, audited", async () => {
+    const azurite = await ownAzurite();
+    const { host, api: client } = await hostOn(azurite, "walkthrough", await freePort());
+    const alice = await client.token("alice@contoso.dev");
+    const bob = await client.token("bob@contoso.dev");
+
+    const created = await client.call("POST", "/api/requests", {
+      token: alice,
+      json: { cluster: CLUSTER, justification: "Entra outage", ticket: "INC-1", duration: "PT10S" },
+    });
+    expect(created).toMatchObject({ status: 202, body: { status: "pending-approval", duration: "PT10S" } });
+    const { id } = created.body as { id: string };
+
+    const outbox = (await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { channel: string; recipients: string[]; links: { label: string; url: string }[] }[];
+    expect(outbox.map((message) => message.channel)).toEqual(["teams", "email"]);
+    expect(outbox[1]!.recipients).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
+    const approveLink = outbox[1]!.links.find((link) => link.url.endsWith("/approve"))!.url;
+    expect(approveLink).toBe(`${client.base}/api/requests/${id}/approve`);
+
+    expect((await client.call("POST", approveLink, { token: bob })).status).toBe(202);
+    const open = await eventually(async () => {
+      const state = await clusterState(client, alice);
+      expect(state.localAccounts).toBe("enabled");
+      return state;
+    });
+    expect(open.openWindows.map((window) => window.requestId)).toEqual([id]);
+    const request = (await client.call("GET", `/api/requests/${id}`, { token: alice })).body as { status: string; window: { closesAt: string } };
+    expect(request.status).toBe("open");
+
+    // The deadline passes in real time; the durable timer locks the cluster again.
+    await eventually(async () => expect(await clusterState(client, alice)).toEqual(expect.objectContaining({ localAccounts: "disabled", openWindows: [] })), 30_000);
+    const closed = (await client.call("GET", `/api/requests/${id}`, { token: bob })).body as { status: string; window: { closedAt: string } };
+    expect(closed.status).toBe("closed");
+    expect(Date.parse(closed.window.closedAt)).toBeGreaterThanOrEqual(Date.parse(request.window.closesAt));
+
+    const kinds = ((await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { kind: string }[]).map((message) => message.kind);
+    expect(kinds).toEqual(["approval-requested", "approval-requested", "opened", "opened", "closed", "closed"]);
+    const audit = (await client.call("GET", `/api/audit?requestId=${id}`, { token: bob })).body as { entries: { type: string }[] };
+    const stored = await new TableAuditLog({ connectionString: azurite.connectionString, tablePrefix: TABLE_PREFIX }).readStream(id);
+    expect(stored.map((entry) => entry.type)).toEqual(audit.entries.map((entry) => entry.type));
+    expect(audit.entries.map((entry) => entry.type)).toEqual([
+      "requested",
+      "approvers-notified",
+      "approval-recorded",
+      "approved",
+      "enabling",
+      "opened",
+      "deadline-reached",
+      "locking",
+      "locked",
+      "closed",
+    ]);
+    // One line per invocation in the host's log.
+    expect(host.output()).toMatch(new RegExp(`POST /api/requests/${id}/approve → 202 approveRequest \\d+ms`));
+  });
+
+  it("the README walkthrough works verbatim", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const script = /### Walkthrough[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const azurite = await ownAzurite();
+    const { api: client } = await hostOn(azurite, "readme", await freePort());
+    // The only change: the host of this test instead of localhost:7071.
+    const output = execFileSync("bash", ["-euo", "pipefail", "-c", script.replaceAll("http://localhost:7071", client.base)], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    const states = [...output.matchAll(/"localAccounts": "(\w+)"/g)].map((match) => match[1]);
+    expect(states).toEqual(["enabled", "disabled"]);
+    expect(output).toContain('"status": "closed"');
+    expect(output).toMatch(/^0 \S+ requested alice@contoso\.dev$/m);
+    expect(output).toMatch(/^2 \S+ approval-recorded bob@contoso\.dev$/m);
+    expect(output).toMatch(/^9 \S+ closed system$/m);
+  });
+
+  it("answers unknown routes and wrong methods clearly", async () => {
+    const azurite = await ownAzurite();
+    const { api: client } = await hostOn(azurite, "routes", await freePort());
+    expect(await client.call("GET", "/api/nothing-here")).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
+    expect(await client.call("DELETE", "/api/requests")).toMatchObject({ status: 405, body: { error: { code: "METHOD_NOT_ALLOWED" } } });
+    expect(await client.call("POST", "/api/requests", { json: {} })).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
+  });
+
+  it("a restart while a window is open: the host comes back, reports the window, and still locks at the deadline", async () => {
+    const azurite = await ownAzurite();
+    const port = await freePort();
+    const first = await hostOn(azurite, "restart", port);
+    const alice = await first.api.token("alice@contoso.dev");
+    const bob = await first.api.token("bob@contoso.dev");
+    const created = await first.api.call("POST", "/api/requests", {
+      token: alice,
+      json: { cluster: CLUSTER, justification: "Entra outage", ticket: "INC-2", duration: "PT20S" },
+    });
+    const { id } = created.body as { id: string };
+    await first.api.call("POST", `/api/requests/${id}/approve`, { token: bob });
+    expect((await clusterState(first.api, alice)).localAccounts).toBe("enabled");
+
+    expect(await first.host.stop("SIGINT")).toBe(0);
+    expect(await isListening(port)).toBe(false);
+
+    const second = await hostOn(azurite, "restart", port);
+    expect(second.host.output()).toMatch(/recovered 1 running orchestration/);
+    // Dev tokens are signed by a key of the process that issued them: the old ones are void now.
+    expect((await second.api.call("GET", "/api/clusters", { token: alice })).status).toBe(401);
+    const carol = await second.api.token("carol@contoso.dev");
+    expect(await clusterState(second.api, carol)).toEqual(expect.objectContaining({ localAccounts: "enabled", openWindows: [expect.objectContaining({ requestId: id })] }));
+    expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("open");
+
+    await eventually(async () => expect((await clusterState(second.api, carol)).localAccounts).toBe("disabled"), 40_000);
+    expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("closed");
+  });
+
+  it("npm start, as a user runs it: Azurite, the offline host, health, and Ctrl-C leaves nothing behind", async () => {
+    const location = mkdtempSync(join(tmpdir(), "breakglass-start-"));
+    cleanups.push(async () => rmSync(location, { recursive: true, force: true }));
+    const [port, blob, queue, table] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      AZURITE_BLOB_PORT: String(blob),
+      AZURITE_QUEUE_PORT: String(queue),
+      AZURITE_TABLE_PORT: String(table),
+      AZURITE_LOCATION: location,
+      BREAKGLASS_HOST: "offline",
+    };
+    delete env.AzureWebJobsStorage;
+    const start = run("npm", ["start"], env, true);
+    cleanups.push(() => start.stop("SIGKILL", true).catch(() => null));
+    await start.waitFor(/\[start\] using the offline host/);
+    expect(start.output().split("\n").find((line) => line.startsWith("[start]"))).toMatch(/offline host/);
+    await eventually(async () => {
+      const reply = await api(`http://127.0.0.1:${port}`).call("GET", "/api/health");
+      expect(reply).toEqual({ status: 200, body: { status: "ok", mode: "simulation" } });
+    }, 90_000);
+    expect(await isListening(table)).toBe(true);
+
+    await start.stop("SIGINT", true); // Ctrl-C reaches the whole foreground process group
+    expect(start.output()).toMatch(/\[start\] SIGINT: stopping/);
+    await eventually(async () => {
+      expect(await isListening(port)).toBe(false);
+      expect(await isListening(table)).toBe(false);
+      expect(processesMentioning(location)).toEqual([]);
+      expect(groupAlive(start.child.pid!)).toBe(false);
+    }, 15_000);
+  });
+});
+
+/** Whether any process of the group (npm, the start script, its children) is still alive. */
+function groupAlive(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function processesMentioning(text: string): string[] {
+  const lines = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" }).split("\n");
+  return lines.filter((line) => line.includes(text) && !line.includes("ps -eo"));
+}
