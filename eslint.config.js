@@ -47,5 +47,5 @@ export default tseslint.config(
       "no-restricted-globals": ["error", { name: "Date", message: "The domain takes time as a parameter." }],
     },
   },
-  { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+  { files: ["**/*.js"], ...tseslint.configs.disableTypeChecked },
 );
