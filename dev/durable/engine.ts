@@ -78,6 +78,11 @@ export interface DurableEngineOptions {
   /** Receives one line per orchestrator log call and per engine event worth knowing. */
   readonly log?: (message: string) => void;
   readonly store?: InstanceStore;
+  /**
+   * "throw" (tests: fail the test at once) or "fail-instance" (a host: fail only that instance, as
+   * the Durable extension does, e.g. when code changed under a running instance). Default "throw".
+   */
+  readonly onNondeterminism?: "throw" | "fail-instance";
 }
 
 export interface InstanceStatus {
@@ -451,6 +456,16 @@ class Instance {
     this.history.push(started, ...this.inbox);
     this.inbox = [];
     const state = await this.execute();
+    try {
+      await this.applyEpisode(state);
+    } catch (error) {
+      if (!(error instanceof NondeterminismError) || this.options.onNondeterminism !== "fail-instance") throw error;
+      this.fail(error.message);
+      await this.save();
+    }
+  }
+
+  private async applyEpisode(state: OrchestratorState): Promise<void> {
     const scheduled: HistoryEvent[] = [];
     const unknownActivity = flattenActions(state).find(
       (action) => isActivityCall(action) && !(action.functionName! in this.options.activities),

@@ -62,6 +62,7 @@ export class OfflineHost {
       activities: Object.fromEntries(byTrigger("activityTrigger").map((r) => [r.name, r.handler as ActivityFunction])),
       clock: systemClock,
       store: new TableInstanceStore(options.storageConnectionString, `${options.taskHub}OfflineInstances`),
+      onNondeterminism: "fail-instance",
       log: (line) => options.log(`  ${line}`),
     });
     const durableApi = new DurableHttpApi(engine, options.taskHub, options.log);

@@ -296,6 +296,26 @@ describe("durable engine: recovery after a restart", () => {
     expect(second.activityCalls("i").map((call) => [call.name, call.input])).toEqual([["lock", "closed"]]);
   });
 
+  it("fails only the instance whose history no longer matches the code, when a host asks for that", async () => {
+    const store = new MemoryStore();
+    const clock = new ManualClock(T0);
+    await host(store, clock, { open: () => "ok", lock: () => null }).startNew("o", "i", null);
+    const changed: OrchestrationHandler = function* (context) {
+      yield context.df.callActivity("renamed", null); // the code changed under a running instance
+    };
+    const upgraded = new DurableEngine({
+      orchestrators: { o: createExecutor(changed) },
+      activities: { renamed: () => null },
+      clock,
+      store,
+      onNondeterminism: "fail-instance",
+    });
+    expect(await upgraded.recover()).toBe(1);
+    await upgraded.advanceBy(60_000); // the next episode replays the old history against the new code
+    expect(upgraded.getStatus("i")).toMatchObject({ runtimeStatus: "Failed", output: expect.stringContaining("non-deterministic") });
+    expect(await store.loadRunning()).toEqual([]);
+  });
+
   it("runs an activity again when the host stopped while it ran (at least once)", async () => {
     const store = new MemoryStore();
     const clock = new ManualClock(T0);
