@@ -20,7 +20,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["@azure/arm-*", "@azure/identity", "@azure/data-tables", "@microsoft/microsoft-graph-client", "@azure/monitor-*"],
+              group: ["@azure/arm-*", "@azure/identity", "@azure/data-tables", "@azure/core-*", "@azure-rest/*", "@microsoft/microsoft-graph-client"],
               message: "Only src/adapters/ may import an Azure SDK (DESIGN §3).",
             },
           ],

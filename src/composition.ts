@@ -2,22 +2,33 @@
 import { randomBytes } from "node:crypto";
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { DurableWorkflowClient } from "./adapters/durable/durableWorkflowClient.js";
+import type { JWTVerifyGetKey } from "jose";
+import { ArmActivityLog } from "./adapters/azure/armActivityLog.js";
+import { ArmClusterControl } from "./adapters/azure/armClusterControl.js";
+import { createCredential, type TokenCredential } from "./adapters/azure/credentials.js";
+import { GraphApi } from "./adapters/azure/graph.js";
+import { GraphDirectory } from "./adapters/azure/graphDirectory.js";
 import { TableAuditLog } from "./adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "./adapters/azure/tableRequestStore.js";
 import type { TableStorageSettings } from "./adapters/azure/tables.js";
+import { TeamsMailNotifier } from "./adapters/azure/teamsMailNotifier.js";
+import { DurableWorkflowClient } from "./adapters/durable/durableWorkflowClient.js";
 import { DevTokenIssuer } from "./adapters/simulation/devTokens.js";
 import { OutboxNotifier } from "./adapters/simulation/outbox.js";
 import { SimulatedActivityLog } from "./adapters/simulation/simulatedActivityLog.js";
 import { SimulatedClusters } from "./adapters/simulation/simulatedClusters.js";
 import { SimulatedDirectory } from "./adapters/simulation/simulatedDirectory.js";
 import { loadConfig, type Config } from "./config.js";
+import { HealthMonitor, type HealthCheck } from "./health.js";
+import { azureHealthChecks } from "./healthChecks.js";
 import { createApiHandlers, type ApiHandlers } from "./http/api.js";
-import { createTokenVerifier, type VerifyToken } from "./http/authentication.js";
+import { createTokenVerifier, tenantSigningKeys, type VerifyToken } from "./http/authentication.js";
 import { createDevHandlers, type DevHandlers } from "./http/dev.js";
+import type { ActivityLogReader } from "./ports/activityLog.js";
 import type { AuditLog } from "./ports/auditLog.js";
 import type { ClusterControl } from "./ports/clusterControl.js";
 import type { Directory } from "./ports/directory.js";
+import type { GroupChanges } from "./ports/groupChanges.js";
 import type { Notifier } from "./ports/notifier.js";
 import type { RequestStore } from "./ports/requestStore.js";
 import type { WorkflowClient } from "./ports/workflowClient.js";
@@ -27,13 +38,26 @@ import type { ActivityHandlers } from "./workflow/contracts.js";
 /** The default prefix of every table the app owns. Independent of TASKHUB_NAME on purpose: the audit trail must survive a task hub change. */
 export const TABLE_PREFIX = "breakglass";
 
+/** Knobs for the Azure adapters; production uses the defaults, tests make everything fast. */
+export interface AzureOptions {
+  /** Replaces the managed identity / DefaultAzureCredential. */
+  readonly credential?: TokenCredential;
+  readonly pollIntervalMs?: number;
+  readonly operationTimeoutMs?: number;
+  /** Retries inside the SDKs before Durable's own (0 in tests). */
+  readonly maxRetries?: number;
+  /** Timeout of each Graph and webhook call. */
+  readonly timeoutMs?: number;
+}
+
 export interface CompositionOptions {
   readonly tablePrefix?: string;
   readonly now?: () => Date;
   /** Replaces the Durable Functions client (tests and the offline host run their own engine). */
   readonly workflow?: (context: InvocationContext) => WorkflowClient;
-  /** Replaces an adapter (tests inject failures this way). */
+  /** Replaces the notifier (tests inject failures this way). */
   readonly notifier?: Notifier;
+  readonly azure?: AzureOptions;
 }
 
 export interface SimulationWorld {
@@ -51,11 +75,28 @@ export interface App {
   readonly directory: Directory;
   readonly clusters: ClusterControl;
   readonly notifier: Notifier;
+  readonly activityLog: ActivityLogReader;
+  /** Graph's delta query in azure mode; the simulated directory has none yet. */
+  readonly groupChanges: GroupChanges | undefined;
   readonly verifyToken: VerifyToken;
+  readonly health: HealthMonitor;
   readonly activities: ActivityHandlers;
   readonly api: ApiHandlers;
   /** Present in simulation mode only. */
   readonly dev: DevHandlers | undefined;
+  readonly simulation: SimulationWorld | undefined;
+}
+
+/** The adapters that differ between the modes. */
+interface World {
+  readonly directory: Directory;
+  readonly clusters: ClusterControl;
+  readonly notifier: Notifier;
+  readonly activityLog: ActivityLogReader;
+  readonly groupChanges: GroupChanges | undefined;
+  /** The keys inbound tokens are verified with. */
+  readonly signingKeys: JWTVerifyGetKey;
+  readonly healthChecks: readonly HealthCheck[];
   readonly simulation: SimulationWorld | undefined;
 }
 
@@ -64,32 +105,24 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix: options.tablePrefix ?? TABLE_PREFIX };
   const audit = new TableAuditLog(storage);
   const requests = new TableRequestStore(storage);
-  const tokenPolicy = { authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience, now };
-
-  if (config.mode === "azure") {
-    // ARM, Microsoft Graph and Teams adapters are not built yet; refuse rather than run half an app.
-    throw new Error("BREAKGLASS_MODE=azure is not available in this build: the ARM, Graph and Teams adapters are missing");
-  }
-
-  const simulation: SimulationWorld = {
-    clusters: new SimulatedClusters(storage, config.clusters),
-    activityLog: new SimulatedActivityLog(storage),
-    directory: new SimulatedDirectory(storage),
-    outbox: new OutboxNotifier(storage, now),
-    tokens: await DevTokenIssuer.create(tokenPolicy),
-  };
-  const verifyToken = createTokenVerifier({ ...tokenPolicy, keys: simulation.tokens.keys });
-  const parts = {
-    audit,
-    requests,
-    directory: simulation.directory,
-    clusters: simulation.clusters,
-    notifier: options.notifier ?? simulation.outbox,
-  };
+  const world = config.mode === "azure" ? azureWorld(config, audit, now, options.azure ?? {}) : await simulationWorld(config, storage, now);
+  const verifyToken = createTokenVerifier({
+    keys: world.signingKeys,
+    authorityHost: config.endpoints.authority,
+    tenantId: config.tenantId,
+    audience: config.apiAudience,
+    now,
+  });
+  const health = new HealthMonitor(config.mode, world.healthChecks, now, (message) => console.warn(message));
+  const parts = { audit, requests, directory: world.directory, clusters: world.clusters, notifier: options.notifier ?? world.notifier };
+  const { simulation } = world;
   return {
     config,
     ...parts,
+    activityLog: world.activityLog,
+    groupChanges: world.groupChanges,
     verifyToken,
+    health,
     activities: createActivityHandlers({
       ...parts,
       groups: { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId },
@@ -100,11 +133,62 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       ...parts,
       config,
       verifyToken,
+      health,
       workflow: options.workflow ?? ((context) => new DurableWorkflowClient(df.getClient(context))),
       now,
       randomBytes: (size) => randomBytes(size),
     }),
-    dev: createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }),
+    dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
+    simulation,
+  };
+}
+
+function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: AzureOptions): World {
+  const credential = options.credential ?? createCredential({ clientId: config.clientId, authorityHost: config.endpoints.authority }, process.env);
+  const graph = new GraphApi(credential, {
+    endpoint: config.endpoints.graph,
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+  });
+  const directory = new GraphDirectory(graph);
+  const clusters = new ArmClusterControl(credential, {
+    endpoint: config.endpoints.arm,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.operationTimeoutMs === undefined ? {} : { operationTimeoutMs: options.operationTimeoutMs }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+  });
+  const activityLog = new ArmActivityLog(credential, config.endpoints.arm, options.maxRetries);
+  return {
+    directory,
+    clusters,
+    notifier: new TeamsMailNotifier(
+      { teamsWebhookUrl: config.teamsWebhookUrl, mailSender: config.mailSender, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) },
+      graph,
+    ),
+    activityLog,
+    groupChanges: directory,
+    signingKeys: tenantSigningKeys(config.endpoints.authority, config.tenantId),
+    healthChecks: azureHealthChecks({ config, audit, clusters, directory, activityLog, now }),
+    simulation: undefined,
+  };
+}
+
+async function simulationWorld(config: Config, storage: TableStorageSettings, now: () => Date): Promise<World> {
+  const simulation: SimulationWorld = {
+    clusters: new SimulatedClusters(storage, config.clusters),
+    activityLog: new SimulatedActivityLog(storage),
+    directory: new SimulatedDirectory(storage),
+    outbox: new OutboxNotifier(storage, now),
+    tokens: await DevTokenIssuer.create({ authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience }),
+  };
+  return {
+    directory: simulation.directory,
+    clusters: simulation.clusters,
+    notifier: simulation.outbox,
+    activityLog: simulation.activityLog,
+    groupChanges: undefined,
+    signingKeys: simulation.tokens.keys,
+    healthChecks: [],
     simulation,
   };
 }

@@ -32,14 +32,21 @@ export interface NotificationFacts {
   readonly outcome?: RequestOutcome;
 }
 
-export interface RenderedNotification {
-  readonly kind: NotificationEvent;
-  readonly severity: "info" | "warning" | "critical";
-  readonly audience: Audience;
+export type Severity = "info" | "warning" | "critical";
+
+/** What a message says, whatever carries it (Teams card, email, the simulated outbox). */
+export interface MessageContent {
+  readonly kind: string;
+  readonly severity: Severity;
   readonly subject: string;
   readonly text: string;
   readonly facts: readonly { readonly name: string; readonly value: string }[];
   readonly links: readonly { readonly label: string; readonly url: string }[];
+}
+
+export interface RenderedNotification extends MessageContent {
+  readonly kind: NotificationEvent;
+  readonly audience: Audience;
 }
 
 /** The exact command that fetches admin credentials during a window. */

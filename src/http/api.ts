@@ -4,6 +4,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import type { Config } from "../config.js";
+import type { HealthMonitor } from "../health.js";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Refusal } from "../domain/access.js";
 import { securityAuditEntry, type AuditEntry } from "../domain/audit.js";
 import { findManagedCluster } from "../domain/clusters.js";
@@ -32,6 +33,7 @@ export interface ApiDependencies {
   readonly clusters: ClusterControl;
   readonly audit: AuditLog;
   readonly verifyToken: VerifyToken;
+  readonly health: HealthMonitor;
   /** The workflow client of one invocation (Durable's client binding is per invocation). */
   readonly workflow: (context: InvocationContext) => WorkflowClient;
   readonly now: () => Date;
@@ -264,7 +266,10 @@ export function createApiHandlers(deps: ApiDependencies) {
       return jsonResponse(200, { requestId, entries: (await deps.audit.readStream(requestId)).map(auditView), next: null });
     }),
 
-    health: endpoint(async () => jsonResponse(200, { status: "ok", mode: deps.config.mode })),
+    health: endpoint(async () => {
+      const report = await deps.health.report();
+      return jsonResponse(report.status === "ok" ? 200 : 503, report);
+    }),
   };
 }
 

@@ -1,13 +1,9 @@
-export type NotificationSeverity = "info" | "warning" | "critical";
+import type { MessageContent, Severity } from "../domain/notifications.js";
 
-export interface Notification {
-  readonly kind: string;
-  readonly severity: NotificationSeverity;
+export type NotificationSeverity = Severity;
+
+export interface Notification extends MessageContent {
   readonly requestId?: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly facts: readonly { readonly name: string; readonly value: string }[];
-  readonly links: readonly { readonly label: string; readonly url: string }[];
   readonly recipients: {
     readonly emails: readonly string[];
     /** Also post to the approvers' Teams channel. */

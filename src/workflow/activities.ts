@@ -70,6 +70,8 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
       switch (written.kind) {
         case "written":
           return { kind: "changed" };
+        case "unchanged":
+          return { kind: "unchanged" };
         case "not-found":
           return { kind: "refused", code: "CLUSTER_NOT_FOUND", message: `cluster ${cluster.id} does not exist` };
         case "rejected":

@@ -1,6 +1,6 @@
 // The simulation-only routes of DESIGN §6, called with real HttpRequest objects.
 import { describe, expect, it } from "vitest";
-import { ADMIN_CREDENTIAL_OPERATION } from "../../src/adapters/simulation/simulatedActivityLog.js";
+import { ADMIN_CREDENTIAL_OPERATION } from "../../src/ports/activityLog.js";
 import { DEV_SESSION_COOKIE } from "../../src/http/dev.js";
 import { createHarness, MINUTE, T0, USERS, WEU, type Reply } from "../support/harness.js";
 

@@ -3,9 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
+import { ADMIN_CREDENTIAL_OPERATION, type ActivityLogReader } from "../../ports/activityLog.js";
 import { queryAll, storageCall, Table, type TableStorageSettings } from "../azure/tables.js";
-
-export const ADMIN_CREDENTIAL_OPERATION = "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action";
 
 export interface ActivityLogEvent {
   readonly operation: string;
@@ -14,7 +13,7 @@ export interface ActivityLogEvent {
   readonly caller: string;
 }
 
-export class SimulatedActivityLog {
+export class SimulatedActivityLog implements ActivityLogReader {
   private readonly table: Table;
 
   constructor(settings: TableStorageSettings) {
@@ -35,11 +34,12 @@ export class SimulatedActivityLog {
     );
   }
 
-  /** Admin-credential fetches for a cluster in [from, to), oldest first. */
+  /** Admin-credential fetches for a cluster in [from, to], oldest first. */
   async adminCredentialFetches(cluster: ManagedCluster, from: Date, to: Date): Promise<readonly ActivityLogEvent[]> {
     const rows = await queryAll(
       await this.table.client(),
-      odata`PartitionKey eq ${clusterKey(cluster)} and RowKey ge ${from.toISOString()} and RowKey lt ${to.toISOString()}`,
+      // Row keys are "<time>|<random>": "<to>~" sorts after every key of that same millisecond.
+      odata`PartitionKey eq ${clusterKey(cluster)} and RowKey ge ${from.toISOString()} and RowKey lt ${`${to.toISOString()}~`}`,
       "read activity log",
     );
     return rows.map((row) => ({ operation: String(row.operation), cluster: String(row.cluster), at: String(row.at), caller: String(row.caller) }));

@@ -3,7 +3,7 @@
 // ARM come for free. Injected faults make the next N operations fail the way ARM would.
 import { odata } from "@azure/data-tables";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
-import type { ClusterControl, ClusterReadResult, ClusterWriteResult } from "../../ports/clusterControl.js";
+import type { ClusterControl, ClusterReadResult, ClusterWriteResult, RotationResult } from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
 import { queryAll, readEntity, storageCall, Table, tryStorageCall, type TableStorageSettings } from "../azure/tables.js";
 
@@ -40,6 +40,7 @@ export class SimulatedClusters implements ClusterControl {
         localAccounts: row.localAccountsEnabled === true ? "enabled" : "disabled",
         provisioningState: String(row.provisioningState),
         etag: row.etag,
+        entraIntegration: row.entraIntegration !== false,
       },
     };
   }
@@ -48,6 +49,10 @@ export class SimulatedClusters implements ClusterControl {
     const client = await this.client();
     const fault = await this.takeFault(cluster, enabled ? "enable" : "disable");
     if (fault !== undefined) return faultResult(fault);
+    const current = await this.read(cluster);
+    if (current.kind === "found" && !enabled && !current.state.entraIntegration) {
+      return { kind: "rejected", code: "BadRequest", message: "local accounts cannot be disabled while Entra ID integration (AKS-managed AAD) is off" };
+    }
     const written = await tryStorageCall(`set local accounts on ${cluster.name}`, () =>
       client.updateEntity(
         { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), localAccountsEnabled: enabled, provisioningState: "Succeeded" },
@@ -58,6 +63,27 @@ export class SimulatedClusters implements ClusterControl {
     if (written.ok) return { kind: "written" };
     if (written.status === 404) return { kind: "not-found" };
     throw new TransientError("ETAG_MISMATCH", `cluster ${cluster.name} changed since it was read (412 Precondition Failed)`);
+  }
+
+  async rotateCertificates(cluster: ManagedCluster): Promise<RotationResult> {
+    const client = await this.client();
+    const fault = await this.takeFault(cluster, "rotate");
+    if (fault !== undefined) return faultResult(fault);
+    const row = await readEntity(client, CLUSTER_PARTITION, clusterKey(cluster));
+    if (!row) return { kind: "not-found" };
+    await storageCall("rotate certificates", () =>
+      client.updateEntity(
+        { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), certificateRotations: Number(row.certificateRotations ?? 0) + 1 },
+        "Merge",
+      ),
+    );
+    return { kind: "rotated" };
+  }
+
+  /** How many times the cluster's certificates were rotated (the simulation's evidence of it). */
+  async certificateRotations(cluster: ManagedCluster): Promise<number> {
+    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
+    return Number(row?.certificateRotations ?? 0);
   }
 
   /** Makes the next `count` operations of a kind fail with `status` (DESIGN §6 fault injection). */
@@ -103,6 +129,8 @@ export class SimulatedClusters implements ClusterControl {
           name: cluster.name,
           localAccountsEnabled: false,
           provisioningState: "Succeeded",
+          entraIntegration: true,
+          certificateRotations: 0,
         }),
       );
     }
@@ -126,7 +154,7 @@ export class SimulatedClusters implements ClusterControl {
 }
 
 /** What ARM's answer with this status means for the caller: a typed refusal, or a thrown transient error. */
-function faultResult(status: number): ClusterWriteResult {
+function faultResult(status: number): Extract<ClusterWriteResult, { kind: "not-found" | "rejected" }> {
   if (status === 404) return { kind: "not-found" };
   if (status === 400) {
     return { kind: "rejected", code: "BadRequest", message: "simulated fault: ARM rejected the request (400 Bad Request)" };

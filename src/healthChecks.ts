@@ -1,0 +1,80 @@
+// What "healthy" means in azure mode: each thing the workflow depends on, tried the way the
+// workflow uses it, with the permission it needs.
+import type { Config } from "./config.js";
+import { HealthProblem, type HealthCheck } from "./health.js";
+import type { ActivityLogReader } from "./ports/activityLog.js";
+import type { AuditLog } from "./ports/auditLog.js";
+import type { ClusterControl } from "./ports/clusterControl.js";
+import type { Directory } from "./ports/directory.js";
+
+export interface AzureDependencies {
+  readonly config: Config;
+  readonly audit: AuditLog;
+  readonly clusters: ClusterControl;
+  readonly directory: Directory;
+  readonly activityLog: ActivityLogReader;
+  readonly now: () => Date;
+}
+
+export function azureHealthChecks(deps: AzureDependencies): HealthCheck[] {
+  const { config } = deps;
+  return [
+    {
+      name: "storage",
+      run: async () => {
+        await deps.audit.readStream("health-probe");
+        return undefined;
+      },
+    },
+    {
+      name: "signing-keys",
+      run: async () => {
+        const response = await fetch(`${config.endpoints.authority}/${config.tenantId}/discovery/v2.0/keys`, { signal: AbortSignal.timeout(5_000) });
+        const keys = response.ok ? ((await response.json()) as { keys?: unknown[] }).keys : undefined;
+        if (!keys?.length) throw new HealthProblem("NO_SIGNING_KEYS", `the tenant's signing keys could not be fetched (HTTP ${response.status})`);
+        return undefined;
+      },
+    },
+    {
+      name: "clusters",
+      run: async () => {
+        const reads = await Promise.all(config.clusters.map((cluster) => deps.clusters.read(cluster)));
+        const missing = reads.filter((read) => read.kind === "not-found").length;
+        if (missing) throw new HealthProblem("CLUSTER_NOT_FOUND", `${missing} of ${reads.length} managed clusters were not found`);
+        const withoutEntra = reads.filter((read) => read.kind === "found" && !read.state.entraIntegration).length;
+        if (withoutEntra) {
+          throw new HealthProblem("ENTRA_INTEGRATION_OFF", `${withoutEntra} managed cluster(s) lack Entra integration: their local accounts cannot be disabled`);
+        }
+        return `${reads.length} readable`;
+      },
+    },
+    {
+      name: "directory",
+      run: async () => {
+        await deps.directory.listTransitiveUsers(config.emergencyGroupId);
+        const approvers = (await deps.directory.listTransitiveUsers(config.approverGroupId)).filter((user) => user.accountEnabled);
+        if (approvers.length === 0) throw new HealthProblem("NO_APPROVERS", "the approver group has no enabled members: nobody could approve");
+        return undefined;
+      },
+    },
+    {
+      name: "activity-log",
+      run: async () => {
+        const [first] = config.clusters;
+        if (first) await deps.activityLog.adminCredentialFetches(first, new Date(deps.now().getTime() - 60_000), deps.now());
+        return undefined;
+      },
+    },
+    {
+      name: "notifications",
+      run: async () => {
+        const channels = [config.teamsWebhookUrl ? "teams" : undefined, config.mailSender ? "email" : undefined].filter(Boolean);
+        if (!channels.length) throw new HealthProblem("NO_CHANNEL", "set BREAKGLASS_TEAMS_WEBHOOK_URL or BREAKGLASS_MAIL_SENDER: approvers would hear nothing");
+        if (config.mailSender && !(await deps.directory.getUser(config.mailSender))) {
+          throw new HealthProblem("MAIL_SENDER_NOT_FOUND", "BREAKGLASS_MAIL_SENDER is not a mailbox of the tenant");
+        }
+        return channels.join(", ");
+      },
+    },
+  ];
+}
