@@ -106,12 +106,15 @@ export class GraphApi {
 
 function toFailure(error: unknown): GraphFailure {
   if (error instanceof GraphFailure) return error;
-  if (error instanceof GraphError) {
-    const status = error.statusCode;
-    return new GraphFailure(status, error.code ?? `HTTP_${status}`, error.message, retryAfterMs(error.headers?.get("retry-after")));
-  }
+  // The client reports a network failure or a timeout as a GraphError with status -1, named after the cause.
+  const status = error instanceof GraphError && error.statusCode > 0 ? error.statusCode : -1;
   const message = error instanceof Error ? error.message : String(error);
-  return new GraphFailure(-1, error instanceof Error && /abort|timeout/i.test(error.name) ? "TIMEOUT" : "NETWORK", message);
+  if (status === -1) {
+    const name = error instanceof GraphError ? (error.code ?? "") : error instanceof Error ? error.name : "";
+    return new GraphFailure(-1, /abort|timeout/i.test(name) ? "TIMEOUT" : "NETWORK", message);
+  }
+  const graphError = error as GraphError;
+  return new GraphFailure(status, graphError.code ?? `HTTP_${status}`, message, retryAfterMs(graphError.headers?.get("retry-after")));
 }
 
 /**

@@ -1,0 +1,214 @@
+// A fake Azure Resource Manager for managed clusters, speaking the wire protocol the SDK uses:
+// GET/PUT of the managed cluster with eTags (If-Match → 412 on mismatch), PUT as a long-running
+// operation tracked by Azure-AsyncOperation (InProgress → Succeeded or Failed), certificate
+// rotation (202 + polling), and the Activity Log's management events with paging.
+import { randomUUID } from "node:crypto";
+import { bearerFor, HttpsFake, type FakeRequest, type FakeResponse } from "./https.js";
+
+export interface FakeCluster {
+  id: string;
+  localAccountsEnabled: boolean;
+  entraIntegration: boolean;
+  provisioningState: string;
+  etagVersion: number;
+  rotations: number;
+}
+
+interface Operation {
+  pollsLeft: number;
+  outcome: "Succeeded" | "Failed";
+  finish: () => void;
+  finished: boolean;
+}
+
+export interface FakeActivityEvent {
+  readonly resourceId: string;
+  readonly operation: string;
+  readonly status: string;
+  readonly at: string;
+  readonly caller: string;
+}
+
+const CLUSTER_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)(\/rotateClusterCertificates)?$/i;
+const OPERATION_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerService\/locations\/westeurope\/operations\/([^/]+)$/;
+const ACTIVITY_PATH = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Insights\/eventtypes\/management\/values$/i;
+
+export class FakeArm extends HttpsFake {
+  readonly clusters = new Map<string, FakeCluster>();
+  readonly operations = new Map<string, Operation>();
+  readonly activity: FakeActivityEvent[] = [];
+  /** How many polls each long-running operation answers InProgress before it ends. */
+  pollsPerOperation = 2;
+  /** How the next long-running operations end. */
+  nextOutcome: "Succeeded" | "Failed" = "Succeeded";
+  /** Retry-After (seconds) sent with InProgress polls; none by default, so tests stay fast. */
+  pollRetryAfter: number | undefined;
+  /** Activity Log page size (to exercise nextLink paging). */
+  activityPageSize = 2;
+
+  constructor() {
+    super((request) => this.route(request));
+  }
+
+  addCluster(id: string, options: Partial<Omit<FakeCluster, "id">> = {}): FakeCluster {
+    const cluster: FakeCluster = {
+      id,
+      localAccountsEnabled: false,
+      entraIntegration: true,
+      provisioningState: "Succeeded",
+      etagVersion: 1,
+      rotations: 0,
+      ...options,
+    };
+    this.clusters.set(id.toLowerCase(), cluster);
+    return cluster;
+  }
+
+  cluster(id: string): FakeCluster {
+    const cluster = this.clusters.get(id.toLowerCase());
+    if (!cluster) throw new Error(`fake ARM has no cluster ${id}`);
+    return cluster;
+  }
+
+  etagOf(cluster: FakeCluster): string {
+    return `"${cluster.etagVersion}"`;
+  }
+
+  private route(request: FakeRequest): FakeResponse {
+    if (request.headers.authorization !== bearerFor(this)) return error(401, "InvalidAuthenticationToken", "missing or wrong token");
+    if (!request.query.get("api-version")) return error(400, "MissingApiVersionParameter", "api-version is required");
+    const operation = OPERATION_PATH.exec(request.path);
+    if (operation && request.method === "GET") return this.poll(operation[1]!);
+    const activity = ACTIVITY_PATH.exec(request.path);
+    if (activity && request.method === "GET") return this.listActivity(request);
+    const match = CLUSTER_PATH.exec(request.path);
+    if (!match) return error(404, "InvalidResourceType", `no route for ${request.method} ${request.path}`);
+    const id = request.path.replace(/\/rotateClusterCertificates$/, "");
+    const cluster = this.clusters.get(id.toLowerCase());
+    if (!cluster) return error(404, "ResourceNotFound", `The Resource '${id}' was not found.`);
+    if (match[4] && request.method === "POST") return this.rotate(cluster);
+    if (request.method === "GET") return { status: 200, headers: { ETag: this.etagOf(cluster) }, body: this.model(cluster) };
+    if (request.method === "PUT") return this.put(cluster, request);
+    return error(405, "MethodNotAllowed", request.method);
+  }
+
+  private put(cluster: FakeCluster, request: FakeRequest): FakeResponse {
+    if (request.headers["if-match"] !== this.etagOf(cluster)) {
+      return error(412, "PreconditionFailed", `If-Match ${request.headers["if-match"]} does not match ${this.etagOf(cluster)}`);
+    }
+    if (cluster.provisioningState !== "Succeeded" && cluster.provisioningState !== "Failed") {
+      return error(409, "OperationNotAllowed", "Operation is not allowed because there's an in progress update managed cluster operation");
+    }
+    const body = request.body as { location?: string; properties?: { disableLocalAccounts?: boolean; dnsPrefix?: string } };
+    if (!body.location || !body.properties?.dnsPrefix) return error(400, "InvalidParameter", "the PUT must carry the whole managed cluster");
+    const disable = body.properties.disableLocalAccounts === true;
+    if (disable && !cluster.entraIntegration) {
+      return error(400, "BadRequest", "Local accounts cannot be disabled when AAD integration is not enabled.");
+    }
+    cluster.provisioningState = "Updating";
+    cluster.etagVersion++;
+    const outcome = this.nextOutcome;
+    return this.startOperation(200, { ETag: this.etagOf(cluster) }, this.model(cluster), () => {
+      if (outcome === "Succeeded") cluster.localAccountsEnabled = !disable;
+      cluster.provisioningState = outcome;
+      cluster.etagVersion++;
+    });
+  }
+
+  private rotate(cluster: FakeCluster): FakeResponse {
+    cluster.provisioningState = "Updating";
+    return this.startOperation(202, {}, undefined, () => {
+      cluster.rotations++;
+      cluster.provisioningState = "Succeeded";
+      cluster.etagVersion++;
+    });
+  }
+
+  private startOperation(status: number, headers: Record<string, string>, body: unknown, finish: () => void): FakeResponse {
+    const id = randomUUID();
+    this.operations.set(id, { pollsLeft: this.pollsPerOperation, outcome: this.nextOutcome, finish, finished: false });
+    const url = `${this.url}/subscriptions/any/providers/Microsoft.ContainerService/locations/westeurope/operations/${id}?api-version=2017-08-31`;
+    return { status, headers: { ...headers, "Azure-AsyncOperation": url, ...(status === 202 ? { Location: url } : {}) }, ...(body === undefined ? {} : { body }) };
+  }
+
+  private poll(id: string): FakeResponse {
+    const operation = this.operations.get(id);
+    if (!operation) return error(404, "NotFound", "no such operation");
+    if (operation.pollsLeft > 0) {
+      operation.pollsLeft--;
+      return {
+        status: 200,
+        headers: this.pollRetryAfter === undefined ? {} : { "Retry-After": String(this.pollRetryAfter) },
+        body: { id, name: id, status: "InProgress" },
+      };
+    }
+    // The operation stays answerable: for a POST the poller reads its Location once more at the end.
+    if (!operation.finished) operation.finish();
+    operation.finished = true;
+    return operation.outcome === "Succeeded"
+      ? { status: 200, body: { id, name: id, status: "Succeeded" } }
+      : { status: 200, body: { id, name: id, status: "Failed", error: { code: "InternalOperationError", message: "the update failed" } } };
+  }
+
+  private listActivity(request: FakeRequest): FakeResponse {
+    const filter = request.query.get("$filter") ?? "";
+    const from = /eventTimestamp ge '([^']+)'/.exec(filter)?.[1];
+    const to = /eventTimestamp le '([^']+)'/.exec(filter)?.[1];
+    const resource = /resourceUri eq '([^']+)'/.exec(filter)?.[1];
+    if (!from || !to) return error(400, "BadRequest", "the filter must bound eventTimestamp");
+    const events = this.activity
+      .filter((event) => event.at >= from && event.at <= to && (!resource || event.resourceId.toLowerCase() === resource.toLowerCase()))
+      .sort((a, b) => b.at.localeCompare(a.at)); // the Activity Log answers newest first
+    const skip = Number(request.query.get("$skiptoken") ?? "0");
+    const page = events.slice(skip, skip + this.activityPageSize);
+    const next = skip + this.activityPageSize < events.length ? new URL(request.path, this.url) : undefined;
+    if (next) {
+      request.query.forEach((value, name) => next.searchParams.set(name, value));
+      next.searchParams.set("$skiptoken", String(skip + this.activityPageSize));
+    }
+    return {
+      status: 200,
+      body: {
+        value: page.map((event) => ({
+          resourceId: event.resourceId,
+          caller: event.caller,
+          eventTimestamp: event.at,
+          operationName: { value: event.operation, localizedValue: event.operation },
+          status: { value: event.status, localizedValue: event.status },
+        })),
+        ...(next ? { nextLink: next.toString() } : {}),
+      },
+    };
+  }
+
+  private model(cluster: FakeCluster) {
+    const [, subscription, resourceGroup, name] = CLUSTER_PATH.exec(cluster.id)!;
+    return {
+      id: cluster.id,
+      name,
+      type: "Microsoft.ContainerService/ManagedClusters",
+      location: "westeurope",
+      eTag: this.etagOf(cluster),
+      sku: { name: "Base", tier: "Standard" },
+      identity: { type: "SystemAssigned" },
+      properties: {
+        provisioningState: cluster.provisioningState,
+        powerState: { code: "Running" },
+        kubernetesVersion: "1.31",
+        currentKubernetesVersion: "1.31.2",
+        dnsPrefix: `${name}-dns`,
+        fqdn: `${name}-dns.hcp.westeurope.azmk8s.io`,
+        nodeResourceGroup: `MC_${resourceGroup}_${name}_westeurope`,
+        enableRBAC: true,
+        disableLocalAccounts: !cluster.localAccountsEnabled,
+        ...(cluster.entraIntegration ? { aadProfile: { managed: true, enableAzureRbac: true, tenantID: subscription } } : {}),
+        agentPoolProfiles: [{ name: "system", count: 3, vmSize: "Standard_D4ds_v5", mode: "System", osType: "Linux", type: "VirtualMachineScaleSets" }],
+        networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay" },
+      },
+    };
+  }
+}
+
+function error(status: number, code: string, message: string): FakeResponse {
+  return { status, body: { error: { code, message } } };
+}
