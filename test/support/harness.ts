@@ -17,6 +17,7 @@ import { findManagedCluster, type ManagedCluster } from "../../src/domain/cluste
 import type { HttpHandler } from "../../src/http/api.js";
 import type { Notifier } from "../../src/ports/notifier.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
+import type { AzureWorld } from "./azureWorld.js";
 import { WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
 import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
 
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   readonly wrapActivity?: (name: string, activity: ActivityFunction) => ActivityFunction;
   /** Wraps the engine-backed workflow client, e.g. to make starting fail. */
   readonly wrapWorkflow?: (client: WorkflowClient) => WorkflowClient;
+  /** Azure mode against the HTTPS fakes instead of simulation mode. */
+  readonly azure?: AzureWorld;
 }
 
 export interface CallOptions {
@@ -80,6 +83,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const clock = new ManualClock(T0);
   const config = parseConfig({
     BREAKGLASS_MODE: "simulation",
+    ...options.azure?.env,
     AzureWebJobsStorage: inject("azuriteConnectionString"),
     ...options.env,
   });
@@ -92,6 +96,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     now: () => clock.date(),
     workflow: () => workflow.client!,
     ...(options.notifier ? { notifier: options.notifier } : {}),
+    ...(options.azure ? { azure: options.azure.options } : {}),
   });
   const wrap = options.wrapActivity ?? ((_name, activity) => activity);
   const activities = Object.fromEntries(
@@ -104,17 +109,24 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     log: (line) => logs.push(line),
   });
   workflow.client = (options.wrapWorkflow ?? ((engineClient) => engineClient))(new EngineWorkflowClient(engine));
-  const world = app.simulation!;
+  const simulation = () => {
+    if (!app.simulation) throw new Error("the simulated world exists in simulation mode only");
+    return app.simulation;
+  };
 
   const cluster = (id: string = WEU) => findManagedCluster(config.clusters, id)!;
   const token = async (user: UserName, lifetimeSeconds?: number) =>
-    (await world.tokens.issue(toDirectoryUser(user), clock.date(), lifetimeSeconds)).access_token;
+    options.azure
+      ? options.azure.token(USERS[user].upn, clock.date())
+      : (await simulation().tokens.issue(toDirectoryUser(user), clock.date(), lifetimeSeconds)).access_token;
 
   return {
     clock,
     config,
     app,
-    world,
+    get world() {
+      return simulation();
+    },
     engine,
     logs,
     tablePrefix,
@@ -144,7 +156,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return toReply(await handler(request, context));
     },
     async localAccounts(id = WEU) {
-      const read = await world.clusters.read(cluster(id));
+      const read = await app.clusters.read(cluster(id));
       if (read.kind !== "found") throw new Error(`cluster ${id} not found`);
       return read.state.localAccounts;
     },
