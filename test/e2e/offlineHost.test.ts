@@ -10,6 +10,7 @@ import { isListening, startAzurite, type RunningAzurite } from "../../dev/azurit
 import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
 import { TABLE_PREFIX } from "../../src/composition.js";
 import { eventually, freePort, ROOT, run, startOfflineHost, type RunningProcess } from "../support/processes.js";
+import { DEADLINE_TRAIL } from "../support/trails.js";
 
 const CLUSTER = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
 
@@ -119,18 +120,7 @@ describe.sequential("end to end over HTTP", () => {
     const audit = (await client.call("GET", `/api/audit?requestId=${id}`, { token: bob })).body as { entries: { type: string }[] };
     const stored = await new TableAuditLog({ connectionString: azurite.connectionString, tablePrefix: TABLE_PREFIX }).readStream(id);
     expect(stored.map((entry) => entry.type)).toEqual(audit.entries.map((entry) => entry.type));
-    expect(audit.entries.map((entry) => entry.type)).toEqual([
-      "requested",
-      "approvers-notified",
-      "approval-recorded",
-      "approved",
-      "enabling",
-      "opened",
-      "deadline-reached",
-      "locking",
-      "locked",
-      "closed",
-    ]);
+    expect(audit.entries.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
     // One line per invocation in the host's log.
     expect(host.output()).toMatch(new RegExp(`POST /api/requests/${id}/approve → 202 approveRequest \\d+ms`));
   });

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Notifier } from "../../src/ports/notifier.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
 import { createHarness, MINUTE, T0, USERS, WEU, type Harness, type UserName } from "../support/harness.js";
+import { DEADLINE_TRAIL, CLOSED_EARLY_TRAIL } from "../support/trails.js";
 
 const at = (ms: number) => new Date(T0.getTime() + ms).toISOString();
 
@@ -63,18 +64,7 @@ describe("emergency-window workflow", () => {
     expect(ensureCalls(h, id)).toEqual([true, false]);
 
     const trail = await h.audit(id);
-    expect(trail.map((entry) => entry.type)).toEqual([
-      "requested",
-      "approvers-notified",
-      "approval-recorded",
-      "approved",
-      "enabling",
-      "opened",
-      "deadline-reached",
-      "locking",
-      "locked",
-      "closed",
-    ]);
+    expect(trail.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
     expect(trail[0]).toMatchObject({ actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" }, cluster: WEU, at: at(0) });
     expect(trail[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, outcome: "success" });
@@ -138,18 +128,7 @@ describe("emergency-window workflow", () => {
       outcome: { code: "CLOSED_EARLY", by: { oid: USERS.alice.oid } },
     });
     expect(await h.localAccounts()).toBe("disabled");
-    expect(await h.auditTypes(id)).toEqual([
-      "requested",
-      "approvers-notified",
-      "approval-recorded",
-      "approved",
-      "enabling",
-      "opened",
-      "close-requested",
-      "locking",
-      "locked",
-      "closed",
-    ]);
+    expect(await h.auditTypes(id)).toEqual(CLOSED_EARLY_TRAIL);
     expect((await h.audit(id))[6]).toMatchObject({ actor: { oid: USERS.alice.oid } });
     expect((await h.audit(id))[9]).toMatchObject({ type: "closed", outcome: "success", code: "CLOSED_EARLY" });
     // Its timer was cancelled, so the instance is done at once, not at the old deadline.

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SIMULATION_USERS } from "../../../src/adapters/simulation/fixtures.js";
 import { AZURE_GROUPS, MAIL_SENDER, startAzureWorld, type AzureWorld } from "../../support/azureWorld.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
+import { DEADLINE_TRAIL } from "../../support/trails.js";
 
 let world: AzureWorld;
 
@@ -54,18 +55,7 @@ describe("azure mode, end to end against the fakes", () => {
     expect((puts[1]!.body as { properties: { disableLocalAccounts: boolean } }).properties.disableLocalAccounts).toBe(true);
     expect(puts[1]!.headers["if-match"]).toBe(`"${world.arm.cluster(WEU).etagVersion - 2}"`);
     expect(await h.app.requests.get(id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
-    expect(await h.auditTypes(id)).toEqual([
-      "requested",
-      "approvers-notified",
-      "approval-recorded",
-      "approved",
-      "enabling",
-      "opened",
-      "deadline-reached",
-      "locking",
-      "locked",
-      "closed",
-    ]);
+    expect(await h.auditTypes(id)).toEqual([...DEADLINE_TRAIL]);
     // Nothing the app stored carries the webhook's signature.
     expect(JSON.stringify(await h.audit(id))).not.toContain("WEBHOOK-SECRET");
   });
