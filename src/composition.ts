@@ -23,6 +23,7 @@ import { HealthMonitor, type HealthCheck } from "./health.js";
 import { azureHealthChecks } from "./healthChecks.js";
 import { createApiHandlers, type ApiHandlers } from "./http/api.js";
 import { createTokenVerifier, tenantSigningKeys, type VerifyToken } from "./http/authentication.js";
+import { createDecisions } from "./http/decisions.js";
 import { createDevHandlers, type DevHandlers } from "./http/dev.js";
 import type { ActivityLogReader } from "./ports/activityLog.js";
 import type { AuditLog } from "./ports/auditLog.js";
@@ -115,6 +116,9 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   });
   const health = new HealthMonitor(config.mode, world.healthChecks, now, (message) => console.warn(message));
   const parts = { audit, requests, directory: world.directory, clusters: world.clusters, notifier: options.notifier ?? world.notifier };
+  const groups = { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId };
+  const random = (size: number) => randomBytes(size);
+  const decisions = createDecisions({ ...parts, groups, now, randomBytes: random });
   const { simulation } = world;
   return {
     config,
@@ -125,7 +129,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     health,
     activities: createActivityHandlers({
       ...parts,
-      groups: { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId },
+      groups,
       publicBaseUrl: config.publicBaseUrl,
       alertEmails: config.alertEmails,
     }),
@@ -134,9 +138,10 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       config,
       verifyToken,
       health,
+      decisions,
       workflow: options.workflow ?? ((context) => new DurableWorkflowClient(df.getClient(context))),
       now,
-      randomBytes: (size) => randomBytes(size),
+      randomBytes: random,
     }),
     dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
     simulation,

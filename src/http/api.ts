@@ -6,12 +6,12 @@ import { z } from "zod";
 import type { Config } from "../config.js";
 import type { HealthMonitor } from "../health.js";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Refusal } from "../domain/access.js";
-import { securityAuditEntry, type AuditEntry } from "../domain/audit.js";
+import type { AuditEntry } from "../domain/audit.js";
 import { findManagedCluster } from "../domain/clusters.js";
 import { isRequestId, newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
-import { acceptsClose, acceptsDecisions, isRequestStatus } from "../domain/lifecycle.js";
+import { acceptsClose, isRequestStatus } from "../domain/lifecycle.js";
 import { decideDuration, sameOid } from "../domain/policy.js";
-import { toRequestView, type EmergencyRequest, type Person } from "../domain/request.js";
+import { toRequestView, type EmergencyRequest } from "../domain/request.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
@@ -19,8 +19,9 @@ import { TransientError } from "../ports/errors.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { lookUpMember, type Member } from "../roles.js";
-import type { RequestAction, WindowWorkflowInput } from "../workflow/contracts.js";
+import type { WindowWorkflowInput } from "../workflow/contracts.js";
 import { authenticate, type Principal, type VerifyToken } from "./authentication.js";
+import { personOf, type Decisions } from "./decisions.js";
 import { readJsonBody } from "./body.js";
 import { ApiError, errorResponse, jsonResponse } from "./errors.js";
 
@@ -34,6 +35,7 @@ export interface ApiDependencies {
   readonly audit: AuditLog;
   readonly verifyToken: VerifyToken;
   readonly health: HealthMonitor;
+  readonly decisions: Decisions;
   /** The workflow client of one invocation (Durable's client binding is per invocation). */
   readonly workflow: (context: InvocationContext) => WorkflowClient;
   readonly now: () => Date;
@@ -68,32 +70,16 @@ export function endpoint(handler: HttpHandler): HttpHandler {
 
 export function createApiHandlers(deps: ApiDependencies) {
   const groups = { emergencyGroupId: deps.config.emergencyGroupId, approverGroupId: deps.config.approverGroupId };
+  const decisions = deps.decisions;
 
   const caller = async (request: HttpRequest): Promise<{ principal: Principal; member: Member }> => {
     const principal = await authenticate(request, deps.verifyToken);
     return { principal, member: await lookUpMember(deps.directory, groups, principal.oid) };
   };
 
-  /** Audits a refusal and throws it as a 403. Auditing is best effort: the refusal stands either way. */
+  /** Audits a refusal and throws it as a 403. */
   const refuse = async (context: InvocationContext, who: Principal, action: string, cluster: string, refusal: Refusal): Promise<never> => {
-    const at = deps.now().toISOString();
-    const nonce = Buffer.from(deps.randomBytes(4)).toString("hex");
-    try {
-      await deps.audit.append(
-        securityAuditEntry(nonce, {
-          type: "access-refused",
-          at,
-          actor: { oid: who.oid, upn: who.upn },
-          cluster,
-          outcome: "refused",
-          code: refusal.code,
-          message: refusal.message,
-          details: { action },
-        }),
-      );
-    } catch (error) {
-      context.warn(`could not audit a refused ${action} by ${who.oid}: ${String(error)}`);
-    }
+    await decisions.recordRefusal(who, action, cluster, refusal, (message) => context.warn(message));
     throw new ApiError(403, refusal.code, refusal.message);
   };
 
@@ -113,33 +99,10 @@ export function createApiHandlers(deps: ApiDependencies) {
     endpoint(async (request, context) => {
       const principal = await authenticate(request, deps.verifyToken);
       const body: { reason?: string } = await readJsonBody(request, type === "deny" ? denyBody : approveBody, { emptyAllowed: true });
-      const member = await lookUpMember(deps.directory, groups, principal.oid);
-      const notApprover = approverRefusal(member.roles);
-      if (notApprover) return refuse(context, principal, type, "", notApprover);
-      const found = await visibleRequest(request, principal, async () => member);
-      if (sameOid(found.requester.oid, principal.oid)) {
-        return refuse(context, principal, type, found.cluster.id, {
-          code: "SELF_APPROVAL",
-          message: "you cannot decide your own request; a second person must",
-        });
-      }
-      if (!acceptsDecisions(found.status)) {
-        throw new ApiError(409, "NOT_PENDING", `request ${found.id} is ${found.status}; it no longer takes decisions`);
-      }
-      const now = deps.now();
-      if (now.getTime() >= Date.parse(found.approvalDeadline)) {
-        throw new ApiError(409, "APPROVAL_EXPIRED", `the approval deadline ${found.approvalDeadline} has passed`);
-      }
-      if (type === "approve" && found.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))) {
-        throw new ApiError(409, "ALREADY_APPROVED", "you have already approved this request; another approver is needed");
-      }
-      const actor = person(member, principal);
-      const action: RequestAction =
-        type === "approve"
-          ? { type, actor, at: now.toISOString() }
-          : { type, actor, at: now.toISOString(), ...(body.reason ? { reason: body.reason } : {}) };
-      await deps.workflow(context).sendAction(found.id, action);
-      return jsonResponse(202, { id: found.id, accepted: type, status: found.status });
+      const decision = type === "approve" ? { type } : { type, ...(body.reason ? { reason: body.reason } : {}) };
+      const result = await decisions.decide(principal, request.params.id ?? "", decision, deps.workflow(context), (message) => context.warn(message));
+      if (result.kind === "refused") throw result.error;
+      return jsonResponse(202, { id: result.request.id, accepted: type, status: result.request.status });
     });
 
   return {
@@ -164,7 +127,7 @@ export function createApiHandlers(deps: ApiDependencies) {
       const created: EmergencyRequest = {
         id: newRequestId(now.getTime(), deps.randomBytes(REQUEST_ID_RANDOM_BYTES)),
         cluster,
-        requester: person(member, principal),
+        requester: personOf(member, principal),
         justification: body.justification,
         ticket: body.ticket,
         duration: duration.iso,
@@ -223,7 +186,7 @@ export function createApiHandlers(deps: ApiDependencies) {
       const lookUp = async () => (member ??= await lookUpMember(deps.directory, groups, principal.oid));
       const found = await visibleRequest(request, principal, lookUp);
       if (!acceptsClose(found.status)) throw new ApiError(409, "NOT_OPEN", `request ${found.id} is ${found.status}; there is nothing to close`);
-      const actor = person(await lookUp(), principal);
+      const actor = personOf(await lookUp(), principal);
       await deps.workflow(context).sendAction(found.id, { type: "close", actor, at: deps.now().toISOString() });
       return jsonResponse(202, { id: found.id, accepted: "close", status: found.status });
     }),
@@ -274,15 +237,6 @@ export function createApiHandlers(deps: ApiDependencies) {
 }
 
 export type ApiHandlers = ReturnType<typeof createApiHandlers>;
-
-/** The person as the directory names them; the token's claims only if the directory has no entry. */
-function person(member: Member, principal: Principal): Person {
-  return {
-    oid: principal.oid,
-    upn: member.user?.upn ?? principal.upn,
-    displayName: member.user?.displayName ?? principal.name,
-  };
-}
 
 function auditView({ stream: _stream, key, ...entry }: AuditEntry) {
   return { sequence: Number(key), ...entry };

@@ -1,0 +1,108 @@
+// The two-person rule at the moment of a decision, shared by the JSON API and the review page:
+// the decider is asked of the directory now (approver group, enabled account), is not the
+// requester (by oid, also when in both groups), has not approved already, and the request still
+// takes decisions before its deadline. Refusals of signed-in people are audited.
+import { approverRefusal, type Refusal } from "../domain/access.js";
+import { securityAuditEntry } from "../domain/audit.js";
+import { isRequestId } from "../domain/ids.js";
+import { acceptsDecisions } from "../domain/lifecycle.js";
+import { sameOid } from "../domain/policy.js";
+import type { EmergencyRequest, Person } from "../domain/request.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import type { Directory } from "../ports/directory.js";
+import type { RequestStore } from "../ports/requestStore.js";
+import type { WorkflowClient } from "../ports/workflowClient.js";
+import { lookUpMember, type GroupIds, type Member } from "../roles.js";
+import type { RequestAction } from "../workflow/contracts.js";
+import type { Principal } from "./authentication.js";
+import { ApiError } from "./errors.js";
+
+export interface DecisionDependencies {
+  readonly requests: RequestStore;
+  readonly directory: Directory;
+  readonly audit: AuditLog;
+  readonly groups: GroupIds;
+  readonly now: () => Date;
+  readonly randomBytes: (size: number) => Uint8Array;
+}
+
+export type Decision = { readonly type: "approve" } | { readonly type: "deny"; readonly reason?: string };
+
+export type DecisionResult =
+  | { readonly kind: "accepted"; readonly request: EmergencyRequest }
+  /** `request` is there when the decider may see it, so that a page can say what happened. */
+  | { readonly kind: "refused"; readonly error: ApiError; readonly request?: EmergencyRequest };
+
+export function createDecisions(deps: DecisionDependencies) {
+  /** Audits a refusal of a signed-in person; best effort, the refusal stands either way. */
+  const recordRefusal = async (who: Principal, action: string, cluster: string, refusal: Refusal, warn: (message: string) => void) => {
+    try {
+      await deps.audit.append(
+        securityAuditEntry(Buffer.from(deps.randomBytes(4)).toString("hex"), {
+          type: "access-refused",
+          at: deps.now().toISOString(),
+          actor: { oid: who.oid, upn: who.upn },
+          cluster,
+          outcome: "refused",
+          code: refusal.code,
+          message: refusal.message,
+          details: { action },
+        }),
+      );
+    } catch (error) {
+      warn(`could not audit a refused ${action} by ${who.oid}: ${String(error)}`);
+    }
+  };
+
+  const refused = async (who: Principal, action: string, refusal: Refusal, warn: (message: string) => void, request?: EmergencyRequest) => {
+    await recordRefusal(who, action, request?.cluster.id ?? "", refusal, warn);
+    return { kind: "refused", error: new ApiError(403, refusal.code, refusal.message), ...(request ? { request } : {}) } as const;
+  };
+
+  return {
+    recordRefusal,
+
+    async decide(
+      principal: Principal,
+      requestId: string,
+      decision: Decision,
+      workflow: WorkflowClient,
+      warn: (message: string) => void,
+    ): Promise<DecisionResult> {
+      const member = await lookUpMember(deps.directory, deps.groups, principal.oid);
+      // Checked before the request is looked up, so that a non-approver learns nothing about ids.
+      const notApprover = approverRefusal(member.roles);
+      if (notApprover) return refused(principal, decision.type, notApprover, warn);
+      const request = isRequestId(requestId) ? await deps.requests.get(requestId) : undefined;
+      if (!request) return { kind: "refused", error: new ApiError(404, "REQUEST_NOT_FOUND", `no request ${requestId} that you can see`) };
+      if (sameOid(request.requester.oid, principal.oid)) {
+        return refused(principal, decision.type, { code: "SELF_APPROVAL", message: "you cannot decide your own request; a second person must" }, warn, request);
+      }
+      const conflict = (code: string, message: string) => ({ kind: "refused", error: new ApiError(409, code, message), request }) as const;
+      if (!acceptsDecisions(request.status)) return conflict("NOT_PENDING", `request ${request.id} is ${request.status}; it no longer takes decisions`);
+      const now = deps.now();
+      if (now.getTime() >= Date.parse(request.approvalDeadline)) return conflict("APPROVAL_EXPIRED", `the approval deadline ${request.approvalDeadline} has passed`);
+      if (decision.type === "approve" && request.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))) {
+        return conflict("ALREADY_APPROVED", "you have already approved this request; another approver is needed");
+      }
+      const actor = personOf(member, principal);
+      const action: RequestAction =
+        decision.type === "approve"
+          ? { type: "approve", actor, at: now.toISOString() }
+          : { type: "deny", actor, at: now.toISOString(), ...(decision.reason ? { reason: decision.reason } : {}) };
+      await workflow.sendAction(request.id, action);
+      return { kind: "accepted", request };
+    },
+  };
+}
+
+export type Decisions = ReturnType<typeof createDecisions>;
+
+/** The person as the directory names them; the token's claims only if the directory has no entry. */
+export function personOf(member: Member, principal: Principal): Person {
+  return {
+    oid: principal.oid,
+    upn: member.user?.upn ?? principal.upn,
+    displayName: member.user?.displayName ?? principal.name,
+  };
+}
