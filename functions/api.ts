@@ -1,7 +1,7 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { loadConfig } from "../src/config.js";
-import { apiHandler } from "../src/hosting.js";
+import { apiHandler, reviewHandler } from "../src/hosting.js";
 
 // Parse the configuration at load: a misconfigured app fails to start, naming the variable.
 loadConfig();
@@ -39,6 +39,14 @@ app.http("closeRequest", {
   authLevel: anonymous,
   extraInputs: [durableClient],
   handler: apiHandler("closeRequest"),
+});
+app.http("reviewRequest", { route: "requests/{id}/review", methods: ["GET"], authLevel: anonymous, handler: reviewHandler("reviewRequest") });
+app.http("submitReview", {
+  route: "requests/{id}/review",
+  methods: ["POST"],
+  authLevel: anonymous,
+  extraInputs: [durableClient],
+  handler: reviewHandler("submitReview"),
 });
 app.http("readAudit", { route: "audit", methods: ["GET"], authLevel: anonymous, handler: apiHandler("readAudit") });
 app.http("listClusters", { route: "clusters", methods: ["GET"], authLevel: anonymous, handler: apiHandler("listClusters") });

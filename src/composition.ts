@@ -14,6 +14,7 @@ import type { TableStorageSettings } from "./adapters/azure/tables.js";
 import { TeamsMailNotifier } from "./adapters/azure/teamsMailNotifier.js";
 import { DurableWorkflowClient } from "./adapters/durable/durableWorkflowClient.js";
 import { DevTokenIssuer } from "./adapters/simulation/devTokens.js";
+import { SIMULATION_USERS } from "./adapters/simulation/fixtures.js";
 import { OutboxNotifier } from "./adapters/simulation/outbox.js";
 import { SimulatedActivityLog } from "./adapters/simulation/simulatedActivityLog.js";
 import { SimulatedClusters } from "./adapters/simulation/simulatedClusters.js";
@@ -22,9 +23,12 @@ import { loadConfig, type Config } from "./config.js";
 import { HealthMonitor, type HealthCheck } from "./health.js";
 import { azureHealthChecks } from "./healthChecks.js";
 import { createApiHandlers, type ApiHandlers } from "./http/api.js";
-import { createTokenVerifier, tenantSigningKeys, type VerifyToken } from "./http/authentication.js";
+import { createTokenVerifier, tenantSigningKeys, type TokenPolicy, type VerifyToken } from "./http/authentication.js";
 import { createDecisions } from "./http/decisions.js";
-import { createDevHandlers, type DevHandlers } from "./http/dev.js";
+import { createDevHandlers, DEV_SESSION_COOKIE, type DevHandlers } from "./http/dev.js";
+import { appServiceAuthentication, devSessionAuthentication, type PageAuthentication } from "./http/pageAuthentication.js";
+import { createReviewHandlers, type ReviewHandlers } from "./http/review.js";
+import { createReviewTokens } from "./http/reviewTokens.js";
 import type { ActivityLogReader } from "./ports/activityLog.js";
 import type { AuditLog } from "./ports/auditLog.js";
 import type { ClusterControl } from "./ports/clusterControl.js";
@@ -83,6 +87,7 @@ export interface App {
   readonly health: HealthMonitor;
   readonly activities: ActivityHandlers;
   readonly api: ApiHandlers;
+  readonly review: ReviewHandlers;
   /** Present in simulation mode only. */
   readonly dev: DevHandlers | undefined;
   readonly simulation: SimulationWorld | undefined;
@@ -97,6 +102,8 @@ interface World {
   readonly groupChanges: GroupChanges | undefined;
   /** The keys inbound tokens are verified with. */
   readonly signingKeys: JWTVerifyGetKey;
+  /** How a browser page learns who is looking at it. */
+  readonly pageAuthentication: (policy: TokenPolicy) => PageAuthentication;
   readonly healthChecks: readonly HealthCheck[];
   readonly simulation: SimulationWorld | undefined;
 }
@@ -107,13 +114,10 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   const audit = new TableAuditLog(storage);
   const requests = new TableRequestStore(storage);
   const world = config.mode === "azure" ? azureWorld(config, audit, now, options.azure ?? {}) : await simulationWorld(config, storage, now);
-  const verifyToken = createTokenVerifier({
-    keys: world.signingKeys,
-    authorityHost: config.endpoints.authority,
-    tenantId: config.tenantId,
-    audience: config.apiAudience,
-    now,
-  });
+  const policy: TokenPolicy = { keys: world.signingKeys, authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience, now };
+  const verifyToken = createTokenVerifier(policy);
+  const reviewTokens = createReviewTokens(config.linkSigningKey, config.publicBaseUrl);
+  const workflow = options.workflow ?? ((context: InvocationContext) => new DurableWorkflowClient(df.getClient(context)));
   const health = new HealthMonitor(config.mode, world.healthChecks, now, (message) => console.warn(message));
   const parts = { audit, requests, directory: world.directory, clusters: world.clusters, notifier: options.notifier ?? world.notifier };
   const groups = { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId };
@@ -132,6 +136,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       groups,
       publicBaseUrl: config.publicBaseUrl,
       alertEmails: config.alertEmails,
+      reviewUrl: (requestId, approvalDeadline) => reviewTokens.reviewUrl(requestId, approvalDeadline, now()),
     }),
     api: createApiHandlers({
       ...parts,
@@ -139,9 +144,18 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       verifyToken,
       health,
       decisions,
-      workflow: options.workflow ?? ((context) => new DurableWorkflowClient(df.getClient(context))),
+      workflow,
       now,
       randomBytes: random,
+    }),
+    review: createReviewHandlers({
+      ...parts,
+      groups,
+      decisions,
+      tokens: reviewTokens,
+      pages: world.pageAuthentication(policy),
+      workflow,
+      now,
     }),
     dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
     simulation,
@@ -173,6 +187,7 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     activityLog,
     groupChanges: directory,
     signingKeys: tenantSigningKeys(config.endpoints.authority, config.tenantId),
+    pageAuthentication: (policy) => appServiceAuthentication(createTokenVerifier(policy, "id")),
     healthChecks: azureHealthChecks({ config, audit, clusters, directory, activityLog, now }),
     simulation: undefined,
   };
@@ -193,6 +208,12 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
     activityLog: simulation.activityLog,
     groupChanges: undefined,
     signingKeys: simulation.tokens.keys,
+    pageAuthentication: (policy) =>
+      devSessionAuthentication(
+        createTokenVerifier(policy),
+        DEV_SESSION_COOKIE,
+        SIMULATION_USERS.map((user) => user.upn),
+      ),
     healthChecks: [],
     simulation,
   };

@@ -4,6 +4,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { getApp } from "./composition.js";
 import type { ApiHandlers } from "./http/api.js";
 import type { DevHandlers } from "./http/dev.js";
+import type { ReviewHandlers } from "./http/review.js";
 import { errorResponse } from "./http/errors.js";
 import type { Activities, ActivityName } from "./workflow/contracts.js";
 
@@ -13,6 +14,16 @@ export function apiHandler(name: keyof ApiHandlers): Handler {
   return async (request, context) => {
     try {
       return await (await getApp()).api[name](request, context);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+export function reviewHandler(name: keyof ReviewHandlers): Handler {
+  return async (request, context) => {
+    try {
+      return await (await getApp()).review[name](request, context);
     } catch (error) {
       return errorResponse(error, context);
     }

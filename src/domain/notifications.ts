@@ -55,7 +55,13 @@ export function adminCredentialsCommand(request: Pick<NotifiedRequest, "cluster"
   return `az aks get-credentials --subscription ${subscriptionId} --resource-group ${resourceGroup} --name ${name} --admin`;
 }
 
-export function renderNotification(facts: NotificationFacts, publicBaseUrl: string): RenderedNotification {
+export interface NotificationLinks {
+  readonly publicBaseUrl: string;
+  /** The signed review link, for the approvers' message. */
+  readonly reviewUrl?: string;
+}
+
+export function renderNotification(facts: NotificationFacts, { publicBaseUrl, reviewUrl }: NotificationLinks): RenderedNotification {
   const { request } = facts;
   const cluster = request.cluster.name;
   const who = `${request.requester.displayName} (${request.requester.upn})`;
@@ -73,7 +79,7 @@ export function renderNotification(facts: NotificationFacts, publicBaseUrl: stri
       ...(facts.window ? [{ name: "Window", value: `${facts.window.openedAt} → ${facts.window.closesAt}` }] : []),
       ...(facts.outcome ? [{ name: "Outcome", value: `${facts.outcome.code}: ${facts.outcome.message}` }] : []),
     ],
-    links: [{ label: "Request status", url: requestUrl }],
+    links: [{ label: "Request status (API)", url: requestUrl }],
   };
   const approvedBy = (facts.approvals ?? []).map((approval) => approval.approver.upn).join(", ");
   switch (facts.event) {
@@ -87,7 +93,7 @@ export function renderNotification(facts: NotificationFacts, publicBaseUrl: stri
           `${who} asks for ${request.duration} of local admin access to ${cluster}.\n` +
           `Justification: ${request.justification}\nTicket: ${request.ticket}\n` +
           `${request.requiredApprovals} approval(s) needed before ${request.approvalDeadline}; the requester cannot approve.`,
-        links: [...base.links, { label: "Approve (POST)", url: `${requestUrl}/approve` }, { label: "Deny (POST)", url: `${requestUrl}/deny` }],
+        links: [...(reviewUrl ? [{ label: "Review and decide", url: reviewUrl }] : []), ...base.links],
       };
     case "opened":
       return {

@@ -42,7 +42,12 @@ export function tenantSigningKeys(authorityHost: string, tenantId: string): JWTV
   });
 }
 
-export function createTokenVerifier(policy: TokenPolicy): VerifyToken {
+/**
+ * Verifies Entra tokens. "access" tokens (API calls) must be delegated: they carry `scp`.
+ * "id" tokens (browser pages behind App Service Authentication) identify the person who signed
+ * in and carry no scope; everything else is checked the same way.
+ */
+export function createTokenVerifier(policy: TokenPolicy, use: "access" | "id" = "access"): VerifyToken {
   const issuer = tenantIssuers(policy.authorityHost, policy.tenantId);
   return async (token) => {
     let payload: JWTPayload;
@@ -64,7 +69,7 @@ export function createTokenVerifier(policy: TokenPolicy): VerifyToken {
       throw unauthorized("the token is from another tenant");
     }
     // An application token acts for no person, so it can neither ask nor approve.
-    if (payload.idtyp === "app" || typeof payload.scp !== "string" || payload.scp.trim() === "") {
+    if (payload.idtyp === "app" || (use === "access" && (typeof payload.scp !== "string" || payload.scp.trim() === ""))) {
       throw unauthorized("application tokens are not accepted; sign in as a user");
     }
     return {

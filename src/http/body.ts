@@ -37,6 +37,18 @@ export async function readJsonBody<S extends z.ZodType>(
   return parsed.data;
 }
 
+/** Parses an HTML form post (application/x-www-form-urlencoded). */
+export async function readFormBody(request: HttpRequest): Promise<URLSearchParams> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const text = await readCapped(request);
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type)) {
+    throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "this form must be sent as application/x-www-form-urlencoded");
+  }
+  return new URLSearchParams(text);
+}
+
 /** Reads the body but stops at the limit, so a huge chunked body is refused without being buffered. */
 async function readCapped(request: HttpRequest): Promise<string> {
   if (!request.body) return "";

@@ -26,6 +26,8 @@ export interface ActivityDependencies {
   readonly groups: GroupIds;
   readonly publicBaseUrl: string;
   readonly alertEmails: readonly string[];
+  /** The signed review link of a request, valid until its approval deadline. */
+  readonly reviewUrl: (requestId: string, approvalDeadline: string) => Promise<string>;
 }
 
 export function createActivityHandlers(deps: ActivityDependencies): ActivityHandlers {
@@ -37,7 +39,8 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
     },
 
     async sendNotification(facts) {
-      const { audience, ...message } = renderNotification(facts, deps.publicBaseUrl);
+      const reviewUrl = facts.event === "approval-requested" ? await deps.reviewUrl(facts.request.id, facts.request.approvalDeadline) : undefined;
+      const { audience, ...message } = renderNotification(facts, { publicBaseUrl: deps.publicBaseUrl, ...(reviewUrl ? { reviewUrl } : {}) });
       let emails: readonly string[] = [];
       let unresolved: Delivery | undefined;
       try {

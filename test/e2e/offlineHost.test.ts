@@ -96,10 +96,23 @@ describe.sequential("end to end over HTTP", () => {
     const outbox = (await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { channel: string; recipients: string[]; links: { label: string; url: string }[] }[];
     expect(outbox.map((message) => message.channel)).toEqual(["teams", "email"]);
     expect(outbox[1]!.recipients).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
-    const approveLink = outbox[1]!.links.find((link) => link.url.endsWith("/approve"))!.url;
-    expect(approveLink).toBe(`${client.base}/api/requests/${id}/approve`);
+    const reviewLink = outbox[1]!.links.find((link) => link.label === "Review and decide")!.url;
+    expect(reviewLink.startsWith(`${client.base}/api/requests/${id}/review?token=`)).toBe(true);
 
-    expect((await client.call("POST", approveLink, { token: bob })).status).toBe(202);
+    // bob follows the link: signs in (simulation's session cookie), reads the page, approves in its form.
+    const signIn = await fetch(`${client.base}/api/dev/login?user=bob@contoso.dev&returnTo=${encodeURIComponent(new URL(reviewLink).pathname + new URL(reviewLink).search)}`, { redirect: "manual" });
+    expect(signIn.status).toBe(302);
+    const cookie = signIn.headers.get("set-cookie")!.split(";")[0]!;
+    const page = await (await fetch(reviewLink, { headers: { cookie } })).text();
+    expect(page).toContain("Entra outage");
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page)![1]!;
+    const decided = await fetch(`${client.base}/api/requests/${id}/review`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: field("token"), csrf: field("csrf"), decision: "approve" }).toString(),
+    });
+    expect(decided.status).toBe(200);
+    expect(await decided.text()).toContain("You approved this request");
     const open = await eventually(async () => {
       const state = await clusterState(client, alice);
       expect(state.localAccounts).toBe("enabled");
@@ -122,7 +135,7 @@ describe.sequential("end to end over HTTP", () => {
     expect(stored.map((entry) => entry.type)).toEqual(audit.entries.map((entry) => entry.type));
     expect(audit.entries.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
     // One line per invocation in the host's log.
-    expect(host.output()).toMatch(new RegExp(`POST /api/requests/${id}/approve → 202 approveRequest \\d+ms`));
+    expect(host.output()).toMatch(new RegExp(`POST /api/requests/${id}/review → 200 submitReview \\d+ms`));
   });
 
   it("the README walkthrough works verbatim", async () => {

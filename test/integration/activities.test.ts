@@ -70,6 +70,7 @@ describe("sendNotification", () => {
       groups: { emergencyGroupId: h.config.emergencyGroupId, approverGroupId: h.config.approverGroupId },
       publicBaseUrl: h.config.publicBaseUrl,
       alertEmails: [],
+      reviewUrl: async (id) => `${h.config.publicBaseUrl}/api/requests/${id}/review?token=t`,
     });
     const request = {
       id: "bg-01m8gshv80v200jgzv74xjm1zr",

@@ -51,7 +51,10 @@ describe("simulation routes", () => {
       expect.objectContaining({ channel: "teams", recipients: ["teams:aks-breakglass-approvers"], kind: "approval-requested", requestId: id }),
       expect.objectContaining({ channel: "email", recipients: ["bob@contoso.dev", "carol@contoso.dev"], subject: expect.stringContaining("aks-prod-weu") }),
     ]);
-    expect((all.body as { links: { url: string }[] }[])[1]!.links.map((link) => link.url)).toContain(`http://localhost:7071/api/requests/${id}/approve`);
+    expect((all.body as { links: { label: string; url: string }[] }[])[1]!.links[0]).toEqual({
+      label: "Review and decide",
+      url: expect.stringMatching(new RegExp(`^http://localhost:7071/api/requests/${id}/review\\?token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`)),
+    });
     expect((await h.call(dev.devOutbox, { query: { requestId: UNKNOWN_ID } })).body).toEqual([]);
     expectError(await h.call(dev.devOutbox, { query: { requestId: "nope" } }), 400, "INVALID_REQUEST");
   });
