@@ -12,7 +12,7 @@ main{max-width:640px;margin:0 auto;background:#fff;border-radius:8px;padding:20p
 h1{font-size:1.3rem;margin:0 0 12px}
 .banner{padding:10px 12px;border-radius:6px;margin:12px 0;background:#eef3fb}
 .banner.warning{background:#fff4ce}.banner.critical{background:#fde7e9;font-weight:600}.banner.ok{background:#dff6dd}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #e5e5e5}
+table{border-collapse:collapse;width:100%;table-layout:fixed}th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid #e5e5e5;overflow-wrap:anywhere}
 th{width:34%;color:#555;font-weight:600}
 .actions{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}.actions form{flex:1 1 240px}
 button{width:100%;font-size:1.05rem;padding:12px;border-radius:6px;border:0;cursor:pointer}

@@ -1,0 +1,140 @@
+// The review page in a real browser (headless Debian Chromium driven by playwright-core), against
+// the offline host: an approver follows the link from the notification, signs in, reads the
+// request, approves, and the cluster opens. With REQUIRE_BROWSER=1 (CI) a missing Chromium fails
+// the run instead of skipping it.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAzurite, type RunningAzurite } from "../../dev/azurite.js";
+import { freePort, ROOT, startOfflineHost, type RunningProcess } from "../support/processes.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const REQUIRED = process.env.REQUIRE_BROWSER === "1";
+const AVAILABLE = existsSync(CHROMIUM);
+const ARTIFACTS = join(ROOT, "test-artifacts");
+const CLUSTER = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
+
+if (REQUIRED && !AVAILABLE) {
+  describe("browser tests", () => {
+    it("need Chromium", () => {
+      throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+    });
+  });
+}
+
+describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
+  let azurite: RunningAzurite;
+  let host: RunningProcess;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    host = startOfflineHost({
+      PORT: String(port),
+      AzureWebJobsStorage: azurite.connectionString,
+      TASKHUB_NAME: "browser",
+      BREAKGLASS_MODE: "simulation",
+      BREAKGLASS_PUBLIC_BASE_URL: base,
+    });
+    await host.waitFor(/offline host listening on/);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // As root, and on a machine without outside network: no sandbox, no background traffic.
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.stop();
+    await azurite?.stop();
+  });
+
+  async function api(method: string, path: string, body?: unknown, user?: string): Promise<Response> {
+    const token = user ? ((await (await api("POST", "/api/dev/token", { user })).json()) as { access_token: string }).access_token : undefined;
+    return fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  }
+
+  async function requestAndLink(requester: string, cluster = CLUSTER): Promise<{ id: string; link: string }> {
+    const created = await api("POST", "/api/requests", { cluster, justification: "Entra outage, kubectl via AAD fails", ticket: "INC-501", duration: "PT15M" }, requester);
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const outbox = (await (await api("GET", `/api/dev/outbox?requestId=${id}`)).json()) as { channel: string; links: { label: string; url: string }[] }[];
+    const link = outbox.find((message) => message.channel === "email")!.links.find((candidate) => candidate.label === "Review and decide")!.url;
+    return { id, link };
+  }
+
+  async function signIn(page: Page, link: string, user: string): Promise<void> {
+    await page.goto(link);
+    await expect.poll(() => page.title()).toContain("Sign in to review");
+    await page.getByRole("link", { name: `Sign in as ${user}` }).click();
+    await page.waitForURL((url) => url.pathname.endsWith("/review"));
+  }
+
+  it("bob opens the link from the notification, signs in, reads the request, approves, and the cluster opens", async () => {
+    const { id, link } = await requestAndLink("alice@contoso.dev");
+    const context = await browser.newContext({ viewport: { width: 412, height: 915 } }); // a phone
+    const page = await context.newPage();
+    await signIn(page, link, "bob@contoso.dev");
+
+    const details = page.locator("table");
+    await expect.poll(() => details.innerText()).toContain("Alice Admin (alice@contoso.dev)");
+    for (const fact of ["aks-prod-weu", "Entra outage, kubectl via AAD fails", "INC-501", "PT15M", "0 of 1: none yet", "pending-approval"]) {
+      expect(await details.innerText()).toContain(fact);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, "review-page.png"), fullPage: true });
+    // Usable on a phone: nothing wider than the screen.
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(412);
+
+    await page.getByRole("button", { name: "Approve" }).click();
+    await expect.poll(() => page.locator("h1").innerText()).toBe("You approved this request");
+    expect(await page.locator("[role=status]").innerText()).toMatch(/^Approved\. Local accounts are enabled until /);
+    await page.screenshot({ path: join(ARTIFACTS, "review-result.png"), fullPage: true });
+    await context.close();
+
+    const clusters = (await (await api("GET", "/api/clusters", undefined, "bob@contoso.dev")).json()) as { localAccounts: string; openWindows: { requestId: string }[] }[];
+    expect(clusters[0]).toMatchObject({ localAccounts: "enabled", openWindows: [{ requestId: id }] });
+  });
+
+  it("alice opening her own request's link gets no Approve button, nor does carol", async () => {
+    // carol is in both groups: her own request is no different from alice's.
+    for (const requester of ["alice@contoso.dev", "carol@contoso.dev"]) {
+      const { link } = await requestAndLink(requester, CLUSTER.replace("aks-prod-weu", "aks-prod-neu"));
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await signIn(page, link, requester);
+      await expect.poll(() => page.locator("[role=status]").innerText()).toContain("This is your request");
+      expect(await page.getByRole("button", { name: "Approve" }).count()).toBe(0);
+      expect(await page.getByRole("button", { name: "Deny" }).count()).toBe(0);
+      expect(await page.locator("table").innerText()).toContain(requester);
+      await context.close();
+    }
+  });
+
+  it("runs no script and cannot be framed", async () => {
+    const { link } = await requestAndLink("carol@contoso.dev");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    const response = await page.goto(link);
+    expect(response?.headers()["x-frame-options"]).toBe("DENY");
+    expect(await page.locator("script").count()).toBe(0);
+    // The nonce'd stylesheet applies: the card has its rounded corners.
+    expect(await page.evaluate("getComputedStyle(document.querySelector('main')).borderRadius")).toBe("8px");
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+});
