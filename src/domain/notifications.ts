@@ -66,6 +66,7 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
   const cluster = request.cluster.name;
   const who = `${request.requester.displayName} (${request.requester.upn})`;
   const requestUrl = `${publicBaseUrl}/api/requests/${request.id}`;
+  const approvedBy = (facts.approvals ?? []).map((approval) => approval.approver.upn).join(", ");
   const base = {
     kind: facts.event,
     facts: [
@@ -76,12 +77,13 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
       { name: "Ticket", value: request.ticket },
       { name: "Duration", value: request.duration },
       { name: "Requested at", value: request.requestedAt },
+      { name: "Approval deadline", value: request.approvalDeadline },
+      { name: "Approvals", value: `${facts.approvals?.length ?? 0} of ${request.requiredApprovals}${approvedBy ? `: ${approvedBy}` : ""}` },
       ...(facts.window ? [{ name: "Window", value: `${facts.window.openedAt} → ${facts.window.closesAt}` }] : []),
       ...(facts.outcome ? [{ name: "Outcome", value: `${facts.outcome.code}: ${facts.outcome.message}` }] : []),
     ],
     links: [{ label: "Request status (API)", url: requestUrl }],
   };
-  const approvedBy = (facts.approvals ?? []).map((approval) => approval.approver.upn).join(", ");
   switch (facts.event) {
     case "approval-requested":
       return {

@@ -111,6 +111,11 @@ describe("emergency-window workflow", () => {
     expect(await h.localAccounts()).toBe("disabled");
     expect(ensureCalls(h, id)).toEqual([]);
     expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "expired"]);
+    const expiredMessages = (await h.world.outbox.list(id)).filter((message) => message.kind === "expired");
+    expect(expiredMessages.map((message) => [message.channel, message.recipients])).toEqual([
+      ["teams", ["teams:aks-breakglass-approvers"]],
+      ["email", ["alice@contoso.dev"]],
+    ]);
     // Too late: the window can no longer be approved.
     expect((await decide(h, id, "approve", "bob")).status).toBe(409);
     expect(await h.localAccounts()).toBe("disabled");
