@@ -14,9 +14,11 @@
 //    has timers it did not cancel, as DTFx does;
 //  - events raised before anyone waits for them are kept until someone does;
 //  - with an InstanceStore, each instance is saved after every episode and recovered on restart:
-//    its pending timers fire (late ones at once) and interrupted activities run again.
+//    its pending timers fire (late ones at once) and interrupted activities run again;
+//  - continueAsNew starts a fresh execution with the new input and an empty history; the old
+//    execution's timers are dropped, as DTFx does.
 //
-// Not supported: sub-orchestrations, entities, callHttp, continueAsNew. Those raise an error.
+// Not supported: sub-orchestrations, entities, callHttp. Those raise an error.
 import { InvocationContext } from "../azureFunctions.js";
 import type { InvocationContext as Context } from "@azure/functions";
 import { ManualClock, type Clock } from "./clock.js";
@@ -63,6 +65,7 @@ export interface InstanceSnapshot {
   readonly nextSequence: number;
   readonly timers: readonly PendingTimer[];
   readonly work: readonly ActivityWork[];
+  readonly executions: number;
 }
 
 export interface DurableEngineOptions {
@@ -149,6 +152,11 @@ export class DurableEngine {
 
   getStatus(instanceId: string): InstanceStatus | undefined {
     return this.instances.get(instanceId)?.status();
+  }
+
+  /** How many executions an instance has had; more than one means it continued as new. */
+  executions(instanceId: string): number {
+    return this.instance(instanceId).executions;
   }
 
   /** The instance's history in wire shape, for assertions. */
@@ -274,6 +282,8 @@ class Instance {
   private customStatus: unknown;
   private createdTime: number;
   private lastUpdatedTime: number;
+  /** How many executions this instance has had (continueAsNew starts another). */
+  executions = 1;
   private recorded: RecordedAction[] = [];
   private nextSequence = 0;
   /** Events delivered to the orchestrator in the next episode. */
@@ -287,7 +297,7 @@ class Instance {
   constructor(
     readonly name: string,
     readonly instanceId: string,
-    private readonly input: unknown,
+    private input: unknown,
     private readonly executor: ExecutorHandler,
     private readonly options: DurableEngineOptions,
   ) {
@@ -304,6 +314,7 @@ class Instance {
     instance.lastUpdatedTime = snapshot.lastUpdatedTime;
     instance.history = snapshot.history.map((event) => ({ ...event }));
     instance.nextSequence = snapshot.nextSequence;
+    instance.executions = snapshot.executions;
     instance.timers = snapshot.timers.map((timer) => ({ ...timer }));
     instance.work = snapshot.work.map((work) => ({ ...work }));
     instance.recorded = snapshot.recorded.map(({ key, strictKey, timerId }) => {
@@ -327,6 +338,7 @@ class Instance {
         history: this.history,
         recorded: this.recorded.map(({ key, strictKey, timer }) => ({ key, strictKey, ...(timer ? { timerId: timer.id } : {}) })),
         nextSequence: this.nextSequence,
+        executions: this.executions,
         timers: this.timers,
         work: this.work,
       }),
@@ -477,6 +489,11 @@ class Instance {
       return;
     }
     this.applyActions(state, scheduled);
+    const continued = flattenActions(state).find((action) => action.actionType === ActionType.ContinueAsNew);
+    if (continued && state.isDone && state.error === undefined) {
+      await this.continueAsNew(continued.input);
+      return;
+    }
     this.history.push(...scheduled, ...this.produced);
     this.produced = [];
     this.customStatus = state.customStatus;
@@ -491,6 +508,20 @@ class Instance {
     }
     this.history.push(historyEvent("OrchestratorCompleted", this.now()));
     await this.save();
+  }
+
+  /** Ends this execution and starts the next with `input`, as DTFx does for ContinueAsNew. */
+  private async continueAsNew(input: unknown): Promise<void> {
+    this.input = decodeActivityInput(input);
+    this.history = [];
+    this.recorded = [];
+    this.nextSequence = 0;
+    this.timers = [];
+    this.work = [];
+    this.produced = [];
+    this.executions++;
+    this.inbox.unshift(historyEvent("ExecutionStarted", this.now(), { name: this.name, input: JSON.stringify(this.input ?? null) }));
+    await this.episode();
   }
 
   private async execute(): Promise<OrchestratorState> {
@@ -567,6 +598,8 @@ class Instance {
         return { ...recorded, timer: this.addTimer(Date.parse(action.fireAt!), scheduled) };
       case ActionType.WaitForExternalEvent:
         return recorded; // no sequence number: EventRaised is matched by name
+      case ActionType.ContinueAsNew:
+        return recorded; // ends the execution; see applyEpisode
       default:
         throw new Error(`${this.instanceId}: the engine does not support orchestrator action type ${action.actionType}`);
     }

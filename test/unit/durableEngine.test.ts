@@ -171,6 +171,33 @@ describe("durable engine", () => {
     expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Failed", output: expect.stringContaining("'missing' doesn't exist") });
   });
 
+  it("continues as new: a fresh execution with the new input and an empty history", async () => {
+    const { engine: e } = engine(
+      function* (context) {
+        const round = context.df.getInput<number>();
+        yield context.df.callActivity("work", round);
+        yield context.df.createTimer(later(context, 1_000));
+        if (round < 5) {
+          context.df.continueAsNew(round + 1);
+          return undefined;
+        }
+        return `done after ${round}`;
+      },
+      { work: (round) => round },
+    );
+    await e.startNew("o", "i", 1);
+    expect(e.executions("i")).toBe(1);
+    const lengths: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await e.advanceBy(1_000);
+      lengths.push(e.history("i").length);
+    }
+    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: "done after 5", input: 5 });
+    expect(e.executions("i")).toBe(5);
+    expect(Math.max(...lengths)).toBeLessThan(20); // each execution starts from scratch
+    expect(e.activityCalls("i").map((call) => call.input)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it("terminates an instance and forgets its timers", async () => {
     const { engine: e } = engine(function* (context) {
       yield context.df.createTimer(later(context, 60_000));
