@@ -44,7 +44,12 @@ export default tseslint.config(
         "error",
         { patterns: [{ regex: "^(?!\\./)", message: "The domain is pure: no SDKs, no I/O, only other domain modules." }] },
       ],
-      "no-restricted-globals": ["error", { name: "Date", message: "The domain takes time as a parameter." }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "The domain takes time as a parameter." },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "The domain takes time as a parameter." },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: "The domain is deterministic." },
+      ],
     },
   },
   { files: ["**/*.js"], ...tseslint.configs.disableTypeChecked },

@@ -4,12 +4,13 @@ import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import type { JWTVerifyGetKey } from "jose";
 import { ArmActivityLog } from "./adapters/azure/armActivityLog.js";
-import { ArmClusterControl } from "./adapters/azure/armClusterControl.js";
+import { ARM_OPERATION_TIMEOUT_MS, ArmClusterControl } from "./adapters/azure/armClusterControl.js";
 import { createCredential, type TokenCredential } from "./adapters/azure/credentials.js";
 import { GraphApi } from "./adapters/azure/graph.js";
 import { GraphDirectory } from "./adapters/azure/graphDirectory.js";
 import { TableAuditLog } from "./adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "./adapters/azure/tableRequestStore.js";
+import { TableWindowRegistry } from "./adapters/azure/tableWindowRegistry.js";
 import type { TableStorageSettings } from "./adapters/azure/tables.js";
 import { TeamsMailNotifier } from "./adapters/azure/teamsMailNotifier.js";
 import { DurableWorkflowClient } from "./adapters/durable/durableWorkflowClient.js";
@@ -19,6 +20,7 @@ import { OutboxNotifier } from "./adapters/simulation/outbox.js";
 import { SimulatedActivityLog } from "./adapters/simulation/simulatedActivityLog.js";
 import { SimulatedClusters } from "./adapters/simulation/simulatedClusters.js";
 import { SimulatedDirectory } from "./adapters/simulation/simulatedDirectory.js";
+import { ClusterAccess } from "./clusterAccess.js";
 import { loadConfig, type Config } from "./config.js";
 import { HealthMonitor, type HealthCheck } from "./health.js";
 import { azureHealthChecks } from "./healthChecks.js";
@@ -36,6 +38,7 @@ import type { Directory } from "./ports/directory.js";
 import type { GroupChanges } from "./ports/groupChanges.js";
 import type { Notifier } from "./ports/notifier.js";
 import type { RequestStore } from "./ports/requestStore.js";
+import type { WindowRegistry } from "./ports/windowRegistry.js";
 import type { WorkflowClient } from "./ports/workflowClient.js";
 import { createActivityHandlers } from "./workflow/activities.js";
 import type { ActivityHandlers } from "./workflow/contracts.js";
@@ -81,6 +84,8 @@ export interface App {
   readonly clusters: ClusterControl;
   readonly notifier: Notifier;
   readonly activityLog: ActivityLogReader;
+  readonly registry: WindowRegistry;
+  readonly access: ClusterAccess;
   /** Graph's delta query in azure mode; the simulated directory has none yet. */
   readonly groupChanges: GroupChanges | undefined;
   readonly verifyToken: VerifyToken;
@@ -104,6 +109,8 @@ interface World {
   readonly signingKeys: JWTVerifyGetKey;
   /** How a browser page learns who is looking at it. */
   readonly pageAuthentication: (policy: TokenPolicy) => PageAuthentication;
+  /** How long a cluster lease lasts if its holder dies: longer than the slowest cluster write. */
+  readonly leaseMs: number;
   readonly healthChecks: readonly HealthCheck[];
   readonly simulation: SimulationWorld | undefined;
 }
@@ -113,6 +120,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix: options.tablePrefix ?? TABLE_PREFIX };
   const audit = new TableAuditLog(storage);
   const requests = new TableRequestStore(storage);
+  const registry = new TableWindowRegistry(storage);
   const world = config.mode === "azure" ? azureWorld(config, audit, now, options.azure ?? {}) : await simulationWorld(config, storage, now);
   const policy: TokenPolicy = { keys: world.signingKeys, authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience, now };
   const verifyToken = createTokenVerifier(policy);
@@ -123,6 +131,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   const groups = { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId };
   const random = (size: number) => randomBytes(size);
   const decisions = createDecisions({ ...parts, groups, now, randomBytes: random });
+  const access = new ClusterAccess(registry, world.clusters, now, { leaseMs: world.leaseMs });
   const { simulation } = world;
   return {
     config,
@@ -131,8 +140,13 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     groupChanges: world.groupChanges,
     verifyToken,
     health,
+    registry,
+    access,
     activities: createActivityHandlers({
       ...parts,
+      access,
+      activityLog: world.activityLog,
+      rotateCertificates: config.rotateCertificates,
       groups,
       publicBaseUrl: config.publicBaseUrl,
       alertEmails: config.alertEmails,
@@ -178,6 +192,7 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
   });
   const activityLog = new ArmActivityLog(credential, config.endpoints.arm, options.maxRetries);
   return {
+    leaseMs: (options.operationTimeoutMs ?? ARM_OPERATION_TIMEOUT_MS) + 5 * 60_000,
     directory,
     clusters,
     notifier: new TeamsMailNotifier(
@@ -202,6 +217,7 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
     tokens: await DevTokenIssuer.create({ authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience }),
   };
   return {
+    leaseMs: 60_000,
     directory: simulation.directory,
     clusters: simulation.clusters,
     notifier: simulation.outbox,

@@ -1,4 +1,5 @@
-import type { WorkflowClient } from "../../src/ports/workflowClient.js";
+import { workflowStatusOf } from "../../src/adapters/durable/durableWorkflowClient.js";
+import type { WorkflowClient, WorkflowStatus } from "../../src/ports/workflowClient.js";
 import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../src/workflow/contracts.js";
 import type { DurableEngine } from "./engine.js";
 
@@ -15,5 +16,9 @@ export class EngineWorkflowClient implements WorkflowClient {
     if ((await this.engine.raiseEvent(requestId, REQUEST_ACTION_EVENT, action)) === "not-found") {
       throw new Error(`No instance with ID '${requestId}' found.`);
     }
+  }
+
+  async status(requestId: string): Promise<WorkflowStatus> {
+    return workflowStatusOf(this.engine.getStatus(requestId)?.runtimeStatus);
   }
 }

@@ -14,17 +14,28 @@ export const AUDIT_EVENT_TYPES = [
   "withdrawn",
   "requester-ineligible",
   "enabling",
+  "enable-retry",
   "enable-failed",
   "opened",
+  "extension-requested",
+  "extended",
+  "extension-denied",
+  "extension-expired",
   "close-requested",
   "deadline-reached",
   "event-ignored",
   "locking",
+  "lockdown-retry",
   "locked",
   "lockdown-failed",
+  "certificates-rotated",
+  "certificates-checked",
   "closed",
   "failed",
   "access-refused",
+  "watchdog-pruned",
+  "watchdog-locked",
+  "watchdog-alert",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -68,6 +79,11 @@ export function requestAuditEntry(requestId: string, sequence: number, fields: A
 /** An entry for a refusal outside a request; `nonce` keeps two refusals in the same millisecond apart. */
 export function securityAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
   return { stream: `security-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields };
+}
+
+/** An entry of the watchdog (it acts outside any workflow), in a daily stream of its own. */
+export function watchdogAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
+  return { stream: `watchdog-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields };
 }
 
 /** Whether two entries stored under the same key say the same thing (a retried append). */

@@ -21,7 +21,8 @@ const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
   "pending-approval": ["denied", "expired", "opening", "failed", "closed"],
   // lockdown-failed from opening: enabling failed half-way and the clean-up disable failed as well.
   opening: ["open", "failed", "lockdown-failed"],
-  open: ["closing"],
+  // closed straight from open: when the "closing" step could not be recorded (storage outage).
+  open: ["closing", "closed", "lockdown-failed"],
   closing: ["closed", "lockdown-failed"],
   // A failed lockdown is retried until it succeeds; it then ends as it would have.
   "lockdown-failed": ["closed", "failed"],

@@ -1,6 +1,7 @@
 // What each notification says. Rendering is pure so that the Teams card, the email and the
 // simulated outbox all carry the same facts, and tests can read them without a channel.
-import type { Approval, EmergencyRequest, RequestOutcome, WindowTimes } from "./request.js";
+import { rotateCommand, type CertificateOutcome } from "./certificates.js";
+import type { Approval, EmergencyRequest, Extension, RequestOutcome, WindowTimes } from "./request.js";
 
 export type NotificationEvent =
   | "approval-requested"
@@ -10,7 +11,14 @@ export type NotificationEvent =
   | "opened"
   | "closed"
   | "failed"
-  | "lockdown-failed";
+  | "lockdown-failed"
+  | "lockdown-recovered"
+  | "extension-requested"
+  | "extended"
+  | "extension-denied"
+  | "extension-expired"
+  | "certificates-rotated"
+  | "rotation-advised";
 
 /**
  * Who is mailed: the approvers, the requester, or everyone concerned plus the alert list.
@@ -30,6 +38,12 @@ export interface NotificationFacts {
   readonly approvals?: readonly Approval[];
   readonly window?: WindowTimes;
   readonly outcome?: RequestOutcome;
+  readonly extension?: Extension;
+  /** How the lockdown is going, for the alarm and the all-clear. */
+  readonly lockdown?: { readonly attempts: number; readonly lastError: string };
+  readonly certificates?: CertificateOutcome;
+  /** Other windows still open on the cluster when this one closed (local accounts stay enabled). */
+  readonly otherWindows?: number;
 }
 
 export type Severity = "info" | "warning" | "critical";
@@ -47,6 +61,10 @@ export interface MessageContent {
 export interface RenderedNotification extends MessageContent {
   readonly kind: NotificationEvent;
   readonly audience: Audience;
+}
+
+function approvedOf(extension: Extension | undefined): string {
+  return extension?.approvals.map((approval) => approval.approver.upn).join(", ") || "the approvers";
 }
 
 /** The exact command that fetches admin credentials during a window. */
@@ -80,6 +98,7 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
       { name: "Approval deadline", value: request.approvalDeadline },
       { name: "Approvals", value: `${facts.approvals?.length ?? 0} of ${request.requiredApprovals}${approvedBy ? `: ${approvedBy}` : ""}` },
       ...(facts.window ? [{ name: "Window", value: `${facts.window.openedAt} → ${facts.window.closesAt}` }] : []),
+      ...(facts.extension ? [{ name: "Extension", value: `${facts.extension.duration} (to ${facts.extension.closesAt}), ${facts.extension.status}` }] : []),
       ...(facts.outcome ? [{ name: "Outcome", value: `${facts.outcome.code}: ${facts.outcome.message}` }] : []),
     ],
     links: [{ label: "Request status (API)", url: requestUrl }],
@@ -113,8 +132,13 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
         ...base,
         severity: "info",
         audience: "requester",
-        subject: `[break-glass] Local accounts disabled again on ${cluster}`,
-        text: `The emergency window on ${cluster} has ended (${facts.outcome?.message ?? "closed"}); local accounts are disabled.`,
+        subject: facts.otherWindows
+          ? `[break-glass] Window on ${cluster} closed; ${facts.otherWindows} other window(s) still open`
+          : `[break-glass] Local accounts disabled again on ${cluster}`,
+        text: facts.otherWindows
+          ? `This emergency window on ${cluster} has ended (${facts.outcome?.message ?? "closed"}). Local accounts stay enabled for ` +
+            `${facts.otherWindows} other open window(s) and are disabled when the last one ends.`
+          : `The emergency window on ${cluster} has ended (${facts.outcome?.message ?? "closed"}); local accounts are disabled.`,
       };
     case "denied":
       return {
@@ -155,9 +179,69 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
         audience: "alert",
         subject: `[break-glass] CRITICAL: local accounts on ${cluster} could not be disabled`,
         text:
-          `Disabling local accounts on ${cluster} failed: ${facts.outcome?.message ?? "unknown error"}.\n` +
-          `Local accounts may still be enabled. Disable them now:\n  az aks update --subscription ${request.cluster.subscriptionId} ` +
-          `--resource-group ${request.cluster.resourceGroup} --name ${cluster} --disable-local-accounts`,
+          `Severity: CRITICAL. Disabling local accounts on ${cluster} failed ${facts.lockdown?.attempts ?? 1} time(s); ` +
+          `last error: ${facts.lockdown?.lastError ?? facts.outcome?.message ?? "unknown"}.\n` +
+          `Local accounts may still be enabled. Break-glass keeps trying (at least every 5 minutes); to do it by hand:\n` +
+          `  az aks update --subscription ${request.cluster.subscriptionId} --resource-group ${request.cluster.resourceGroup} --name ${cluster} --disable-local-accounts`,
+      };
+    case "lockdown-recovered":
+      return {
+        ...base,
+        severity: "info",
+        audience: "alert",
+        subject: `[break-glass] Local accounts on ${cluster} are disabled again`,
+        text: `After ${facts.lockdown?.attempts ?? 1} attempt(s), local accounts on ${cluster} are disabled. The earlier alarm is over.`,
+      };
+    case "extension-requested":
+      return {
+        ...base,
+        severity: "warning",
+        audience: "approvers",
+        subject: `[break-glass] ${who} asks to extend the window on ${cluster} by ${facts.extension?.duration ?? "?"}`,
+        text:
+          `${who} asks to keep local admin access to ${cluster} until ${facts.extension?.closesAt ?? "?"} ` +
+          `(now until ${facts.window?.closesAt ?? "?"}). ${request.requiredApprovals} approval(s) needed before ${facts.extension?.approvalDeadline ?? "?"}; ` +
+          "the requester cannot approve.",
+        links: [...(reviewUrl ? [{ label: "Review and decide", url: reviewUrl }] : []), ...base.links],
+      };
+    case "extended":
+      return {
+        ...base,
+        severity: "warning",
+        audience: "requester",
+        subject: `[break-glass] Window on ${cluster} extended until ${facts.window?.closesAt ?? "?"}`,
+        text: `The extension was approved by ${approvedOf(facts.extension)}. Local accounts on ${cluster} stay enabled until ${facts.window?.closesAt ?? "?"}.`,
+      };
+    case "extension-denied":
+    case "extension-expired":
+      return {
+        ...base,
+        severity: "info",
+        audience: "requester",
+        subject: `[break-glass] Extension of the window on ${cluster} ${facts.event === "extension-denied" ? "denied" : "not approved in time"}`,
+        text: `${facts.outcome?.message ?? "The extension was not approved."} The window still ends at ${facts.window?.closesAt ?? "?"}.`,
+      };
+    case "certificates-rotated":
+      return {
+        ...base,
+        severity: "warning",
+        audience: "requester",
+        subject: `[break-glass] Certificates of ${cluster} ${facts.certificates?.rotation?.ok === false ? "could NOT be rotated" : "rotated"}`,
+        text:
+          `${facts.certificates?.decision.reason ?? ""}.\n` +
+          (facts.certificates?.rotation?.ok === false
+            ? `Rotation failed: ${facts.certificates.rotation.message}. Admin kubeconfigs stay valid until you run:\n  ${rotateCommand(request.cluster)}`
+            : "Every admin kubeconfig is now invalid. Rotation recreates the nodes: expect up to ~30 minutes of disruption; fetch fresh credentials afterwards."),
+      };
+    case "rotation-advised":
+      return {
+        ...base,
+        severity: "warning",
+        audience: "alert",
+        subject: `[break-glass] Admin kubeconfigs for ${cluster} may outlive the window`,
+        text:
+          `${facts.certificates?.decision.reason ?? ""}. Disabling local accounts does not revoke an admin kubeconfig. To revoke them, run:\n` +
+          `  ${rotateCommand(request.cluster)}\n(it recreates the nodes: up to ~30 minutes of disruption).`,
       };
   }
 }

@@ -30,6 +30,30 @@ export function decideDuration(requested: string | undefined, policy: WindowPoli
   return { ok: true, ms, iso: formatIsoDuration(ms) };
 }
 
+export type ExtensionDecision =
+  | { readonly ok: true; readonly ms: number; readonly iso: string; readonly closesAt: string }
+  | { readonly ok: false; readonly message: string };
+
+/** How far an open window may be extended: never past the policy maximum counted from when it opened. */
+export function decideExtension(
+  window: { readonly openedAt: string; readonly closesAt: string },
+  requested: string,
+  maxDurationMs: number,
+): ExtensionDecision {
+  const ms = parseIsoDuration(requested);
+  if (ms === undefined || ms <= 0) return { ok: false, message: `duration "${requested}" is not a positive ISO-8601 duration such as PT30M` };
+  const closesAt = Date.parse(window.closesAt) + ms;
+  const latest = Date.parse(window.openedAt) + maxDurationMs;
+  if (closesAt > latest) {
+    const room = Math.max(0, latest - Date.parse(window.closesAt));
+    return {
+      ok: false,
+      message: `the window may last at most ${formatIsoDuration(maxDurationMs)} from when it opened; it can be extended by ${formatIsoDuration(room)} at most`,
+    };
+  }
+  return { ok: true, ms, iso: formatIsoDuration(ms), closesAt: new Date(closesAt).toISOString() };
+}
+
 export type ApprovalDecision =
   | { readonly kind: "self-approval" }
   | { readonly kind: "duplicate" }

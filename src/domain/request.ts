@@ -19,6 +19,18 @@ export interface WindowTimes {
   readonly closedAt?: string;
 }
 
+/** A request to keep an open window open longer; it needs approval like the window itself. */
+export interface Extension {
+  readonly duration: string;
+  readonly durationMs: number;
+  readonly requestedAt: string;
+  readonly approvalDeadline: string;
+  /** The window's deadline if the extension is approved. */
+  readonly closesAt: string;
+  readonly approvals: readonly Approval[];
+  readonly status: "pending" | "approved" | "denied" | "expired";
+}
+
 /** Why a request ended, or why it is stuck; `code` is stable, `message` is for humans. */
 export interface RequestOutcome {
   readonly code: string;
@@ -37,12 +49,15 @@ export interface EmergencyRequest {
   /** ISO-8601, as requested (after defaulting). */
   readonly duration: string;
   readonly durationMs: number;
+  /** The policy's longest window when the request was made; extensions never go past it. */
+  readonly maxDurationMs: number;
   readonly requestedAt: string;
   readonly approvalDeadline: string;
   readonly requiredApprovals: number;
   readonly status: RequestStatus;
   readonly approvals: readonly Approval[];
   readonly window?: WindowTimes;
+  readonly extension?: Extension;
   readonly outcome?: RequestOutcome;
   readonly updatedAt: string;
 }
@@ -53,6 +68,7 @@ export interface RequestProgress {
   readonly at: string;
   readonly approvals?: readonly Approval[];
   readonly window?: WindowTimes;
+  readonly extension?: Extension;
   readonly outcome?: RequestOutcome;
 }
 
@@ -74,6 +90,7 @@ export function toRequestView(request: EmergencyRequest) {
     window: request.window
       ? { openedAt: request.window.openedAt, closesAt: request.window.closesAt, closedAt: request.window.closedAt ?? null }
       : null,
+    extension: request.extension ?? null,
     outcome: request.outcome ?? null,
     updatedAt: request.updatedAt,
   };

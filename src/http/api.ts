@@ -132,6 +132,7 @@ export function createApiHandlers(deps: ApiDependencies) {
         ticket: body.ticket,
         duration: duration.iso,
         durationMs: duration.ms,
+        maxDurationMs: deps.config.policy.maxDurationMs,
         requestedAt: at,
         approvalDeadline: new Date(now.getTime() + deps.config.policy.approvalTimeoutMs).toISOString(),
         requiredApprovals: deps.config.policy.requiredApprovals,
@@ -144,7 +145,7 @@ export function createApiHandlers(deps: ApiDependencies) {
         throw new ApiError(409, "LIVE_REQUEST_EXISTS", `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`);
       }
       try {
-        await deps.workflow(context).startWindow(workflowInput(created));
+        await deps.workflow(context).startWindow(workflowInput(created, deps.config.policy.approvalTimeoutMs));
       } catch (error) {
         context.error(`could not start the workflow for ${created.id}:`, error);
         await deps.requests.recordProgress(created.id, {
@@ -242,7 +243,7 @@ function auditView({ stream: _stream, key, ...entry }: AuditEntry) {
   return { sequence: Number(key), ...entry };
 }
 
-function workflowInput(request: EmergencyRequest): WindowWorkflowInput {
-  const { id, cluster, requester, justification, ticket, duration, durationMs, requestedAt, approvalDeadline, requiredApprovals } = request;
-  return { id, cluster, requester, justification, ticket, duration, durationMs, requestedAt, approvalDeadline, requiredApprovals };
+function workflowInput(request: EmergencyRequest, approvalTimeoutMs: number): WindowWorkflowInput {
+  const { id, cluster, requester, justification, ticket, duration, durationMs, maxDurationMs, requestedAt, approvalDeadline, requiredApprovals } = request;
+  return { id, cluster, requester, justification, ticket, duration, durationMs, maxDurationMs, requestedAt, approvalDeadline, requiredApprovals, approvalTimeoutMs };
 }

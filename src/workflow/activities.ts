@@ -1,21 +1,23 @@
 // The orchestrator's activities. Each is idempotent, because Durable Functions may run an
 // activity more than once: state is read before it is written, audit keys are chosen by the
-// orchestrator, and cluster writes carry the eTag that was read. Transient failures are
-// thrown (Durable retries them); failures a retry cannot fix are returned as typed results.
+// orchestrator, and cluster writes carry the eTag that was read. Bookkeeping activities throw
+// transient failures (Durable retries them); the cluster activities return them as typed "wait"
+// outcomes instead, because the orchestrator's own retry loops honour the server's retry hints.
+import type { ClusterAccess } from "../clusterAccess.js";
 import { requesterRefusal } from "../domain/access.js";
-import { sameOid } from "../domain/policy.js";
+import { decideCertificates, type CertificateOutcome, type RotateCertificates } from "../domain/certificates.js";
 import { renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
+import { sameOid } from "../domain/policy.js";
+import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
-import { TransientError } from "../ports/errors.js";
 import type { Directory } from "../ports/directory.js";
+import { TransientError } from "../ports/errors.js";
 import type { Delivery, Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import { lookUpMember, type GroupIds } from "../roles.js";
-import type { ActivityHandlers, EnsureLocalAccountsResult } from "./contracts.js";
-
-/** Provisioning states in which no operation is running on the cluster. */
-const SETTLED_STATES = new Set(["Succeeded", "Failed", "Canceled"]);
+import type { RotationResult } from "../ports/clusterControl.js";
+import type { ActivityHandlers } from "./contracts.js";
 
 export interface ActivityDependencies {
   readonly audit: AuditLog;
@@ -23,10 +25,13 @@ export interface ActivityDependencies {
   readonly notifier: Notifier;
   readonly directory: Directory;
   readonly clusters: ClusterControl;
+  readonly access: ClusterAccess;
+  readonly activityLog: ActivityLogReader;
   readonly groups: GroupIds;
   readonly publicBaseUrl: string;
   readonly alertEmails: readonly string[];
-  /** The signed review link of a request, valid until its approval deadline. */
+  readonly rotateCertificates: RotateCertificates;
+  /** The signed review link of a request, valid until the given deadline. */
   readonly reviewUrl: (requestId: string, approvalDeadline: string) => Promise<string>;
 }
 
@@ -39,7 +44,8 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
     },
 
     async sendNotification(facts) {
-      const reviewUrl = facts.event === "approval-requested" ? await deps.reviewUrl(facts.request.id, facts.request.approvalDeadline) : undefined;
+      const reviewDeadline = reviewDeadlineOf(facts);
+      const reviewUrl = reviewDeadline ? await deps.reviewUrl(facts.request.id, reviewDeadline) : undefined;
       const { audience, ...message } = renderNotification(facts, { publicBaseUrl: deps.publicBaseUrl, ...(reviewUrl ? { reviewUrl } : {}) });
       let emails: readonly string[] = [];
       let unresolved: Delivery | undefined;
@@ -59,29 +65,39 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
       return refusal ? { eligible: false, ...refusal } : { eligible: true };
     },
 
-    async ensureLocalAccounts({ cluster, enabled }): Promise<EnsureLocalAccountsResult> {
-      const read = await deps.clusters.read(cluster);
-      if (read.kind === "not-found") return { kind: "refused", code: "CLUSTER_NOT_FOUND", message: `cluster ${cluster.id} does not exist` };
-      const wanted = enabled ? "enabled" : "disabled";
-      if (read.state.localAccounts === wanted) return { kind: "unchanged" };
-      if (!SETTLED_STATES.has(read.state.provisioningState)) {
-        // ARM refuses a PUT while another operation runs; wait for it rather than queue behind it.
-        // A cluster whose last operation failed is settled: a PUT may well succeed, so try.
-        throw new TransientError("CLUSTER_BUSY", `cluster is ${read.state.provisioningState}; local accounts are ${read.state.localAccounts}`);
+    openWindowOnCluster: ({ cluster, requestId, durationMs }) => deps.access.openWindow(cluster, requestId, durationMs),
+
+    closeWindowOnCluster: ({ cluster, requestId }) => deps.access.closeWindow(cluster, requestId),
+
+    extendWindowOnCluster: ({ cluster, requestId, closesAt }) => deps.access.extendWindow(cluster, requestId, closesAt),
+
+    async applyCertificatePolicy({ cluster, since, until }): Promise<CertificateOutcome> {
+      let fetches: number | undefined;
+      try {
+        fetches = (await deps.activityLog.adminCredentialFetches(cluster, new Date(since), new Date(until))).length;
+      } catch (error) {
+        if (!(error instanceof TransientError)) throw error;
       }
-      const written = await deps.clusters.setLocalAccounts(cluster, enabled, read.state.etag);
-      switch (written.kind) {
-        case "written":
-          return { kind: "changed" };
-        case "unchanged":
-          return { kind: "unchanged" };
-        case "not-found":
-          return { kind: "refused", code: "CLUSTER_NOT_FOUND", message: `cluster ${cluster.id} does not exist` };
-        case "rejected":
-          return { kind: "refused", code: written.code, message: written.message };
-      }
+      const decision = decideCertificates(deps.rotateCertificates, fetches);
+      const found = fetches === undefined ? {} : { fetches };
+      if (decision.action !== "rotate") return { decision, ...found };
+      // Transient failures are thrown: Durable retries the rotation.
+      return { decision, ...found, rotation: rotationOf(await deps.clusters.rotateCertificates(cluster)) };
     },
   };
+}
+
+function rotationOf(result: RotationResult): NonNullable<CertificateOutcome["rotation"]> {
+  if (result.kind === "rotated") return { ok: true };
+  if (result.kind === "not-found") return { ok: false, code: "CLUSTER_NOT_FOUND", message: "the cluster no longer exists" };
+  return { ok: false, code: result.code, message: result.message };
+}
+
+/** Messages that ask approvers to decide carry a review link, valid until the decision's deadline. */
+function reviewDeadlineOf(facts: NotificationFacts): string | undefined {
+  if (facts.event === "approval-requested") return facts.request.approvalDeadline;
+  if (facts.event === "extension-requested") return facts.extension?.approvalDeadline;
+  return undefined;
 }
 
 /** Mail recipients for an audience; the approvers' Teams channel hears about everything. */

@@ -2,10 +2,12 @@
 // and sends it events. Everything here crosses a Durable Functions boundary as JSON, so the
 // shapes are plain data and the event payload is validated where it is received.
 import { z } from "zod";
+import type { CloseOutcome, OpenOutcome } from "../clusterAccess.js";
 import type { AuditEntry } from "../domain/audit.js";
+import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { NotificationFacts } from "../domain/notifications.js";
-import type { EmergencyRequest, Person, RequestOutcome, RequestProgress } from "../domain/request.js";
+import type { Approval, EmergencyRequest, Person, RequestOutcome, RequestProgress, WindowTimes } from "../domain/request.js";
 import type { AppendResult } from "../ports/auditLog.js";
 import type { Delivery } from "../ports/notifier.js";
 import type { RecordProgressResult } from "../ports/requestStore.js";
@@ -16,7 +18,7 @@ export const WINDOW_ORCHESTRATOR = "emergencyWindowOrchestrator";
 export const REQUEST_ACTION_EVENT = "request-action";
 
 /** What the orchestration is started with: the request as it was accepted. */
-export type WindowWorkflowInput = Pick<
+export type WindowRequest = Pick<
   EmergencyRequest,
   | "id"
   | "cluster"
@@ -25,10 +27,35 @@ export type WindowWorkflowInput = Pick<
   | "ticket"
   | "duration"
   | "durationMs"
+  | "maxDurationMs"
   | "requestedAt"
   | "approvalDeadline"
   | "requiredApprovals"
->;
+> & {
+  /** How long approvers have to decide an extension (the policy when the request was made). */
+  readonly approvalTimeoutMs: number;
+};
+
+/** Where a workflow that continued as new (a long lockdown) picks up again. */
+export interface LockdownResume {
+  readonly auditSequence: number;
+  readonly unwritten: readonly AuditEntry[];
+  readonly approvals: readonly Approval[];
+  readonly window?: WindowTimes;
+  readonly reason: CloseReason;
+  readonly attempts: number;
+  readonly escalated: boolean;
+}
+
+/** Why a window is being closed. */
+export type CloseReason =
+  | { readonly kind: "deadline" }
+  | { readonly kind: "closed"; readonly by: Person }
+  | { readonly kind: "enable-failed"; readonly code: string; readonly message: string };
+
+export interface WindowWorkflowInput extends WindowRequest {
+  readonly resume?: LockdownResume;
+}
 
 const person = z.object({ oid: z.string().min(1), upn: z.string(), displayName: z.string() });
 
@@ -36,6 +63,7 @@ export const requestActionSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("approve"), actor: person, at: z.iso.datetime() }),
   z.object({ type: z.literal("deny"), actor: person, at: z.iso.datetime(), reason: z.string().max(1000).optional() }),
   z.object({ type: z.literal("close"), actor: person, at: z.iso.datetime() }),
+  z.object({ type: z.literal("extend"), actor: person, at: z.iso.datetime(), duration: z.string().max(40) }),
 ]);
 
 /** Sent by the HTTP layer after it has authenticated and authorized the actor. */
@@ -49,24 +77,16 @@ export type EligibilityResult =
   | { readonly eligible: true }
   | { readonly eligible: false; readonly code: string; readonly message: string };
 
-export interface EnsureLocalAccountsInput {
-  readonly cluster: ManagedCluster;
-  readonly enabled: boolean;
-}
-
-export type EnsureLocalAccountsResult =
-  | { readonly kind: "changed" }
-  | { readonly kind: "unchanged" }
-  /** Not retryable: the cluster is gone, or ARM refused the change for good. */
-  | { readonly kind: "refused"; readonly code: string; readonly message: string };
-
 /** Activity names, inputs and outputs in one table, so a call and its handler cannot disagree. */
 export interface Activities {
   appendAuditEntry: { input: AuditEntry; output: AppendResult };
   recordRequestProgress: { input: { requestId: string; progress: RequestProgress }; output: RecordProgressResult["kind"] };
   sendNotification: { input: NotificationFacts; output: NotifyResult };
   checkRequesterEligible: { input: { requester: Person }; output: EligibilityResult };
-  ensureLocalAccounts: { input: EnsureLocalAccountsInput; output: EnsureLocalAccountsResult };
+  openWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string; durationMs: number }; output: OpenOutcome };
+  closeWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string }; output: CloseOutcome };
+  extendWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string; closesAt: string }; output: "extended" | "not-open" };
+  applyCertificatePolicy: { input: { cluster: ManagedCluster; since: string; until: string }; output: CertificateOutcome };
 }
 
 export type ActivityName = keyof Activities;
@@ -77,7 +97,10 @@ const ACTIVITY_NAME_SET: Readonly<Record<ActivityName, true>> = {
   recordRequestProgress: true,
   sendNotification: true,
   checkRequesterEligible: true,
-  ensureLocalAccounts: true,
+  openWindowOnCluster: true,
+  closeWindowOnCluster: true,
+  extendWindowOnCluster: true,
+  applyCertificatePolicy: true,
 };
 
 /** Every activity, for registration. */

@@ -1,25 +1,32 @@
 // The emergency-window orchestration (DESIGN §2). It runs under Durable Functions replay, so
 // everything here is deterministic: time is context.df.currentUtcDateTime, every wait gets a
-// new timer and the losing timer is cancelled, and all I/O happens in activities.
+// new timer and the losing timers are cancelled, and all I/O happens in activities.
 //
-// The shape of a run: audit + notify → wait for approvals / deny / withdraw / timeout →
-// re-check the requester → enable local accounts → wait for the deadline or a close →
-// disable local accounts. Once enabling has been attempted, nothing may skip the disable:
-// bookkeeping failures after that point are logged and swallowed, never thrown past it.
+// The shape of a run: audit + notify → wait for approvals / deny / withdraw / timeout → re-check
+// the requester → open the window on the cluster (register it, enable local accounts) → wait for
+// the deadline, a close, or an approved extension → close the window (unregister it; disable
+// local accounts if it was the last) → the certificate policy. Once opening has been attempted,
+// nothing may skip the close: bookkeeping failures after that point are logged and swallowed, and
+// the close itself is retried until it succeeds, continuing as new to keep the history bounded.
 import * as df from "durable-functions";
-import type { OrchestrationContext, OrchestrationHandler, RetryOptions, Task } from "durable-functions";
-import { requestAuditEntry, type AuditEventType, type AuditFields } from "../domain/audit.js";
-import type { NotificationEvent } from "../domain/notifications.js";
-import { decideApproval } from "../domain/policy.js";
+import type { OrchestrationContext, OrchestrationHandler, RetryOptions, Task, TimerTask } from "durable-functions";
+import type { CloseOutcome } from "../clusterAccess.js";
+import { requestAuditEntry, type AuditEntry, type AuditEventType, type AuditFields } from "../domain/audit.js";
+import type { CertificateOutcome } from "../domain/certificates.js";
 import type { RequestStatus } from "../domain/lifecycle.js";
-import type { Approval, Person, RequestOutcome, RequestProgress, WindowTimes } from "../domain/request.js";
+import type { NotificationEvent, NotificationFacts } from "../domain/notifications.js";
+import { decideApproval, decideExtension } from "../domain/policy.js";
+import type { Approval, Extension, Person, RequestOutcome, RequestProgress, WindowTimes } from "../domain/request.js";
+import { retryDelay } from "../domain/retry.js";
 import {
   REQUEST_ACTION_EVENT,
   requestActionSchema,
   type ActivityName,
   type Activities,
-  type EnsureLocalAccountsResult,
+  type CloseReason,
+  type LockdownResume,
   type RequestAction,
+  type WindowRequest,
   type WindowWorkflowInput,
   type WindowWorkflowOutput,
 } from "./contracts.js";
@@ -35,13 +42,20 @@ function retryOptions(firstMs: number, attempts: number, maxIntervalMs: number):
 
 /** Retry policies for activities that throw transient errors. */
 export const RETRY = {
-  /** Audit and status writes: storage hiccups. About a minute in all. */
+  /** Audit and status writes, the directory: storage or Graph hiccups. About a minute in all. */
   bookkeeping: retryOptions(2_000, 6, 30_000),
-  /** Enabling: fail within about two minutes so that humans know quickly to try another way. */
-  enable: retryOptions(10_000, 5, 60_000),
-  /** Disabling: keep trying for about twenty minutes before raising the alarm. */
-  disable: retryOptions(15_000, 8, 300_000),
+  /** Certificate rotation (a long ARM operation). */
+  rotation: retryOptions(60_000, 5, 10 * 60_000),
+  /** Bookkeeping once opening was attempted: one quick retry, so that a storage outage cannot delay the lockdown. */
+  contained: retryOptions(1_000, 2, 1_000),
 } as const;
+
+/** How long opening may keep failing (busy cluster, ARM errors) before the request fails. */
+export const OPEN_BUDGET_MS = 10 * 60_000;
+/** Failed lockdown attempts before the alarm goes out and the request shows lockdown-failed. */
+export const ESCALATE_AFTER = 3;
+/** Lockdown attempts per execution before continuing as new, so that the history stays bounded. */
+export const ATTEMPTS_PER_EXECUTION = 10;
 
 type Decision =
   | { readonly kind: "approved" }
@@ -49,29 +63,45 @@ type Decision =
   | { readonly kind: "denied"; readonly action: Extract<RequestAction, { type: "deny" }> }
   | { readonly kind: "withdrawn"; readonly action: Extract<RequestAction, { type: "close" }> };
 
-type WindowEnd = { readonly kind: "deadline" } | { readonly kind: "closed"; readonly by: Person };
-
-type Lockdown = { readonly locked: true } | { readonly locked: false; readonly code: string; readonly message: string };
+/** The lockdown loop's progress, carried across executions. */
+interface LockdownState {
+  attempts: number;
+  escalated: boolean;
+  lastError: string;
+}
 
 class WindowRun {
-  private auditSequence = 0;
-  private approvals: readonly Approval[] = [];
+  private auditSequence: number;
+  private approvals: readonly Approval[];
+  /** Audit entries that could not be written yet; written again once the cluster is locked. */
+  private unwritten: AuditEntry[];
+  /** The latest status that could not be recorded (each carries the whole state, so one is enough). */
+  private unrecorded: RequestProgress | undefined;
   /**
-   * Set once enabling has been attempted: from then on a bookkeeping failure must not stop the
-   * lockdown, so it is logged and skipped instead of thrown.
+   * Set once opening has been attempted: from then on a bookkeeping failure must not stop the
+   * close, so it is logged and skipped instead of thrown.
    */
-  private containFailures = false;
+  private containFailures: boolean;
 
   constructor(
     private readonly context: OrchestrationContext,
-    private readonly request: WindowWorkflowInput,
-  ) {}
+    private readonly request: WindowRequest,
+    resume: LockdownResume | undefined,
+  ) {
+    this.auditSequence = resume?.auditSequence ?? 0;
+    this.approvals = resume?.approvals ?? [];
+    this.unwritten = [...(resume?.unwritten ?? [])];
+    this.containFailures = resume !== undefined;
+  }
 
-  *execute(): Step<WindowWorkflowOutput> {
+  *execute(resume: LockdownResume | undefined): Step<WindowWorkflowOutput | undefined> {
+    if (resume) {
+      return yield* this.closeWindow(resume.reason, resume.window, { attempts: resume.attempts, escalated: resume.escalated, lastError: "" });
+    }
     try {
       return yield* this.run();
     } catch (error) {
-      // Only failures before enabling reach here (later ones are contained), so nothing is open.
+      // Only failures before opening reach here (later ones are contained), so nothing is open.
       const outcome = this.outcome("WORKFLOW_ERROR", `the workflow failed before any change to the cluster: ${describe(error)}`);
       this.containFailures = true; // record what we still can, and never throw again
       yield* this.audit("failed", { outcome: "failure", code: outcome.code, message: outcome.message });
@@ -80,7 +110,7 @@ class WindowRun {
     }
   }
 
-  private *run(): Step<WindowWorkflowOutput> {
+  private *run(): Step<WindowWorkflowOutput | undefined> {
     const { requester } = this.request;
     yield* this.audit("requested", {
       actor: requester,
@@ -110,39 +140,48 @@ class WindowRun {
 
   /** Waits until enough distinct approvers approved, someone denied or withdrew, or the deadline passed. */
   private *awaitDecision(): Step<Decision> {
-    const deadline = new Date(this.request.approvalDeadline);
     for (;;) {
-      const action = yield* this.nextAction(deadline);
-      if (action === undefined) return { kind: "expired" };
+      const next = yield* this.nextAction([new Date(this.request.approvalDeadline)]);
+      if (next.kind === "timeout") return { kind: "expired" };
+      const { action } = next;
       if (action.type === "deny") return { kind: "denied", action };
       if (action.type === "close") return { kind: "withdrawn", action };
-      const approval: Approval = { approver: action.actor, at: action.at };
-      const counted = decideApproval(this.approvals, approval, this.request.requester, this.request.requiredApprovals);
-      if (counted.kind !== "recorded") {
-        const code = counted.kind === "self-approval" ? "SELF_APPROVAL" : "DUPLICATE_APPROVAL";
-        yield* this.audit("approval-ignored", { actor: action.actor, outcome: "refused", code });
+      if (action.type === "extend") {
+        yield* this.audit("event-ignored", { actor: action.actor, outcome: "refused", code: "NOT_OPEN" });
         continue;
       }
+      const counted = yield* this.countApproval(this.approvals, action);
+      if (!counted) continue;
       this.approvals = counted.approvals;
-      yield* this.audit("approval-recorded", {
-        actor: action.actor,
-        outcome: "success",
-        details: { approvals: counted.approvals.length, required: this.request.requiredApprovals },
-      });
       yield* this.progress({ status: "pending-approval", approvals: this.approvals });
       if (counted.complete) return { kind: "approved" };
     }
   }
 
-  private *openWindow(): Step<WindowWorkflowOutput> {
-    const { requester } = this.request;
+  /** Counts an approval (distinct approvers other than the requester), auditing either way. */
+  private *countApproval(approvals: readonly Approval[], action: Extract<RequestAction, { type: "approve" }>, extension = false) {
+    const counted = decideApproval(approvals, { approver: action.actor, at: action.at }, this.request.requester, this.request.requiredApprovals);
+    if (counted.kind !== "recorded") {
+      const code = counted.kind === "self-approval" ? "SELF_APPROVAL" : "DUPLICATE_APPROVAL";
+      yield* this.audit("approval-ignored", { actor: action.actor, outcome: "refused", code, ...(extension ? { details: { extension: true } } : {}) });
+      return undefined;
+    }
+    yield* this.audit("approval-recorded", {
+      actor: action.actor,
+      outcome: "success",
+      details: { approvals: counted.approvals.length, required: this.request.requiredApprovals, ...(extension ? { extension: true } : {}) },
+    });
+    return counted;
+  }
+
+  private *openWindow(): Step<WindowWorkflowOutput | undefined> {
     yield* this.audit("approved", {
       outcome: "success",
       details: { approvers: this.approvals.map((approval) => approval.approver.upn).join(",") },
     });
 
     // Membership may have changed since the request was made; ask again before opening.
-    const eligibility = yield* this.call("checkRequesterEligible", { requester }, RETRY.bookkeeping);
+    const eligibility = yield* this.call("checkRequesterEligible", { requester: this.request.requester }, RETRY.bookkeeping);
     if (!eligibility.eligible) {
       const outcome = this.outcome(eligibility.code, `the requester may no longer open a window: ${eligibility.message}`);
       return yield* this.end("failed", "requester-ineligible", "failed", outcome);
@@ -151,93 +190,254 @@ class WindowRun {
     yield* this.progress({ status: "opening" });
     yield* this.audit("enabling", { outcome: "info" });
     this.containFailures = true;
-    const enabled = yield* this.ensureLocalAccounts(true, RETRY.enable);
-    if (enabled.kind === "refused") {
-      yield* this.audit("enable-failed", { outcome: "failure", code: enabled.code, message: enabled.message });
-      // The write may have landed even though it was reported as failed; make sure nothing stays open.
-      const lockdown = yield* this.lockDown();
-      const outcome = this.outcome(enabled.code, `local accounts could not be enabled: ${enabled.message}`);
-      if (!lockdown.locked) return yield* this.lockdownFailed(lockdown, undefined);
-      return yield* this.end("failed", "failed", "failed", outcome);
+    const started = this.now().getTime();
+    for (let attempt = 1; ; attempt++) {
+      const opened = yield* this.callContained("openWindowOnCluster", { cluster: this.request.cluster, requestId: this.request.id, durationMs: this.request.durationMs });
+      if (opened.kind === "opened") {
+        const window: WindowTimes = { openedAt: opened.openedAt, closesAt: opened.closesAt };
+        yield* this.progress({ status: "open", window });
+        yield* this.audit("opened", { outcome: "success", details: { closesAt: window.closesAt, change: opened.change } });
+        yield* this.notify("opened", { window });
+        const end = yield* this.awaitWindowEnd(window);
+        return yield* this.closeWindow(end.reason, end.window, { attempts: 0, escalated: false, lastError: "" });
+      }
+      const outOfTime = this.now().getTime() - started >= OPEN_BUDGET_MS;
+      if (opened.kind === "refused" || outOfTime) {
+        const code = opened.kind === "refused" ? opened.code : "OPEN_TIMED_OUT";
+        const message = opened.kind === "refused" ? opened.message : `${opened.message} (still failing after ${OPEN_BUDGET_MS / 60_000} minutes)`;
+        yield* this.audit("enable-failed", { outcome: "failure", code, message });
+        // The write may have landed even though it was reported as failed: close the window properly.
+        return yield* this.closeWindow({ kind: "enable-failed", code, message }, undefined, { attempts: 0, escalated: false, lastError: "" });
+      }
+      yield* this.audit("enable-retry", { outcome: "failure", code: opened.code, message: opened.message, details: { attempt } });
+      yield* this.sleep(retryDelay(attempt, opened.retryAfterMs, 10_000, 60_000));
     }
-
-    const openedAt = this.now();
-    const window: WindowTimes = {
-      openedAt: openedAt.toISOString(),
-      closesAt: new Date(openedAt.getTime() + this.request.durationMs).toISOString(),
-    };
-    yield* this.progress({ status: "open", window });
-    yield* this.audit("opened", { outcome: "success", details: { closesAt: window.closesAt, change: enabled.kind } });
-    yield* this.notify("opened", { window });
-
-    const end = yield* this.awaitWindowEnd(new Date(window.closesAt));
-    if (end.kind === "deadline") yield* this.audit("deadline-reached", { outcome: "info" });
-    else yield* this.audit("close-requested", { actor: end.by, outcome: "info" });
-    yield* this.progress({ status: "closing" });
-
-    const lockdown = yield* this.lockDown();
-    const closed: WindowTimes = { ...window, closedAt: this.now().toISOString() };
-    if (!lockdown.locked) return yield* this.lockdownFailed(lockdown, closed);
-    const outcome =
-      end.kind === "deadline"
-        ? this.outcome("WINDOW_ENDED", "the window reached its deadline")
-        : this.outcome("CLOSED_EARLY", `closed early by ${end.by.displayName} (${end.by.upn})`, end.by);
-    return yield* this.end("closed", "closed", "closed", outcome, null, { window: closed });
   }
 
-  /** Waits for a close or the deadline; other actions arriving now are too late and only audited. */
-  private *awaitWindowEnd(closesAt: Date): Step<WindowEnd> {
+  /** Waits for the deadline or a close; handles extensions (asked by the requester, approved like the window). */
+  private *awaitWindowEnd(opened: WindowTimes): Step<{ reason: CloseReason; window: WindowTimes }> {
+    let window = opened;
+    let extension: Extension | undefined;
     for (;;) {
-      const action = yield* this.nextAction(closesAt);
-      if (action === undefined) return { kind: "deadline" };
-      if (action.type === "close") return { kind: "closed", by: action.actor };
-      yield* this.audit("event-ignored", { actor: action.actor, outcome: "refused", code: "NOT_PENDING" });
+      const deadlines = [new Date(window.closesAt), ...(extension?.status === "pending" ? [new Date(extension.approvalDeadline)] : [])];
+      const next = yield* this.nextAction(deadlines);
+      if (next.kind === "timeout") {
+        if (next.index === 0) return { reason: { kind: "deadline" }, window };
+        extension = { ...extension!, status: "expired" };
+        yield* this.audit("extension-expired", { outcome: "info" });
+        yield* this.progress({ status: "open", extension });
+        yield* this.notify("extension-expired", { window, extension, outcome: this.outcome("EXTENSION_EXPIRED", "no decision before the extension's deadline") });
+        continue;
+      }
+      const { action } = next;
+      if (action.type === "close") return { reason: { kind: "closed", by: action.actor }, window };
+      if (action.type === "extend") {
+        extension = (yield* this.requestExtension(action, window, extension)) ?? extension;
+        continue;
+      }
+      if (extension?.status !== "pending") {
+        yield* this.audit("event-ignored", { actor: action.actor, outcome: "refused", code: "NOT_PENDING" });
+        continue;
+      }
+      if (action.type === "deny") {
+        extension = { ...extension, status: "denied" };
+        const outcome = this.outcome("EXTENSION_DENIED", `extension denied by ${action.actor.displayName} (${action.actor.upn})${action.reason ? `: ${action.reason}` : ""}`, action.actor);
+        yield* this.audit("extension-denied", { actor: action.actor, outcome: "info", code: outcome.code, message: outcome.message });
+        yield* this.progress({ status: "open", extension });
+        yield* this.notify("extension-denied", { window, extension, outcome });
+        continue;
+      }
+      const counted = yield* this.countApproval(extension.approvals, action, true);
+      if (!counted) continue;
+      extension = { ...extension, approvals: counted.approvals };
+      if (!counted.complete) {
+        yield* this.progress({ status: "open", extension });
+        continue;
+      }
+      extension = { ...extension, status: "approved" };
+      window = { ...window, closesAt: extension.closesAt };
+      yield* this.call("extendWindowOnCluster", { cluster: this.request.cluster, requestId: this.request.id, closesAt: window.closesAt }, RETRY.bookkeeping);
+      yield* this.audit("extended", { outcome: "success", details: { closesAt: window.closesAt, duration: extension.duration } });
+      yield* this.progress({ status: "open", window, extension });
+      yield* this.notify("extended", { window, extension });
+    }
+  }
+
+  /** A new extension, if the requester asked for one within the policy; undefined when refused. */
+  private *requestExtension(action: Extract<RequestAction, { type: "extend" }>, window: WindowTimes, current: Extension | undefined): Step<Extension | undefined> {
+    const fromRequester = action.actor.oid.toLowerCase() === this.request.requester.oid.toLowerCase();
+    const allowed = decideExtension(window, action.duration, this.request.maxDurationMs);
+    if (!fromRequester || current?.status === "pending" || !allowed.ok) {
+      const code = !fromRequester ? "NOT_REQUESTER" : current?.status === "pending" ? "EXTENSION_PENDING" : "BEYOND_MAXIMUM";
+      yield* this.audit("event-ignored", { actor: action.actor, outcome: "refused", code, ...(allowed.ok ? {} : { message: allowed.message }) });
+      return undefined;
+    }
+    const deadline = Math.min(this.now().getTime() + this.request.approvalTimeoutMs, Date.parse(window.closesAt));
+    const extension: Extension = {
+      duration: allowed.iso,
+      durationMs: allowed.ms,
+      requestedAt: action.at,
+      approvalDeadline: new Date(deadline).toISOString(),
+      closesAt: allowed.closesAt,
+      approvals: [],
+      status: "pending",
+    };
+    yield* this.audit("extension-requested", { actor: action.actor, outcome: "info", details: { duration: extension.duration, closesAt: extension.closesAt } });
+    yield* this.progress({ status: "open", extension });
+    yield* this.notify("extension-requested", { window, extension });
+    return extension;
+  }
+
+  /**
+   * Closes the window on the cluster, and never gives up: a failure is retried with capped
+   * exponential backoff that honours the server's retry hint; after ESCALATE_AFTER failures the
+   * alarm goes out and the request shows lockdown-failed until it succeeds. Every
+   * ATTEMPTS_PER_EXECUTION attempts the workflow continues as new, keeping its history bounded.
+   * Returns undefined when it continued as new (the next execution carries on).
+   */
+  private *closeWindow(reason: CloseReason, window: WindowTimes | undefined, lockdown: LockdownState): Step<WindowWorkflowOutput | undefined> {
+    if (lockdown.attempts === 0) {
+      if (reason.kind === "deadline") yield* this.audit("deadline-reached", { outcome: "info" });
+      if (reason.kind === "closed") yield* this.audit("close-requested", { actor: reason.by, outcome: "info" });
+      if (window) yield* this.progress({ status: "closing" });
+      yield* this.audit("locking", { outcome: "info" });
+    }
+    for (;;) {
+      const closed = yield* this.callContained("closeWindowOnCluster", { cluster: this.request.cluster, requestId: this.request.id });
+      if (closed.kind === "locked" || closed.kind === "kept-open") return yield* this.finish(reason, window, closed, lockdown);
+      if (closed.kind === "refused" && closed.code === "CLUSTER_NOT_FOUND") {
+        yield* this.audit("lockdown-failed", { outcome: "failure", code: closed.code, message: `${closed.message}: nothing left to lock` });
+        return yield* this.finish(reason, window, { kind: "locked", change: "unchanged" }, lockdown);
+      }
+      lockdown.attempts++;
+      lockdown.lastError = `${closed.code}: ${closed.message}`;
+      yield* this.audit("lockdown-retry", { outcome: "failure", code: closed.code, message: closed.message, details: { attempt: lockdown.attempts } });
+      if (lockdown.attempts === ESCALATE_AFTER && !lockdown.escalated) {
+        lockdown.escalated = true;
+        const outcome = this.outcome(closed.code, `local accounts could not be disabled yet: ${closed.message}`);
+        yield* this.audit("lockdown-failed", { outcome: "failure", code: closed.code, message: closed.message, details: { attempts: lockdown.attempts } });
+        yield* this.progress({ status: "lockdown-failed", outcome, ...(window ? { window } : {}) });
+        yield* this.notify("lockdown-failed", { outcome, lockdown: { ...lockdown }, ...(window ? { window } : {}) });
+      }
+      const retryAfterMs = closed.kind === "wait" ? closed.retryAfterMs : undefined;
+      yield* this.sleep(retryDelay(lockdown.attempts, retryAfterMs));
+      if (lockdown.attempts % ATTEMPTS_PER_EXECUTION === 0) {
+        const resume: LockdownResume = {
+          auditSequence: this.auditSequence,
+          approvals: this.approvals,
+          unwritten: this.unwritten,
+          ...(window ? { window } : {}),
+          reason,
+          attempts: lockdown.attempts,
+          escalated: lockdown.escalated,
+        };
+        this.context.df.continueAsNew({ ...this.request, resume } satisfies WindowWorkflowInput);
+        return undefined;
+      }
+    }
+  }
+
+  /** After the close: certificates (if local accounts were disabled now), then how the request ends. */
+  private *finish(reason: CloseReason, window: WindowTimes | undefined, closed: Extract<CloseOutcome, { kind: "locked" | "kept-open" }>, lockdown: LockdownState): Step<WindowWorkflowOutput> {
+    if (closed.kind === "kept-open") {
+      yield* this.audit("locked", { outcome: "success", details: { change: "kept-open", otherWindows: closed.otherWindows } });
+    } else {
+      yield* this.audit("locked", { outcome: "success", details: { change: closed.change } });
+    }
+    if (lockdown.escalated) yield* this.notify("lockdown-recovered", { lockdown: { ...lockdown } });
+    if (closed.kind === "locked" && (closed.change === "changed" || closed.enabledSince)) {
+      yield* this.applyCertificatePolicy(closed.enabledSince ?? window?.openedAt ?? this.request.requestedAt);
+    }
+    const closedWindow = window ? { ...window, closedAt: this.now().toISOString() } : undefined;
+    const otherWindows = closed.kind === "kept-open" ? closed.otherWindows : 0;
+    if (reason.kind === "enable-failed") {
+      const failed = yield* this.end("failed", "failed", "failed", this.outcome(reason.code, `local accounts could not be enabled: ${reason.message}`));
+      yield* this.writeWhatWasKeptBack();
+      return failed;
+    }
+    const outcome =
+      reason.kind === "deadline"
+        ? this.outcome("WINDOW_ENDED", "the window reached its deadline")
+        : this.outcome("CLOSED_EARLY", `closed early by ${reason.by.displayName} (${reason.by.upn})`, reason.by);
+    const ended = yield* this.end("closed", "closed", "closed", outcome, reason.kind === "closed" ? reason.by : null, {
+      ...(closedWindow ? { window: closedWindow } : {}),
+      otherWindows,
+    });
+    yield* this.writeWhatWasKeptBack();
+    return ended;
+  }
+
+  /** What a storage outage kept back, now that the cluster is safe: retried in full. */
+  private *writeWhatWasKeptBack(): Step<void> {
+    const entries = this.unwritten;
+    this.unwritten = [];
+    for (const entry of entries) {
+      try {
+        yield* this.call("appendAuditEntry", entry, RETRY.bookkeeping);
+      } catch (error) {
+        this.log(`audit entry ${entry.stream}/${entry.key} is lost: ${describe(error)}`);
+      }
+    }
+    const progress = this.unrecorded;
+    this.unrecorded = undefined;
+    if (!progress) return;
+    try {
+      yield* this.call("recordRequestProgress", { requestId: this.request.id, progress }, RETRY.bookkeeping);
+    } catch (error) {
+      this.log(`status ${progress.status} could not be recorded: ${describe(error)}`);
+    }
+  }
+
+  private *applyCertificatePolicy(since: string): Step<void> {
+    let certificates: CertificateOutcome;
+    try {
+      certificates = yield* this.call(
+        "applyCertificatePolicy",
+        { cluster: this.request.cluster, since, until: this.now().toISOString() },
+        RETRY.rotation,
+      );
+    } catch (error) {
+      certificates = {
+        decision: { action: "rotate", reason: "the certificate policy asked for a rotation" },
+        rotation: { ok: false, code: "ROTATION_FAILED", message: describe(error) },
+      };
+    }
+    const { decision, rotation } = certificates;
+    const details = { action: decision.action, reason: decision.reason, ...(certificates.fetches === undefined ? {} : { fetches: certificates.fetches }) };
+    if (decision.action === "rotate") {
+      yield* this.audit("certificates-rotated", {
+        outcome: rotation?.ok === false ? "failure" : "success",
+        ...(rotation?.ok === false ? { code: rotation.code, message: rotation.message } : {}),
+        details,
+      });
+      yield* this.notify("certificates-rotated", { certificates });
+    } else {
+      yield* this.audit("certificates-checked", { outcome: "info", details });
+      if (decision.action === "advise") yield* this.notify("rotation-advised", { certificates });
     }
   }
 
   /**
-   * The next valid action, or undefined once `deadline` passes. A fresh timer per wait, and the
-   * losing one cancelled, as the replay engine requires; malformed events are audited and skipped.
+   * The next valid action, or a timeout (the index of the deadline that passed first). A fresh
+   * timer per deadline and wait, the losers cancelled, as the replay engine requires; malformed
+   * events are audited and skipped.
    */
-  private *nextAction(deadline: Date): Step<RequestAction | undefined> {
+  private *nextAction(deadlines: readonly Date[]): Step<{ kind: "action"; action: RequestAction } | { kind: "timeout"; index: number }> {
     for (;;) {
-      const timer = this.context.df.createTimer(deadline);
+      const timers: TimerTask[] = deadlines.map((deadline) => this.context.df.createTimer(deadline));
       const event = this.context.df.waitForExternalEvent(REQUEST_ACTION_EVENT);
-      const winner = yield this.context.df.Task.any([event, timer]);
-      if (winner === timer) return undefined;
-      timer.cancel();
+      const winner = yield this.context.df.Task.any([event, ...timers]);
+      for (const timer of timers) if (timer !== winner) timer.cancel();
+      const index = timers.findIndex((timer) => timer === winner);
+      if (index >= 0) return { kind: "timeout", index };
       const parsed = requestActionSchema.safeParse(event.result);
-      if (parsed.success) return parsed.data;
+      if (parsed.success) return { kind: "action", action: parsed.data };
       yield* this.audit("event-ignored", { outcome: "refused", code: "MALFORMED_EVENT" });
     }
   }
 
-  /** Disables local accounts, retrying; reports instead of throwing so the caller can raise the alarm. */
-  private *lockDown(): Step<Lockdown> {
-    yield* this.audit("locking", { outcome: "info" });
-    const disabled = yield* this.ensureLocalAccounts(false, RETRY.disable);
-    if (disabled.kind === "refused") {
-      yield* this.audit("lockdown-failed", { outcome: "failure", code: disabled.code, message: disabled.message });
-      return { locked: false, code: disabled.code, message: disabled.message };
-    }
-    yield* this.audit("locked", { outcome: "success", details: { change: disabled.kind } });
-    return { locked: true };
-  }
-
-  private *lockdownFailed(lockdown: Extract<Lockdown, { locked: false }>, window: WindowTimes | undefined): Step<WindowWorkflowOutput> {
-    const outcome = this.outcome(lockdown.code, `local accounts could not be disabled: ${lockdown.message}`);
-    yield* this.progress({ status: "lockdown-failed", outcome, ...(window ? { window } : {}) });
-    yield* this.notify("lockdown-failed", { outcome, ...(window ? { window } : {}) });
-    return { status: "lockdown-failed", outcome };
-  }
-
-  /** Brings local accounts to the wanted state; retry exhaustion becomes a refusal. */
-  private *ensureLocalAccounts(enabled: boolean, retry: RetryOptions): Step<EnsureLocalAccountsResult> {
-    try {
-      return yield* this.call("ensureLocalAccounts", { cluster: this.request.cluster, enabled }, retry);
-    } catch (error) {
-      return { kind: "refused", code: "RETRIES_EXHAUSTED", message: describe(error) };
-    }
+  private *sleep(ms: number): Step<void> {
+    yield this.context.df.createTimer(new Date(this.now().getTime() + ms));
   }
 
   /** Records how the request ended: audit, status, notification. */
@@ -247,16 +447,18 @@ class WindowRun {
     notification: NotificationEvent,
     outcome: RequestOutcome,
     actor: Person | null = null,
-    extra: Pick<RequestProgress, "window"> = {},
+    extra: Pick<RequestProgress, "window"> & { otherWindows?: number } = {},
   ): Step<WindowWorkflowOutput> {
+    const { otherWindows, ...progress } = extra;
     yield* this.audit(auditType, {
       actor,
       outcome: status === "failed" ? "failure" : status === "closed" && outcome.code !== "WITHDRAWN" ? "success" : "info",
       code: outcome.code,
       message: outcome.message,
+      ...(otherWindows ? { details: { otherWindows } } : {}),
     });
-    yield* this.progress({ status, outcome, ...extra });
-    yield* this.notify(notification, { outcome, ...extra });
+    yield* this.progress({ status, outcome, ...progress });
+    yield* this.notify(notification, { outcome, ...progress, ...(otherWindows ? { otherWindows } : {}) });
     return { status, outcome };
   }
 
@@ -272,6 +474,7 @@ class WindowRun {
       ...(fields.details ? { details: fields.details } : {}),
     });
     const result = yield* this.bookkeeping("appendAuditEntry", entry);
+    if (result === undefined && this.containFailures) this.unwritten.push(entry);
     if (result?.kind === "conflict") this.log(`audit entry ${entry.stream}/${entry.key} conflicts with a stored one; kept the stored one`);
   }
 
@@ -279,50 +482,48 @@ class WindowRun {
     const progress: RequestProgress = { ...change, at: this.now().toISOString() };
     this.context.df.setCustomStatus({ status: progress.status });
     const result = yield* this.bookkeeping("recordRequestProgress", { requestId: this.request.id, progress });
+    if (result === undefined && this.containFailures) this.unrecorded = progress;
+    else if (result !== undefined) this.unrecorded = undefined;
     if (result === "illegal") this.log(`refused to move request ${this.request.id} to ${progress.status}`);
   }
 
   /** Notifications never fail the workflow; a failed delivery is audited. */
-  private *notify(event: NotificationEvent, extra: { window?: WindowTimes; outcome?: RequestOutcome } = {}): Step<void> {
+  private *notify(event: NotificationEvent, extra: Omit<NotificationFacts, "event" | "request" | "at" | "approvals"> = {}): Step<void> {
     let failures: string[];
     try {
-      const result = yield* this.call("sendNotification", {
-        event,
-        request: this.request,
-        at: this.now().toISOString(),
-        approvals: this.approvals,
-        ...extra,
-      });
+      const result = yield* this.call("sendNotification", { event, request: this.request, at: this.now().toISOString(), approvals: this.approvals, ...extra });
       failures = result.deliveries.filter((delivery) => !delivery.ok).map((d) => `${d.channel}: ${d.error ?? "failed"}`);
     } catch (error) {
       failures = [describe(error)];
     }
     if (failures.length) {
-      yield* this.audit("notification-failed", {
-        outcome: "failure",
-        code: "NOTIFICATION_FAILED",
-        message: failures.join("; "),
-        details: { notification: event },
-      });
+      yield* this.audit("notification-failed", { outcome: "failure", code: "NOTIFICATION_FAILED", message: failures.join("; "), details: { notification: event } });
     } else if (event === "approval-requested") {
       yield* this.audit("approvers-notified", { outcome: "success" });
     }
   }
 
   /**
-   * Audit and status writes, retried. Before enabling, a write that keeps failing fails the
-   * workflow (no access without a record). After, it is logged and skipped: the lockdown matters more.
+   * Audit and status writes, retried. Before opening, a write that keeps failing fails the
+   * workflow (no access without a record). After, it gets one quick retry and is then skipped
+   * (an audit entry is kept to be written later): the close matters more than the record of it.
    */
-  private *bookkeeping<N extends "appendAuditEntry" | "recordRequestProgress">(
-    name: N,
-    input: Activities[N]["input"],
-  ): Step<Activities[N]["output"] | undefined> {
+  private *bookkeeping<N extends "appendAuditEntry" | "recordRequestProgress">(name: N, input: Activities[N]["input"]): Step<Activities[N]["output"] | undefined> {
     try {
-      return yield* this.call(name, input, RETRY.bookkeeping);
+      return yield* this.call(name, input, this.containFailures ? RETRY.contained : RETRY.bookkeeping);
     } catch (error) {
       if (!this.containFailures) throw error;
       this.log(`${name} failed after retries, continuing: ${describe(error)}`);
       return undefined;
+    }
+  }
+
+  /** A cluster activity whose own failures (a bug, a crash) become a "wait" for the retry loop. */
+  private *callContained<N extends "openWindowOnCluster" | "closeWindowOnCluster">(name: N, input: Activities[N]["input"]): Step<Activities[N]["output"]> {
+    try {
+      return yield* this.call(name, input);
+    } catch (error) {
+      return { kind: "wait", code: "ACTIVITY_FAILED", message: describe(error) };
     }
   }
 
@@ -351,6 +552,6 @@ function describe(error: unknown): string {
 }
 
 export const emergencyWindowOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const request = context.df.getInput<WindowWorkflowInput>();
-  return yield* new WindowRun(context, request).execute();
+  const { resume, ...request } = context.df.getInput<WindowWorkflowInput>();
+  return yield* new WindowRun(context, request, resume).execute(resume);
 };

@@ -96,9 +96,9 @@ describe("simulation routes", () => {
     const dev = h.app.dev!;
     const injected = await h.call(dev.devInjectFault, { params: { name: "aks-prod-weu" }, json: { operation: "enable", status: 409, count: 2 } });
     expect(injected).toMatchObject({ status: 200, body: { fault: { operation: "enable", status: 409, count: 2 } } });
-    await expect(h.app.activities.ensureLocalAccounts({ cluster: h.cluster(), enabled: true })).rejects.toMatchObject({ code: "ARM_409" });
-    await expect(h.app.activities.ensureLocalAccounts({ cluster: h.cluster(), enabled: true })).rejects.toMatchObject({ code: "ARM_409" });
-    expect(await h.app.activities.ensureLocalAccounts({ cluster: h.cluster(), enabled: true })).toEqual({ kind: "changed" });
+    expect(await h.app.access.openWindow(h.cluster(), "bg-a", MINUTE)).toMatchObject({ kind: "wait", code: "ARM_409" });
+    expect(await h.app.access.openWindow(h.cluster(), "bg-a", MINUTE)).toMatchObject({ kind: "wait", code: "ARM_409" });
+    expect(await h.app.access.openWindow(h.cluster(), "bg-a", MINUTE)).toMatchObject({ kind: "opened", change: "changed" });
     expectError(await h.call(dev.devInjectFault, { params: { name: "aks-prod-weu" }, json: { operation: "explode", status: 409 } }), 400, "INVALID_REQUEST");
     expectError(await h.call(dev.devInjectFault, { params: { name: "aks-prod-weu" }, json: { operation: "enable", status: 200 } }), 400, "INVALID_REQUEST");
   });

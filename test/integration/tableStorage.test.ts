@@ -108,6 +108,7 @@ describe("Table Storage request store", () => {
     ticket: "t",
     duration: "PT1H",
     durationMs: 3_600_000,
+    maxDurationMs: 4 * 3_600_000,
     requestedAt: "2026-11-28T10:00:00.000Z",
     approvalDeadline: "2026-11-28T10:30:00.000Z",
     requiredApprovals: 1,

@@ -29,8 +29,10 @@ async function stored(h: Harness, id: string) {
   return request;
 }
 
-function ensureCalls(h: Harness, id: string) {
-  return h.engine.activityCalls(id).filter((call) => call.name === "ensureLocalAccounts").map((call) => (call.input as { enabled: boolean }).enabled);
+/** The workflow's calls on the cluster, in order: "open" and "close" attempts. */
+function clusterCalls(h: Harness, id: string) {
+  const names: Record<string, string> = { openWindowOnCluster: "open", closeWindowOnCluster: "close" };
+  return h.engine.activityCalls(id).flatMap((call) => (names[call.name] ? [names[call.name]!] : []));
 }
 
 describe("emergency-window workflow", () => {
@@ -61,14 +63,16 @@ describe("emergency-window workflow", () => {
     });
     expect(await h.localAccounts()).toBe("disabled");
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
-    expect(ensureCalls(h, id)).toEqual([true, false]);
+    expect(clusterCalls(h, id)).toEqual(["open", "close"]);
+    expect(await h.world.clusters.localAccountWrites(h.cluster())).toBe(2);
 
     const trail = await h.audit(id);
     expect(trail.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
     expect(trail[0]).toMatchObject({ actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" }, cluster: WEU, at: at(0) });
     expect(trail[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, outcome: "success" });
-    expect(trail[8]).toMatchObject({ at: at(65 * MINUTE), details: { change: "changed" } });
+    expect(trail[8]).toMatchObject({ type: "locked", at: at(65 * MINUTE), details: { change: "changed" } });
+    expect(trail[9]).toMatchObject({ type: "certificates-checked", details: { action: "none", fetches: 0 } });
 
     const outbox = await h.world.outbox.list(id);
     expect(outbox.map((message) => `${message.kind}/${message.channel}`)).toEqual([
@@ -94,7 +98,7 @@ describe("emergency-window workflow", () => {
       outcome: { code: "DENIED", by: { oid: USERS.bob.oid }, message: expect.stringContaining("use the runbook first") },
     });
     expect(await h.localAccounts()).toBe("disabled");
-    expect(ensureCalls(h, id)).toEqual([]);
+    expect(clusterCalls(h, id)).toEqual([]);
     expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "denied"]);
     expect((await h.audit(id))[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, code: "DENIED", outcome: "info" });
     expect((await h.world.outbox.list(id)).filter((m) => m.kind === "denied").map((m) => m.channel)).toEqual(["teams", "email"]);
@@ -109,7 +113,7 @@ describe("emergency-window workflow", () => {
     await h.engine.advanceBy(1);
     expect(await stored(h, id)).toMatchObject({ status: "expired", outcome: { code: "APPROVAL_TIMEOUT", at: at(30 * MINUTE) } });
     expect(await h.localAccounts()).toBe("disabled");
-    expect(ensureCalls(h, id)).toEqual([]);
+    expect(clusterCalls(h, id)).toEqual([]);
     expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "expired"]);
     const expiredMessages = (await h.world.outbox.list(id)).filter((message) => message.kind === "expired");
     expect(expiredMessages.map((message) => [message.channel, message.recipients])).toEqual([
@@ -135,7 +139,7 @@ describe("emergency-window workflow", () => {
     expect(await h.localAccounts()).toBe("disabled");
     expect(await h.auditTypes(id)).toEqual(CLOSED_EARLY_TRAIL);
     expect((await h.audit(id))[6]).toMatchObject({ actor: { oid: USERS.alice.oid } });
-    expect((await h.audit(id))[9]).toMatchObject({ type: "closed", outcome: "success", code: "CLOSED_EARLY" });
+    expect((await h.audit(id)).find((entry) => entry.type === "closed")).toMatchObject({ outcome: "success", code: "CLOSED_EARLY" });
     // Its timer was cancelled, so the instance is done at once, not at the old deadline.
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });
@@ -151,7 +155,7 @@ describe("emergency-window workflow", () => {
     expect((await decide(h, pending, "close", "alice")).status).toBe(202);
     expect(await stored(h, pending)).toMatchObject({ status: "closed", outcome: { code: "WITHDRAWN" } });
     expect((await stored(h, pending)).window).toBeUndefined();
-    expect(ensureCalls(h, pending)).toEqual([]);
+    expect(clusterCalls(h, pending)).toEqual([]);
     expect(await h.auditTypes(pending)).toEqual(["requested", "approvers-notified", "withdrawn"]);
     expect(await h.localAccounts()).toBe("disabled");
   });
@@ -194,29 +198,27 @@ describe("emergency-window workflow", () => {
     expect(trail[5]).toMatchObject({ details: { approvals: 2, required: 2 } });
   });
 
-  it("enable keeps failing → failed, and local accounts stay disabled", async () => {
+  it("enable keeps failing → failed after about ten minutes, and local accounts stay disabled", async () => {
     const h = await createHarness();
     await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 409, count: 99 });
     const id = await requestWindow(h);
     await decide(h, id, "approve", "bob");
     expect((await stored(h, id)).status).toBe("opening");
-    await h.engine.advanceBy(10 * MINUTE);
-    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "RETRIES_EXHAUSTED" } });
+    await h.engine.advanceBy(9 * MINUTE);
+    expect((await stored(h, id)).status).toBe("opening"); // still trying
+    await h.engine.advanceBy(2 * MINUTE);
+    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "OPEN_TIMED_OUT", message: expect.stringContaining("ARM answered 409") } });
     expect(await h.localAccounts()).toBe("disabled");
-    expect(ensureCalls(h, id)).toEqual([true, true, true, true, true, false]);
-    expect(await h.auditTypes(id)).toEqual([
-      "requested",
-      "approvers-notified",
-      "approval-recorded",
-      "approved",
-      "enabling",
-      "enable-failed",
-      "locking",
-      "locked",
-      "failed",
-    ]);
-    expect((await h.audit(id))[5]).toMatchObject({ outcome: "failure", code: "RETRIES_EXHAUSTED", message: expect.stringContaining("ARM answered 409") });
+    const calls = clusterCalls(h, id);
+    expect(calls.at(-1)).toBe("close");
+    expect(calls.filter((call) => call === "open").length).toBeGreaterThanOrEqual(10);
+    const types = await h.auditTypes(id);
+    expect(types.slice(0, 5)).toEqual(["requested", "approvers-notified", "approval-recorded", "approved", "enabling"]);
+    expect(new Set(types.slice(5, -4))).toEqual(new Set(["enable-retry"]));
+    expect(types.slice(-4)).toEqual(["enable-failed", "locking", "locked", "failed"]);
+    expect((await h.audit(id)).find((entry) => entry.type === "enable-retry")).toMatchObject({ outcome: "failure", code: "ARM_409", details: { attempt: 1 } });
     expect((await h.world.outbox.list(id)).some((message) => message.kind === "failed")).toBe(true);
+    expect(await h.app.registry.read(h.cluster())).toEqual({ windows: [] });
   });
 
   it("an enable that ARM refuses for good fails at once, without retries", async () => {
@@ -225,7 +227,7 @@ describe("emergency-window workflow", () => {
     const id = await requestWindow(h);
     await decide(h, id, "approve", "bob");
     expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "BadRequest" } });
-    expect(ensureCalls(h, id)).toEqual([true, false]);
+    expect(clusterCalls(h, id)).toEqual(["open", "close"]);
     expect(await h.localAccounts()).toBe("disabled");
   });
 
@@ -242,22 +244,36 @@ describe("emergency-window workflow", () => {
     await h.engine.advanceBy(30_000); // second retry, backoff doubled
     expect(await stored(h, id)).toMatchObject({ status: "closed", window: { closedAt: at(15 * MINUTE + 45_000) } });
     expect(await h.localAccounts()).toBe("disabled");
-    expect(ensureCalls(h, id)).toEqual([true, false, false, false]);
-    expect((await h.auditTypes(id)).slice(-4)).toEqual(["deadline-reached", "locking", "locked", "closed"]);
+    expect(clusterCalls(h, id)).toEqual(["open", "close", "close", "close"]);
+    expect((await h.auditTypes(id)).slice(-7)).toEqual(["deadline-reached", "locking", "lockdown-retry", "lockdown-retry", "locked", "certificates-checked", "closed"]);
   });
 
-  it("disable that never succeeds → lockdown-failed and a critical alert to everyone concerned", async () => {
+  it("disable that keeps failing: lockdown-failed and a critical alert after three failures, retried until it works", async () => {
     const h = await createHarness({ env: { BREAKGLASS_ALERT_EMAILS: "secops@contoso.dev" } });
-    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 99 });
+    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 1000 });
     const id = await requestWindow(h, "alice", "PT15M");
     await decide(h, id, "approve", "bob");
-    await h.engine.advanceBy(15 * MINUTE + 60 * MINUTE);
-    expect(await stored(h, id)).toMatchObject({ status: "lockdown-failed", outcome: { code: "RETRIES_EXHAUSTED" } });
+    await h.engine.advanceBy(15 * MINUTE + 2 * MINUTE);
+    expect(await stored(h, id)).toMatchObject({ status: "lockdown-failed", outcome: { code: "ARM_503" } });
     expect(await h.localAccounts()).toBe("enabled");
-    expect((await h.auditTypes(id)).slice(-2)).toEqual(["locking", "lockdown-failed"]);
     const alarm = (await h.world.outbox.list(id)).find((message) => message.kind === "lockdown-failed" && message.channel === "email");
-    expect(alarm).toMatchObject({ severity: "critical" });
+    expect(alarm).toMatchObject({ severity: "critical", text: expect.stringContaining("Severity: CRITICAL") });
     expect(alarm!.recipients).toEqual(["alice@contoso.dev", "bob@contoso.dev", "carol@contoso.dev", "secops@contoso.dev"]);
+
+    await h.engine.advanceBy(6 * 60 * MINUTE); // six hours of failures
+    expect((await stored(h, id)).status).toBe("lockdown-failed");
+    expect(h.engine.executions(id)).toBeGreaterThan(5); // continued as new...
+    expect(h.engine.history(id).length).toBeLessThan(400); // ...so that the history stays bounded
+    expect((await h.world.outbox.list(id)).filter((message) => message.kind === "lockdown-failed")).toHaveLength(2); // one alarm, not one per attempt
+
+    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 0 }); // ARM recovers
+    await h.engine.advanceBy(5 * MINUTE);
+    expect(await stored(h, id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect((await h.world.outbox.list(id)).some((message) => message.kind === "lockdown-recovered")).toBe(true);
+    const trail = await h.audit(id);
+    expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0"))); // no gaps across executions
+    expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });
 
   it("checks the requester again before enabling: removed from the group meanwhile → failed, nothing enabled", async () => {
@@ -266,7 +282,7 @@ describe("emergency-window workflow", () => {
     await h.world.directory.removeMember(h.config.emergencyGroupId, USERS.alice.oid);
     await decide(h, id, "approve", "bob");
     expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "NOT_EMERGENCY_MEMBER" } });
-    expect(ensureCalls(h, id)).toEqual([]);
+    expect(clusterCalls(h, id)).toEqual([]);
     expect(await h.localAccounts()).toBe("disabled");
     expect((await h.auditTypes(id)).slice(-2)).toEqual(["approved", "requester-ineligible"]);
   });
@@ -299,7 +315,7 @@ describe("emergency-window workflow", () => {
     expect((await h.audit(id))[2]).toMatchObject({ type: "event-ignored", code: "MALFORMED_EVENT" });
   });
 
-  it("after enabling, a bookkeeping failure does not stop the lockdown", async () => {
+  it("after enabling, a storage outage delays the lockdown by seconds, and the audit entries are written when storage is back", async () => {
     let broken = false;
     const h = await createHarness({
       wrapActivity: (name, activity) =>
@@ -311,10 +327,15 @@ describe("emergency-window workflow", () => {
     await decide(h, id, "approve", "bob");
     expect(await h.localAccounts()).toBe("enabled");
     broken = true;
-    await h.engine.advanceBy(15 * MINUTE);
-    await h.engine.advanceBy(10 * MINUTE); // bookkeeping retries give up; the disable still runs
-    expect(await h.localAccounts()).toBe("disabled");
+    await h.engine.advanceBy(15 * MINUTE + 10_000);
+    expect(await h.localAccounts()).toBe("disabled"); // within seconds of the deadline
+    broken = false;
+    await h.engine.advanceBy(5 * MINUTE);
     expect(h.engine.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: { status: "closed" } });
+    expect(await stored(h, id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
+    const trail = await h.audit(id);
+    expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
+    expect(trail.map((entry) => entry.type).slice(-5)).toEqual(["deadline-reached", "locking", "locked", "certificates-checked", "closed"]);
   });
 
   it("a bookkeeping failure before enabling fails the request without touching the cluster", async () => {
@@ -326,7 +347,7 @@ describe("emergency-window workflow", () => {
     await decide(h, id, "approve", "bob");
     await h.engine.advanceBy(10 * MINUTE);
     expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "WORKFLOW_ERROR" } });
-    expect(ensureCalls(h, id)).toEqual([]);
+    expect(clusterCalls(h, id)).toEqual([]);
     expect(await h.localAccounts()).toBe("disabled");
     // The requester may ask again: the live-request slot was released.
     expect(await requestWindow(h)).not.toBe(id);

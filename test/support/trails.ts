@@ -9,6 +9,7 @@ export const DEADLINE_TRAIL = [
   "deadline-reached",
   "locking",
   "locked",
+  "certificates-checked",
   "closed",
 ] as const;
 

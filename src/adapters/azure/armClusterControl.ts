@@ -21,7 +21,7 @@ export interface ArmSettings {
 
 const DEFAULT_POLL_INTERVAL_MS = 10_000;
 /** Changing disableLocalAccounts takes minutes; a cluster upgrade in between can take much longer. */
-const DEFAULT_OPERATION_TIMEOUT_MS = 20 * 60_000;
+export const ARM_OPERATION_TIMEOUT_MS = 20 * 60_000;
 
 export class ArmClusterControl implements ClusterControl {
   private readonly clients = new Map<string, ContainerServiceClient>();
@@ -95,7 +95,7 @@ export class ArmClusterControl implements ClusterControl {
   }
 
   private operationDeadline(): AbortSignal {
-    return AbortSignal.timeout(this.settings.operationTimeoutMs ?? DEFAULT_OPERATION_TIMEOUT_MS);
+    return AbortSignal.timeout(this.settings.operationTimeoutMs ?? ARM_OPERATION_TIMEOUT_MS);
   }
 }
 

@@ -49,13 +49,19 @@ export class SimulatedClusters implements ClusterControl {
     const client = await this.client();
     const fault = await this.takeFault(cluster, enabled ? "enable" : "disable");
     if (fault !== undefined) return faultResult(fault);
-    const current = await this.read(cluster);
-    if (current.kind === "found" && !enabled && !current.state.entraIntegration) {
+    const row = await readEntity(client, CLUSTER_PARTITION, clusterKey(cluster));
+    if (row && !enabled && row.entraIntegration === false) {
       return { kind: "rejected", code: "BadRequest", message: "local accounts cannot be disabled while Entra ID integration (AKS-managed AAD) is off" };
     }
     const written = await tryStorageCall(`set local accounts on ${cluster.name}`, () =>
       client.updateEntity(
-        { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), localAccountsEnabled: enabled, provisioningState: "Succeeded" },
+        {
+          partitionKey: CLUSTER_PARTITION,
+          rowKey: clusterKey(cluster),
+          localAccountsEnabled: enabled,
+          provisioningState: "Succeeded",
+          localAccountWrites: Number(row?.localAccountWrites ?? 0) + 1,
+        },
         "Merge",
         { etag: ifMatch },
       ),
@@ -78,6 +84,12 @@ export class SimulatedClusters implements ClusterControl {
       ),
     );
     return { kind: "rotated" };
+  }
+
+  /** How many writes of the local-accounts switch reached the cluster (to prove writes are not repeated). */
+  async localAccountWrites(cluster: ManagedCluster): Promise<number> {
+    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
+    return Number(row?.localAccountWrites ?? 0);
   }
 
   /** How many times the cluster's certificates were rotated (the simulation's evidence of it). */

@@ -1,0 +1,55 @@
+// The open windows of one cluster, and the lease that serializes changes to it. Local accounts
+// are enabled while this set is not empty; whoever empties it disables them. The lease makes
+// "change the set, then bring the cluster in line" one step per cluster, so that a window closing
+// can never disable local accounts under a window that is opening at the same moment.
+
+export interface OpenWindow {
+  readonly requestId: string;
+  /** UTC, ISO-8601. */
+  readonly closesAt: string;
+}
+
+export interface Lease {
+  readonly holder: string;
+  readonly expiresAt: string;
+}
+
+export interface ClusterWindows {
+  readonly windows: readonly OpenWindow[];
+  /** When local accounts were last switched on for a window: the start of the certificate question. */
+  readonly enabledSince?: string;
+  readonly lease?: Lease;
+}
+
+export const NO_WINDOWS: ClusterWindows = { windows: [] };
+
+export type LeaseDecision = { readonly kind: "granted"; readonly state: ClusterWindows } | { readonly kind: "busy"; readonly lease: Lease };
+
+/** Takes the lease for `holder` (again, if it already has it); busy while someone else holds an unexpired one. */
+export function acquireLease(state: ClusterWindows, holder: string, now: Date, ttlMs: number): LeaseDecision {
+  if (state.lease && state.lease.holder !== holder && Date.parse(state.lease.expiresAt) > now.getTime()) {
+    return { kind: "busy", lease: state.lease };
+  }
+  return { kind: "granted", state: { ...state, lease: { holder, expiresAt: new Date(now.getTime() + ttlMs).toISOString() } } };
+}
+
+/** The state without `holder`'s lease; unchanged when it holds none. */
+export function releaseLease(state: ClusterWindows, holder: string): ClusterWindows {
+  if (state.lease?.holder !== holder) return state;
+  const { lease: _lease, ...rest } = state;
+  return rest;
+}
+
+/** Adds a window, or moves its deadline if the request already has one. */
+export function withWindow(state: ClusterWindows, window: OpenWindow): ClusterWindows {
+  return { ...state, windows: [...state.windows.filter((open) => open.requestId !== window.requestId), window] };
+}
+
+export function withoutWindow(state: ClusterWindows, requestId: string): ClusterWindows {
+  return { ...state, windows: state.windows.filter((open) => open.requestId !== requestId) };
+}
+
+/** Windows whose deadline passed more than `graceMs` ago: their workflow should have closed them. */
+export function overdueWindows(state: ClusterWindows, now: Date, graceMs: number): readonly OpenWindow[] {
+  return state.windows.filter((window) => Date.parse(window.closesAt) + graceMs < now.getTime());
+}
