@@ -153,7 +153,7 @@ describe.sequential("end to end over HTTP", () => {
     expect(output).toContain('"status": "closed"');
     expect(output).toMatch(/^0 \S+ requested alice@contoso\.dev$/m);
     expect(output).toMatch(/^2 \S+ approval-recorded bob@contoso\.dev$/m);
-    expect(output).toMatch(/^9 \S+ closed system$/m);
+    expect(output).toMatch(/^10 \S+ closed system$/m);
   });
 
   it("answers unknown routes and wrong methods clearly", async () => {

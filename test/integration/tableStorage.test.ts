@@ -11,6 +11,7 @@ import { parseManagedClusterId } from "../../src/domain/clusters.js";
 import { newRequestId } from "../../src/domain/ids.js";
 import type { EmergencyRequest } from "../../src/domain/request.js";
 import { createHarness, MINUTE, USERS, WEU } from "../support/harness.js";
+import { DEADLINE_TRAIL } from "../support/trails.js";
 
 function settings(): TableStorageSettings {
   return { connectionString: inject("azuriteConnectionString"), tablePrefix: `t${randomBytes(5).toString("hex")}` };
@@ -79,22 +80,11 @@ describe("Table Storage audit log", () => {
     await h.engine.advanceBy(60 * MINUTE);
     const client = rawTable({ connectionString: inject("azuriteConnectionString"), tablePrefix: h.tablePrefix }, "Audit");
     const stored = (await rows(client)).filter((row) => row.partitionKey === id);
-    expect(stored.map((row) => [row.rowKey, row.type])).toEqual([
-      ["000000", "requested"],
-      ["000001", "approvers-notified"],
-      ["000002", "approval-recorded"],
-      ["000003", "approved"],
-      ["000004", "enabling"],
-      ["000005", "opened"],
-      ["000006", "deadline-reached"],
-      ["000007", "locking"],
-      ["000008", "locked"],
-      ["000009", "closed"],
-    ]);
+    expect(stored.map((row) => [row.rowKey, row.type])).toEqual(DEADLINE_TRAIL.map((type, index) => [String(index).padStart(6, "0"), type]));
     expect(stored.every((row) => row.cluster === WEU && typeof row.at === "string")).toBe(true);
     // Replaying the run's appends changes nothing: each lands on its key as a duplicate.
     for (const existing of await h.app.audit.readStream(id)) expect(await h.app.audit.append(existing)).toEqual({ kind: "duplicate" });
-    expect((await rows(client)).filter((row) => row.partitionKey === id)).toHaveLength(10);
+    expect((await rows(client)).filter((row) => row.partitionKey === id)).toHaveLength(DEADLINE_TRAIL.length);
   });
 });
 

@@ -329,6 +329,8 @@ describe("emergency-window workflow", () => {
     broken = true;
     await h.engine.advanceBy(15 * MINUTE + 10_000);
     expect(await h.localAccounts()).toBe("disabled"); // within seconds of the deadline
+    await h.engine.advanceBy(MINUTE); // the outage outlasts the whole close: every record of it is kept back
+    expect((await stored(h, id)).status).toBe("open");
     broken = false;
     await h.engine.advanceBy(5 * MINUTE);
     expect(h.engine.getStatus(id)).toMatchObject({ runtimeStatus: "Completed", output: { status: "closed" } });
