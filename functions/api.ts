@@ -49,4 +49,11 @@ app.http("submitReview", {
   handler: reviewHandler("submitReview"),
 });
 app.http("readAudit", { route: "audit", methods: ["GET"], authLevel: anonymous, handler: apiHandler("readAudit") });
+app.http("extendRequest", {
+  route: "requests/{id}/extend",
+  methods: ["POST"],
+  authLevel: anonymous,
+  extraInputs: [durableClient],
+  handler: apiHandler("extendRequest"),
+});
 app.http("listClusters", { route: "clusters", methods: ["GET"], authLevel: anonymous, handler: apiHandler("listClusters") });

@@ -10,6 +10,7 @@ import { GraphApi } from "./adapters/azure/graph.js";
 import { GraphDirectory } from "./adapters/azure/graphDirectory.js";
 import { TableAuditLog } from "./adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "./adapters/azure/tableRequestStore.js";
+import { TableWatchdogMemory } from "./adapters/azure/tableWatchdogMemory.js";
 import { TableWindowRegistry } from "./adapters/azure/tableWindowRegistry.js";
 import type { TableStorageSettings } from "./adapters/azure/tables.js";
 import { TeamsMailNotifier } from "./adapters/azure/teamsMailNotifier.js";
@@ -40,6 +41,7 @@ import type { Notifier } from "./ports/notifier.js";
 import type { RequestStore } from "./ports/requestStore.js";
 import type { WindowRegistry } from "./ports/windowRegistry.js";
 import type { WorkflowClient } from "./ports/workflowClient.js";
+import { createWatchdog, type Watchdog } from "./watchdog.js";
 import { createActivityHandlers } from "./workflow/activities.js";
 import type { ActivityHandlers } from "./workflow/contracts.js";
 
@@ -93,6 +95,9 @@ export interface App {
   readonly activities: ActivityHandlers;
   readonly api: ApiHandlers;
   readonly review: ReviewHandlers;
+  readonly watchdog: Watchdog;
+  /** The workflow client of one invocation. */
+  readonly workflow: (context: InvocationContext) => WorkflowClient;
   /** Present in simulation mode only. */
   readonly dev: DevHandlers | undefined;
   readonly simulation: SimulationWorld | undefined;
@@ -142,6 +147,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     health,
     registry,
     access,
+    workflow,
     activities: createActivityHandlers({
       ...parts,
       access,
@@ -170,6 +176,21 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       pages: world.pageAuthentication(policy),
       workflow,
       now,
+    }),
+    watchdog: createWatchdog({
+      ...parts,
+      clustersToWatch: config.clusters,
+      driftAction: config.driftAction,
+      registry,
+      access,
+      activityLog: world.activityLog,
+      rotateCertificates: config.rotateCertificates,
+      approverGroupId: config.approverGroupId,
+      alertEmails: config.alertEmails,
+      memory: new TableWatchdogMemory(storage),
+      now,
+      randomBytes: random,
+      log: (message) => console.warn(message),
     }),
     dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
     simulation,

@@ -42,6 +42,17 @@ export function devHandler(name: keyof DevHandlers): Handler {
   };
 }
 
+/** The watchdog timer: one round over every cluster, with the invocation's durable client. */
+export function watchdogHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
+  return async (_timer, context) => {
+    const app = await getApp();
+    const reports = await app.watchdog.run(app.workflow(context));
+    for (const report of reports) {
+      if (report.action !== "none" || report.pruned.length || report.condition) context.log(`watchdog ${JSON.stringify(report)}`);
+    }
+  };
+}
+
 export function activityHandler<N extends ActivityName>(name: N): (input: unknown) => Promise<Activities[N]["output"]> {
   return async (input) => (await getApp()).activities[name](input as Activities[N]["input"]);
 }

@@ -36,6 +36,7 @@ export const AUDIT_EVENT_TYPES = [
   "watchdog-pruned",
   "watchdog-locked",
   "watchdog-alert",
+  "watchdog-certificates",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

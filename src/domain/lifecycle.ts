@@ -49,7 +49,7 @@ export function decideTransition(from: RequestStatus, to: RequestStatus): Transi
   return TRANSITIONS[from].includes(to) ? "apply" : "illegal";
 }
 
-/** Statuses in which approvals and denials are still accepted. */
+/** Statuses in which approvals and denials are still accepted (an open window's extension aside). */
 export function acceptsDecisions(status: RequestStatus): boolean {
   return status === "pending-approval";
 }

@@ -1,6 +1,7 @@
 // What each notification says. Rendering is pure so that the Teams card, the email and the
 // simulated outbox all carry the same facts, and tests can read them without a channel.
 import { rotateCommand, type CertificateOutcome } from "./certificates.js";
+import type { ManagedCluster } from "./clusters.js";
 import type { Approval, EmergencyRequest, Extension, RequestOutcome, WindowTimes } from "./request.js";
 
 export type NotificationEvent =
@@ -243,5 +244,64 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
           `${facts.certificates?.decision.reason ?? ""}. Disabling local accounts does not revoke an admin kubeconfig. To revoke them, run:\n` +
           `  ${rotateCommand(request.cluster)}\n(it recreates the nodes: up to ~30 minutes of disruption).`,
       };
+  }
+}
+
+/** What the watchdog found on a cluster, outside any one workflow. */
+export type ClusterAlert =
+  | { readonly kind: "window-overdue"; readonly cluster: ManagedCluster; readonly requestId: string; readonly closesAt: string; readonly reason: string }
+  | { readonly kind: "watchdog-locked"; readonly cluster: ManagedCluster; readonly reason: string }
+  | { readonly kind: "drift"; readonly cluster: ManagedCluster }
+  | { readonly kind: "lock-failed"; readonly cluster: ManagedCluster; readonly code: string; readonly message: string }
+  | { readonly kind: "entra-integration-off"; readonly cluster: ManagedCluster }
+  | { readonly kind: "cluster-unreadable"; readonly cluster: ManagedCluster; readonly code: string }
+  | { readonly kind: "cluster-missing"; readonly cluster: ManagedCluster };
+
+export function renderClusterAlert(alert: ClusterAlert): MessageContent {
+  const { cluster } = alert;
+  const disable = `az aks update --subscription ${cluster.subscriptionId} --resource-group ${cluster.resourceGroup} --name ${cluster.name} --disable-local-accounts`;
+  const facts = [{ name: "Cluster", value: cluster.id }];
+  const content = (severity: Severity, subject: string, text: string, more: MessageContent["facts"] = []): MessageContent => ({
+    kind: `watchdog-${alert.kind}`,
+    severity,
+    subject: `[break-glass] ${subject}`,
+    text,
+    facts: [...facts, ...more],
+    links: [],
+  });
+  switch (alert.kind) {
+    case "window-overdue":
+      return content(
+        "critical",
+        `Window on ${cluster.name} outlived its deadline`,
+        `The window of request ${alert.requestId} on ${cluster.name} should have closed at ${alert.closesAt}, but ${alert.reason}. ` +
+          "The watchdog removed it and locks the cluster if no other window is open.",
+        [{ name: "Request", value: alert.requestId }],
+      );
+    case "watchdog-locked":
+      return content("critical", `Watchdog disabled local accounts on ${cluster.name}`, `Local accounts on ${cluster.name} were enabled ${alert.reason}. The watchdog disabled them.`);
+    case "drift":
+      return content(
+        "critical",
+        `Local accounts are enabled on ${cluster.name} with no open window`,
+        `Someone enabled local accounts on ${cluster.name} outside break-glass. BREAKGLASS_DRIFT_ACTION=alert, so they stay enabled. Disable them with:\n  ${disable}`,
+      );
+    case "lock-failed":
+      return content(
+        "critical",
+        `Watchdog could not disable local accounts on ${cluster.name}`,
+        `Severity: CRITICAL. ${alert.message} (${alert.code}). The watchdog tries again at its next run; to do it by hand:\n  ${disable}`,
+      );
+    case "entra-integration-off":
+      return content(
+        "critical",
+        `${cluster.name} cannot have its local accounts disabled`,
+        `${cluster.name} has no Entra ID integration (AKS-managed AAD), so ARM refuses to disable its local accounts and break-glass cannot lock it. ` +
+          `Enable it: az aks update --subscription ${cluster.subscriptionId} --resource-group ${cluster.resourceGroup} --name ${cluster.name} --enable-aad`,
+      );
+    case "cluster-unreadable":
+      return content("warning", `Watchdog cannot read ${cluster.name}`, `The watchdog could not read the state of ${cluster.name} (${alert.code}); it cannot tell whether local accounts are enabled.`);
+    case "cluster-missing":
+      return content("warning", `Managed cluster ${cluster.name} does not exist`, `${cluster.id} is in BREAKGLASS_CLUSTERS but ARM does not know it.`);
   }
 }

@@ -85,6 +85,23 @@ export function blocksNewRequest(request: Pick<EmergencyRequest, "status" | "app
   return !(request.status === "pending-approval" && request.approvalDeadline <= now);
 }
 
+/**
+ * What a decision on this request would decide, now: the request itself while it awaits approval,
+ * or a pending extension of its open window; undefined when nothing awaits a decision.
+ */
+export function pendingDecision(
+  request: Pick<EmergencyRequest, "status" | "approvalDeadline" | "approvals" | "extension">,
+  now: Date,
+): { readonly subject: "request" | "extension"; readonly deadline: string; readonly approvals: readonly Approval[] } | undefined {
+  const pending =
+    request.status === "pending-approval"
+      ? { subject: "request" as const, deadline: request.approvalDeadline, approvals: request.approvals }
+      : request.status === "open" && request.extension?.status === "pending"
+        ? { subject: "extension" as const, deadline: request.extension.approvalDeadline, approvals: request.extension.approvals }
+        : undefined;
+  return pending && now.getTime() < Date.parse(pending.deadline) ? pending : undefined;
+}
+
 /** Who may see a request: its requester and the approvers. */
 export function mayViewRequest(request: Pick<EmergencyRequest, "requester">, actorOid: string, actorIsApprover: boolean): boolean {
   return actorIsApprover || sameOid(request.requester.oid, actorOid);

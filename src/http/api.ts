@@ -10,7 +10,7 @@ import type { AuditEntry } from "../domain/audit.js";
 import { findManagedCluster } from "../domain/clusters.js";
 import { isRequestId, newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
 import { acceptsClose, isRequestStatus } from "../domain/lifecycle.js";
-import { decideDuration, sameOid } from "../domain/policy.js";
+import { decideDuration, decideExtension, sameOid } from "../domain/policy.js";
 import { toRequestView, type EmergencyRequest } from "../domain/request.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
@@ -53,6 +53,7 @@ const createRequestBody = z
 const approveBody = z.object({}).strict();
 const denyBody = z.object({ reason: z.string().trim().max(1000).optional() }).strict();
 const closeBody = z.object({}).strict();
+const extendBody = z.object({ duration: z.string().trim().min(1).max(40) }).strict();
 
 /** Statuses in which a window exists on the cluster (or may, while it is being locked). */
 const WINDOW_STATUSES = new Set(["opening", "open", "closing", "lockdown-failed"]);
@@ -190,6 +191,25 @@ export function createApiHandlers(deps: ApiDependencies) {
       const actor = personOf(await lookUp(), principal);
       await deps.workflow(context).sendAction(found.id, { type: "close", actor, at: deps.now().toISOString() });
       return jsonResponse(202, { id: found.id, accepted: "close", status: found.status });
+    }),
+
+    extendRequest: endpoint(async (request, context) => {
+      const principal = await authenticate(request, deps.verifyToken);
+      const { duration } = await readJsonBody(request, extendBody);
+      const member = await lookUpMember(deps.directory, groups, principal.oid);
+      const found = await visibleRequest(request, principal, async () => member);
+      if (!sameOid(found.requester.oid, principal.oid)) {
+        return refuse(context, principal, "extend", found.cluster.id, { code: "NOT_REQUESTER", message: "only the requester may ask to extend a window" });
+      }
+      const notRequester = requesterRefusal(member.roles);
+      if (notRequester) return refuse(context, principal, "extend", found.cluster.id, notRequester);
+      if (found.status !== "open" || !found.window) throw new ApiError(409, "NOT_OPEN", `request ${found.id} is ${found.status}; only an open window can be extended`);
+      if (found.extension?.status === "pending") throw new ApiError(409, "EXTENSION_PENDING", "an extension of this window already awaits approval");
+      const allowed = decideExtension(found.window, duration, found.maxDurationMs);
+      if (!allowed.ok) throw new ApiError(400, "INVALID_DURATION", allowed.message);
+      const actor = personOf(member, principal);
+      await deps.workflow(context).sendAction(found.id, { type: "extend", actor, at: deps.now().toISOString(), duration: allowed.iso });
+      return jsonResponse(202, { id: found.id, accepted: "extend", status: found.status, closesAt: allowed.closesAt });
     }),
 
     listClusters: endpoint(async (request, context) => {

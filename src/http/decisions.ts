@@ -6,7 +6,7 @@ import { approverRefusal, type Refusal } from "../domain/access.js";
 import { securityAuditEntry } from "../domain/audit.js";
 import { isRequestId } from "../domain/ids.js";
 import { acceptsDecisions } from "../domain/lifecycle.js";
-import { sameOid } from "../domain/policy.js";
+import { pendingDecision, sameOid } from "../domain/policy.js";
 import type { EmergencyRequest, Person } from "../domain/request.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { Directory } from "../ports/directory.js";
@@ -79,11 +79,15 @@ export function createDecisions(deps: DecisionDependencies) {
         return refused(principal, decision.type, { code: "SELF_APPROVAL", message: "you cannot decide your own request; a second person must" }, warn, request);
       }
       const conflict = (code: string, message: string) => ({ kind: "refused", error: new ApiError(409, code, message), request }) as const;
-      if (!acceptsDecisions(request.status)) return conflict("NOT_PENDING", `request ${request.id} is ${request.status}; it no longer takes decisions`);
       const now = deps.now();
-      if (now.getTime() >= Date.parse(request.approvalDeadline)) return conflict("APPROVAL_EXPIRED", `the approval deadline ${request.approvalDeadline} has passed`);
-      if (decision.type === "approve" && request.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))) {
-        return conflict("ALREADY_APPROVED", "you have already approved this request; another approver is needed");
+      const pending = pendingDecision(request, now);
+      if (!pending) {
+        if (acceptsDecisions(request.status)) return conflict("APPROVAL_EXPIRED", `the approval deadline ${request.approvalDeadline} has passed`);
+        if (request.extension?.status === "pending") return conflict("APPROVAL_EXPIRED", `the extension's deadline ${request.extension.approvalDeadline} has passed`);
+        return conflict("NOT_PENDING", `request ${request.id} is ${request.status}; it no longer takes decisions`);
+      }
+      if (decision.type === "approve" && pending.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))) {
+        return conflict("ALREADY_APPROVED", `you have already approved this ${pending.subject}; another approver is needed`);
       }
       const actor = personOf(member, principal);
       const action: RequestAction =

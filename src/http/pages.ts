@@ -105,6 +105,15 @@ function detailsHtml(request: EmergencyRequest): string {
     ["Approvals", `${request.approvals.length} of ${request.requiredApprovals}: ${approvals}`],
     ["Status", request.status + (request.outcome ? ` — ${request.outcome.message}` : "")],
     ...(request.window ? ([["Window", `${utc(request.window.openedAt)} → ${utc(request.window.closesAt)}`]] as [string, string][]) : []),
+    ...(request.extension
+      ? ([
+          [
+            "Extension",
+            `${request.extension.duration} to ${utc(request.extension.closesAt)}, ${request.extension.status}; ` +
+              `${request.extension.approvals.length} of ${request.requiredApprovals} approval(s)`,
+          ],
+        ] as [string, string][])
+      : []),
   ];
   return `<table>${rows.map(([name, value]) => `<tr><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join("")}</table>`;
 }

@@ -5,7 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { approverRefusal } from "../domain/access.js";
 import { isRequestId } from "../domain/ids.js";
-import { sameOid } from "../domain/policy.js";
+import { pendingDecision, sameOid } from "../domain/policy.js";
 import type { EmergencyRequest } from "../domain/request.js";
 import type { Directory } from "../ports/directory.js";
 import { TransientError } from "../ports/errors.js";
@@ -84,8 +84,9 @@ export function createReviewHandlers(deps: ReviewDependencies) {
       const isRequester = sameOid(found.requester.oid, principal.oid);
       const refusal = approverRefusal(member.roles);
       if (!isRequester && refusal) return messagePage(403, "You cannot review this request", { tone: "warning", text: refusal.message });
-      const alreadyApproved = found.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid));
-      const decidable = !isRequester && !refusal && !alreadyApproved && isOpenForDecisions(found, deps.now());
+      const pending = pendingDecision(found, deps.now());
+      const alreadyApproved = (pending?.approvals ?? found.approvals).some((approval) => sameOid(approval.approver.oid, principal.oid));
+      const decidable = !isRequester && !refusal && !alreadyApproved && pending !== undefined;
       return reviewPage(
         found,
         describe(found, deps.now(), { isRequester, alreadyApproved }),
@@ -115,7 +116,8 @@ export function createReviewHandlers(deps: ReviewDependencies) {
       }
       const now = (await deps.requests.get(id)) ?? result.request;
       const verb = decision.type === "approve" ? "approved" : "denied";
-      return messagePage(200, `You ${verb} this request`, describe(now, deps.now(), { isRequester: false, alreadyApproved: decision.type === "approve" }), {
+      const subject = result.request.status === "open" ? "extension" : "request";
+      return messagePage(200, `You ${verb} this ${subject}`, describe(now, deps.now(), { isRequester: false, alreadyApproved: decision.type === "approve" }), {
         request: now,
       });
     }),
@@ -136,16 +138,12 @@ function decisionOf(form: URLSearchParams): Decision {
   throw new ApiError(400, "INVALID_REQUEST", "the form must say approve or deny");
 }
 
-function isOpenForDecisions(request: EmergencyRequest, now: Date): boolean {
-  return request.status === "pending-approval" && now.getTime() < Date.parse(request.approvalDeadline);
-}
-
 /** One sentence on where the request stands, for this viewer. */
 function describe(request: EmergencyRequest, now: Date, viewer: { isRequester: boolean; alreadyApproved: boolean }): Banner {
   const missing = request.requiredApprovals - request.approvals.length;
   switch (request.status) {
     case "pending-approval":
-      if (!isOpenForDecisions(request, now)) return { tone: "info", text: "The approval deadline has passed; this request can no longer be decided." };
+      if (!pendingDecision(request, now)) return { tone: "info", text: "The approval deadline has passed; this request can no longer be decided." };
       if (viewer.isRequester) return { tone: "info", text: "This is your request: a second person must approve it. You cannot decide it yourself." };
       if (viewer.alreadyApproved) return { tone: "ok", text: `You approved this request. Waiting for ${missing} more approval(s) before the window opens.` };
       return {
@@ -156,8 +154,20 @@ function describe(request: EmergencyRequest, now: Date, viewer: { isRequester: b
       };
     case "opening":
       return { tone: "warning", text: "Approved. Local accounts are being enabled." };
-    case "open":
+    case "open": {
+      const extension = request.extension;
+      if (extension?.status === "pending" && pendingDecision(request, now)) {
+        if (viewer.isRequester) return { tone: "info", text: `You asked to extend the window by ${extension.duration}; a second person must approve it.` };
+        if (viewer.alreadyApproved) return { tone: "ok", text: "You approved the extension. Waiting for more approvals." };
+        return {
+          tone: "warning",
+          text:
+            `Extension requested: approving keeps local admin accounts on ${request.cluster.name} enabled until ${utc(extension.closesAt)} ` +
+            `(now until ${utc(request.window!.closesAt)}); decide before ${utc(extension.approvalDeadline)}.`,
+        };
+      }
       return { tone: "warning", text: `Approved. Local accounts are enabled until ${utc(request.window!.closesAt)}.` };
+    }
     case "closing":
       return { tone: "info", text: "The window is closing: local accounts are being disabled." };
     case "closed":

@@ -5,18 +5,17 @@
 // outcomes instead, because the orchestrator's own retry loops honour the server's retry hints.
 import type { ClusterAccess } from "../clusterAccess.js";
 import { requesterRefusal } from "../domain/access.js";
-import { decideCertificates, type CertificateOutcome, type RotateCertificates } from "../domain/certificates.js";
+import { applyCertificatePolicy } from "../certificatePolicy.js";
+import type { RotateCertificates } from "../domain/certificates.js";
 import { renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
-import { sameOid } from "../domain/policy.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
-import { TransientError } from "../ports/errors.js";
 import type { Delivery, Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
+import { approverEmails, unique } from "../recipients.js";
 import { lookUpMember, type GroupIds } from "../roles.js";
-import type { RotationResult } from "../ports/clusterControl.js";
 import type { ActivityHandlers } from "./contracts.js";
 
 export interface ActivityDependencies {
@@ -71,26 +70,8 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
 
     extendWindowOnCluster: ({ cluster, requestId, closesAt }) => deps.access.extendWindow(cluster, requestId, closesAt),
 
-    async applyCertificatePolicy({ cluster, since, until }): Promise<CertificateOutcome> {
-      let fetches: number | undefined;
-      try {
-        fetches = (await deps.activityLog.adminCredentialFetches(cluster, new Date(since), new Date(until))).length;
-      } catch (error) {
-        if (!(error instanceof TransientError)) throw error;
-      }
-      const decision = decideCertificates(deps.rotateCertificates, fetches);
-      const found = fetches === undefined ? {} : { fetches };
-      if (decision.action !== "rotate") return { decision, ...found };
-      // Transient failures are thrown: Durable retries the rotation.
-      return { decision, ...found, rotation: rotationOf(await deps.clusters.rotateCertificates(cluster)) };
-    },
+    applyCertificatePolicy: ({ cluster, since, until }) => applyCertificatePolicy(deps, cluster, new Date(since), new Date(until)),
   };
-}
-
-function rotationOf(result: RotationResult): NonNullable<CertificateOutcome["rotation"]> {
-  if (result.kind === "rotated") return { ok: true };
-  if (result.kind === "not-found") return { ok: false, code: "CLUSTER_NOT_FOUND", message: "the cluster no longer exists" };
-  return { ok: false, code: result.code, message: result.message };
 }
 
 /** Messages that ask approvers to decide carry a review link, valid until the decision's deadline. */
@@ -103,11 +84,8 @@ function reviewDeadlineOf(facts: NotificationFacts): string | undefined {
 /** Mail recipients for an audience; the approvers' Teams channel hears about everything. */
 async function recipientsFor(audience: Audience, facts: NotificationFacts, deps: ActivityDependencies): Promise<readonly string[]> {
   const { requester } = facts.request;
-  const approverMails = async () =>
-    (await deps.directory.listTransitiveUsers(deps.groups.approverGroupId))
-      // A requester who is also an approver is not asked to approve their own request.
-      .filter((user) => user.accountEnabled && user.mail && !sameOid(user.oid, requester.oid))
-      .map((user) => user.mail as string);
+  // A requester who is also an approver is not asked to approve their own request.
+  const approverMails = () => approverEmails(deps.directory, deps.groups.approverGroupId, requester.oid);
   const requesterMail = async () => (await deps.directory.getUser(requester.oid))?.mail ?? requester.upn;
   switch (audience) {
     case "approvers":
@@ -117,14 +95,4 @@ async function recipientsFor(audience: Audience, facts: NotificationFacts, deps:
     case "alert":
       return unique([await requesterMail(), ...(await approverMails()), ...deps.alertEmails]);
   }
-}
-
-function unique(emails: readonly string[]): readonly string[] {
-  const seen = new Set<string>();
-  return emails.filter((email) => {
-    const key = email.toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

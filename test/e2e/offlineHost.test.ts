@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFailed } from "vitest";
 import { isListening, startAzurite, type RunningAzurite } from "../../dev/azurite.js";
 import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
 import { TABLE_PREFIX } from "../../src/composition.js";
@@ -69,6 +69,7 @@ async function hostOn(azurite: RunningAzurite, taskHub: string, port: number): P
     BREAKGLASS_PUBLIC_BASE_URL: base,
   });
   cleanups.push(() => host.stop());
+  onTestFailed(() => console.error(`--- output of the offline host on ${base} (${taskHub}) ---\n${host.output()}`));
   await host.waitFor(/offline host listening on/);
   return { host, api: api(base) };
 }

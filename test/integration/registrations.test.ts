@@ -60,6 +60,7 @@ describe("functions/ registrations", () => {
       "POST requests/{id}/approve",
       "POST requests/{id}/close",
       "POST requests/{id}/deny",
+      "POST requests/{id}/extend",
       "GET requests/{id}/review",
       "POST requests/{id}/review",
     ];
@@ -91,7 +92,7 @@ describe("functions/ registrations", () => {
   it("give every timer a valid NCRONTAB schedule", async () => {
     const { CronExpressionParser } = await import("cron-parser");
     const timers = simulation.filter((candidate) => triggerOf(candidate).type === "timerTrigger");
-    expect(timers.map((timer) => timer.name)).toEqual([]); // the watchdog and group watch will add theirs
+    expect(timers.map((timer) => timer.name)).toEqual(["watchdog"]);
     for (const registration of timers) {
       const schedule = String(triggerOf(registration).schedule);
       expect(schedule.split(/\s+/), registration.name).toHaveLength(6);
@@ -107,7 +108,7 @@ describe("functions/ registrations", () => {
   });
 
   it("give the routes that start or steer workflows a durable client", () => {
-    for (const name of ["createRequest", "approveRequest", "denyRequest", "closeRequest", "submitReview"]) {
+    for (const name of ["createRequest", "approveRequest", "denyRequest", "closeRequest", "extendRequest", "submitReview", "watchdog"]) {
       const registration = simulation.find((candidate) => candidate.name === name)!;
       expect(Object.values(registration.bindings).map((binding) => binding.type), name).toContain("durableClient");
     }

@@ -1,0 +1,10 @@
+import { app } from "@azure/functions";
+import * as df from "durable-functions";
+import { loadConfig } from "../src/config.js";
+import { watchdogHandler } from "../src/hosting.js";
+
+app.timer("watchdog", {
+  schedule: loadConfig().watchdogSchedule,
+  extraInputs: [df.input.durableClient()],
+  handler: watchdogHandler(),
+});
