@@ -58,9 +58,12 @@ export interface ClusterReport {
 }
 
 export function createWatchdog(deps: WatchdogDependencies) {
+  let written = 0;
   const audit = async (fields: Omit<AuditFields, "at" | "actor">) => {
+    // This process's count keeps entries of one instant in order; the random part keeps processes apart.
+    const nonce = `${String(++written).padStart(8, "0")}-${Buffer.from(deps.randomBytes(4)).toString("hex")}`;
     try {
-      await deps.audit.append(watchdogAuditEntry(Buffer.from(deps.randomBytes(4)).toString("hex"), { ...fields, at: deps.now().toISOString(), actor: null }));
+      await deps.audit.append(watchdogAuditEntry(nonce, { ...fields, at: deps.now().toISOString(), actor: null }));
     } catch (error) {
       deps.log(`watchdog could not audit ${fields.type}: ${String(error)}`);
     }

@@ -43,6 +43,7 @@ const faultBody = z
         message: "must be one of 400, 404, 409, 412, 429 or 5xx",
       }),
     count: z.number().int().min(0).max(1000).default(1),
+    retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   })
   .strict();
 

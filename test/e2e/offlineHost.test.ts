@@ -5,80 +5,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, onTestFailed } from "vitest";
-import { isListening, startAzurite, type RunningAzurite } from "../../dev/azurite.js";
+import { describe, expect, it } from "vitest";
+import { isListening } from "../../dev/azurite.js";
 import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
 import { TABLE_PREFIX } from "../../src/composition.js";
-import { eventually, freePort, ROOT, run, startOfflineHost, type RunningProcess } from "../support/processes.js";
+import { eventually, freePort, ROOT, run } from "../support/processes.js";
 import { DEADLINE_TRAIL } from "../support/trails.js";
 
-const CLUSTER = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
-
-interface Api {
-  base: string;
-  call(method: string, path: string, options?: { token?: string; json?: unknown }): Promise<{ status: number; body: unknown }>;
-  token(user: string): Promise<string>;
-}
-
-function api(base: string): Api {
-  const call: Api["call"] = async (method, path, options = {}) => {
-    const response = await fetch(path.startsWith("http") ? path : `${base}${path}`, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.json === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text && response.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : text };
-  };
-  return {
-    base,
-    call,
-    async token(user) {
-      const reply = await call("POST", "/api/dev/token", { json: { user } });
-      expect(reply.status).toBe(200);
-      return (reply.body as { access_token: string }).access_token;
-    },
-  };
-}
-
-type Cluster = { localAccounts: string; openWindows: { requestId: string; closesAt: string }[] };
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function ownAzurite(): Promise<RunningAzurite> {
-  const azurite = await startAzurite();
-  cleanups.push(() => azurite.stop());
-  return azurite;
-}
-
-async function hostOn(azurite: RunningAzurite, taskHub: string, port: number): Promise<{ host: RunningProcess; api: Api }> {
-  const base = `http://127.0.0.1:${port}`;
-  const host = startOfflineHost({
-    PORT: String(port),
-    AzureWebJobsStorage: azurite.connectionString,
-    TASKHUB_NAME: taskHub,
-    BREAKGLASS_MODE: "simulation",
-    BREAKGLASS_MIN_DURATION: "PT10S",
-    BREAKGLASS_APPROVAL_TIMEOUT: "PT2M",
-    BREAKGLASS_PUBLIC_BASE_URL: base,
-  });
-  cleanups.push(() => host.stop());
-  onTestFailed(() => console.error(`--- output of the offline host on ${base} (${taskHub}) ---\n${host.output()}`));
-  await host.waitFor(/offline host listening on/);
-  return { host, api: api(base) };
-}
-
-async function clusterState(client: Api, token: string): Promise<Cluster> {
-  const reply = await client.call("GET", "/api/clusters", { token });
-  expect(reply.status).toBe(200);
-  return (reply.body as Cluster[])[0]!;
-}
+import { api, cleanups, CLUSTER, clusterState, hostOn, ownAzurite } from "./offlineHosts.js";
 
 describe.sequential("end to end over HTTP", () => {
   it("the README walkthrough: request, approval link from the outbox, open, deadline, locked, audited", async () => {

@@ -116,6 +116,7 @@ function applyProgress(current: EmergencyRequest, progress: RequestProgress): Em
     status: progress.status,
     approvals: progress.approvals ?? current.approvals,
     ...(progress.window ?? current.window ? { window: progress.window ?? current.window } : {}),
+    ...(progress.extension ?? current.extension ? { extension: progress.extension ?? current.extension } : {}),
     ...(progress.outcome ?? current.outcome ? { outcome: progress.outcome ?? current.outcome } : {}),
     updatedAt: progress.at,
   };

@@ -18,6 +18,8 @@ export interface Fault {
   readonly status: number;
   /** How many operations in a row fail. */
   readonly count: number;
+  /** The Retry-After ARM sends with it (429 and 503 by default 30 seconds). */
+  readonly retryAfterSeconds?: number;
 }
 
 export class SimulatedClusters implements ClusterControl {
@@ -103,7 +105,13 @@ export class SimulatedClusters implements ClusterControl {
     const client = await this.client();
     await storageCall("inject fault", () =>
       client.upsertEntity(
-        { partitionKey: FAULT_PARTITION, rowKey: `${clusterKey(cluster)}|${fault.operation}`, status: fault.status, remaining: fault.count },
+        {
+          partitionKey: FAULT_PARTITION,
+          rowKey: `${clusterKey(cluster)}|${fault.operation}`,
+          status: fault.status,
+          remaining: fault.count,
+          retryAfterSeconds: fault.retryAfterSeconds ?? ([429, 503].includes(fault.status) ? 30 : -1),
+        },
         "Replace",
       ),
     );
@@ -148,8 +156,8 @@ export class SimulatedClusters implements ClusterControl {
     }
   }
 
-  /** Consumes one injected fault for the operation, if any is left; returns its status. */
-  private async takeFault(cluster: ManagedCluster, operation: FaultOperation): Promise<number | undefined> {
+  /** Consumes one injected fault for the operation, if any is left. */
+  private async takeFault(cluster: ManagedCluster, operation: FaultOperation): Promise<{ status: number; retryAfterMs?: number } | undefined> {
     const client = await this.table.client();
     const rowKey = `${clusterKey(cluster)}|${operation}`;
     for (;;) {
@@ -160,17 +168,17 @@ export class SimulatedClusters implements ClusterControl {
           etag: fault.etag,
         }),
       );
-      if (taken.ok) return Number(fault.status);
+      const retryAfterSeconds = Number(fault.retryAfterSeconds ?? -1);
+      if (taken.ok) return { status: Number(fault.status), ...(retryAfterSeconds >= 0 ? { retryAfterMs: retryAfterSeconds * 1000 } : {}) };
     }
   }
 }
 
 /** What ARM's answer with this status means for the caller: a typed refusal, or a thrown transient error. */
-function faultResult(status: number): Extract<ClusterWriteResult, { kind: "not-found" | "rejected" }> {
+function faultResult({ status, retryAfterMs }: { status: number; retryAfterMs?: number }): Extract<ClusterWriteResult, { kind: "not-found" | "rejected" }> {
   if (status === 404) return { kind: "not-found" };
   if (status === 400) {
     return { kind: "rejected", code: "BadRequest", message: "simulated fault: ARM rejected the request (400 Bad Request)" };
   }
-  const retryAfterMs = status === 429 ? 30_000 : undefined;
   throw new TransientError(`ARM_${status}`, `simulated fault: ARM answered ${status}`, retryAfterMs);
 }

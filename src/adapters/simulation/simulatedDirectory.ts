@@ -87,6 +87,25 @@ export class SimulatedDirectory implements Directory {
     return group ? { id: String(group.rowKey), displayName: String(group.displayName) } : undefined;
   }
 
+  /** Adds a user to the directory (idempotent), e.g. to simulate a larger team. */
+  async addUser(user: DirectoryUser): Promise<void> {
+    const client = await this.client();
+    await storageCall("add user", () =>
+      client.upsertEntity(
+        {
+          partitionKey: USERS,
+          rowKey: user.oid.toLowerCase(),
+          upn: user.upn,
+          upnLower: user.upn.toLowerCase(),
+          displayName: user.displayName,
+          mail: user.mail ?? "",
+          accountEnabled: user.accountEnabled,
+        },
+        "Replace",
+      ),
+    );
+  }
+
   /** Adds a user to a group (idempotent). */
   async addMember(groupId: string, oid: string): Promise<void> {
     const client = await this.client();
