@@ -1,11 +1,9 @@
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { ClusterWindows } from "../domain/windows.js";
+import type { StateChange } from "./stateStore.js";
 
 /** What `update` should do with the current state: write `next` (if given) and return `result`. */
-export interface RegistryChange<T> {
-  readonly next?: ClusterWindows;
-  readonly result: T;
-}
+export type RegistryChange<T> = StateChange<ClusterWindows, T>;
 
 /**
  * The open windows of each cluster, changed with optimistic concurrency: `update` reads, applies

@@ -1,0 +1,53 @@
+// Small JSON documents in Table Storage, one row per key, written only with If-Match on the row's
+// ETag (or as a new row), so that concurrent writers never lose an update.
+import { TransientError } from "../../ports/errors.js";
+import type { StateChange, StateStore, Versioned } from "../../ports/stateStore.js";
+import { readEntity, Table, tryStorageCall, type TableStorageSettings } from "./tables.js";
+
+/** Rounds of read-change-write before giving up (only under heavy contention on one key). */
+const MAX_ROUNDS = 20;
+
+export interface DocumentLayout<S> {
+  readonly table: string;
+  /** The row key of every document (each key is its own partition). */
+  readonly row: string;
+  /** The state of a key that has no row yet. */
+  readonly empty: S;
+  /** Readable columns written beside the JSON, for someone looking at the table. */
+  readonly columns?: (key: string, state: S) => Readonly<Record<string, string | number | boolean>>;
+}
+
+export class TableDocuments<S> implements StateStore<S> {
+  private readonly table: Table;
+
+  constructor(
+    settings: TableStorageSettings,
+    private readonly layout: DocumentLayout<S>,
+  ) {
+    this.table = new Table(settings, layout.table);
+  }
+
+  async read(key: string): Promise<Versioned<S>> {
+    const row = await readEntity(await this.table.client(), key, this.layout.row);
+    return row ? { state: JSON.parse(String(row.data)) as S, version: row.etag } : { state: this.layout.empty, version: undefined };
+  }
+
+  async replace(key: string, next: S, version: string | undefined): Promise<boolean> {
+    const client = await this.table.client();
+    const entity = { partitionKey: key, rowKey: this.layout.row, ...this.layout.columns?.(key, next), data: JSON.stringify(next) };
+    const written = await tryStorageCall(`write ${this.layout.table} ${key}`, () =>
+      version === undefined ? client.createEntity(entity) : client.updateEntity(entity, "Replace", { etag: version }),
+    );
+    // 412 (changed) or 409 (created meanwhile): someone else wrote first.
+    return written.ok;
+  }
+
+  async update<T>(key: string, change: (current: S) => StateChange<S, T>): Promise<T> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const { state, version } = await this.read(key);
+      const { next, result } = change(state);
+      if (!next || (await this.replace(key, next, version))) return result;
+    }
+    throw new TransientError("STATE_CONTENDED", `${this.layout.table} ${key} kept changing during ${MAX_ROUNDS} attempts`);
+  }
+}
