@@ -1,7 +1,7 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { loadConfig } from "../src/config.js";
-import { apiHandler, reviewHandler } from "../src/hosting.js";
+import { apiHandler, graphNotificationsHandler, reviewHandler } from "../src/hosting.js";
 
 // Parse the configuration at load: a misconfigured app fails to start, naming the variable.
 loadConfig();
@@ -57,3 +57,11 @@ app.http("extendRequest", {
   handler: apiHandler("extendRequest"),
 });
 app.http("listClusters", { route: "clusters", methods: ["GET"], authLevel: anonymous, handler: apiHandler("listClusters") });
+// Microsoft Graph posts change notifications here; the clientState, not the caller, is checked.
+app.http("graphNotifications", {
+  route: "graph/notifications",
+  methods: ["POST"],
+  authLevel: anonymous,
+  extraInputs: [durableClient],
+  handler: graphNotificationsHandler(),
+});

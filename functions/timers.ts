@@ -1,10 +1,15 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { loadConfig } from "../src/config.js";
-import { watchdogHandler } from "../src/hosting.js";
+import { groupWatchHandler, watchdogHandler } from "../src/hosting.js";
 
 app.timer("watchdog", {
   schedule: loadConfig().watchdogSchedule,
   extraInputs: [df.input.durableClient()],
   handler: watchdogHandler(),
+});
+
+app.timer("groupWatch", {
+  schedule: loadConfig().groupWatchSchedule,
+  handler: groupWatchHandler(),
 });

@@ -1,7 +1,9 @@
 import * as df from "durable-functions";
 import { activityHandler } from "../src/hosting.js";
-import { ACTIVITY_NAMES, WINDOW_ORCHESTRATOR } from "../src/workflow/contracts.js";
+import { ACTIVITY_NAMES, GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../src/workflow/contracts.js";
+import { groupSyncOrchestrator } from "../src/workflow/groupSyncOrchestrator.js";
 import { emergencyWindowOrchestrator } from "../src/workflow/orchestrator.js";
 
 df.app.orchestration(WINDOW_ORCHESTRATOR, emergencyWindowOrchestrator);
+df.app.orchestration(GROUP_SYNC_ORCHESTRATOR, groupSyncOrchestrator);
 for (const name of ACTIVITY_NAMES) df.app.activity(name, { handler: activityHandler(name) });

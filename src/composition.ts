@@ -8,6 +8,9 @@ import { ARM_OPERATION_TIMEOUT_MS, ArmClusterControl } from "./adapters/azure/ar
 import { createCredential, type TokenCredential } from "./adapters/azure/credentials.js";
 import { GraphApi } from "./adapters/azure/graph.js";
 import { GraphDirectory } from "./adapters/azure/graphDirectory.js";
+import { GraphDirectoryAudit } from "./adapters/azure/graphDirectoryAudit.js";
+import { GraphSubscriptionsClient } from "./adapters/azure/graphSubscriptions.js";
+import { TableDocuments } from "./adapters/azure/tableDocuments.js";
 import { TableAuditLog } from "./adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "./adapters/azure/tableRequestStore.js";
 import { TableWatchdogMemory } from "./adapters/azure/tableWatchdogMemory.js";
@@ -25,10 +28,12 @@ import { ClusterAccess } from "./clusterAccess.js";
 import { loadConfig, type Config } from "./config.js";
 import { HealthMonitor, type HealthCheck } from "./health.js";
 import { azureHealthChecks } from "./healthChecks.js";
-import { createApiHandlers, type ApiHandlers } from "./http/api.js";
+import { createGroupWatch, NO_GROUP_WATCH_STATE, type GroupWatch, type GroupWatchState } from "./groupWatch.js";
+import { createApiHandlers, endpoint, type ApiHandlers, type HttpHandler } from "./http/api.js";
 import { createTokenVerifier, tenantSigningKeys, type TokenPolicy, type VerifyToken } from "./http/authentication.js";
 import { createDecisions } from "./http/decisions.js";
 import { createDevHandlers, DEV_SESSION_COOKIE, type DevHandlers } from "./http/dev.js";
+import { createGraphNotificationHandler } from "./http/graphNotifications.js";
 import { appServiceAuthentication, devSessionAuthentication, type PageAuthentication } from "./http/pageAuthentication.js";
 import { createReviewHandlers, type ReviewHandlers } from "./http/review.js";
 import { createReviewTokens } from "./http/reviewTokens.js";
@@ -36,6 +41,8 @@ import type { ActivityLogReader } from "./ports/activityLog.js";
 import type { AuditLog } from "./ports/auditLog.js";
 import type { ClusterControl } from "./ports/clusterControl.js";
 import type { Directory } from "./ports/directory.js";
+import type { DirectoryAudit } from "./ports/directoryAudit.js";
+import type { GraphSubscriptions } from "./ports/graphSubscriptions.js";
 import type { GroupChanges } from "./ports/groupChanges.js";
 import type { Notifier } from "./ports/notifier.js";
 import type { RequestStore } from "./ports/requestStore.js";
@@ -88,14 +95,15 @@ export interface App {
   readonly activityLog: ActivityLogReader;
   readonly registry: WindowRegistry;
   readonly access: ClusterAccess;
-  /** Graph's delta query in azure mode; the simulated directory has none yet. */
-  readonly groupChanges: GroupChanges | undefined;
   readonly verifyToken: VerifyToken;
   readonly health: HealthMonitor;
   readonly activities: ActivityHandlers;
   readonly api: ApiHandlers;
   readonly review: ReviewHandlers;
   readonly watchdog: Watchdog;
+  readonly groupWatch: GroupWatch;
+  /** POST /api/graph/notifications. */
+  readonly graphNotifications: HttpHandler;
   /** The workflow client of one invocation. */
   readonly workflow: (context: InvocationContext) => WorkflowClient;
   /** Present in simulation mode only. */
@@ -109,7 +117,10 @@ interface World {
   readonly clusters: ClusterControl;
   readonly notifier: Notifier;
   readonly activityLog: ActivityLogReader;
-  readonly groupChanges: GroupChanges | undefined;
+  readonly groupChanges: GroupChanges;
+  readonly directoryAudit: DirectoryAudit;
+  /** Graph change-notification subscriptions; absent in simulation (its timer alone watches the groups). */
+  readonly subscriptions: GraphSubscriptions | undefined;
   /** The keys inbound tokens are verified with. */
   readonly signingKeys: JWTVerifyGetKey;
   /** How a browser page learns who is looking at it. */
@@ -138,11 +149,27 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   const decisions = createDecisions({ ...parts, groups, now, randomBytes: random });
   const access = new ClusterAccess(registry, world.clusters, now, { leaseMs: world.leaseMs });
   const { simulation } = world;
+  const log = (message: string) => console.warn(message);
+  const groupWatch = createGroupWatch({
+    ...parts,
+    emergencyGroupId: config.emergencyGroupId,
+    approverGroupId: config.approverGroupId,
+    maxMembers: config.groupMaxMembers,
+    alertEmails: config.alertEmails,
+    changes: world.groupChanges,
+    directoryAudit: world.directoryAudit,
+    ...(world.subscriptions && config.graphClientState
+      ? { subscriptions: { api: world.subscriptions, notificationUrl: `${config.publicBaseUrl}/api/graph/notifications`, clientState: config.graphClientState } }
+      : {}),
+    store: new TableDocuments<GroupWatchState>(storage, { table: "GroupWatch", row: "state", empty: NO_GROUP_WATCH_STATE }),
+    now,
+    randomBytes: random,
+    log,
+  });
   return {
     config,
     ...parts,
     activityLog: world.activityLog,
-    groupChanges: world.groupChanges,
     verifyToken,
     health,
     registry,
@@ -157,6 +184,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       publicBaseUrl: config.publicBaseUrl,
       alertEmails: config.alertEmails,
       reviewUrl: (requestId, approvalDeadline) => reviewTokens.reviewUrl(requestId, approvalDeadline, now()),
+      groupWatch,
     }),
     api: createApiHandlers({
       ...parts,
@@ -190,8 +218,10 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       memory: new TableWatchdogMemory(storage),
       now,
       randomBytes: random,
-      log: (message) => console.warn(message),
+      log,
     }),
+    groupWatch,
+    graphNotifications: endpoint(createGraphNotificationHandler({ clientState: config.graphClientState, audit, workflow, now, randomBytes: random })),
     dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
     simulation,
   };
@@ -222,6 +252,8 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     ),
     activityLog,
     groupChanges: directory,
+    directoryAudit: new GraphDirectoryAudit(graph),
+    subscriptions: new GraphSubscriptionsClient(graph),
     signingKeys: tenantSigningKeys(config.endpoints.authority, config.tenantId),
     pageAuthentication: (policy) => appServiceAuthentication(createTokenVerifier(policy, "id")),
     healthChecks: azureHealthChecks({ config, audit, clusters, directory, activityLog, now }),
@@ -243,7 +275,9 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
     clusters: simulation.clusters,
     notifier: simulation.outbox,
     activityLog: simulation.activityLog,
-    groupChanges: undefined,
+    groupChanges: simulation.directory,
+    directoryAudit: simulation.directory,
+    subscriptions: undefined,
     signingKeys: simulation.tokens.keys,
     pageAuthentication: (policy) =>
       devSessionAuthentication(

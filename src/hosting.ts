@@ -53,6 +53,25 @@ export function watchdogHandler(): (timer: unknown, context: InvocationContext) 
   };
 }
 
+/** POST /api/graph/notifications (its errors mapped like the API's). */
+export function graphNotificationsHandler(): Handler {
+  return async (request, context) => {
+    try {
+      return await (await getApp()).graphNotifications(request, context);
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+  };
+}
+
+/** The group-watch timer: one run over both groups (and the Graph subscriptions). */
+export function groupWatchHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
+  return async (_timer, context) => {
+    const report = await (await getApp()).groupWatch.run({ trigger: "timer" });
+    if (report.groups.some((group) => group.added || group.removed || group.error) || report.subscriptions.length) context.log(`group watch ${JSON.stringify(report)}`);
+  };
+}
+
 export function activityHandler<N extends ActivityName>(name: N): (input: unknown) => Promise<Activities[N]["output"]> {
   return async (input) => (await getApp()).activities[name](input as Activities[N]["input"]);
 }

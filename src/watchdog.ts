@@ -8,7 +8,7 @@
 import { applyCertificatePolicy, type CertificatePolicyDependencies } from "./certificatePolicy.js";
 import type { ClusterAccess } from "./clusterAccess.js";
 import type { DriftAction } from "./config.js";
-import { watchdogAuditEntry, type AuditFields } from "./domain/audit.js";
+import { auditNonces, watchdogAuditEntry, type AuditFields } from "./domain/audit.js";
 import type { ManagedCluster } from "./domain/clusters.js";
 import { renderClusterAlert, type ClusterAlert } from "./domain/notifications.js";
 import { overdueWindows, withoutWindow, type OpenWindow } from "./domain/windows.js";
@@ -58,12 +58,10 @@ export interface ClusterReport {
 }
 
 export function createWatchdog(deps: WatchdogDependencies) {
-  let written = 0;
+  const nonce = auditNonces(deps.randomBytes);
   const audit = async (fields: Omit<AuditFields, "at" | "actor">) => {
-    // This process's count keeps entries of one instant in order; the random part keeps processes apart.
-    const nonce = `${String(++written).padStart(8, "0")}-${Buffer.from(deps.randomBytes(4)).toString("hex")}`;
     try {
-      await deps.audit.append(watchdogAuditEntry(nonce, { ...fields, at: deps.now().toISOString(), actor: null }));
+      await deps.audit.append(watchdogAuditEntry(nonce(), { ...fields, at: deps.now().toISOString(), actor: null }));
     } catch (error) {
       deps.log(`watchdog could not audit ${fields.type}: ${String(error)}`);
     }

@@ -154,6 +154,11 @@ export class DurableEngine {
     return this.instances.get(instanceId)?.status();
   }
 
+  /** Every instance started so far, in start order. */
+  instanceIds(): readonly string[] {
+    return [...this.instances.keys()];
+  }
+
   /** How many executions an instance has had; more than one means it continued as new. */
   executions(instanceId: string): number {
     return this.instance(instanceId).executions;

@@ -1,6 +1,7 @@
 import { workflowStatusOf } from "../../src/adapters/durable/durableWorkflowClient.js";
+import type { GroupWatchInput } from "../../src/groupWatch.js";
 import type { WorkflowClient, WorkflowStatus } from "../../src/ports/workflowClient.js";
-import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../src/workflow/contracts.js";
+import { GROUP_SYNC_ORCHESTRATOR, REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../src/workflow/contracts.js";
 import type { DurableEngine } from "./engine.js";
 
 /** The app's WorkflowClient served by the in-process engine instead of Durable Functions. */
@@ -20,5 +21,9 @@ export class EngineWorkflowClient implements WorkflowClient {
 
   async status(requestId: string): Promise<WorkflowStatus> {
     return workflowStatusOf(this.engine.getStatus(requestId)?.runtimeStatus);
+  }
+
+  async startGroupSync(instanceId: string, input: GroupWatchInput): Promise<void> {
+    await this.engine.startNew(GROUP_SYNC_ORCHESTRATOR, instanceId, input);
   }
 }

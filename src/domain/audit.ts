@@ -37,6 +37,15 @@ export const AUDIT_EVENT_TYPES = [
   "watchdog-locked",
   "watchdog-alert",
   "watchdog-certificates",
+  "group-baseline",
+  "group-member-added",
+  "group-member-removed",
+  "group-policy",
+  "group-watch-failed",
+  "group-watch-recovered",
+  "group-watch-run",
+  "graph-subscription",
+  "graph-notification-rejected",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -85,6 +94,20 @@ export function securityAuditEntry(nonce: string, fields: AuditFields): AuditEnt
 /** An entry of the watchdog (it acts outside any workflow), in a daily stream of its own. */
 export function watchdogAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
   return { stream: `watchdog-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields };
+}
+
+/** An entry of group watch (membership changes and policy), in a daily stream of its own. */
+export function groupAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
+  return { stream: `groups-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields };
+}
+
+/**
+ * Nonces for entries keyed `${at}-${nonce}`: the count keeps one process's entries of an instant in
+ * order, the random part keeps processes apart.
+ */
+export function auditNonces(randomBytes: (size: number) => Uint8Array): () => string {
+  let issued = 0;
+  return () => `${String(++issued).padStart(8, "0")}-${Buffer.from(randomBytes(4)).toString("hex")}`;
 }
 
 /** Whether two entries stored under the same key say the same thing (a retried append). */

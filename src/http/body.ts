@@ -10,11 +10,9 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export async function readJsonBody<S extends z.ZodType>(
   request: HttpRequest,
   schema: S,
-  { emptyAllowed = false }: { emptyAllowed?: boolean } = {},
+  { emptyAllowed = false, maxBytes = MAX_BODY_BYTES }: { emptyAllowed?: boolean; maxBytes?: number } = {},
 ): Promise<z.infer<S>> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await readCapped(request);
+  const text = await readCapped(request, maxBytes);
   let value: unknown = {};
   if (text.trim() === "") {
     if (!emptyAllowed) throw new ApiError(400, "BODY_REQUIRED", "a JSON body is required");
@@ -39,9 +37,7 @@ export async function readJsonBody<S extends z.ZodType>(
 
 /** Parses an HTML form post (application/x-www-form-urlencoded). */
 export async function readFormBody(request: HttpRequest): Promise<URLSearchParams> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await readCapped(request);
+  const text = await readCapped(request, MAX_BODY_BYTES);
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type)) {
     throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "this form must be sent as application/x-www-form-urlencoded");
@@ -50,7 +46,8 @@ export async function readFormBody(request: HttpRequest): Promise<URLSearchParam
 }
 
 /** Reads the body but stops at the limit, so a huge chunked body is refused without being buffered. */
-async function readCapped(request: HttpRequest): Promise<string> {
+async function readCapped(request: HttpRequest, maxBytes: number): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -59,9 +56,9 @@ async function readCapped(request: HttpRequest): Promise<string> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge();
+      throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }
@@ -72,6 +69,6 @@ async function readCapped(request: HttpRequest): Promise<string> {
   }
 }
 
-function tooLarge(): ApiError {
-  return new ApiError(413, "PAYLOAD_TOO_LARGE", `the body must not exceed ${MAX_BODY_BYTES} bytes`);
+function tooLarge(maxBytes: number): ApiError {
+  return new ApiError(413, "PAYLOAD_TOO_LARGE", `the body must not exceed ${maxBytes} bytes`);
 }

@@ -7,8 +7,9 @@ import type { DevTokenIssuer } from "../adapters/simulation/devTokens.js";
 import type { OutboxNotifier } from "../adapters/simulation/outbox.js";
 import type { SimulatedActivityLog } from "../adapters/simulation/simulatedActivityLog.js";
 import type { FaultOperation, SimulatedClusters } from "../adapters/simulation/simulatedClusters.js";
-import type { SimulatedDirectory } from "../adapters/simulation/simulatedDirectory.js";
+import { SIMULATION_CHANGE_AUTHOR, type SimulatedDirectory } from "../adapters/simulation/simulatedDirectory.js";
 import type { ManagedCluster } from "../domain/clusters.js";
+import type { ChangeAuthor } from "../domain/groups.js";
 import { isRequestId } from "../domain/ids.js";
 import type { DirectoryUser } from "../ports/directory.js";
 import { endpoint } from "./api.js";
@@ -66,6 +67,13 @@ export function createDevHandlers(deps: DevDependencies) {
     if (matches.length > 1) throw new ApiError(400, "AMBIGUOUS_CLUSTER", `several managed clusters are named ${name}`);
     return matches[0]!;
   };
+  /** Who the simulated directory logs as making a change: the signed-in caller, if a token is sent. */
+  const changeAuthor = async (request: HttpRequest): Promise<Omit<ChangeAuthor, "at">> => {
+    if (!request.headers.get("authorization")) return SIMULATION_CHANGE_AUTHOR;
+    const caller = await authenticate(request, deps.verifyToken);
+    const user = await deps.directory.getUser(caller.oid);
+    return { kind: "user", id: caller.oid, displayName: user?.displayName ?? caller.upn, upn: user?.upn ?? caller.upn };
+  };
   const membership = async (group: { id: string; displayName: string }) => ({
     group: group.displayName,
     groupId: group.id,
@@ -108,13 +116,13 @@ export function createDevHandlers(deps: DevDependencies) {
     devAddMember: endpoint(async (request) => {
       const { user } = await readJsonBody(request, userBody);
       const group = await findGroup(request);
-      await deps.directory.addMember(group.id, (await findUser(user)).oid);
+      await deps.directory.addMember(group.id, (await findUser(user)).oid, await changeAuthor(request), deps.now());
       return jsonResponse(200, await membership(group));
     }),
 
     devRemoveMember: endpoint(async (request) => {
       const group = await findGroup(request);
-      await deps.directory.removeMember(group.id, (await findUser(request.params.user ?? "")).oid);
+      await deps.directory.removeMember(group.id, (await findUser(request.params.user ?? "")).oid, await changeAuthor(request), deps.now());
       return jsonResponse(200, await membership(group));
     }),
 

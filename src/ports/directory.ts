@@ -7,6 +7,11 @@ export interface DirectoryUser {
   readonly accountEnabled: boolean;
 }
 
+export interface DirectoryGroup {
+  readonly id: string;
+  readonly displayName: string;
+}
+
 /** Entra ID as the app needs it. Membership is transitive and strongly consistent. */
 export interface Directory {
   getUser(oid: string): Promise<DirectoryUser | undefined>;
@@ -14,4 +19,5 @@ export interface Directory {
   checkMemberGroups(oid: string, groupIds: readonly string[]): Promise<readonly string[]>;
   /** Every user in the group, directly or through nested groups. */
   listTransitiveUsers(groupId: string): Promise<readonly DirectoryUser[]>;
+  getGroup(groupId: string): Promise<DirectoryGroup | undefined>;
 }

@@ -1,8 +1,6 @@
-export interface MemberChange {
-  readonly id: string;
-  readonly kind: "user" | "group" | "other";
-  readonly change: "added" | "removed";
-}
+import type { MemberChange } from "../domain/groups.js";
+
+export type { MemberChange };
 
 export type MembershipDelta =
   | { readonly kind: "changes"; readonly changes: readonly MemberChange[]; readonly deltaLink: string }

@@ -1,3 +1,4 @@
+import type { GroupWatchInput } from "../groupWatch.js";
 import type { RequestAction, WindowWorkflowInput } from "../workflow/contracts.js";
 
 /** Where an orchestration stands, as Durable Functions reports it. */
@@ -10,4 +11,6 @@ export interface WorkflowClient {
   /** Delivers an approval, denial, close or extension. An orchestration that already ended ignores it. */
   sendAction(requestId: string, action: RequestAction): Promise<void>;
   status(requestId: string): Promise<WorkflowStatus>;
+  /** Starts one group-watch run in the background, under the given (unique) instance id. */
+  startGroupSync(instanceId: string, input: GroupWatchInput): Promise<void>;
 }

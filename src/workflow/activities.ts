@@ -7,6 +7,7 @@ import type { ClusterAccess } from "../clusterAccess.js";
 import { requesterRefusal } from "../domain/access.js";
 import { applyCertificatePolicy } from "../certificatePolicy.js";
 import type { RotateCertificates } from "../domain/certificates.js";
+import type { GroupWatch } from "../groupWatch.js";
 import { renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { AuditLog } from "../ports/auditLog.js";
@@ -32,6 +33,7 @@ export interface ActivityDependencies {
   readonly rotateCertificates: RotateCertificates;
   /** The signed review link of a request, valid until the given deadline. */
   readonly reviewUrl: (requestId: string, approvalDeadline: string) => Promise<string>;
+  readonly groupWatch: Pick<GroupWatch, "run">;
 }
 
 export function createActivityHandlers(deps: ActivityDependencies): ActivityHandlers {
@@ -71,6 +73,8 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
     extendWindowOnCluster: ({ cluster, requestId, closesAt }) => deps.access.extendWindow(cluster, requestId, closesAt),
 
     applyCertificatePolicy: ({ cluster, since, until }) => applyCertificatePolicy(deps, cluster, new Date(since), new Date(until)),
+
+    runGroupWatch: (input) => deps.groupWatch.run(input),
   };
 }
 

@@ -7,12 +7,16 @@ import type { AuditEntry } from "../domain/audit.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { NotificationFacts } from "../domain/notifications.js";
+import type { GroupWatchInput, GroupWatchReport } from "../groupWatch.js";
 import type { Approval, EmergencyRequest, Person, RequestOutcome, RequestProgress, WindowTimes } from "../domain/request.js";
 import type { AppendResult } from "../ports/auditLog.js";
 import type { Delivery } from "../ports/notifier.js";
 import type { RecordProgressResult } from "../ports/requestStore.js";
 
 export const WINDOW_ORCHESTRATOR = "emergencyWindowOrchestrator";
+
+/** Runs group watch once, outside the HTTP call that asked for it (Graph wants an answer within seconds). */
+export const GROUP_SYNC_ORCHESTRATOR = "groupSyncOrchestrator";
 
 /** The one external event the orchestrator listens to; `type` says what happened. */
 export const REQUEST_ACTION_EVENT = "request-action";
@@ -87,6 +91,7 @@ export interface Activities {
   closeWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string }; output: CloseOutcome };
   extendWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string; closesAt: string }; output: "extended" | "not-open" };
   applyCertificatePolicy: { input: { cluster: ManagedCluster; since: string; until: string }; output: CertificateOutcome };
+  runGroupWatch: { input: GroupWatchInput; output: GroupWatchReport };
 }
 
 export type ActivityName = keyof Activities;
@@ -101,6 +106,7 @@ const ACTIVITY_NAME_SET: Readonly<Record<ActivityName, true>> = {
   closeWindowOnCluster: true,
   extendWindowOnCluster: true,
   applyCertificatePolicy: true,
+  runGroupWatch: true,
 };
 
 /** Every activity, for registration. */

@@ -80,6 +80,7 @@ describe("sendNotification", () => {
       getUser: () => Promise.reject(new Error("Graph 503")),
       checkMemberGroups: () => Promise.reject(new Error("Graph 503")),
       listTransitiveUsers: () => Promise.reject(new Error("Graph 503")),
+      getGroup: () => Promise.reject(new Error("Graph 503")),
     };
     const activities = createActivityHandlers({
       ...h.app,

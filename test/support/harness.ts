@@ -18,7 +18,8 @@ import type { HttpHandler } from "../../src/http/api.js";
 import type { Notifier } from "../../src/ports/notifier.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
 import type { AzureWorld } from "./azureWorld.js";
-import { WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
+import { GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
+import { groupSyncOrchestrator } from "../../src/workflow/groupSyncOrchestrator.js";
 import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
 
 export const T0 = new Date("2026-11-28T10:00:00.000Z");
@@ -103,7 +104,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     Object.entries(app.activities).map(([name, activity]) => [name, wrap(name, activity as ActivityFunction)]),
   );
   const engine = new DurableEngine({
-    orchestrators: { [WINDOW_ORCHESTRATOR]: createExecutor(emergencyWindowOrchestrator) },
+    orchestrators: { [WINDOW_ORCHESTRATOR]: createExecutor(emergencyWindowOrchestrator), [GROUP_SYNC_ORCHESTRATOR]: createExecutor(groupSyncOrchestrator) },
     activities,
     clock,
     log: (line) => logs.push(line),

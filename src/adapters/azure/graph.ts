@@ -87,6 +87,14 @@ export class GraphApi {
     }
   }
 
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    try {
+      return (await this.client.api(path).options(this.fetchOptions()).patch(body)) as T;
+    } catch (error) {
+      throw toFailure(error);
+    }
+  }
+
   /** Every item of a collection, following @odata.nextLink. */
   async getAll<T>(path: string): Promise<T[]> {
     const items: T[] = [];

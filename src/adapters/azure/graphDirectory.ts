@@ -1,6 +1,6 @@
 // Directory and group changes on Microsoft Graph. Authorization asks checkMemberGroups, which is
 // transitive and strongly consistent — never the eventually consistent transitiveMemberOf list.
-import type { Directory, DirectoryUser } from "../../ports/directory.js";
+import type { Directory, DirectoryGroup, DirectoryUser } from "../../ports/directory.js";
 import type { GroupChanges, MemberChange, MembershipDelta } from "../../ports/groupChanges.js";
 import { asTransient, GraphFailure, type GraphApi } from "./graph.js";
 
@@ -50,6 +50,15 @@ export class GraphDirectory implements Directory, GroupChanges {
       return users.map(toUser);
     } catch (error) {
       return asTransient(error, "list group members");
+    }
+  }
+
+  async getGroup(groupId: string): Promise<DirectoryGroup | undefined> {
+    try {
+      const group = await this.graph.get<{ id: string; displayName?: string | null }>(`/groups/${encodeURIComponent(groupId)}?$select=id,displayName`);
+      return group ? { id: group.id, displayName: group.displayName ?? group.id } : undefined;
+    } catch (error) {
+      return asTransient(error, "read a group");
     }
   }
 

@@ -1,6 +1,7 @@
 import { OrchestrationRuntimeStatus, type DurableClient } from "durable-functions";
+import type { GroupWatchInput } from "../../groupWatch.js";
 import type { WorkflowClient, WorkflowStatus } from "../../ports/workflowClient.js";
-import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../workflow/contracts.js";
+import { GROUP_SYNC_ORCHESTRATOR, REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../workflow/contracts.js";
 
 /** The WorkflowClient on the Durable Functions client binding of one invocation. */
 export class DurableWorkflowClient implements WorkflowClient {
@@ -20,6 +21,10 @@ export class DurableWorkflowClient implements WorkflowClient {
       throw error;
     });
     return workflowStatusOf(status?.runtimeStatus);
+  }
+
+  async startGroupSync(instanceId: string, input: GroupWatchInput): Promise<void> {
+    await this.client.startNew(GROUP_SYNC_ORCHESTRATOR, { instanceId, input });
   }
 }
 

@@ -1,8 +1,12 @@
 // A simulated Entra directory in Table Storage: users, groups and membership edges (a member
 // may be a user or a group, so membership is transitive as in Entra). Seeded once from the
-// fixtures; after that only explicit changes alter it, across restarts and processes.
+// fixtures; after that only explicit changes alter it, across restarts and processes. Like Entra it
+// answers delta queries on a group's members and keeps an audit log of who changed them.
 import { odata, type TableClient } from "@azure/data-tables";
-import type { Directory, DirectoryUser } from "../../ports/directory.js";
+import { membershipDiff, type Attribution, type ChangeAuthor } from "../../domain/groups.js";
+import type { Directory, DirectoryGroup, DirectoryUser } from "../../ports/directory.js";
+import type { DirectoryAudit, MemberChangeQuery } from "../../ports/directoryAudit.js";
+import type { GroupChanges, MembershipDelta } from "../../ports/groupChanges.js";
 import { queryAll, readEntity, storageCall, Table, tryStorageCall, type Entity, type TableStorageSettings } from "../azure/tables.js";
 import { SIMULATION_GROUPS, SIMULATION_USERS } from "./fixtures.js";
 
@@ -10,9 +14,16 @@ const USERS = "user";
 const GROUPS = "group";
 const META = "meta";
 const SEEDED = "seeded";
+const DELTA_GENERATION = "delta-generation";
 const membersOf = (groupId: string) => `members|${groupId.toLowerCase()}`;
+const changesOf = (groupId: string) => `changes|${groupId.toLowerCase()}`;
+/** A simulated delta link carries the member list it was issued for; only links of the current generation are accepted. */
+const DELTA_LINK = /^simulation:delta:([^:]+):(\d+):([^:]*)$/;
 
-export class SimulatedDirectory implements Directory {
+/** Who changes a group through the simulation when the caller does not say. */
+export const SIMULATION_CHANGE_AUTHOR = { kind: "app", displayName: "the simulation's dev API" } as const;
+
+export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAudit {
   private readonly table: Table;
   private seeded: Promise<TableClient> | undefined;
 
@@ -87,6 +98,53 @@ export class SimulatedDirectory implements Directory {
     return group ? { id: String(group.rowKey), displayName: String(group.displayName) } : undefined;
   }
 
+  async getGroup(groupId: string): Promise<DirectoryGroup | undefined> {
+    const row = await readEntity(await this.client(), GROUPS, groupId.toLowerCase());
+    return row ? { id: String(row.rowKey), displayName: String(row.displayName) } : undefined;
+  }
+
+  async membershipDelta(groupId: string, deltaLink?: string): Promise<MembershipDelta> {
+    const group = groupId.toLowerCase();
+    const client = await this.client();
+    const generation = Number((await readEntity(client, META, DELTA_GENERATION))?.generation ?? 0);
+    const members = (await queryAll(client, odata`PartitionKey eq ${membersOf(group)}`, "list group members")).map((edge) => ({
+      id: String(edge.rowKey),
+      kind: edge.kind === "group" ? ("group" as const) : ("user" as const),
+    }));
+    const link = `simulation:delta:${group}:${generation}:${members.map((member) => member.id).sort().join(",")}`;
+    if (deltaLink === undefined) return { kind: "changes", changes: members.map((member) => ({ ...member, change: "added" })), deltaLink: link };
+    const parsed = DELTA_LINK.exec(deltaLink);
+    if (!parsed || parsed[1] !== group || Number(parsed[2]) !== generation) return { kind: "resync-required" };
+    const { added, removed } = membershipDiff(parsed[3] ? parsed[3].split(",") : [], members.map((member) => member.id));
+    const kindOf = new Map(members.map((member) => [member.id, member.kind]));
+    return {
+      kind: "changes",
+      changes: [
+        ...added.map((id) => ({ id, kind: kindOf.get(id) ?? ("user" as const), change: "added" as const })),
+        ...removed.map((id) => ({ id, kind: "user" as const, change: "removed" as const })),
+      ],
+      deltaLink: link,
+    };
+  }
+
+  /** Makes every delta link issued so far unacceptable, as when Entra's sync state expires. */
+  async expireDeltaLinks(): Promise<void> {
+    const client = await this.client();
+    const generation = Number((await readEntity(client, META, DELTA_GENERATION))?.generation ?? 0);
+    await storageCall("expire delta links", () => client.upsertEntity({ partitionKey: META, rowKey: DELTA_GENERATION, generation: generation + 1 }, "Replace"));
+  }
+
+  async whoChanged(query: MemberChangeQuery): Promise<Attribution> {
+    const rows = await queryAll(
+      await this.client(),
+      odata`PartitionKey eq ${changesOf(query.groupId)} and memberId eq ${query.memberId.toLowerCase()} and change eq ${query.change} and at ge ${query.since.toISOString()}`,
+      "read the directory audit log",
+    );
+    const latest = rows.sort((a, b) => String(b.at).localeCompare(String(a.at)))[0];
+    if (!latest) return { kind: "not-found" };
+    return { kind: "found", author: JSON.parse(String(latest.author)) as ChangeAuthor };
+  }
+
   /** Adds a user to the directory (idempotent), e.g. to simulate a larger team. */
   async addUser(user: DirectoryUser): Promise<void> {
     const client = await this.client();
@@ -106,18 +164,24 @@ export class SimulatedDirectory implements Directory {
     );
   }
 
-  /** Adds a user to a group (idempotent). */
-  async addMember(groupId: string, oid: string): Promise<void> {
+  /** Adds a user to a group (idempotent); a change is logged with its author, as Entra does. */
+  async addMember(groupId: string, oid: string, author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR, at = new Date()): Promise<void> {
     const client = await this.client();
-    await storageCall("add group member", () =>
-      client.upsertEntity({ partitionKey: membersOf(groupId), rowKey: oid.toLowerCase(), kind: "user" }, "Replace"),
-    );
+    const added = await tryStorageCall("add group member", () => client.createEntity({ partitionKey: membersOf(groupId), rowKey: oid.toLowerCase(), kind: "user" }));
+    if (added.ok) await this.logChange(client, groupId, oid, "added", author, at); // 409: a member already
   }
 
-  /** Removes a direct member from a group (idempotent). */
-  async removeMember(groupId: string, oid: string): Promise<void> {
+  /** Removes a direct member from a group (idempotent); a change is logged with its author. */
+  async removeMember(groupId: string, oid: string, author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR, at = new Date()): Promise<void> {
     const client = await this.client();
-    await tryStorageCall("remove group member", () => client.deleteEntity(membersOf(groupId), oid.toLowerCase())); // 404: not a member
+    const removed = await tryStorageCall("remove group member", () => client.deleteEntity(membersOf(groupId), oid.toLowerCase()));
+    if (removed.ok) await this.logChange(client, groupId, oid, "removed", author, at); // 404: not a member
+  }
+
+  private async logChange(client: TableClient, groupId: string, oid: string, change: "added" | "removed", author: Omit<ChangeAuthor, "at">, at: Date) {
+    const memberId = oid.toLowerCase();
+    const entry = { partitionKey: changesOf(groupId), rowKey: `${at.toISOString()}-${memberId}-${change}`, memberId, change, at: at.toISOString() };
+    await storageCall("log a group change", () => client.upsertEntity({ ...entry, author: JSON.stringify({ ...author, at: entry.at }) }, "Replace"));
   }
 
   private client(): Promise<TableClient> {

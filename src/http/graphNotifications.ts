@@ -1,0 +1,95 @@
+// POST /api/graph/notifications: Microsoft Graph's change and lifecycle notifications for the
+// watched groups. Anyone can reach this URL, so nothing in a notification is trusted: a valid
+// clientState only earns a group-watch run, which reads the directory itself. The run is started
+// in the background because Graph wants an answer within seconds.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { z } from "zod";
+import { securityAuditEntry } from "../domain/audit.js";
+import { newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
+import type { LifecycleEvent } from "../groupWatch.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import { TransientError } from "../ports/errors.js";
+import type { WorkflowClient } from "../ports/workflowClient.js";
+import { readJsonBody } from "./body.js";
+import { API_HEADERS, ApiError } from "./errors.js";
+
+/** Graph batches notifications; without resource data each is well under a kilobyte. */
+export const MAX_NOTIFICATION_BYTES = 256 * 1024;
+const MAX_VALIDATION_TOKEN_LENGTH = 4096;
+const LIFECYCLE_EVENTS: readonly LifecycleEvent[] = ["reauthorizationRequired", "subscriptionRemoved", "missed"];
+
+const notificationsBody = z.object({
+  value: z
+    .array(
+      z.looseObject({
+        subscriptionId: z.string().min(1).max(200),
+        clientState: z.string().max(1024).nullish(),
+        lifecycleEvent: z.string().max(100).nullish(),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+
+export interface GraphNotificationDependencies {
+  /** BREAKGLASS_GRAPH_CLIENT_STATE; without it every notification is refused. */
+  readonly clientState: string | undefined;
+  readonly audit: AuditLog;
+  readonly workflow: (context: InvocationContext) => WorkflowClient;
+  readonly now: () => Date;
+  readonly randomBytes: (size: number) => Uint8Array;
+}
+
+/** Compares secrets in constant time (their hashes have equal length whatever the input). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export function createGraphNotificationHandler(deps: GraphNotificationDependencies) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    // The handshake when a subscription is created: echo the token as plain text, at once.
+    const validationToken = request.query.get("validationToken");
+    if (validationToken !== null) {
+      if (validationToken.length > MAX_VALIDATION_TOKEN_LENGTH) throw new ApiError(400, "INVALID_REQUEST", "validationToken: too long");
+      return { status: 200, headers: { ...API_HEADERS, "Content-Type": "text/plain; charset=utf-8" }, body: validationToken };
+    }
+    const { value } = await readJsonBody(request, notificationsBody, { maxBytes: MAX_NOTIFICATION_BYTES });
+    const expected = deps.clientState;
+    const genuine = value.filter((notification) => expected !== undefined && sameSecret(notification.clientState ?? "", expected));
+    const refused = value.length - genuine.length;
+    const now = deps.now();
+    if (refused) {
+      const at = now.toISOString();
+      await deps.audit.append(
+        securityAuditEntry(Buffer.from(deps.randomBytes(8)).toString("hex"), {
+          type: "graph-notification-rejected",
+          at,
+          actor: null,
+          cluster: "",
+          outcome: "refused",
+          code: expected === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
+          message: `${refused} Graph notification(s) ignored: their clientState is not ours`,
+          details: { count: refused, subscriptionIds: [...new Set(value.map((notification) => notification.subscriptionId))].slice(0, 5).join(",") },
+        }),
+      );
+    }
+    if (genuine.length) {
+      const lifecycle = genuine.flatMap((notification) =>
+        LIFECYCLE_EVENTS.includes(notification.lifecycleEvent as LifecycleEvent)
+          ? [{ event: notification.lifecycleEvent as LifecycleEvent, subscriptionId: notification.subscriptionId }]
+          : [],
+      );
+      const instanceId = `group-sync-${newRequestId(now.getTime(), deps.randomBytes(REQUEST_ID_RANDOM_BYTES)).slice(3)}`;
+      try {
+        await deps.workflow(context).startGroupSync(instanceId, { trigger: "notification", ...(lifecycle.length ? { lifecycle } : {}) });
+      } catch (error) {
+        // Graph retries a notification answered with 5xx: that is what we want when the task hub is down.
+        throw new TransientError("WORKFLOW_UNAVAILABLE", `could not start group watch: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+      }
+    }
+    // The same answer whether or not the clientState matched: the caller learns nothing.
+    return { status: 202, headers: API_HEADERS };
+  };
+}
