@@ -183,8 +183,8 @@ describe("group watch: failures", () => {
       },
     });
     for (let run = 0; run < 3; run++) {
-      expect((await watch.run()).groups[0]).toMatchObject({ error: "GRAPH_503" });
       h.clock.advance(5 * MINUTE);
+      expect((await watch.run()).groups[0]).toMatchObject({ error: "GRAPH_503" });
     }
     const failing = (await alerts(h)).slice(seen);
     expect(failing.map((message) => message.kind)).toEqual(["group-watch-failing", "group-watch-failing"]); // one per group

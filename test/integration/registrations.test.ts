@@ -63,6 +63,7 @@ describe("functions/ registrations", () => {
       "POST requests/{id}/extend",
       "GET requests/{id}/review",
       "POST requests/{id}/review",
+      "POST graph/notifications",
     ];
     const dev = [
       "POST dev/token",
@@ -92,7 +93,7 @@ describe("functions/ registrations", () => {
   it("give every timer a valid NCRONTAB schedule", async () => {
     const { CronExpressionParser } = await import("cron-parser");
     const timers = simulation.filter((candidate) => triggerOf(candidate).type === "timerTrigger");
-    expect(timers.map((timer) => timer.name)).toEqual(["watchdog"]);
+    expect(timers.map((timer) => timer.name)).toEqual(["watchdog", "groupWatch"]);
     for (const registration of timers) {
       const schedule = String(triggerOf(registration).schedule);
       expect(schedule.split(/\s+/), registration.name).toHaveLength(6);
@@ -100,15 +101,15 @@ describe("functions/ registrations", () => {
     }
   });
 
-  it("register the orchestrator and every activity it calls", async () => {
-    const { ACTIVITY_NAMES, WINDOW_ORCHESTRATOR } = await import("../../src/workflow/contracts.js");
+  it("register the orchestrators and every activity they call", async () => {
+    const { ACTIVITY_NAMES, GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } = await import("../../src/workflow/contracts.js");
     const byType = (type: string) => simulation.filter((registration) => triggerOf(registration).type === type).map((r) => r.name).sort();
-    expect(byType("orchestrationTrigger")).toEqual([WINDOW_ORCHESTRATOR]);
+    expect(byType("orchestrationTrigger")).toEqual([WINDOW_ORCHESTRATOR, GROUP_SYNC_ORCHESTRATOR].sort());
     expect(byType("activityTrigger")).toEqual([...ACTIVITY_NAMES].sort());
   });
 
   it("give the routes that start or steer workflows a durable client", () => {
-    for (const name of ["createRequest", "approveRequest", "denyRequest", "closeRequest", "extendRequest", "submitReview", "watchdog"]) {
+    for (const name of ["createRequest", "approveRequest", "denyRequest", "closeRequest", "extendRequest", "submitReview", "watchdog", "graphNotifications"]) {
       const registration = simulation.find((candidate) => candidate.name === name)!;
       expect(Object.values(registration.bindings).map((binding) => binding.type), name).toContain("durableClient");
     }

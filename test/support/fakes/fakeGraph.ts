@@ -1,6 +1,7 @@
 // A fake Microsoft Graph (v1.0) with what the app uses: users, nested groups, checkMemberGroups
 // (transitive), transitive members with paging, the group delta query (paging, @removed, expired
-// tokens) and sendMail. It refuses requests without the Graph token.
+// tokens), the directory audit log of membership changes, change-notification subscriptions (with
+// the validation handshake) and sendMail. It refuses requests without the Graph token.
 import { bearerFor, HttpsFake, type FakeRequest, type FakeResponse } from "./https.js";
 
 export interface FakeUser {
@@ -18,13 +19,39 @@ interface Change {
   change: "added" | "removed";
 }
 
+export interface FakeSubscription {
+  id: string;
+  resource: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl?: string;
+  clientState: string;
+  changeType: string;
+  expirationDateTime: string;
+  reauthorized: number;
+}
+
+/** Graph's limit for group subscriptions. */
+const GROUP_SUBSCRIPTION_MAX_MINUTES = 41_760;
+
 export class FakeGraph extends HttpsFake {
   readonly users = new Map<string, FakeUser>();
+  readonly subscriptions = new Map<string, FakeSubscription>();
+  /** Entries of /auditLogs/directoryAudits, newest last. */
+  readonly directoryAudits: unknown[] = [];
+  /** When false, the audit log answers 403 (no AuditLog.Read.All). */
+  auditLogReadable = true;
+  /** Graph calls the notification URL with a validation token before it creates a subscription. */
+  validate: (url: string, token: string) => Promise<string | undefined> = () => Promise.resolve(undefined);
+  /** Graph's clock, for subscription expiry limits. */
+  now: () => Date = () => new Date();
+  private subscriptionCount = 0;
   readonly groups = new Map<string, { displayName: string; members: Set<string> }>();
   private readonly changes: Change[] = [];
   private version = 0;
   /** Delta tokens no longer accepted (Graph answers 410). */
   readonly expiredTokens = new Set<string>();
+  /** Tokens up to this version are no longer accepted either. */
+  private expiredUpTo = -1;
   pageSize = 2;
 
   constructor() {
@@ -50,6 +77,30 @@ export class FakeGraph extends HttpsFake {
     this.changes.push({ version: ++this.version, groupId: groupId.toLowerCase(), memberId: memberId.toLowerCase(), change: "removed" });
   }
 
+  /** Logs a membership change in the directory audit log, as Entra does a few minutes after it. */
+  logMembershipChange(change: "added" | "removed", groupId: string, memberId: string, by: { id: string; userPrincipalName: string; displayName: string }, at: Date): void {
+    this.directoryAudits.push({
+      id: `audit-${this.directoryAudits.length + 1}`,
+      category: "GroupManagement",
+      activityDisplayName: change === "added" ? "Add member to group" : "Remove member from group",
+      activityDateTime: at.toISOString(),
+      result: "success",
+      initiatedBy: { user: { ...by, ipAddress: "203.0.113.7" }, app: null },
+      targetResources: [
+        {
+          id: memberId,
+          type: "User",
+          modifiedProperties: [{ displayName: "Group.ObjectID", oldValue: change === "removed" ? `"${groupId}"` : null, newValue: change === "added" ? `"${groupId}"` : null }],
+        },
+      ],
+    });
+  }
+
+  /** Forgets the sync state of every delta token issued so far. */
+  expireDeltaTokens(): void {
+    this.expiredUpTo = this.version;
+  }
+
   /** The mails sent through sendMail, as Graph received them. */
   sentMail(): { sender: string; message: { subject: string; body: { contentType: string; content: string }; toRecipients: { emailAddress: { address: string } }[] } }[] {
     return this.received("POST", /\/sendMail$/).map((request) => ({
@@ -58,7 +109,7 @@ export class FakeGraph extends HttpsFake {
     }));
   }
 
-  private route(request: FakeRequest): FakeResponse {
+  private route(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
     if (request.headers.authorization !== bearerFor(this)) return error(401, "InvalidAuthenticationToken", "Access token is empty.");
     const path = request.path.replace(/^\/v1\.0/, "");
     let match: RegExpExecArray | null;
@@ -83,12 +134,18 @@ export class FakeGraph extends HttpsFake {
       return this.page(request, users.map((user) => select(user, request.query.get("$select"))), (items, next) => ({ value: items, ...next }));
     }
     if (request.method === "GET" && path === "/groups/delta") return this.delta(request);
+    if (request.method === "GET" && (match = /^\/groups\/([^/]+)$/.exec(path))) {
+      const group = this.groups.get(match[1]!.toLowerCase());
+      return group ? { status: 200, body: { id: match[1]!.toLowerCase(), displayName: group.displayName } } : notFound(match[1]!);
+    }
+    if (request.method === "GET" && path === "/auditLogs/directoryAudits") return this.audits(request);
+    if (path.startsWith("/subscriptions")) return this.subscription(request, path);
     return error(400, "BadRequest", `the fake does not serve ${request.method} ${request.path}`);
   }
 
   private delta(request: FakeRequest): FakeResponse {
     const token = request.query.get("$deltatoken");
-    if (token !== null && this.expiredTokens.has(token)) return error(410, "syncStateNotFound", "The delta token has expired.");
+    if (token !== null && (this.expiredTokens.has(token) || Number(token) <= this.expiredUpTo)) return error(410, "syncStateNotFound", "The delta token has expired.");
     const groupId = (/id eq '([^']+)'/.exec(request.query.get("$filter") ?? "")?.[1] ?? request.query.get("groupId") ?? "").toLowerCase();
     const since = token === null ? undefined : Number(token);
     let members: { id: string; removed: boolean }[];
@@ -108,6 +165,51 @@ export class FakeGraph extends HttpsFake {
       value: [{ id: groupId, "members@delta": items }],
       ...(next["@odata.nextLink"] ? next : { "@odata.deltaLink": `${this.url}/v1.0/groups/delta?$deltatoken=${this.version}&groupId=${groupId}` }),
     }));
+  }
+
+  /** The audit log, narrowed by the filter the app sends: activity, time and target member. */
+  private audits(request: FakeRequest): FakeResponse {
+    if (!this.auditLogReadable) return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    const filter = request.query.get("$filter") ?? "";
+    const activity = /activityDisplayName eq '([^']+)'/.exec(filter)?.[1];
+    const since = /activityDateTime ge (\S+)/.exec(filter)?.[1];
+    const target = /t\/id eq '([^']+)'/.exec(filter)?.[1];
+    const entries = (this.directoryAudits as { activityDisplayName: string; activityDateTime: string; targetResources: { id: string }[] }[]).filter(
+      (entry) =>
+        (!activity || entry.activityDisplayName === activity) &&
+        (!since || entry.activityDateTime >= since) &&
+        (!target || entry.targetResources.some((resource) => resource.id.toLowerCase() === target.toLowerCase())),
+    );
+    return this.page(request, entries, (items, next) => ({ value: items, ...next }));
+  }
+
+  private async createSubscription(request: FakeRequest): Promise<FakeResponse> {
+    const body = request.body as Omit<FakeSubscription, "id" | "reauthorized">;
+    const minutes = (Date.parse(body.expirationDateTime) - this.now().getTime()) / 60_000;
+    if (!(minutes > 0 && minutes <= GROUP_SUBSCRIPTION_MAX_MINUTES)) return error(400, "InvalidRequest", "Subscription expiration can only be 41760 minutes in the future.");
+    for (const url of new Set([body.notificationUrl, body.lifecycleNotificationUrl ?? body.notificationUrl])) {
+      const token = `validation-${this.subscriptionCount + 1}-${url.length}`;
+      if ((await this.validate(url, token)) !== token) return error(400, "InvalidRequest", "Subscription validation request failed. Response must exactly match validationToken query parameter.");
+    }
+    const subscription: FakeSubscription = { ...body, id: `sub-${++this.subscriptionCount}`, reauthorized: 0 };
+    this.subscriptions.set(subscription.id, subscription);
+    return { status: 201, body: subscription };
+  }
+
+  private subscription(request: FakeRequest, path: string): FakeResponse | Promise<FakeResponse> {
+    if (request.method === "POST" && path === "/subscriptions") return this.createSubscription(request);
+    const match = /^\/subscriptions\/([^/]+)(\/reauthorize)?$/.exec(path);
+    const found = match ? this.subscriptions.get(match[1]!) : undefined;
+    if (!found) return error(404, "ResourceNotFound", "The object was not found.");
+    if (request.method === "POST" && match![2]) {
+      found.reauthorized++;
+      return { status: 204 };
+    }
+    if (request.method === "PATCH" && !match![2]) {
+      found.expirationDateTime = (request.body as { expirationDateTime: string }).expirationDateTime;
+      return { status: 200, body: found };
+    }
+    return error(400, "BadRequest", `the fake does not serve ${request.method} ${request.path}`);
   }
 
   /** One page of `items`, with a next link carrying the query and a skip token. */
