@@ -49,6 +49,7 @@ app.http("submitReview", {
   handler: reviewHandler("submitReview"),
 });
 app.http("readAudit", { route: "audit", methods: ["GET"], authLevel: anonymous, handler: apiHandler("readAudit") });
+app.http("verifyAudit", { route: "audit/verify", methods: ["GET"], authLevel: anonymous, handler: apiHandler("verifyAudit") });
 app.http("extendRequest", {
   route: "requests/{id}/extend",
   methods: ["POST"],

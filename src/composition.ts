@@ -11,6 +11,7 @@ import { GraphDirectory } from "./adapters/azure/graphDirectory.js";
 import { GraphDirectoryAudit } from "./adapters/azure/graphDirectoryAudit.js";
 import { GraphSubscriptionsClient } from "./adapters/azure/graphSubscriptions.js";
 import { TableDocuments } from "./adapters/azure/tableDocuments.js";
+import { TableAuditIndex } from "./adapters/azure/tableAuditIndex.js";
 import { TableAuditLog } from "./adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "./adapters/azure/tableRequestStore.js";
 import { TableWatchdogMemory } from "./adapters/azure/tableWatchdogMemory.js";
@@ -38,6 +39,7 @@ import { appServiceAuthentication, devSessionAuthentication, type PageAuthentica
 import { createReviewHandlers, type ReviewHandlers } from "./http/review.js";
 import { createReviewTokens } from "./http/reviewTokens.js";
 import type { ActivityLogReader } from "./ports/activityLog.js";
+import type { AuditIndex } from "./ports/auditIndex.js";
 import type { AuditLog } from "./ports/auditLog.js";
 import type { ClusterControl } from "./ports/clusterControl.js";
 import type { Directory } from "./ports/directory.js";
@@ -48,6 +50,7 @@ import type { Notifier } from "./ports/notifier.js";
 import type { RequestStore } from "./ports/requestStore.js";
 import type { WindowRegistry } from "./ports/windowRegistry.js";
 import type { WorkflowClient } from "./ports/workflowClient.js";
+import { deriveKey } from "./keys.js";
 import { createWatchdog, type Watchdog } from "./watchdog.js";
 import { createActivityHandlers } from "./workflow/activities.js";
 import type { ActivityHandlers } from "./workflow/contracts.js";
@@ -88,6 +91,7 @@ export interface SimulationWorld {
 export interface App {
   readonly config: Config;
   readonly audit: AuditLog;
+  readonly auditIndex: AuditIndex;
   readonly requests: RequestStore;
   readonly directory: Directory;
   readonly clusters: ClusterControl;
@@ -131,10 +135,17 @@ interface World {
   readonly simulation: SimulationWorld | undefined;
 }
 
+/** The audit trail and its index, sealed with a key of their own derived from BREAKGLASS_LINK_SIGNING_KEY. */
+export function composeAuditStore(config: Pick<Config, "storageConnectionString" | "linkSigningKey">, tablePrefix = TABLE_PREFIX): { audit: AuditLog; auditIndex: AuditIndex } {
+  const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix };
+  const sealKey = deriveKey(config.linkSigningKey, "audit-seal");
+  return { audit: new TableAuditLog(storage, sealKey), auditIndex: new TableAuditIndex(storage, sealKey) };
+}
+
 export async function composeApp(config: Config, options: CompositionOptions = {}): Promise<App> {
   const now = options.now ?? (() => new Date());
   const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix: options.tablePrefix ?? TABLE_PREFIX };
-  const audit = new TableAuditLog(storage);
+  const { audit, auditIndex } = composeAuditStore(config, storage.tablePrefix);
   const requests = new TableRequestStore(storage);
   const registry = new TableWindowRegistry(storage);
   const world = config.mode === "azure" ? azureWorld(config, audit, now, options.azure ?? {}) : await simulationWorld(config, storage, now);
@@ -143,7 +154,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   const reviewTokens = createReviewTokens(config.linkSigningKey, config.publicBaseUrl);
   const workflow = options.workflow ?? ((context: InvocationContext) => new DurableWorkflowClient(df.getClient(context)));
   const health = new HealthMonitor(config.mode, world.healthChecks, now, (message) => console.warn(message));
-  const parts = { audit, requests, directory: world.directory, clusters: world.clusters, notifier: options.notifier ?? world.notifier };
+  const parts = { audit, auditIndex, requests, directory: world.directory, clusters: world.clusters, notifier: options.notifier ?? world.notifier };
   const groups = { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId };
   const random = (size: number) => randomBytes(size);
   const decisions = createDecisions({ ...parts, groups, now, randomBytes: random });

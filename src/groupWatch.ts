@@ -5,7 +5,8 @@
 // findings away and looks again from the winner's state, so a change is found exactly once. Alerts
 // are stored as pending in that same write and delivered afterwards, so a crash between finding and
 // telling delays an alert (to the next run) but never loses it.
-import { auditNonces, groupAuditEntry, type AuditFields } from "./domain/audit.js";
+import { type AuditFields } from "./domain/audit.js";
+import { auditNonces, groupAuditEntry } from "./auditChain.js";
 import {
   applyMemberChanges,
   groupAlertAuditFields,
@@ -26,7 +27,7 @@ import type { GroupChanges } from "./ports/groupChanges.js";
 import type { GraphSubscriptions, Subscription } from "./ports/graphSubscriptions.js";
 import type { Notifier } from "./ports/notifier.js";
 import type { StateStore } from "./ports/stateStore.js";
-import { approverEmails, unique } from "./recipients.js";
+import { alertRecipients } from "./recipients.js";
 
 /** How long a run may take to deliver the alerts it found before another run delivers them instead. */
 export const DELIVERY_CLAIM_MS = 2 * 60_000;
@@ -115,12 +116,7 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
   };
 
   const notify = async (alert: GroupAlert) => {
-    let emails = deps.alertEmails;
-    try {
-      emails = unique([...deps.alertEmails, ...(await approverEmails(deps.directory, deps.approverGroupId))]);
-    } catch (error) {
-      deps.log(`group watch could not list the approvers: ${errorMessage(error)}`);
-    }
+    const emails = await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log);
     const deliveries = await deps.notifier.send({ ...renderGroupAlert(alert), recipients: { emails, teams: true } });
     for (const delivery of deliveries.filter((candidate) => !candidate.ok)) deps.log(`group alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
   };

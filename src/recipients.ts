@@ -18,3 +18,16 @@ export function unique(emails: readonly string[]): readonly string[] {
     return true;
   });
 }
+
+/**
+ * Who hears an alert by email: BREAKGLASS_ALERT_EMAILS and the approvers. When the directory cannot
+ * say who the approvers are, the configured addresses still are (and the Teams channel still hears).
+ */
+export async function alertRecipients(directory: Directory, approverGroupId: string, alertEmails: readonly string[], log: (message: string) => void): Promise<readonly string[]> {
+  try {
+    return unique([...alertEmails, ...(await approverEmails(directory, approverGroupId))]);
+  } catch (error) {
+    log(`could not list the approvers for an alert: ${error instanceof Error ? error.message : String(error)}`);
+    return alertEmails;
+  }
+}

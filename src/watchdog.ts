@@ -8,7 +8,8 @@
 import { applyCertificatePolicy, type CertificatePolicyDependencies } from "./certificatePolicy.js";
 import type { ClusterAccess } from "./clusterAccess.js";
 import type { DriftAction } from "./config.js";
-import { auditNonces, watchdogAuditEntry, type AuditFields } from "./domain/audit.js";
+import { type AuditFields } from "./domain/audit.js";
+import { auditNonces, watchdogAuditEntry } from "./auditChain.js";
 import type { ManagedCluster } from "./domain/clusters.js";
 import { renderClusterAlert, type ClusterAlert } from "./domain/notifications.js";
 import { overdueWindows, withoutWindow, type OpenWindow } from "./domain/windows.js";
@@ -20,7 +21,7 @@ import type { Notifier } from "./ports/notifier.js";
 import type { RequestStore } from "./ports/requestStore.js";
 import type { WindowRegistry } from "./ports/windowRegistry.js";
 import type { WorkflowClient, WorkflowStatus } from "./ports/workflowClient.js";
-import { approverEmails, unique } from "./recipients.js";
+import { alertRecipients, unique } from "./recipients.js";
 
 /** How late a window may be before the watchdog takes over from its workflow. */
 export const WATCHDOG_GRACE_MS = 2 * 60_000;
@@ -68,12 +69,7 @@ export function createWatchdog(deps: WatchdogDependencies) {
   };
 
   const alert = async (message: ClusterAlert, extraRecipients: readonly string[] = []) => {
-    let emails: readonly string[] = [...deps.alertEmails, ...extraRecipients];
-    try {
-      emails = unique([...(await approverEmails(deps.directory, deps.approverGroupId)), ...emails]);
-    } catch (error) {
-      deps.log(`watchdog could not list the approvers: ${String(error)}`);
-    }
+    const emails = unique([...(await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log)), ...extraRecipients]);
     const deliveries = await deps.notifier.send({ ...renderClusterAlert(message), recipients: { emails, teams: true } });
     for (const delivery of deliveries.filter((candidate) => !candidate.ok)) deps.log(`watchdog alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
   };

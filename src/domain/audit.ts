@@ -1,6 +1,7 @@
 // Audit entries. Each request has its own stream whose keys are sequence numbers chosen by
 // the (deterministic) workflow, so a retried append lands on the same key and is recognised
 // as the same entry. Refusals that belong to no request go to a daily security stream.
+// Hashes, the chain and builders of entries are in src/auditChain.ts (they need node:crypto).
 
 export const AUDIT_EVENT_TYPES = [
   "requested",
@@ -60,7 +61,7 @@ export interface AuditActor {
 export type AuditDetails = Readonly<Record<string, string | number | boolean>>;
 
 export interface AuditEntry {
-  /** The request id, or a `security-YYYY-MM-DD` stream for refusals outside any request. */
+  /** The request id, or a daily `security-`, `watchdog-` or `groups-YYYY-MM-DD` stream. */
   readonly stream: string;
   /** Unique and ordered within the stream. */
   readonly key: string;
@@ -75,44 +76,42 @@ export interface AuditEntry {
   readonly code?: string;
   readonly message?: string;
   readonly details?: AuditDetails;
+  /** Request streams: the entry's place in the chain, from 0. */
+  readonly sequence?: number;
+  /** Request streams: the hash of the entry before (of the stream's name, for the first). */
+  readonly prevHash?: string;
+  /** SHA-256 (hex) of the canonical JSON of everything above. */
+  readonly hash: string;
 }
 
-export type AuditFields = Omit<AuditEntry, "stream" | "key">;
+export type AuditFields = Omit<AuditEntry, "stream" | "key" | "sequence" | "prevHash" | "hash">;
 
 const SEQUENCE_DIGITS = 6;
 
-export function requestAuditEntry(requestId: string, sequence: number, fields: AuditFields): AuditEntry {
+export function auditKeyOf(sequence: number): string {
   if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError(`bad audit sequence ${sequence}`);
-  return { stream: requestId, key: sequence.toString().padStart(SEQUENCE_DIGITS, "0"), ...fields };
+  return sequence.toString().padStart(SEQUENCE_DIGITS, "0");
 }
 
-/** An entry for a refusal outside a request; `nonce` keeps two refusals in the same millisecond apart. */
-export function securityAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
-  return { stream: `security-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields };
+/** The last link of a request's chain as stored beside it: how many entries, and the last one's hash. */
+export interface AuditHead {
+  readonly entries: number;
+  readonly hash: string;
 }
 
-/** An entry of the watchdog (it acts outside any workflow), in a daily stream of its own. */
-export function watchdogAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
-  return { stream: `watchdog-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields };
+/** The head after appending `entry` (entries written late never move it back). */
+export function advanceHead(head: AuditHead | undefined, entry: AuditEntry): AuditHead | undefined {
+  if (entry.sequence === undefined || (head && head.entries > entry.sequence)) return undefined;
+  return { entries: entry.sequence + 1, hash: entry.hash };
 }
 
-/** An entry of group watch (membership changes and policy), in a daily stream of its own. */
-export function groupAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
-  return { stream: `groups-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields };
-}
-
-/**
- * Nonces for entries keyed `${at}-${nonce}`: the count keeps one process's entries of an instant in
- * order, the random part keeps processes apart.
- */
-export function auditNonces(randomBytes: (size: number) => Uint8Array): () => string {
-  let issued = 0;
-  return () => `${String(++issued).padStart(8, "0")}-${Buffer.from(randomBytes(4)).toString("hex")}`;
-}
+export type ChainVerdict =
+  | { readonly ok: true; readonly entries: number }
+  | { readonly ok: false; readonly entries: number; readonly brokenAt: number; readonly reason: string };
 
 /** Whether two entries stored under the same key say the same thing (a retried append). */
 export function sameAuditContent(a: AuditEntry, b: AuditEntry): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  return a.hash === b.hash && canonicalJson(a) === canonicalJson(b);
 }
 
 /** JSON with object keys sorted and undefined members dropped, so equal content has one spelling. */

@@ -27,6 +27,11 @@ export function findManagedCluster(managed: readonly ManagedCluster[], requested
   return managed.find((cluster) => cluster.id.toLowerCase() === wanted);
 }
 
+/** A cluster named by a person: a managed cluster's name or id, or any AKS resource id (for the trail of a cluster no longer managed). */
+export function clusterNamed(managed: readonly ManagedCluster[], text: string): ManagedCluster | undefined {
+  return findManagedCluster(managed, text) ?? managed.find((cluster) => cluster.name.toLowerCase() === text.trim().toLowerCase()) ?? parseManagedClusterId(text);
+}
+
 /** A stable key for a cluster that is safe in Table Storage keys (ARM ids contain '/'). */
 export function clusterKey(cluster: Pick<ManagedCluster, "id">): string {
   return cluster.id.toLowerCase().replace(/^\/subscriptions\//, "").replace(/\//g, "|");

@@ -1,5 +1,6 @@
 // What each notification says. Rendering is pure so that the Teams card, the email and the
 // simulated outbox all carry the same facts, and tests can read them without a channel.
+import type { AuditEntry } from "./audit.js";
 import { rotateCommand, type CertificateOutcome } from "./certificates.js";
 import type { ManagedCluster } from "./clusters.js";
 import type { Approval, EmergencyRequest, Extension, RequestOutcome, WindowTimes } from "./request.js";
@@ -304,4 +305,22 @@ export function renderClusterAlert(alert: ClusterAlert): MessageContent {
     case "cluster-missing":
       return content("warning", `Managed cluster ${cluster.name} does not exist`, `${cluster.id} is in BREAKGLASS_CLUSTERS but ARM does not know it.`);
   }
+}
+
+/** Two different entries under one audit key: a bug, or someone writing to the audit table. */
+export function renderAuditConflict(attempted: AuditEntry, existing: AuditEntry): MessageContent {
+  return {
+    kind: "audit-conflict",
+    severity: "critical",
+    subject: `[break-glass] Audit integrity: entry ${attempted.key} of ${attempted.stream} differs from the stored one`,
+    text:
+      `Severity: CRITICAL. The app tried to write audit entry ${attempted.key} of ${attempted.stream} (${attempted.type}), but a different entry ` +
+      `(${existing.type} at ${existing.at}) is stored under that key. The stored entry was kept. Check the trail with ` +
+      `GET /api/audit/verify?requestId=${attempted.stream} or npm run audit -- verify --request ${attempted.stream}.`,
+    facts: [
+      { name: "Stream", value: attempted.stream },
+      { name: "Key", value: attempted.key },
+    ],
+    links: [],
+  };
 }

@@ -6,12 +6,12 @@ import { z } from "zod";
 import type { Config } from "../config.js";
 import type { HealthMonitor } from "../health.js";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Refusal } from "../domain/access.js";
-import type { AuditEntry } from "../domain/audit.js";
 import { findManagedCluster } from "../domain/clusters.js";
 import { isRequestId, newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
 import { acceptsClose, isRequestStatus } from "../domain/lifecycle.js";
 import { decideDuration, decideExtension, sameOid } from "../domain/policy.js";
 import { toRequestView, type EmergencyRequest } from "../domain/request.js";
+import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
@@ -20,6 +20,7 @@ import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { lookUpMember, type Member } from "../roles.js";
 import type { WindowWorkflowInput } from "../workflow/contracts.js";
+import { createAuditHandlers } from "./audit.js";
 import { authenticate, type Principal, type VerifyToken } from "./authentication.js";
 import { personOf, type Decisions } from "./decisions.js";
 import { readJsonBody } from "./body.js";
@@ -33,6 +34,7 @@ export interface ApiDependencies {
   readonly directory: Directory;
   readonly clusters: ClusterControl;
   readonly audit: AuditLog;
+  readonly auditIndex: AuditIndex;
   readonly verifyToken: VerifyToken;
   readonly health: HealthMonitor;
   readonly decisions: Decisions;
@@ -95,6 +97,17 @@ export function createApiHandlers(deps: ApiDependencies) {
     if (approverRefusal((await member()).roles) === undefined) return found;
     throw notFound;
   };
+
+  const audit = createAuditHandlers({
+    audit: deps.audit,
+    auditIndex: deps.auditIndex,
+    clusters: deps.config.clusters,
+    async approverOnly(request, context, action) {
+      const { principal, member } = await caller(request);
+      const notApprover = approverRefusal(member.roles);
+      if (notApprover) await refuse(context, principal, action, "", notApprover);
+    },
+  });
 
   const decide = (type: "approve" | "deny"): HttpHandler =>
     endpoint(async (request, context) => {
@@ -241,14 +254,8 @@ export function createApiHandlers(deps: ApiDependencies) {
     }),
 
     /** A request's audit trail, oldest first (approvers only). */
-    readAudit: endpoint(async (request, context) => {
-      const { principal, member } = await caller(request);
-      const notApprover = approverRefusal(member.roles);
-      if (notApprover) return refuse(context, principal, "read-audit", "", notApprover);
-      const requestId = request.query.get("requestId") ?? "";
-      if (!isRequestId(requestId)) throw new ApiError(400, "INVALID_REQUEST", "requestId: a request id is required");
-      return jsonResponse(200, { requestId, entries: (await deps.audit.readStream(requestId)).map(auditView), next: null });
-    }),
+    readAudit: endpoint(audit.readAudit),
+    verifyAudit: endpoint(audit.verifyAudit),
 
     health: endpoint(async () => {
       const report = await deps.health.report();
@@ -258,10 +265,6 @@ export function createApiHandlers(deps: ApiDependencies) {
 }
 
 export type ApiHandlers = ReturnType<typeof createApiHandlers>;
-
-function auditView({ stream: _stream, key, ...entry }: AuditEntry) {
-  return { sequence: Number(key), ...entry };
-}
 
 function workflowInput(request: EmergencyRequest, approvalTimeoutMs: number): WindowWorkflowInput {
   const { id, cluster, requester, justification, ticket, duration, durationMs, maxDurationMs, requestedAt, approvalDeadline, requiredApprovals } = request;

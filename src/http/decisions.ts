@@ -3,7 +3,7 @@
 // requester (by oid, also when in both groups), has not approved already, and the request still
 // takes decisions before its deadline. Refusals of signed-in people are audited.
 import { approverRefusal, type Refusal } from "../domain/access.js";
-import { securityAuditEntry } from "../domain/audit.js";
+import { securityAuditEntry } from "../auditChain.js";
 import { isRequestId } from "../domain/ids.js";
 import { acceptsDecisions } from "../domain/lifecycle.js";
 import { pendingDecision, sameOid } from "../domain/policy.js";

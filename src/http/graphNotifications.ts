@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import { securityAuditEntry } from "../domain/audit.js";
+import { securityAuditEntry } from "../auditChain.js";
 import { newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
 import type { LifecycleEvent } from "../groupWatch.js";
 import type { AuditLog } from "../ports/auditLog.js";

@@ -4,6 +4,7 @@
 // bound to that person and that request. Each use has its own key, derived from
 // BREAKGLASS_LINK_SIGNING_KEY, so that one kind of token can never pass for the other.
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { deriveKey } from "../keys.js";
 import { errors, jwtVerify, SignJWT } from "jose";
 
 const REVIEW_AUDIENCE = "aks-breakglass/review";
@@ -19,8 +20,8 @@ export interface ReviewTokens {
 }
 
 export function createReviewTokens(signingKey: string, publicBaseUrl: string): ReviewTokens {
-  const linkKey = derive(signingKey, "review-link");
-  const csrfKey = derive(signingKey, "review-csrf");
+  const linkKey = deriveKey(signingKey, "review-link");
+  const csrfKey = deriveKey(signingKey, "review-csrf");
   const csrf = (oid: string, requestId: string) => createHmac("sha256", csrfKey).update(`${oid.toLowerCase()}|${requestId}`).digest("base64url");
   return {
     async reviewUrl(requestId, approvalDeadline, now) {
@@ -54,8 +55,4 @@ export function createReviewTokens(signingKey: string, publicBaseUrl: string): R
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };
-}
-
-function derive(secret: string, purpose: string): Uint8Array {
-  return createHmac("sha256", secret).update(purpose).digest();
 }

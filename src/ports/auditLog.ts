@@ -1,4 +1,4 @@
-import type { AuditEntry } from "../domain/audit.js";
+import type { AuditEntry, AuditHead } from "../domain/audit.js";
 
 export type AppendResult =
   | { readonly kind: "appended" }
@@ -7,9 +7,18 @@ export type AppendResult =
   /** A different entry is stored under the key: a bug or tampering, never overwritten. */
   | { readonly kind: "conflict"; readonly existing: AuditEntry };
 
-/** Append-only: there is no update or delete. Storage outages are thrown as TransientError. */
+/** A recorded head and whether its seal holds (false: the record was written without the app's key). */
+export interface SealedHead extends AuditHead {
+  readonly sealed: boolean;
+}
+
+/**
+ * Append-only: there is no update or delete of entries. Appending a chained (request) entry moves
+ * the stream's head in the same atomic write. Storage outages are thrown as TransientError.
+ */
 export interface AuditLog {
   append(entry: AuditEntry): Promise<AppendResult>;
   /** Every entry of a stream, in key order. */
   readStream(stream: string): Promise<readonly AuditEntry[]>;
+  readHead(stream: string): Promise<SealedHead | undefined>;
 }

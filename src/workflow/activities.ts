@@ -8,19 +8,21 @@ import { requesterRefusal } from "../domain/access.js";
 import { applyCertificatePolicy } from "../certificatePolicy.js";
 import type { RotateCertificates } from "../domain/certificates.js";
 import type { GroupWatch } from "../groupWatch.js";
-import { renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
+import { renderAuditConflict, renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
+import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
 import type { Delivery, Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
-import { approverEmails, unique } from "../recipients.js";
+import { alertRecipients, approverEmails, unique } from "../recipients.js";
 import { lookUpMember, type GroupIds } from "../roles.js";
 import type { ActivityHandlers } from "./contracts.js";
 
 export interface ActivityDependencies {
   readonly audit: AuditLog;
+  readonly auditIndex: AuditIndex;
   readonly requests: RequestStore;
   readonly notifier: Notifier;
   readonly directory: Directory;
@@ -38,7 +40,19 @@ export interface ActivityDependencies {
 
 export function createActivityHandlers(deps: ActivityDependencies): ActivityHandlers {
   return {
-    appendAuditEntry: (entry) => deps.audit.append(entry),
+    async appendAuditEntry(entry) {
+      const result = await deps.audit.append(entry);
+      if (entry.sequence === 0 && result.kind !== "conflict") {
+        await deps.auditIndex.add({ requestId: entry.stream, cluster: entry.cluster, requestedAt: entry.at, requester: entry.actor?.upn ?? "" });
+      }
+      if (result.kind === "conflict") {
+        const emails = await alertRecipients(deps.directory, deps.groups.approverGroupId, deps.alertEmails, (message) => console.warn(message));
+        await deps.notifier.send({ ...renderAuditConflict(entry, result.existing), requestId: entry.stream, recipients: { emails, teams: true } });
+      }
+      return result;
+    },
+
+    closeAuditTrail: ({ requestId, head }) => deps.auditIndex.recordClosedHead(requestId, head),
 
     async recordRequestProgress({ requestId, progress }) {
       return (await deps.requests.recordProgress(requestId, progress)).kind;

@@ -3,7 +3,7 @@
 // shapes are plain data and the event payload is validated where it is received.
 import { z } from "zod";
 import type { CloseOutcome, OpenOutcome } from "../clusterAccess.js";
-import type { AuditEntry } from "../domain/audit.js";
+import type { AuditEntry, AuditHead } from "../domain/audit.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { NotificationFacts } from "../domain/notifications.js";
@@ -43,6 +43,8 @@ export type WindowRequest = Pick<
 /** Where a workflow that continued as new (a long lockdown) picks up again. */
 export interface LockdownResume {
   readonly auditSequence: number;
+  /** The hash of the last audit entry, which the next one chains to. */
+  readonly auditPrevHash: string;
   readonly unwritten: readonly AuditEntry[];
   readonly approvals: readonly Approval[];
   readonly window?: WindowTimes;
@@ -92,6 +94,7 @@ export interface Activities {
   extendWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string; closesAt: string }; output: "extended" | "not-open" };
   applyCertificatePolicy: { input: { cluster: ManagedCluster; since: string; until: string }; output: CertificateOutcome };
   runGroupWatch: { input: GroupWatchInput; output: GroupWatchReport };
+  closeAuditTrail: { input: { requestId: string; head: AuditHead }; output: void };
 }
 
 export type ActivityName = keyof Activities;
@@ -107,6 +110,7 @@ const ACTIVITY_NAME_SET: Readonly<Record<ActivityName, true>> = {
   extendWindowOnCluster: true,
   applyCertificatePolicy: true,
   runGroupWatch: true,
+  closeAuditTrail: true,
 };
 
 /** Every activity, for registration. */

@@ -11,7 +11,8 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions, Task, TimerTask } from "durable-functions";
 import type { CloseOutcome } from "../clusterAccess.js";
-import { requestAuditEntry, type AuditEntry, type AuditEventType, type AuditFields } from "../domain/audit.js";
+import { type AuditEntry, type AuditEventType, type AuditFields } from "../domain/audit.js";
+import { requestAuditEntry, streamGenesis } from "../auditChain.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { RequestStatus } from "../domain/lifecycle.js";
 import type { NotificationEvent, NotificationFacts } from "../domain/notifications.js";
@@ -72,6 +73,8 @@ interface LockdownState {
 
 class WindowRun {
   private auditSequence: number;
+  /** The hash the next audit entry chains to. */
+  private auditPrevHash: string;
   private approvals: readonly Approval[];
   /** Audit entries that could not be written yet; written again once the cluster is locked. */
   private unwritten: AuditEntry[];
@@ -89,6 +92,7 @@ class WindowRun {
     resume: LockdownResume | undefined,
   ) {
     this.auditSequence = resume?.auditSequence ?? 0;
+    this.auditPrevHash = resume?.auditPrevHash ?? streamGenesis(request.id);
     this.approvals = resume?.approvals ?? [];
     this.unwritten = [...(resume?.unwritten ?? [])];
     this.containFailures = resume !== undefined;
@@ -324,6 +328,7 @@ class WindowRun {
       if (lockdown.attempts % ATTEMPTS_PER_EXECUTION === 0) {
         const resume: LockdownResume = {
           auditSequence: this.auditSequence,
+          auditPrevHash: this.auditPrevHash,
           approvals: this.approvals,
           unwritten: this.unwritten,
           ...(window ? { window } : {}),
@@ -463,7 +468,7 @@ class WindowRun {
   }
 
   private *audit(type: AuditEventType, fields: Partial<AuditFields> & Pick<AuditFields, "outcome">): Step<void> {
-    const entry = requestAuditEntry(this.request.id, this.auditSequence++, {
+    const entry = requestAuditEntry(this.request.id, this.auditSequence++, this.auditPrevHash, {
       type,
       at: this.now().toISOString(),
       actor: fields.actor ? { oid: fields.actor.oid, upn: fields.actor.upn } : null,
@@ -473,6 +478,7 @@ class WindowRun {
       ...(fields.message ? { message: fields.message } : {}),
       ...(fields.details ? { details: fields.details } : {}),
     });
+    this.auditPrevHash = entry.hash;
     const result = yield* this.bookkeeping("appendAuditEntry", entry);
     if (result === undefined && this.containFailures) this.unwritten.push(entry);
     if (result?.kind === "conflict") this.log(`audit entry ${entry.stream}/${entry.key} conflicts with a stored one; kept the stored one`);
@@ -500,6 +506,15 @@ class WindowRun {
       yield* this.audit("notification-failed", { outcome: "failure", code: "NOTIFICATION_FAILED", message: failures.join("; "), details: { notification: event } });
     } else if (event === "approval-requested") {
       yield* this.audit("approvers-notified", { outcome: "success" });
+    }
+  }
+
+  /** Records in the index where the trail ends, so that removing its last entries later is detected. */
+  *closeAuditTrail(): Step<void> {
+    try {
+      yield* this.call("closeAuditTrail", { requestId: this.request.id, head: { entries: this.auditSequence, hash: this.auditPrevHash } }, RETRY.bookkeeping);
+    } catch (error) {
+      this.log(`could not record the head of the audit trail: ${describe(error)}`);
     }
   }
 
@@ -553,5 +568,8 @@ function describe(error: unknown): string {
 
 export const emergencyWindowOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const { resume, ...request } = context.df.getInput<WindowWorkflowInput>();
-  return yield* new WindowRun(context, request, resume).execute(resume);
+  const run = new WindowRun(context, request, resume);
+  const output = yield* run.execute(resume);
+  if (output) yield* run.closeAuditTrail(); // not when it continued as new: the trail goes on
+  return output;
 };

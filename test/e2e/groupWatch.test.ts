@@ -1,8 +1,8 @@
 // End to end for group watch over real HTTP: the offline host runs the group-watch timer every two
 // seconds against the simulated directory in its own Azurite.
 import { describe, expect, it } from "vitest";
-import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
-import { TABLE_PREFIX } from "../../src/composition.js";
+import { composeAuditStore } from "../../src/composition.js";
+import { parseConfig } from "../../src/config.js";
 import { eventually, freePort } from "../support/processes.js";
 import { CLUSTER, hostOn, ownAzurite } from "./offlineHosts.js";
 
@@ -23,7 +23,7 @@ describe("group watch end to end over HTTP", () => {
     await eventually(async () => expect((await outbox()).filter((message) => message.kind === "group-member-added" && message.channel === "teams")).toHaveLength(1), 15_000);
     const alert = (await outbox()).find((message) => message.kind === "group-member-added")!;
     expect(alert.text).toContain("Mallory Outsider (mallory@contoso.dev) was added to aks-emergency-admins (the emergency group)");
-    const log = new TableAuditLog({ connectionString: azurite.connectionString, tablePrefix: TABLE_PREFIX });
+    const log = composeAuditStore(parseConfig({ BREAKGLASS_MODE: "simulation", AzureWebJobsStorage: azurite.connectionString })).audit;
     const days = [...new Set([startedOn, new Date().toISOString().slice(0, 10)])]; // a run across midnight
     const audit = (await Promise.all(days.map((day) => log.readStream(`groups-${day}`)))).flat();
     expect(audit.filter((entry) => entry.type === "group-member-added")).toEqual([expect.objectContaining({ details: expect.objectContaining({ member: "mallory@contoso.dev" }) })]);

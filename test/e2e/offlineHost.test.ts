@@ -1,14 +1,14 @@
 // End to end, as a platform engineer runs it: the built app under the offline host (or npm
 // start), over real HTTP, with its own Azurite. These tests run in real time: the windows are
 // the shortest the dev configuration allows.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isListening } from "../../dev/azurite.js";
-import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
-import { TABLE_PREFIX } from "../../src/composition.js";
+import { composeAuditStore } from "../../src/composition.js";
+import { parseConfig } from "../../src/config.js";
 import { eventually, freePort, ROOT, run } from "../support/processes.js";
 import { DEADLINE_TRAIL } from "../support/trails.js";
 
@@ -66,7 +66,7 @@ describe.sequential("end to end over HTTP", () => {
     const kinds = ((await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { kind: string }[]).map((message) => message.kind);
     expect(kinds).toEqual(["approval-requested", "approval-requested", "opened", "opened", "closed", "closed"]);
     const audit = (await client.call("GET", `/api/audit?requestId=${id}`, { token: bob })).body as { entries: { type: string }[] };
-    const stored = await new TableAuditLog({ connectionString: azurite.connectionString, tablePrefix: TABLE_PREFIX }).readStream(id);
+    const stored = await composeAuditStore(parseConfig({ BREAKGLASS_MODE: "simulation", AzureWebJobsStorage: azurite.connectionString })).audit.readStream(id);
     expect(stored.map((entry) => entry.type)).toEqual(audit.entries.map((entry) => entry.type));
     expect(audit.entries.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
     // One line per invocation in the host's log.
@@ -89,6 +89,7 @@ describe.sequential("end to end over HTTP", () => {
     expect(output).toMatch(/^0 \S+ requested alice@contoso\.dev$/m);
     expect(output).toMatch(/^2 \S+ approval-recorded bob@contoso\.dev$/m);
     expect(output).toMatch(/^10 \S+ closed system$/m);
+    expect(output).toContain('{"ok":true,"entries":11}');
   });
 
   it("answers unknown routes and wrong methods clearly", async () => {
@@ -126,6 +127,13 @@ describe.sequential("end to end over HTTP", () => {
 
     await eventually(async () => expect((await clusterState(second.api, carol)).localAccounts).toBe("disabled"), 40_000);
     expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("closed");
+    // The trail written by two processes is one unbroken chain; the command line says so.
+    const cli = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/audit.js"), "verify", "--request", id], {
+      env: { ...process.env, AzureWebJobsStorage: azurite.connectionString },
+      encoding: "utf8",
+    });
+    expect(cli.stdout).toMatch(new RegExp(`^${id}: ok, \\d+ entries$`, "m"));
+    expect(cli.status).toBe(0);
   });
 
   it("npm start, as a user runs it: Azurite, the offline host, health, and Ctrl-C leaves nothing behind", async () => {

@@ -159,6 +159,7 @@ describe("group watch: membership changes", () => {
       audit: {
         append: (entry) => (failures-- > 0 ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable")) : h.app.audit.append(entry)),
         readStream: (stream) => h.app.audit.readStream(stream),
+        readHead: (stream) => h.app.audit.readHead(stream),
       },
     });
     expect((await flaky.run()).groups[0]).toMatchObject({ added: 1 });

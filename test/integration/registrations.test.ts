@@ -52,6 +52,7 @@ describe("functions/ registrations", () => {
   it("declare the HTTP API of DESIGN §4, with the simulation routes only in simulation mode", () => {
     const api = [
       "GET audit",
+      "GET audit/verify",
       "GET clusters",
       "GET health",
       "GET requests",

@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from "vitest";
 import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "../../src/adapters/azure/tableRequestStore.js";
 import type { TableStorageSettings } from "../../src/adapters/azure/tables.js";
-import { requestAuditEntry } from "../../src/domain/audit.js";
+import { requestAuditEntry } from "../../src/auditChain.js";
 import { parseManagedClusterId } from "../../src/domain/clusters.js";
 import { newRequestId } from "../../src/domain/ids.js";
 import type { EmergencyRequest } from "../../src/domain/request.js";
@@ -27,8 +27,10 @@ async function rows(client: TableClient) {
   return all;
 }
 
+const SEAL_KEY = new Uint8Array(32).fill(7);
+
 const entry = (sequence: number, message = "first") =>
-  requestAuditEntry("bg-01m8gshv80v200jgzv74xjm1zr", sequence, {
+  requestAuditEntry("bg-01m8gshv80v200jgzv74xjm1zr", sequence, `hash-of-${sequence - 1}`, {
     type: "requested",
     at: "2026-11-28T10:00:00.000Z",
     actor: { oid: USERS.alice.oid, upn: USERS.alice.upn },
@@ -41,13 +43,14 @@ const entry = (sequence: number, message = "first") =>
 describe("Table Storage audit log", () => {
   it("stores an entry once when it is appended twice (a retried activity)", async () => {
     const storage = settings();
-    const log = new TableAuditLog(storage);
+    const log = new TableAuditLog(storage, SEAL_KEY);
     expect(await log.append(entry(0))).toEqual({ kind: "appended" });
     expect(await log.append(entry(0))).toEqual({ kind: "duplicate" });
     expect(await log.append({ ...entry(0), details: { duration: "PT1H", ticket: "INC-1" } })).toEqual({ kind: "duplicate" });
-    const stored = await rows(rawTable(storage, "Audit"));
-    expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({
+    const [stored, head, ...more] = await rows(rawTable(storage, "Audit"));
+    expect(more).toEqual([]);
+    expect(head).toMatchObject({ rowKey: "head", entries: 1, hash: entry(0).hash }); // written with the entry
+    expect(stored).toMatchObject({
       partitionKey: "bg-01m8gshv80v200jgzv74xjm1zr",
       rowKey: "000000",
       type: "requested",
@@ -55,19 +58,22 @@ describe("Table Storage audit log", () => {
       actorUpn: "alice@contoso.dev",
       cluster: WEU,
       outcome: "info",
+      sequence: 0,
+      prevHash: "hash-of--1",
+      hash: entry(0).hash,
     });
     expect(await log.readStream(entry(0).stream)).toEqual([entry(0)]);
   });
 
   it("never overwrites an entry: different content under the same key is a conflict", async () => {
-    const log = new TableAuditLog(settings());
+    const log = new TableAuditLog(settings(), SEAL_KEY);
     await log.append(entry(0));
     expect(await log.append(entry(0, "rewritten history"))).toEqual({ kind: "conflict", existing: entry(0) });
     expect(await log.readStream(entry(0).stream)).toEqual([entry(0)]);
   });
 
   it("reads a stream in sequence order", async () => {
-    const log = new TableAuditLog(settings());
+    const log = new TableAuditLog(settings(), SEAL_KEY);
     for (const sequence of [11, 2, 0, 10, 1]) await log.append(entry(sequence));
     expect((await log.readStream(entry(0).stream)).map((stored) => stored.key)).toEqual(["000000", "000001", "000002", "000010", "000011"]);
   });
@@ -79,12 +85,13 @@ describe("Table Storage audit log", () => {
     await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
     await h.engine.advanceBy(60 * MINUTE);
     const client = rawTable({ connectionString: inject("azuriteConnectionString"), tablePrefix: h.tablePrefix }, "Audit");
-    const stored = (await rows(client)).filter((row) => row.partitionKey === id);
+    const stored = (await rows(client)).filter((row) => row.partitionKey === id && row.rowKey !== "head");
     expect(stored.map((row) => [row.rowKey, row.type])).toEqual(DEADLINE_TRAIL.map((type, index) => [String(index).padStart(6, "0"), type]));
     expect(stored.every((row) => row.cluster === WEU && typeof row.at === "string")).toBe(true);
     // Replaying the run's appends changes nothing: each lands on its key as a duplicate.
     for (const existing of await h.app.audit.readStream(id)) expect(await h.app.audit.append(existing)).toEqual({ kind: "duplicate" });
-    expect((await rows(client)).filter((row) => row.partitionKey === id)).toHaveLength(DEADLINE_TRAIL.length);
+    expect((await rows(client)).filter((row) => row.partitionKey === id)).toHaveLength(DEADLINE_TRAIL.length + 1); // and the head
+    expect(await h.app.audit.readHead(id)).toEqual({ entries: DEADLINE_TRAIL.length, hash: stored.at(-1)!.hash, sealed: true });
   });
 });
 

@@ -1,6 +1,7 @@
 // The emergency-window orchestration, run by the durable engine through durable-functions'
 // own replay executor, with the real activities against simulated clusters, directory and
 // outbox in Azurite. Every scenario checks the cluster's local accounts and the audit trail.
+import { verifyRequestTrail } from "../../src/auditTrail.js";
 import { describe, expect, it } from "vitest";
 import type { Notifier } from "../../src/ports/notifier.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
@@ -273,6 +274,8 @@ describe("emergency-window workflow", () => {
     expect((await h.world.outbox.list(id)).some((message) => message.kind === "lockdown-recovered")).toBe(true);
     const trail = await h.audit(id);
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0"))); // no gaps across executions
+    // ...and one unbroken hash chain across them, ending where the last execution said it ends.
+    expect(await verifyRequestTrail(h.app.audit, h.app.auditIndex, id)).toEqual({ ok: true, entries: trail.length });
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });
 
@@ -338,6 +341,8 @@ describe("emergency-window workflow", () => {
     const trail = await h.audit(id);
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
     expect(trail.map((entry) => entry.type).slice(-5)).toEqual(["deadline-reached", "locking", "locked", "certificates-checked", "closed"]);
+    // Written late and out of order, the entries still form the chain the workflow computed.
+    expect(await verifyRequestTrail(h.app.audit, h.app.auditIndex, id)).toEqual({ ok: true, entries: trail.length });
   });
 
   it("a bookkeeping failure before enabling fails the request without touching the cluster", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Roles } from "../../src/domain/access.js";
-import { canonicalJson, requestAuditEntry, sameAuditContent, securityAuditEntry } from "../../src/domain/audit.js";
+import { canonicalJson, sameAuditContent } from "../../src/domain/audit.js";
+import { requestAuditEntry, securityAuditEntry } from "../../src/auditChain.js";
 import { clusterKey, findManagedCluster, parseManagedClusterId } from "../../src/domain/clusters.js";
 import { formatIsoDuration, HOUR_MS, MINUTE_MS, parseIsoDuration } from "../../src/domain/duration.js";
 import { isRequestId, newRequestId } from "../../src/domain/ids.js";
@@ -171,9 +172,9 @@ describe("audit entries", () => {
   const fields = { type: "requested" as const, at: "2026-11-28T10:00:00.000Z", actor: { oid: "a", upn: "a@x" }, cluster: CLUSTER_ID, outcome: "info" as const };
 
   it("key request entries by zero-padded sequence so that they sort in order", () => {
-    expect(requestAuditEntry("bg-1", 7, fields).key).toBe("000007");
-    expect(requestAuditEntry("bg-1", 12, fields).key > requestAuditEntry("bg-1", 9, fields).key).toBe(true);
-    expect(() => requestAuditEntry("bg-1", -1, fields)).toThrow(RangeError);
+    expect(requestAuditEntry("bg-1", 7, "p", fields).key).toBe("000007");
+    expect(requestAuditEntry("bg-1", 12, "p", fields).key > requestAuditEntry("bg-1", 9, "p", fields).key).toBe(true);
+    expect(() => requestAuditEntry("bg-1", -1, "p", fields)).toThrow(RangeError);
   });
 
   it("put refusals outside requests in a daily security stream", () => {
@@ -181,8 +182,8 @@ describe("audit entries", () => {
   });
 
   it("compare content regardless of member order and absent members", () => {
-    const a = requestAuditEntry("bg-1", 1, { ...fields, details: { x: 1, y: "2" } });
-    const b = { ...requestAuditEntry("bg-1", 1, { ...fields, details: { y: "2", x: 1 } }), code: undefined };
+    const a = requestAuditEntry("bg-1", 1, "p", { ...fields, details: { x: 1, y: "2" } });
+    const b = { ...requestAuditEntry("bg-1", 1, "p", { ...fields, details: { y: "2", x: 1 } }), code: undefined };
     expect(sameAuditContent(a, b)).toBe(true);
     expect(sameAuditContent(a, { ...a, outcome: "failure" })).toBe(false);
     expect(canonicalJson({ b: [1, { d: 2, c: 3 }], a: null })).toBe('{"a":null,"b":[1,{"c":3,"d":2}]}');

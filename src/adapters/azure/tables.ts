@@ -71,7 +71,8 @@ export async function tryStorageCall<T>(what: string, call: () => Promise<T>): P
   }
 }
 
-function toTransient(what: string, error: unknown): TransientError {
+/** A storage failure as the ports promise it: TransientError, naming what failed. */
+export function toTransient(what: string, error: unknown): TransientError {
   if (error instanceof TransientError) return error;
   const status = statusOf(error);
   const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);

@@ -1,6 +1,7 @@
 // The whole workflow in azure mode: the real ARM, Graph, Monitor and identity code against the
 // HTTPS fakes, Azurite for storage, the real orchestrator in the durable engine.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TableClient, TableServiceClient } from "@azure/data-tables";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { SIMULATION_USERS } from "../../../src/adapters/simulation/fixtures.js";
 import { AZURE_GROUPS, MAIL_SENDER, startAzureWorld, type AzureWorld } from "../../support/azureWorld.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
@@ -58,6 +59,33 @@ describe("azure mode, end to end against the fakes", () => {
     expect(await h.auditTypes(id)).toEqual([...DEADLINE_TRAIL]);
     // Nothing the app stored carries the webhook's signature.
     expect(JSON.stringify(await h.audit(id))).not.toContain("WEBHOOK-SECRET");
+  });
+
+  it("stores no secret: no token, signing key or webhook URL in any row of any table after a full run", async () => {
+    const h = await createHarness({ azure: world, env: { BREAKGLASS_GRAPH_CLIENT_STATE: "graph-client-state-secret-0123" } });
+    const aliceToken = await h.token("alice");
+    const bobToken = await h.token("bob");
+    const created = await h.call(h.app.api.createRequest, { headers: { authorization: `Bearer ${aliceToken}` }, json: { cluster: WEU, justification: "Entra outage", ticket: "INC-8", duration: "PT15M" } });
+    const { id } = created.body as { id: string };
+    await h.call(h.app.api.approveRequest, { headers: { authorization: `Bearer ${bobToken}` }, params: { id }, method: "POST" });
+    await h.call(h.app.api.readAudit, { as: "mallory", query: { requestId: id } }); // a refusal, audited in the security stream
+    await h.engine.advanceBy(15 * MINUTE);
+    await h.app.groupWatch.run();
+    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: id } })).body).toMatchObject({ ok: true });
+
+    const service = TableServiceClient.fromConnectionString(inject("azuriteConnectionString"), { allowInsecureConnection: true });
+    let stored = "";
+    let tables = 0;
+    for await (const table of service.listTables({ queryOptions: { filter: `TableName ge '${h.tablePrefix}' and TableName lt '${h.tablePrefix}~'` } })) {
+      tables++;
+      const client = TableClient.fromConnectionString(inject("azuriteConnectionString"), table.name!, { allowInsecureConnection: true });
+      for await (const row of client.listEntities()) stored += JSON.stringify(row);
+    }
+    expect(tables).toBeGreaterThanOrEqual(4); // the audit trail, its index, the requests, the windows, ...
+    expect(stored).toContain(id);
+    for (const secret of [aliceToken, bobToken, aliceToken.split(".")[2]!, h.config.linkSigningKey, world.webhookUrl, "WEBHOOK-SECRET", "graph-client-state-secret-0123"]) {
+      expect(stored.includes(secret), `a stored row contains ${secret.slice(0, 12)}…`).toBe(false);
+    }
   });
 
   it("retries a disable that ARM refuses with 409 until it goes through", async () => {

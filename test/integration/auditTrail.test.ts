@@ -1,0 +1,303 @@
+// The tamper-evident audit trail against Azurite: whole workflows, then edits made directly in the
+// table the way someone with the storage key could make them, and the verdicts of the API and the
+// command line.
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { TableClient } from "@azure/data-tables";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { auditEntryHash, requestAuditEntry } from "../../src/auditChain.js";
+import { progressBar, runAuditCommand, type CliIo } from "../../src/cli/audit.js";
+import type { AuditEntry } from "../../src/domain/audit.js";
+import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../support/harness.js";
+import { DEADLINE_TRAIL } from "../support/trails.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "breakglass-audit-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function auditTable(h: Harness): TableClient {
+  return TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}Audit`, { allowInsecureConnection: true });
+}
+
+/** A request that went all the way: requested, approved, opened, locked at the deadline. */
+async function closedRequest(h: Harness, as: "alice" | "carol" = "alice", cluster: string = WEU): Promise<string> {
+  const created = await h.call(h.app.api.createRequest, { as, json: { cluster, justification: "Entra outage", ticket: "INC-1", duration: "PT15M" } });
+  expect(created.status).toBe(202);
+  const { id } = created.body as { id: string };
+  expect((await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" })).status).toBe(202);
+  await h.engine.advanceBy(15 * MINUTE);
+  expect((await h.app.requests.get(id))!.status).toBe("closed");
+  return id;
+}
+
+async function verify(h: Harness, requestId: string) {
+  const reply = await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId } });
+  expect(reply.status).toBe(200);
+  return reply.body as { ok: boolean; entries: number; brokenAt?: number; reason?: string };
+}
+
+function io(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    write: (text) => void out.push(text),
+    error: (text) => void err.push(text),
+    interactive: true,
+    openOut(path) {
+      const lines: string[] = [];
+      return { write: (text) => void lines.push(text), close: async () => writeFileSync(path, lines.join("")) };
+    },
+    readLines: (path) => createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity }),
+  };
+}
+
+describe("the hash chain", () => {
+  it("a full workflow verifies: every entry chained to the one before, the head recorded atomically and in the index", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    expect(await verify(h, id)).toEqual({ ok: true, entries: DEADLINE_TRAIL.length });
+    const entries = await h.app.audit.readStream(id);
+    expect(entries.map((entry) => entry.sequence)).toEqual(DEADLINE_TRAIL.map((_, index) => index));
+    for (const [index, entry] of entries.entries()) {
+      expect(entry.hash).toBe(auditEntryHash(entry));
+      if (index) expect(entry.prevHash).toBe(entries[index - 1]!.hash);
+    }
+    expect(await h.app.auditIndex.get(id)).toMatchObject({ requestId: id, cluster: WEU, requester: "alice@contoso.dev", closedHead: { entries: entries.length, hash: entries.at(-1)!.hash, sealed: true } });
+    // The API shows the chain.
+    const shown = (await h.call(h.app.api.readAudit, { as: "bob", query: { requestId: id } })).body as { entries: { sequence: number; prevHash: string; hash: string }[] };
+    expect(shown.entries[1]).toMatchObject({ sequence: 1, prevHash: entries[0]!.hash, hash: entries[1]!.hash });
+  });
+
+  it("detects an edited field: the entry is named", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    await auditTable(h).updateEntity({ partitionKey: id, rowKey: "000003", at: "2026-11-28T09:00:00.000Z" }, "Merge");
+    expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringContaining("does not match its hash") });
+  });
+
+  it("detects an edited entry whose hash was recomputed: the next entry no longer follows it", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    const [, , , fourth] = await h.app.audit.readStream(id);
+    const forged = { ...fourth!, outcome: "refused" as const };
+    await auditTable(h).updateEntity({ partitionKey: id, rowKey: "000003", outcome: "refused", hash: auditEntryHash(forged) }, "Merge");
+    expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: 4, reason: expect.stringContaining("does not follow entry 3") });
+  });
+
+  it("detects deleting the last entry", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    await auditTable(h).deleteEntity(id, String(DEADLINE_TRAIL.length - 1).padStart(6, "0"));
+    expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: DEADLINE_TRAIL.length - 1, reason: expect.stringContaining("entries were deleted") });
+  });
+
+  it("detects deleting the last entry even when the head row is rewritten to match (its seal needs the app's key)", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    const entries = await h.app.audit.readStream(id);
+    const table = auditTable(h);
+    await table.deleteEntity(id, entries.at(-1)!.key);
+    await table.updateEntity({ partitionKey: id, rowKey: "head", entries: entries.length - 1, hash: entries.at(-2)!.hash }, "Merge");
+    const verdict = await verify(h, id);
+    expect(verdict).toMatchObject({ ok: false, reason: expect.stringContaining("not sealed with the app's key") });
+  });
+
+  it("detects two entries swapped between their row keys", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    const table = auditTable(h);
+    const third = await table.getEntity<Record<string, unknown>>(id, "000002");
+    const fourth = await table.getEntity<Record<string, unknown>>(id, "000003");
+    const body = ({ partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...rest }: Record<string, unknown>) => rest;
+    await table.updateEntity({ partitionKey: id, rowKey: "000002", ...body(fourth) }, "Replace");
+    await table.updateEntity({ partitionKey: id, rowKey: "000003", ...body(third) }, "Replace");
+    expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+
+  it("detects a forged entry inserted with a correct chain after the last one", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    const entries = await h.app.audit.readStream(id);
+    const forged = requestAuditEntry(id, entries.length, entries.at(-1)!.hash, {
+      type: "approved",
+      at: "2026-11-28T10:20:00.000Z",
+      actor: { oid: USERS.mallory.oid, upn: USERS.mallory.upn },
+      cluster: WEU,
+      outcome: "success",
+    });
+    await auditTable(h).createEntity({
+      partitionKey: id,
+      rowKey: forged.key,
+      type: forged.type,
+      at: forged.at,
+      actorOid: USERS.mallory.oid,
+      actorUpn: USERS.mallory.upn,
+      cluster: WEU,
+      outcome: "success",
+      code: "",
+      message: "",
+      details: "",
+      sequence: forged.sequence,
+      prevHash: forged.prevHash,
+      hash: forged.hash,
+    });
+    expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: entries.length, reason: expect.stringContaining("follow the recorded head") });
+  });
+
+  it("a retried append is a duplicate; a different entry under a used key is refused and raises an integrity alert", async () => {
+    const h = await createHarness({ env: { BREAKGLASS_ALERT_EMAILS: "secops@contoso.dev" } });
+    const id = await closedRequest(h);
+    const [first] = await h.app.audit.readStream(id);
+    expect(await h.app.activities.appendAuditEntry(first!)).toEqual({ kind: "duplicate" });
+    const other: AuditEntry = requestAuditEntry(id, 0, first!.prevHash!, { type: "requested", at: first!.at, actor: null, cluster: WEU, outcome: "info", message: "rewritten" });
+    expect(await h.app.activities.appendAuditEntry(other)).toMatchObject({ kind: "conflict", existing: first });
+    const alert = (await h.world.outbox.list(id)).find((message) => message.kind === "audit-conflict" && message.channel === "email")!;
+    expect(alert).toMatchObject({ severity: "critical", recipients: expect.arrayContaining(["secops@contoso.dev", "bob@contoso.dev"]) });
+    expect(await verify(h, id)).toMatchObject({ ok: true });
+  });
+
+  it("fifty concurrent workflows: no entry lost, every chain verifies", async () => {
+    const h = await createHarness({ env: { BREAKGLASS_GROUP_MAX_MEMBERS: "100" } });
+    const requesters = Array.from({ length: 25 }, (_, index) => ({
+      oid: `e0000000-0000-4000-8000-${String(index).padStart(12, "0")}`,
+      upn: `engineer${index}@contoso.dev`,
+      displayName: `Engineer ${index}`,
+      mail: `engineer${index}@contoso.dev`,
+      accountEnabled: true,
+    }));
+    for (const user of requesters) {
+      await h.world.directory.addUser(user);
+      await h.world.directory.addMember(h.config.emergencyGroupId, user.oid);
+    }
+    const ids = await Promise.all(
+      requesters.flatMap((user) =>
+        [WEU, NEU].map(async (cluster) => {
+          const token = (await h.world.tokens.issue(user, h.clock.date())).access_token;
+          const created = await h.call(h.app.api.createRequest, { headers: { authorization: `Bearer ${token}` }, json: { cluster, justification: "load", ticket: "INC-50", duration: "PT15M" } });
+          expect(created.status).toBe(202);
+          return (created.body as { id: string }).id;
+        }),
+      ),
+    );
+    await Promise.all(ids.map((id) => h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" })));
+    await h.engine.advanceBy(60 * MINUTE); // windows that waited for their cluster's lease opened (and close) later
+    for (const id of ids) {
+      expect((await h.app.requests.get(id))!.status).toBe("closed");
+      // The index holds the orchestrator's own count of what it wrote: a verified trail lost nothing.
+      const { closedHead } = (await h.app.auditIndex.get(id))!;
+      expect(await verify(h, id)).toEqual({ ok: true, entries: closedHead!.entries });
+      expect((await h.app.audit.readStream(id)).at(-1)!.type).toBe("closed");
+    }
+    expect(await h.localAccounts(WEU)).toBe("disabled");
+  });
+});
+
+describe("querying the trail", () => {
+  it("by cluster and time range, oldest first, paged; by time alone across clusters", async () => {
+    const h = await createHarness();
+    const first = await closedRequest(h, "alice", WEU);
+    h.clock.advance(MINUTE);
+    const second = await closedRequest(h, "carol", NEU);
+    h.clock.advance(MINUTE);
+    const third = await closedRequest(h, "alice", WEU);
+    const query = (params: Record<string, string>) => h.call(h.app.api.readAudit, { as: "bob", query: params });
+    const range = { from: "2026-11-28", to: "2026-11-29" };
+
+    const weu = (await query({ ...range, cluster: "aks-prod-weu" })).body as { cluster: string; entries: { requestId: string; sequence: number }[]; next: string | null };
+    expect(weu.cluster).toBe(WEU);
+    expect([...new Set(weu.entries.map((entry) => entry.requestId))]).toEqual([first, third]);
+    expect(weu.entries.filter((entry) => entry.requestId === first).map((entry) => entry.sequence)).toEqual(DEADLINE_TRAIL.map((_, index) => index));
+
+    const page1 = (await query({ ...range, limit: "2" })).body as { entries: { requestId: string }[]; next: string };
+    expect([...new Set(page1.entries.map((entry) => entry.requestId))]).toEqual([first, second]);
+    const page2 = (await query({ ...range, limit: "2", after: page1.next })).body as { entries: { requestId: string }[]; next: string | null };
+    expect([...new Set(page2.entries.map((entry) => entry.requestId))]).toEqual([third]);
+    expect(page2.next).toBeNull();
+
+    const earlier = (await query({ from: "2026-11-01", to: "2026-11-28T09:00:00Z" })).body as { entries: unknown[] };
+    expect(earlier.entries).toEqual([]);
+    const oneRequestPaged = (await query({ requestId: first, limit: "3" })).body as { entries: { sequence: number }[]; next: string };
+    expect(oneRequestPaged.entries.map((entry) => entry.sequence)).toEqual([0, 1, 2]);
+    expect(((await query({ requestId: first, after: oneRequestPaged.next })).body as { entries: { sequence: number }[] }).entries[0]!.sequence).toBe(3);
+  });
+
+  it("refuses bad queries with a clear 400, non-approvers with 403, and unknown requests to verify with 404", async () => {
+    const h = await createHarness();
+    const bad = async (query: Record<string, string>, message: RegExp) => {
+      const reply = await h.call(h.app.api.readAudit, { as: "bob", query });
+      expect(reply.status, JSON.stringify(query)).toBe(400);
+      expect((reply.body as { error: { code: string; message: string } }).error).toMatchObject({ code: "INVALID_REQUEST", message: expect.stringMatching(message) });
+    };
+    await bad({}, /requestId, or from and to/);
+    await bad({ cluster: "aks-prod-weu" }, /from: required/);
+    await bad({ from: "yesterday", to: "2026-11-29" }, /from: not an ISO-8601/);
+    await bad({ from: "2026-11-29", to: "2026-11-28" }, /to: must be after from/);
+    await bad({ from: "2024-01-01", to: "2026-11-28" }, /at most 366 days/);
+    await bad({ from: "2026-11-28", to: "2026-11-29", cluster: "aks-nowhere" }, /cluster: not a managed cluster/);
+    await bad({ from: "2026-11-28", to: "2026-11-29", after: "../../etc" }, /after: not a cursor/);
+    await bad({ from: "2026-11-28", to: "2026-11-29", limit: "0" }, /limit: a whole number/);
+    await bad({ requestId: "bg-nope" }, /requestId: not a request id/);
+    expect((await h.call(h.app.api.readAudit, { as: "alice", query: { from: "2026-11-28", to: "2026-11-29" } })).status).toBe(403);
+    expect((await h.call(h.app.api.verifyAudit, { as: "mallory", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(403);
+    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(404);
+    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: {} })).status).toBe(400);
+  });
+});
+
+describe("the command line", () => {
+  it("verify --request: 0 when the trail holds, 1 when it was edited, 2 for an unknown request", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, clusters: h.config.clusters });
+    const ok = io();
+    expect(await runAuditCommand(["verify", "--request", id], store, ok)).toBe(0);
+    expect(ok.out.join("")).toBe(`${id}: ok, ${DEADLINE_TRAIL.length} entries\n`);
+    await auditTable(h).updateEntity({ partitionKey: id, rowKey: "000005", message: "nothing to see" }, "Merge");
+    const broken = io();
+    expect(await runAuditCommand(["verify", "--request", id], store, broken)).toBe(1);
+    expect(broken.out.join("")).toContain("BROKEN at entry 5");
+    expect(await runAuditCommand(["verify", "--request", "bg-01m8gshv80v200jgzv74xjm1zr"], store, io())).toBe(2);
+    const usage = io();
+    expect(await runAuditCommand(["verify", "--request", "nope"], store, usage)).toBe(2);
+    expect(usage.err.join("")).toContain("usage:");
+    expect(await runAuditCommand(["export", "--from", "2026-11-28"], store, io())).toBe(2);
+    expect(await runAuditCommand(["frobnicate"], store, io())).toBe(2);
+    expect(await runAuditCommand(["verify", "--unknown-flag"], store, io())).toBe(2);
+  });
+
+  it("export round trip: the JSONL re-verifies offline, and an edited line is caught; CSV has one row per entry", async () => {
+    const h = await createHarness();
+    const ids = [await closedRequest(h, "alice"), await closedRequest(h, "carol", NEU)];
+    const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, clusters: h.config.clusters });
+    const jsonl = join(scratch, `${h.tablePrefix}.jsonl`);
+    const exported = io();
+    expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--out", jsonl], store, exported)).toBe(0);
+    expect(exported.err.join("")).toContain(progressBar(2, 2));
+    expect(exported.err.join("")).toContain("exported 2 request(s)");
+    const lines = readFileSync(jsonl, "utf8").trim().split("\n");
+    expect(lines).toHaveLength(2 * (DEADLINE_TRAIL.length + 1));
+
+    const offline = io();
+    expect(await runAuditCommand(["verify", "--file", jsonl], store, offline)).toBe(0);
+    expect(offline.out.join("")).toContain(`${ids[0]}: ok, ${DEADLINE_TRAIL.length} entries`);
+    writeFileSync(jsonl, lines.map((line) => (line.includes('"type":"approved"') ? line.replace("bob@contoso.dev", "mallory@contoso.dev") : line)).join("\n"));
+    const tampered = io();
+    expect(await runAuditCommand(["verify", "--file", jsonl], store, tampered)).toBe(1);
+    expect(tampered.out.join("")).toMatch(/BROKEN at entry \d+ of \d+: entry \d+ does not match its hash/);
+
+    const csv = io();
+    expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--format", "csv", "--cluster", "aks-prod-weu"], store, csv)).toBe(0);
+    const rows = csv.out.join("").trim().split("\n");
+    expect(rows[0]).toBe("requestId,sequence,at,type,actorOid,actorUpn,cluster,outcome,code,message,details,prevHash,hash");
+    expect(rows).toHaveLength(1 + DEADLINE_TRAIL.length);
+  });
+
+  it("draws a progress bar", () => {
+    expect(progressBar(0, 4, 8)).toBe("[        ] 0/4 requests");
+    expect(progressBar(2, 4, 8)).toBe("[####    ] 2/4 requests");
+    expect(progressBar(0, 0, 4)).toBe("[####] 0/0 requests");
+  });
+});
