@@ -6,12 +6,13 @@ import { createHarness, MINUTE, WEU, type Harness } from "../test/support/harnes
 
 const BODY = { cluster: WEU, justification: "Entra outage", ticket: "INC-1", duration: "PT15M" };
 
-async function fullWindow(h: Harness) {
+async function fullWindow(h: Harness): Promise<string> {
   const created = await h.call(h.app.api.createRequest, { as: "carol", json: BODY });
   const { id } = created.body as { id: string };
   await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
   await h.engine.advanceBy(15 * MINUTE);
   if ((await h.app.requests.get(id))?.status !== "closed") throw new Error("window did not close");
+  return id;
 }
 
 describe("emergency window", async () => {
@@ -25,9 +26,19 @@ describe("emergency window", async () => {
     await h.call(h.app.api.closeRequest, { as: "alice", params: { id: (reply.body as { id: string }).id }, method: "POST" });
   }, { iterations: 20, warmupIterations: 2 });
 
-  bench("a whole window: request → approve → open → deadline → locked (10 activities, ~12 replays)", async () => {
-    await fullWindow(h);
+  let lastWindow = "";
+  bench("a whole window: request → approve → open → deadline → locked, every step audited, chained and sealed", async () => {
+    lastWindow = await fullWindow(h);
   }, { iterations: 10, warmupIterations: 1 });
+
+  bench("GET /api/audit/verify of a closed window (read the trail, both heads, check every hash)", async () => {
+    const reply = await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: lastWindow || (await fullWindow(h)) } });
+    if ((reply.body as { ok?: boolean }).ok !== true) throw new Error(JSON.stringify(reply.body));
+  }, { iterations: 30, warmupIterations: 3 });
+
+  bench("a group-watch run with nothing changed (two delta queries, the policy check, its audit entry)", async () => {
+    await h.app.groupWatch.run();
+  }, { iterations: 20, warmupIterations: 2 });
 
   bench("GET /api/clusters", async () => {
     const reply = await h.call(h.app.api.listClusters, { headers: { authorization: `Bearer ${token}` } });
