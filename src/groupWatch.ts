@@ -10,6 +10,7 @@ import { auditNonces, groupAuditEntry } from "./auditChain.js";
 import {
   applyMemberChanges,
   groupAlertAuditFields,
+  LISTED_MEMBERS,
   membershipDiff,
   policyFindings,
   renderGroupAlert,
@@ -115,10 +116,13 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
     if (result.kind === "conflict") deps.log(`group watch: audit entry ${id} conflicts with a stored one; not overwritten`);
   };
 
+  /** Sends an alert; throws when every channel failed, so that it stays pending (one channel that worked is enough: someone heard). */
   const notify = async (alert: GroupAlert) => {
     const emails = await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log);
     const deliveries = await deps.notifier.send({ ...renderGroupAlert(alert), recipients: { emails, teams: true } });
-    for (const delivery of deliveries.filter((candidate) => !candidate.ok)) deps.log(`group alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
+    const failures = deliveries.filter((candidate) => !candidate.ok);
+    for (const delivery of failures) deps.log(`group alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
+    if (deliveries.length && failures.length === deliveries.length) throw new TransientError("ALERT_UNDELIVERED", "no channel took the alert");
   };
 
   /**
@@ -198,7 +202,7 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
       let removed: string[] = [];
       if (!state.baselineAt) {
         members = await Promise.all([...found.ids].sort().map((id) => describe(id, kinds.get(id) ?? "user")));
-        alerts.push({ kind: "baseline", group: await named(group), members, detectedAt: at });
+        alerts.push({ kind: "baseline", group: await named(group), count: members.length, members: members.slice(0, LISTED_MEMBERS), detectedAt: at });
       } else {
         ({ added, removed } = membershipDiff(known.keys(), found.ids));
         const since = new Date(Date.parse(state.lastSyncAt ?? at) - ATTRIBUTION_SLACK_MS);
@@ -238,10 +242,11 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
     const alert: GroupAlert = { kind: "watch-failing", group, code: errorCode(error), message: errorMessage(error), since: now.toISOString() };
     deps.log(`group watch failed on ${group.id}: ${alert.message}`);
     try {
+      // Alerts left undelivered earlier (this failure's own, a crashed run's) are claimed while the group keeps failing too.
       const mine = await deps.store.update(group.id, (state) => {
-        if (state.failingSince) return { result: [] };
-        const claimed = claim(state, [alert], now);
-        return { next: { ...state, failingSince: alert.since, pending: claimed.pending }, result: claimed.mine };
+        const claimed = claim(state, state.failingSince ? [] : [alert], now);
+        if (!claimed.mine.length) return { result: [] };
+        return { next: { ...state, failingSince: state.failingSince ?? alert.since, pending: claimed.pending }, result: claimed.mine };
       });
       await deliver(group.id, mine);
     } catch (storeError) {
@@ -279,23 +284,21 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
     if (!subscriptions) return [];
     const outcomes: string[] = [];
     for (const group of groups) {
+      // What happened, audited only once the subscription is saved: a failed audit must not lose track of it.
+      const done: { code: string; message: string; ok: boolean }[] = [];
       try {
         let current = (await deps.store.read(group.id)).state.subscription;
         const expiresAt = () => new Date(deps.now().getTime() + SUBSCRIPTION_LIFETIME_MS);
         for (const event of lifecycle.filter((candidate) => candidate.subscriptionId === current?.id)) {
           if (event.event === "subscriptionRemoved") current = undefined;
           if (event.event === "reauthorizationRequired" && current && (await subscriptions.api.reauthorize(current.id)) === "reauthorized") {
-            await subscriptionAudit("REAUTHORIZED", group, `subscription ${current.id} reauthorized`);
-            outcomes.push(`${group.role}:reauthorized`);
+            done.push({ code: "REAUTHORIZED", message: `subscription ${current.id} reauthorized`, ok: true });
           }
         }
         if (current && Date.parse(current.expiresAt) - deps.now().getTime() < SUBSCRIPTION_RENEW_BEFORE_MS) {
           const renewed = await subscriptions.api.renew(current.id, expiresAt());
           current = renewed === "not-found" ? undefined : renewed;
-          if (current) {
-            await subscriptionAudit("RENEWED", group, `subscription ${current.id} renewed until ${current.expiresAt}`);
-            outcomes.push(`${group.role}:renewed`);
-          }
+          if (current) done.push({ code: "RENEWED", message: `subscription ${current.id} renewed until ${current.expiresAt}`, ok: true });
         }
         if (!current) {
           current = await subscriptions.api.create({
@@ -304,16 +307,20 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
             clientState: subscriptions.clientState,
             expiresAt: expiresAt(),
           });
-          await subscriptionAudit("CREATED", group, `subscription ${current.id} created until ${current.expiresAt}`);
-          outcomes.push(`${group.role}:created`);
+          done.push({ code: "CREATED", message: `subscription ${current.id} created until ${current.expiresAt}`, ok: true });
         }
         const kept = current;
-        await deps.store.update(group.id, (state) => (state.subscription?.id === kept.id && state.subscription.expiresAt === kept.expiresAt ? { result: undefined } : { next: { ...state, subscription: kept }, result: undefined }));
+        await deps.store.update(group.id, (state) =>
+          state.subscription?.id === kept.id && state.subscription.expiresAt === kept.expiresAt ? { result: undefined } : { next: { ...state, subscription: kept }, result: undefined },
+        );
       } catch (error) {
         // The timer still watches; notifications only make it faster.
         deps.log(`group watch could not maintain the subscription of ${group.id}: ${errorMessage(error)}`);
-        await subscriptionAudit(errorCode(error), group, errorMessage(error), "failure").catch(() => undefined);
-        outcomes.push(`${group.role}:failed`);
+        done.push({ code: errorCode(error), message: errorMessage(error), ok: false });
+      }
+      outcomes.push(...(done.some((step) => !step.ok) ? [`${group.role}:failed`] : done.map((step) => `${group.role}:${step.code.toLowerCase()}`)));
+      for (const { code, message, ok } of done) {
+        await subscriptionAudit(code, group, message, ok ? "success" : "failure").catch((error: unknown) => deps.log(`group watch could not audit a subscription change: ${errorMessage(error)}`));
       }
     }
     return outcomes;

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { verifyChain } from "../auditChain.js";
-import { verifyRequestTrail } from "../auditTrail.js";
+import { readRequestTrail, verifyRequestTrail } from "../auditTrail.js";
 import { composeAuditStore } from "../composition.js";
 import { ConfigError, parseConfig } from "../config.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
@@ -150,8 +150,11 @@ async function exportTrail(store: CliStore, io: CliIo, options: { from?: string;
   if (format === "csv") out.write(`${CSV_COLUMNS.join(",")}\n`);
   let broken = 0;
   for (const [index, requestId] of requestIds.entries()) {
-    const [entries, head, indexed] = await Promise.all([store.audit.readStream(requestId), store.audit.readHead(requestId), store.auditIndex.get(requestId)]);
-    if (!verifyChain(requestId, entries, head).ok) broken++;
+    const { entries, head, indexed, verdict } = await readRequestTrail(store.audit, store.auditIndex, requestId);
+    if (!verdict?.ok) {
+      broken++;
+      io.error(`${describe(requestId, verdict ?? { ok: false, entries: 0, brokenAt: 0, reason: "no trail" })}\n`);
+    }
     if (format === "jsonl") {
       const { sealed: _sealed, ...plainHead } = head ?? { sealed: false };
       out.write(`${JSON.stringify({ record: "request", requestId, cluster: indexed?.cluster, requestedAt: indexed?.requestedAt, requester: indexed?.requester, head: head ? plainHead : null })}\n`);

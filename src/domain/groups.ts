@@ -15,6 +15,10 @@ export interface WatchedGroup {
 
 export type MemberKind = "user" | "group" | "other";
 
+/** Members named in one alert, at most: the rest are counted (an alert, and the state it waits in, stay small). */
+export const LISTED_MEMBERS = 50;
+
+
 /** A change to a group's direct members, as the directory reports it. */
 export interface MemberChange {
   readonly id: string;
@@ -55,7 +59,8 @@ export type Attribution =
   | { readonly kind: "unavailable"; readonly reason: string };
 
 export type GroupAlert =
-  | { readonly kind: "baseline"; readonly group: WatchedGroup; readonly members: readonly KnownMember[]; readonly detectedAt: string }
+  /** `members` lists at most LISTED_MEMBERS of the `count`. */
+  | { readonly kind: "baseline"; readonly group: WatchedGroup; readonly count: number; readonly members: readonly KnownMember[]; readonly detectedAt: string }
   | {
       readonly kind: "member-added" | "member-removed";
       readonly group: WatchedGroup;
@@ -110,7 +115,13 @@ export function policyFindings(
   if (emergency.users.length > maxMembers) {
     findings.push({
       key: `too-many-members:${emergency.group.id}`,
-      alert: { kind: "too-many-members", group: emergency.group, count: emergency.users.length, max: maxMembers, members: emergency.users.map((user) => user.upn).sort() },
+      alert: {
+        kind: "too-many-members",
+        group: emergency.group,
+        count: emergency.users.length,
+        max: maxMembers,
+        members: emergency.users.map((user) => user.upn).sort().slice(0, LISTED_MEMBERS),
+      },
     });
   }
   for (const { group, users } of [emergency, approvers]) {
@@ -168,9 +179,10 @@ export function renderGroupAlert(alert: GroupAlert): MessageContent {
     case "baseline":
       return content(
         "info",
-        `Watching ${groupLabel(alert.group)}: ${alert.members.length} member(s)`,
+        `Watching ${groupLabel(alert.group)}: ${alert.count} member(s)`,
         `Group watch recorded the members of ${groupLabel(alert.group)} at ${alert.detectedAt}. Every change from now on raises an alert. ` +
-          `${power(alert.group)}\nMembers: ${alert.members.length ? alert.members.map(memberLabel).join("; ") : "none"}`,
+          `${power(alert.group)}\nMembers (${alert.count}): ${alert.count ? alert.members.map(memberLabel).join("; ") : "none"}` +
+          (alert.count > alert.members.length ? ` (${alert.count - alert.members.length} not listed)` : ""),
         [{ name: "Group", value: alert.group.id }],
       );
     case "member-added":
@@ -195,7 +207,8 @@ export function renderGroupAlert(alert: GroupAlert): MessageContent {
       return content(
         "warning",
         `${groupLabel(alert.group)} has ${alert.count} members; the policy allows ${alert.max}`,
-        `${groupLabel(alert.group)} has ${alert.count} members (BREAKGLASS_GROUP_MAX_MEMBERS=${alert.max}): ${alert.members.join(", ")}. ` +
+        `${groupLabel(alert.group)} has ${alert.count} members (BREAKGLASS_GROUP_MAX_MEMBERS=${alert.max}): ${alert.members.join(", ")}` +
+          `${alert.count > alert.members.length ? ` and ${alert.count - alert.members.length} more` : ""}. ` +
           "The emergency group should hold only a few senior engineers; review it.",
         [{ name: "Group", value: alert.group.id }],
       );
@@ -244,7 +257,7 @@ export function groupAlertAuditFields(alert: GroupAlert, at: string): AuditField
   const group: Record<string, string> = "group" in alert ? { groupId: alert.group.id, role: alert.group.role } : {};
   switch (alert.kind) {
     case "baseline":
-      return { ...base, type: "group-baseline", outcome: "info", details: { ...group, members: alert.members.map((member) => member.upn ?? member.id).join(",") } };
+      return { ...base, type: "group-baseline", outcome: "info", details: { ...group, count: alert.count, members: alert.members.map((member) => member.upn ?? member.id).join(",") } };
     case "member-added":
     case "member-removed": {
       const author = alert.attribution.kind === "found" ? alert.attribution.author : undefined;

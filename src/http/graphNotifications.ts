@@ -18,6 +18,11 @@ import { API_HEADERS, ApiError } from "./errors.js";
 export const MAX_NOTIFICATION_BYTES = 256 * 1024;
 const MAX_VALIDATION_TOKEN_LENGTH = 4096;
 const LIFECYCLE_EVENTS: readonly LifecycleEvent[] = ["reauthorizationRequired", "subscriptionRemoved", "missed"];
+/**
+ * Refused notifications are audited at most once a minute per process, with how many there were:
+ * the URL is public, and a flood of forged posts must not become a flood of audit rows.
+ */
+export const REFUSAL_AUDIT_INTERVAL_MS = 60_000;
 
 const notificationsBody = z.object({
   value: z
@@ -48,6 +53,8 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 export function createGraphNotificationHandler(deps: GraphNotificationDependencies) {
+  let unaudited = 0;
+  let lastAuditAt = Number.NEGATIVE_INFINITY;
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     // The handshake when a subscription is created: echo the token as plain text, at once.
     const validationToken = request.query.get("validationToken");
@@ -60,20 +67,25 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
     const genuine = value.filter((notification) => expected !== undefined && sameSecret(notification.clientState ?? "", expected));
     const refused = value.length - genuine.length;
     const now = deps.now();
-    if (refused) {
-      const at = now.toISOString();
+    unaudited += refused;
+    if (unaudited && now.getTime() - lastAuditAt >= REFUSAL_AUDIT_INTERVAL_MS) {
+      const count = unaudited;
+      unaudited = 0;
+      lastAuditAt = now.getTime();
       await deps.audit.append(
         securityAuditEntry(Buffer.from(deps.randomBytes(8)).toString("hex"), {
           type: "graph-notification-rejected",
-          at,
+          at: now.toISOString(),
           actor: null,
           cluster: "",
           outcome: "refused",
           code: expected === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
-          message: `${refused} Graph notification(s) ignored: their clientState is not ours`,
-          details: { count: refused, subscriptionIds: [...new Set(value.map((notification) => notification.subscriptionId))].slice(0, 5).join(",") },
+          message: `${count} Graph notification(s) ignored: their clientState is not ours`,
+          details: { count, subscriptionIds: [...new Set(value.map((notification) => notification.subscriptionId))].slice(0, 5).join(",") },
         }),
       );
+    } else if (refused) {
+      context.warn(`${refused} Graph notification(s) ignored: their clientState is not ours (audited with the next summary)`);
     }
     if (genuine.length) {
       const lifecycle = genuine.flatMap((notification) =>

@@ -94,6 +94,17 @@ describe("the hash chain", () => {
     expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: DEADLINE_TRAIL.length - 1, reason: expect.stringContaining("entries were deleted") });
   });
 
+  it("detects a trail deleted whole, head included, while the request was still open (the index still names it)", async () => {
+    const h = await createHarness();
+    const created = await h.call(h.app.api.createRequest, { as: "alice", json: { cluster: WEU, justification: "Entra outage", ticket: "INC-1", duration: "PT15M" } });
+    const { id } = created.body as { id: string };
+    await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
+    expect((await h.app.requests.get(id))!.status).toBe("open");
+    const table = auditTable(h);
+    for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${id}'` } })) await table.deleteEntity(id, row.rowKey!);
+    expect(await verify(h, id)).toMatchObject({ ok: false, entries: 0, brokenAt: 0, reason: expect.stringContaining("its trail is empty") });
+  });
+
   it("detects deleting the last entry even when the head row is rewritten to match (its seal needs the app's key)", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
@@ -217,6 +228,12 @@ describe("querying the trail", () => {
     expect([...new Set(page2.entries.map((entry) => entry.requestId))]).toEqual([third]);
     expect(page2.next).toBeNull();
 
+    // A cursor reused with a later `from` does not reach back before it.
+    const thirdAt = (await h.app.auditIndex.get(third))!.requestedAt;
+    const firstPage = (await query({ ...range, limit: "1" })).body as { next: string };
+    const narrowed = (await query({ from: thirdAt, to: "2026-11-29", limit: "1", after: firstPage.next })).body as { entries: { requestId: string }[] };
+    expect([...new Set(narrowed.entries.map((entry) => entry.requestId))]).toEqual([third]);
+
     const earlier = (await query({ from: "2026-11-01", to: "2026-11-28T09:00:00Z" })).body as { entries: unknown[] };
     expect(earlier.entries).toEqual([]);
     const oneRequestPaged = (await query({ requestId: first, limit: "3" })).body as { entries: { sequence: number }[]; next: string };
@@ -287,6 +304,16 @@ describe("the command line", () => {
     const tampered = io();
     expect(await runAuditCommand(["verify", "--file", jsonl], store, tampered)).toBe(1);
     expect(tampered.out.join("")).toMatch(/BROKEN at entry \d+ of \d+: entry \d+ does not match its hash/);
+
+    // A trail cut short with its head rewritten to match: the chain alone holds, the seal does not.
+    const table = auditTable(h);
+    const entries = await h.app.audit.readStream(ids[1]!);
+    await table.deleteEntity(ids[1]!, entries.at(-1)!.key);
+    await table.updateEntity({ partitionKey: ids[1]!, rowKey: "head", entries: entries.length - 1, hash: entries.at(-2)!.hash }, "Merge");
+    const cut = io();
+    expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--out", jsonl], store, cut)).toBe(1);
+    expect(cut.err.join("")).toContain(`${ids[1]}: BROKEN`);
+    expect(cut.err.join("")).toContain("1 of them do NOT verify");
 
     const csv = io();
     expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--format", "csv", "--cluster", "aks-prod-weu"], store, csv)).toBe(0);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { SIMULATION_GROUPS } from "../../src/adapters/simulation/fixtures.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
+import { REFUSAL_AUDIT_INTERVAL_MS } from "../../src/http/graphNotifications.js";
 import { createGroupWatch, DELIVERY_CLAIM_MS, NO_GROUP_WATCH_STATE, type GroupWatchDependencies, type GroupWatchState } from "../../src/groupWatch.js";
 import { TableDocuments } from "../../src/adapters/azure/tableDocuments.js";
 import { TransientError } from "../../src/ports/errors.js";
@@ -175,6 +176,62 @@ describe("group watch: membership changes", () => {
 });
 
 describe("group watch: failures", () => {
+  it("an alert no channel took stays pending and goes out once a channel works again", async () => {
+    const { h, seen } = await afterBaseline();
+    await h.world.directory.addMember(EMERGENCY, USERS.mallory.oid, undefined, h.clock.date());
+    let channelsDown = true;
+    const watch = watchWith(h, {
+      notifier: { send: (message) => (channelsDown ? Promise.resolve([{ channel: "teams", ok: false, error: "webhook 500" }, { channel: "email", ok: false, error: "Graph 503" }]) : h.world.outbox.send(message)) },
+    });
+    await watch.run();
+    h.clock.advance(DELIVERY_CLAIM_MS);
+    await watch.run(); // still nobody to tell
+    expect((await alerts(h)).slice(seen)).toEqual([]);
+    channelsDown = false;
+    h.clock.advance(DELIVERY_CLAIM_MS);
+    await watch.run();
+    await watch.run();
+    expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual(["group-member-added"]);
+    expect((await groupAudit(h)).filter((entry) => entry.type === "group-member-added")).toHaveLength(1);
+  });
+
+  it("while a group keeps failing, an alert left undelivered is still delivered", async () => {
+    const { h, seen } = await afterBaseline();
+    let auditDown = true;
+    const watch = watchWith(h, {
+      changes: { membershipDelta: () => Promise.reject(new TransientError("GRAPH_503", "Graph is unavailable")) },
+      audit: {
+        append: (entry) => (auditDown ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable")) : h.app.audit.append(entry)),
+        readStream: (stream) => h.app.audit.readStream(stream),
+        readHead: (stream) => h.app.audit.readHead(stream),
+      },
+    });
+    h.clock.advance(MINUTE);
+    await watch.run(); // the failure is recorded, but its alert cannot be audited yet
+    expect((await alerts(h)).slice(seen)).toEqual([]);
+    auditDown = false;
+    h.clock.advance(DELIVERY_CLAIM_MS);
+    await watch.run(); // still failing: the pending alerts go out now, once
+    await watch.run();
+    expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual(["group-watch-failing", "group-watch-failing"]);
+  });
+
+  it("a group too large for one table column still works (its state is split across columns)", async () => {
+    const h = await createHarness({ env: { BREAKGLASS_GROUP_MAX_MEMBERS: "1000" } });
+    for (let index = 0; index < 400; index++) {
+      const oid = `f0000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
+      await h.world.directory.addUser({ oid, upn: `engineer-with-a-long-name-${index}@contoso.dev`, displayName: `Engineer With A Long Name ${index}`, mail: undefined, accountEnabled: true });
+      await h.world.directory.addMember(APPROVERS, oid);
+    }
+    await h.app.groupWatch.run(); // the baseline: 400 approvers and more, far over one 32 KiB column
+    const baseline = (await alerts(h)).find((message) => message.kind === "group-baseline" && message.text.includes("aks-breakglass-approvers"));
+    expect(baseline!.text).toContain("Members (402)"); expect(baseline!.text).toContain("(352 not listed)");
+    const seen = (await alerts(h)).length;
+    await h.world.directory.removeMember(APPROVERS, "f0000000-0000-4000-8000-000000000007");
+    expect((await h.app.groupWatch.run()).groups[1]).toEqual({ group: APPROVERS, added: 0, removed: 1 });
+    expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual(["group-member-removed"]);
+  });
+
   it("a run that keeps failing alerts once, not every five minutes, and says when it recovers", async () => {
     const { h, seen } = await afterBaseline();
     let down = true;
@@ -246,14 +303,16 @@ describe("Graph change notifications", () => {
     expect(reply.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
-  it("a wrong or missing clientState is ignored and audited; nothing runs", async () => {
+  it("a wrong or missing clientState is ignored and audited, at most once a minute with a count; nothing runs", async () => {
     const h = await createHarness({ env: { BREAKGLASS_GRAPH_CLIENT_STATE: CLIENT_STATE } });
-    for (const clientState of ["not-the-client-state", null]) expect((await post(h, notification(clientState))).status).toBe(202);
+    for (const clientState of ["not-the-client-state", null, "another-guess"]) expect((await post(h, notification(clientState))).status).toBe(202);
+    h.clock.advance(REFUSAL_AUDIT_INTERVAL_MS);
+    expect((await post(h, notification("and-another"))).status).toBe(202);
     expect(h.engine.instanceIds()).toEqual([]);
     const security = await h.app.audit.readStream(`security-${h.clock.date().toISOString().slice(0, 10)}`);
-    expect(security.map((entry) => [entry.type, entry.code])).toEqual([
-      ["graph-notification-rejected", "CLIENT_STATE_MISMATCH"],
-      ["graph-notification-rejected", "CLIENT_STATE_MISMATCH"],
+    expect(security.map((entry) => [entry.type, entry.code, entry.details?.count])).toEqual([
+      ["graph-notification-rejected", "CLIENT_STATE_MISMATCH", 1],
+      ["graph-notification-rejected", "CLIENT_STATE_MISMATCH", 3], // the two in between, and this one
     ]);
     expect(JSON.stringify(security)).not.toContain(CLIENT_STATE);
   });

@@ -49,12 +49,14 @@ export class TableAuditIndex implements AuditIndex {
 
   async find(query: AuditQuery): Promise<{ readonly requests: readonly IndexedRequest[]; readonly next?: string }> {
     const client = await this.table.client();
-    const start = query.after ?? query.from.toISOString();
+    // A cursor never reaches back before `from` (a client may reuse one with a narrower range).
+    const from = query.from.toISOString();
+    const start = query.after !== undefined && query.after > from ? query.after : from;
     const end = query.to.toISOString();
     const partitions = query.cluster ? [byCluster(query.cluster)] : monthsBetween(query.from, query.to).map((month) => `month|${month}`);
     const found: IndexedRequest[] = [];
     for (const partition of partitions) {
-      found.push(...(await this.range(client, partition, start, end, query.limit + 1 - found.length, query.after !== undefined)));
+      found.push(...(await this.range(client, partition, start, end, query.limit + 1 - found.length, start !== from)));
       if (found.length > query.limit) break;
     }
     if (found.length <= query.limit) return { requests: found };

@@ -2,10 +2,22 @@
 // ETag (or as a new row), so that concurrent writers never lose an update.
 import { TransientError } from "../../ports/errors.js";
 import type { StateChange, StateStore, Versioned } from "../../ports/stateStore.js";
-import { readEntity, Table, tryStorageCall, type TableStorageSettings } from "./tables.js";
+import { readEntity, Table, tryStorageCall, type Entity, type TableStorageSettings } from "./tables.js";
 
 /** Rounds of read-change-write before giving up (only under heavy contention on one key). */
 const MAX_ROUNDS = 20;
+/** A string property holds at most 64 KiB (32K UTF-16 characters); longer JSON is split across columns. */
+const CHUNK_CHARS = 30_000;
+/** An entity holds at most 1 MiB in all. */
+const MAX_CHUNKS = 15;
+
+const chunkColumn = (index: number) => (index === 0 ? "data" : `data${index}`);
+
+function joinChunks(row: Entity): string {
+  let text = "";
+  for (let index = 0; typeof row[chunkColumn(index)] === "string"; index++) text += String(row[chunkColumn(index)]);
+  return text;
+}
 
 export interface DocumentLayout<S> {
   readonly table: string;
@@ -29,12 +41,17 @@ export class TableDocuments<S> implements StateStore<S> {
 
   async read(key: string): Promise<Versioned<S>> {
     const row = await readEntity(await this.table.client(), key, this.layout.row);
-    return row ? { state: JSON.parse(String(row.data)) as S, version: row.etag } : { state: this.layout.empty, version: undefined };
+    return row ? { state: JSON.parse(joinChunks(row)) as S, version: row.etag } : { state: this.layout.empty, version: undefined };
   }
 
   async replace(key: string, next: S, version: string | undefined): Promise<boolean> {
     const client = await this.table.client();
-    const entity = { partitionKey: key, rowKey: this.layout.row, ...this.layout.columns?.(key, next), data: JSON.stringify(next) };
+    const json = JSON.stringify(next);
+    const chunks = Math.max(1, Math.ceil(json.length / CHUNK_CHARS));
+    // Not transient, but thrown like a storage failure: the caller's run fails loudly and says why.
+    if (chunks > MAX_CHUNKS) throw new TransientError("STATE_TOO_LARGE", `${this.layout.table} ${key} would be ${json.length} characters; at most ${MAX_CHUNKS * CHUNK_CHARS} fit in a row`);
+    const data = Object.fromEntries(Array.from({ length: chunks }, (_, index) => [chunkColumn(index), json.slice(index * CHUNK_CHARS, (index + 1) * CHUNK_CHARS)]));
+    const entity = { partitionKey: key, rowKey: this.layout.row, ...this.layout.columns?.(key, next), ...data };
     const written = await tryStorageCall(`write ${this.layout.table} ${key}`, () =>
       version === undefined ? client.createEntity(entity) : client.updateEntity(entity, "Replace", { etag: version }),
     );
