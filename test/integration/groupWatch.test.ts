@@ -232,6 +232,32 @@ describe("group watch: failures", () => {
     expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual(["group-member-removed"]);
   });
 
+  it("a subscription created while the audit table is down is still remembered: the next run does not create another", async () => {
+    const { h } = await afterBaseline();
+    let created = 0;
+    let auditDown = true;
+    const watch = watchWith(h, {
+      subscriptions: {
+        api: {
+          create: (request) => Promise.resolve({ id: `sub-${++created}`, expiresAt: request.expiresAt.toISOString() }),
+          renew: () => Promise.reject(new Error("not expected")),
+          reauthorize: () => Promise.reject(new Error("not expected")),
+        },
+        notificationUrl: "https://breakglass.contoso.dev/api/graph/notifications",
+        clientState: CLIENT_STATE,
+      },
+      audit: {
+        append: (entry) => (auditDown && entry.type === "graph-subscription" ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable")) : h.app.audit.append(entry)),
+        readStream: (stream) => h.app.audit.readStream(stream),
+        readHead: (stream) => h.app.audit.readHead(stream),
+      },
+    });
+    expect((await watch.run()).subscriptions).toEqual(["emergency:created", "approver:created"]);
+    auditDown = false;
+    expect((await watch.run()).subscriptions).toEqual([]);
+    expect(created).toBe(2);
+  });
+
   it("a run that keeps failing alerts once, not every five minutes, and says when it recovers", async () => {
     const { h, seen } = await afterBaseline();
     let down = true;
