@@ -55,11 +55,14 @@ function describe(requestId: string, verdict: ChainVerdict): string {
 const CSV_COLUMNS = ["requestId", "sequence", "at", "type", "actorOid", "actorUpn", "cluster", "outcome", "code", "message", "details", "prevHash", "hash"] as const;
 
 function csvCell(value: unknown): string {
-  const text = value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
+  const raw = value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
+  // Requesters write justifications: a cell a spreadsheet would run as a formula is quoted as text
+  // (OWASP's advice for CSV injection). JSONL is the verifiable export; CSV is for reading.
+  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function csvRow(entry: AuditEntry): string {
+export function csvRow(entry: AuditEntry): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], unknown> = {
     requestId: entry.stream,
     sequence: entry.sequence,

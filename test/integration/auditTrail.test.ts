@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { auditEntryHash, requestAuditEntry } from "../../src/auditChain.js";
-import { progressBar, runAuditCommand, type CliIo } from "../../src/cli/audit.js";
+import { csvRow, progressBar, runAuditCommand, type CliIo } from "../../src/cli/audit.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../support/harness.js";
 import { DEADLINE_TRAIL } from "../support/trails.js";
@@ -320,6 +320,21 @@ describe("the command line", () => {
     const rows = csv.out.join("").trim().split("\n");
     expect(rows[0]).toBe("requestId,sequence,at,type,actorOid,actorUpn,cluster,outcome,code,message,details,prevHash,hash");
     expect(rows).toHaveLength(1 + DEADLINE_TRAIL.length);
+  });
+
+  it("CSV: a cell a spreadsheet would run as a formula is written as text; commas and quotes are quoted", () => {
+    const entry = requestAuditEntry("bg-01m8gshv80v200jgzv74xjm1zr", 0, "0".repeat(64), {
+      type: "lockdown-retry",
+      at: "2026-11-28T10:00:00.000Z",
+      actor: null,
+      cluster: WEU,
+      outcome: "failure",
+      code: "-1",
+      message: '=HYPERLINK("https://evil.example","click"), then @SUM(A1)',
+    });
+    const row = csvRow(entry);
+    expect(row).toContain(`,failure,'-1,"'=HYPERLINK(""https://evil.example"",""click""), then @SUM(A1)",`);
+    expect(row).toContain(`,lockdown-retry,,,${WEU},`); // no actor: empty cells
   });
 
   it("draws a progress bar", () => {
