@@ -47,12 +47,19 @@ export function groupAuditEntry(nonce: string, fields: AuditFields): AuditEntry 
  * An HMAC over a head, with a key only the app holds: someone who can write the tables but does
  * not know the key can rewrite a chain (its hashes have no secret) but cannot seal the new head.
  */
-export function sealHead(key: Uint8Array, stream: string, head: AuditHead): string {
-  return createHmac("sha256", key).update(canonicalJson({ stream, entries: head.entries, hash: head.hash })).digest("hex");
+export function sealHead(key: Uint8Array, seal: HeadSeal, stream: string, head: AuditHead): string {
+  return createHmac("sha256", key).update(canonicalJson({ seal, stream, entries: head.entries, hash: head.hash })).digest("hex");
 }
 
-export function isSealed(key: Uint8Array, stream: string, head: AuditHead, seal: string): boolean {
-  const expected = Buffer.from(sealHead(key, stream, head), "hex");
+/**
+ * What a seal vouches for: the head as it moves with each entry, or the head at the request's end
+ * recorded in the index. Sealed apart, so that an earlier head seal (a copy of the head row while
+ * the window was open) cannot pass for the end of the trail.
+ */
+export type HeadSeal = "current" | "closed";
+
+export function isSealed(key: Uint8Array, kind: HeadSeal, stream: string, head: AuditHead, seal: string): boolean {
+  const expected = Buffer.from(sealHead(key, kind, stream, head), "hex");
   const given = Buffer.from(seal, "hex");
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -3,8 +3,11 @@
 // recorded when the request ended. Used by the API and the command line.
 import { verifyChain } from "./auditChain.js";
 import type { AuditEntry, ChainVerdict } from "./domain/audit.js";
-import type { AuditIndex, IndexedRequest } from "./ports/auditIndex.js";
+import { isTerminal } from "./domain/lifecycle.js";
+import { START_FAILED, type EmergencyRequest } from "./domain/request.js";
+import type { AuditIndex, IndexEntry } from "./ports/auditIndex.js";
 import type { AuditLog, SealedHead } from "./ports/auditLog.js";
+import type { RequestStore } from "./ports/requestStore.js";
 
 /** Attempts at reading entries and head as of one moment, while the workflow may still be appending. */
 const SNAPSHOT_ATTEMPTS = 3;
@@ -18,7 +21,10 @@ async function snapshot(audit: AuditLog, requestId: string) {
   for (let attempt = 1; ; attempt++) {
     const entries = await audit.readStream(requestId);
     const after = await audit.readHead(requestId);
-    if (sameHead(head, after) || attempt === SNAPSHOT_ATTEMPTS) return { entries, head: after };
+    if (sameHead(head, after)) return { entries, head };
+    // Still appending: entries read after a head include all it counts (appends only add), so the
+    // trail as of that head is its first entries; the ones after it are left for the next look.
+    if (attempt === SNAPSHOT_ATTEMPTS) return { entries: head ? entries.slice(0, head.entries) : [], head };
     head = after;
   }
 }
@@ -27,28 +33,54 @@ function sameHead(a: SealedHead | undefined, b: SealedHead | undefined): boolean
   return a?.entries === b?.entries && a?.hash === b?.hash;
 }
 
+/** Where a request's trail and what vouches for it are kept. */
+export interface TrailSources {
+  readonly audit: AuditLog;
+  readonly auditIndex: Pick<AuditIndex, "get">;
+  /** The requests themselves: one that exists, or that ended long ago, vouches that its trail must too. */
+  readonly requests: Pick<RequestStore, "get">;
+}
+
+/**
+ * How long after a request ended the index must hold where its trail ended: the workflow records
+ * it last, retrying for over an hour through a storage outage.
+ */
+export const CLOSE_RECORD_GRACE_MS = 3 * 60 * 60_000;
+
 /** Everything recorded about one request's trail, read once, and the verdict on it. */
 export interface RequestTrail {
   readonly entries: readonly AuditEntry[];
   readonly head: SealedHead | undefined;
-  readonly indexed: IndexedRequest | undefined;
+  readonly indexed: IndexEntry | undefined;
   /** Undefined when nothing at all is recorded for the request. */
   readonly verdict: ChainVerdict | undefined;
 }
 
-export async function readRequestTrail(audit: AuditLog, index: AuditIndex, requestId: string): Promise<RequestTrail> {
-  const [{ entries, head }, indexed] = await Promise.all([snapshot(audit, requestId), index.get(requestId)]);
-  return { entries, head, indexed, verdict: judge(requestId, entries, head, indexed) };
+export async function readRequestTrail(sources: TrailSources, requestId: string, now: Date): Promise<RequestTrail> {
+  const [{ entries, head }, indexed, request] = await Promise.all([snapshot(sources.audit, requestId), sources.auditIndex.get(requestId), sources.requests.get(requestId)]);
+  return { entries, head, indexed, verdict: judge({ requestId, entries, head, indexed, request, now }) };
 }
 
 /** The verdict on a request's trail, or undefined when nothing at all is recorded for it. */
-export async function verifyRequestTrail(audit: AuditLog, index: AuditIndex, requestId: string): Promise<ChainVerdict | undefined> {
-  return (await readRequestTrail(audit, index, requestId)).verdict;
+export async function verifyRequestTrail(sources: TrailSources, requestId: string, now: Date): Promise<ChainVerdict | undefined> {
+  return (await readRequestTrail(sources, requestId, now)).verdict;
 }
 
-function judge(requestId: string, entries: readonly AuditEntry[], head: SealedHead | undefined, indexed: IndexedRequest | undefined): ChainVerdict | undefined {
-  if (!entries.length && !head && !indexed) return undefined;
+interface Evidence {
+  readonly requestId: string;
+  readonly entries: readonly AuditEntry[];
+  readonly head: SealedHead | undefined;
+  readonly indexed: IndexEntry | undefined;
+  readonly request: EmergencyRequest | undefined;
+  readonly now: Date;
+}
+
+function judge({ requestId, entries, head, indexed, request, now }: Evidence): ChainVerdict | undefined {
   const broken = (brokenAt: number, reason: string): ChainVerdict => ({ ok: false, entries: entries.length, brokenAt, reason });
+  if (!entries.length && !head && !indexed) {
+    // A request whose workflow never started has no trail; any other had one.
+    return request && request.outcome?.code !== START_FAILED ? broken(0, "the request exists, but its audit trail and its index entry are gone: they were deleted") : undefined;
+  }
   // A request is indexed only after its first entry was written: an indexed request without entries lost them.
   if (indexed && !entries.length) return broken(0, "the request is in the audit index, but its trail is empty: its entries were deleted");
   const verdict = verifyChain(requestId, entries, head);
@@ -62,6 +94,9 @@ function judge(requestId: string, entries: readonly AuditEntry[], head: SealedHe
     }
   } else if (indexed === undefined) {
     return broken(0, "the request is missing from the audit index");
+  } else if (request && isTerminal(request.status) && now.getTime() - Date.parse(request.updatedAt) > CLOSE_RECORD_GRACE_MS) {
+    return broken(entries.length, `the request ended at ${request.updatedAt}, but where its trail ended is not in the audit index: it was removed (with entries after the last), or never recorded`);
   }
+  if (indexed && !indexed.findable) return broken(0, "the request's listing under its cluster or its month was removed from the audit index: queries by cluster or time no longer find it");
   return verdict;
 }

@@ -135,18 +135,20 @@ interface World {
   readonly simulation: SimulationWorld | undefined;
 }
 
-/** The audit trail and its index, sealed with a key of their own derived from BREAKGLASS_LINK_SIGNING_KEY. */
-export function composeAuditStore(config: Pick<Config, "storageConnectionString" | "linkSigningKey">, tablePrefix = TABLE_PREFIX): { audit: AuditLog; auditIndex: AuditIndex } {
+/**
+ * The audit trail, its index (both sealed with a key of their own derived from
+ * BREAKGLASS_LINK_SIGNING_KEY) and the requests that vouch for them.
+ */
+export function composeAuditStore(config: Pick<Config, "storageConnectionString" | "linkSigningKey">, tablePrefix = TABLE_PREFIX): { audit: AuditLog; auditIndex: AuditIndex; requests: RequestStore } {
   const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix };
   const sealKey = deriveKey(config.linkSigningKey, "audit-seal");
-  return { audit: new TableAuditLog(storage, sealKey), auditIndex: new TableAuditIndex(storage, sealKey) };
+  return { audit: new TableAuditLog(storage, sealKey), auditIndex: new TableAuditIndex(storage, sealKey), requests: new TableRequestStore(storage) };
 }
 
 export async function composeApp(config: Config, options: CompositionOptions = {}): Promise<App> {
   const now = options.now ?? (() => new Date());
   const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix: options.tablePrefix ?? TABLE_PREFIX };
-  const { audit, auditIndex } = composeAuditStore(config, storage.tablePrefix);
-  const requests = new TableRequestStore(storage);
+  const { audit, auditIndex, requests } = composeAuditStore(config, storage.tablePrefix);
   const registry = new TableWindowRegistry(storage);
   const world = config.mode === "azure" ? azureWorld(config, audit, now, options.azure ?? {}) : await simulationWorld(config, storage, now);
   const policy: TokenPolicy = { keys: world.signingKeys, authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience, now };

@@ -10,14 +10,14 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { verifyChain } from "../auditChain.js";
-import { readRequestTrail, verifyRequestTrail } from "../auditTrail.js";
+import { readRequestTrail, verifyRequestTrail, type TrailSources } from "../auditTrail.js";
 import { composeAuditStore } from "../composition.js";
 import { ConfigError, parseConfig } from "../config.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
 import { auditKeyOf, type AuditEntry, type AuditHead, type ChainVerdict } from "../domain/audit.js";
 import { isRequestId } from "../domain/ids.js";
+import { parseInstant } from "../domain/instants.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
-import type { AuditLog } from "../ports/auditLog.js";
 
 export interface CliIo {
   readonly write: (text: string) => void;
@@ -28,8 +28,7 @@ export interface CliIo {
   readonly readLines: (path: string) => AsyncIterable<string>;
 }
 
-export interface CliStore {
-  readonly audit: AuditLog;
+export interface CliStore extends TrailSources {
   readonly auditIndex: AuditIndex;
   /** The managed clusters, so that --cluster may name one. */
   readonly clusters: readonly ManagedCluster[];
@@ -82,14 +81,14 @@ export function csvRow(entry: AuditEntry): string {
 }
 
 function dateOption(value: string | undefined, name: string): Date {
-  const ms = value && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--${name}: an ISO-8601 date or time is required, e.g. 2026-11-01`);
-  return new Date(ms);
+  const at = value === undefined ? undefined : parseInstant(value);
+  if (!at) throw new UsageError(`--${name}: an ISO-8601 date or time is required, e.g. 2026-11-01`);
+  return at;
 }
 
 async function verifyRequest(store: CliStore, io: CliIo, requestId: string): Promise<number> {
   if (!isRequestId(requestId)) throw new UsageError(`--request: ${requestId} is not a request id`);
-  const verdict = await verifyRequestTrail(store.audit, store.auditIndex, requestId);
+  const verdict = await verifyRequestTrail(store, requestId, new Date());
   if (!verdict) {
     io.error(`no audit trail for ${requestId} in this storage\n`);
     return 2;
@@ -153,7 +152,7 @@ async function exportTrail(store: CliStore, io: CliIo, options: { from?: string;
   if (format === "csv") out.write(`${CSV_COLUMNS.join(",")}\n`);
   let broken = 0;
   for (const [index, requestId] of requestIds.entries()) {
-    const { entries, head, indexed, verdict } = await readRequestTrail(store.audit, store.auditIndex, requestId);
+    const { entries, head, indexed, verdict } = await readRequestTrail(store, requestId, new Date());
     if (!verdict?.ok) {
       broken++;
       io.error(`${describe(requestId, verdict ?? { ok: false, entries: 0, brokenAt: 0, reason: "no trail" })}\n`);

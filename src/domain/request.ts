@@ -31,6 +31,9 @@ export interface Extension {
   readonly status: "pending" | "approved" | "denied" | "expired";
 }
 
+/** The outcome of a request whose workflow never started: it has no audit trail, and needs none. */
+export const START_FAILED = "START_FAILED";
+
 /** Why a request ended, or why it is stuck; `code` is stable, `message` is for humans. */
 export interface RequestOutcome {
   readonly code: string;

@@ -10,7 +10,7 @@ import { findManagedCluster } from "../domain/clusters.js";
 import { isRequestId, newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
 import { acceptsClose, isRequestStatus } from "../domain/lifecycle.js";
 import { decideDuration, decideExtension, sameOid } from "../domain/policy.js";
-import { toRequestView, type EmergencyRequest } from "../domain/request.js";
+import { START_FAILED, toRequestView, type EmergencyRequest } from "../domain/request.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
@@ -101,6 +101,8 @@ export function createApiHandlers(deps: ApiDependencies) {
   const audit = createAuditHandlers({
     audit: deps.audit,
     auditIndex: deps.auditIndex,
+    requests: deps.requests,
+    now: deps.now,
     clusters: deps.config.clusters,
     async approverOnly(request, context, action) {
       const { principal, member } = await caller(request);
@@ -165,7 +167,7 @@ export function createApiHandlers(deps: ApiDependencies) {
         await deps.requests.recordProgress(created.id, {
           status: "failed",
           at,
-          outcome: { code: "START_FAILED", message: "the workflow could not be started; nothing was changed", at },
+          outcome: { code: START_FAILED, message: "the workflow could not be started; nothing was changed", at },
         });
         throw new TransientError("WORKFLOW_START_FAILED", "the workflow could not be started", undefined, { cause: error });
       }

@@ -2,12 +2,12 @@
 // entries, or every request on a cluster (or on all clusters) in a time range, oldest first and
 // paged; and the verdict on one request's trail.
 import type { HttpRequest } from "@azure/functions";
-import { verifyRequestTrail } from "../auditTrail.js";
+import { verifyRequestTrail, type TrailSources } from "../auditTrail.js";
 import type { AuditEntry } from "../domain/audit.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
 import { isRequestId } from "../domain/ids.js";
+import { parseInstant } from "../domain/instants.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
-import type { AuditLog } from "../ports/auditLog.js";
 import { ApiError, jsonResponse } from "./errors.js";
 import type { HttpHandler } from "./api.js";
 
@@ -17,11 +17,10 @@ const MAX_ENTRIES = 500;
 const MAX_REQUESTS = 100;
 const MAX_RANGE_MS = 366 * 24 * 60 * 60_000;
 const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\|bg-[0-9a-hjkmnp-tv-z]{26}$/;
-const INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
-export interface AuditHandlerDependencies {
-  readonly audit: AuditLog;
+export interface AuditHandlerDependencies extends TrailSources {
   readonly auditIndex: AuditIndex;
+  readonly now: () => Date;
   readonly clusters: readonly ManagedCluster[];
   /** Lets only approvers through (and audits anyone else's attempt); throws otherwise. */
   readonly approverOnly: (request: HttpRequest, context: Parameters<HttpHandler>[1], action: string) => Promise<void>;
@@ -42,9 +41,9 @@ function integer(request: HttpRequest, name: string, min: number, max: number, f
 function instant(request: HttpRequest, name: string): Date {
   const text = request.query.get(name);
   if (text === null) throw invalid(`${name}: required with cluster queries (an ISO-8601 date or time, e.g. 2026-11-01)`);
-  const ms = INSTANT.test(text) ? Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text) : Number.NaN;
-  if (Number.isNaN(ms)) throw invalid(`${name}: not an ISO-8601 date or time`);
-  return new Date(ms);
+  const at = parseInstant(text);
+  if (!at) throw invalid(`${name}: not an ISO-8601 date or time (or not a real one)`);
+  return at;
 }
 
 /** An entry as the API shows it: its place in its request's chain, without storage keys. */
@@ -94,7 +93,7 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
       const requestId = request.query.get("requestId");
       if (requestId !== null) {
         if (!isRequestId(requestId)) throw invalid("requestId: not a request id");
-        if (request.query.get("cluster") !== null || request.query.get("from") !== null) throw invalid("requestId: ask for one request, or for a cluster and time range, not both");
+        if (["cluster", "from", "to"].some((name) => request.query.get(name) !== null)) throw invalid("requestId: ask for one request, or for a cluster and time range, not both");
         return jsonResponse(200, await oneRequest(request, requestId));
       }
       if (request.query.get("from") === null && request.query.get("cluster") === null) throw invalid("requestId, or from and to (and optionally cluster), are required");
@@ -105,7 +104,7 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
       await deps.approverOnly(request, context, "verify-audit");
       const requestId = request.query.get("requestId") ?? "";
       if (!isRequestId(requestId)) throw invalid("requestId: a request id is required");
-      const verdict = await verifyRequestTrail(deps.audit, deps.auditIndex, requestId);
+      const verdict = await verifyRequestTrail(deps, requestId, deps.now());
       if (!verdict) throw new ApiError(404, "REQUEST_NOT_FOUND", `no audit trail for ${requestId}`);
       return jsonResponse(200, verdict);
     }) satisfies HttpHandler,

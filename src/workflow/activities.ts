@@ -10,7 +10,8 @@ import type { RotateCertificates } from "../domain/certificates.js";
 import type { GroupWatch } from "../groupWatch.js";
 import { renderAuditConflict, renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
-import type { AuditIndex } from "../ports/auditIndex.js";
+import type { AuditEntry } from "../domain/audit.js";
+import type { AuditIndex, IndexedRequest } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
@@ -42,9 +43,7 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
   return {
     async appendAuditEntry(entry) {
       const result = await deps.audit.append(entry);
-      if (entry.sequence === 0 && result.kind !== "conflict") {
-        await deps.auditIndex.add({ requestId: entry.stream, cluster: entry.cluster, requestedAt: entry.at, requester: entry.actor?.upn ?? "" });
-      }
+      if (entry.sequence === 0 && result.kind !== "conflict") await deps.auditIndex.add(indexedRequestOf(entry));
       if (result.kind === "conflict") {
         const emails = await alertRecipients(deps.directory, deps.groups.approverGroupId, deps.alertEmails, (message) => console.warn(message));
         await deps.notifier.send({ ...renderAuditConflict(entry, result.existing), requestId: entry.stream, recipients: { emails, teams: true } });
@@ -52,7 +51,12 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
       return result;
     },
 
-    closeAuditTrail: ({ requestId, head }) => deps.auditIndex.recordClosedHead(requestId, head),
+    async closeAuditTrail({ requestId, head }) {
+      // Listed again from the first entry (idempotent): the listing written with it may have failed since.
+      const [first] = await deps.audit.readStream(requestId);
+      if (first?.sequence === 0) await deps.auditIndex.add(indexedRequestOf(first));
+      await deps.auditIndex.recordClosedHead(requestId, head);
+    },
 
     async recordRequestProgress({ requestId, progress }) {
       return (await deps.requests.recordProgress(requestId, progress)).kind;
@@ -113,4 +117,9 @@ async function recipientsFor(audience: Audience, facts: NotificationFacts, deps:
     case "alert":
       return unique([await requesterMail(), ...(await approverMails()), ...deps.alertEmails]);
   }
+}
+
+/** How a request is listed in the audit index: from the first entry of its trail, so every listing agrees. */
+function indexedRequestOf(first: AuditEntry): Omit<IndexedRequest, "closedHead"> {
+  return { requestId: first.stream, cluster: first.cluster, requestedAt: first.at, requester: first.actor?.upn ?? "" };
 }

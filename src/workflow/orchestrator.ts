@@ -49,6 +49,11 @@ export const RETRY = {
   rotation: retryOptions(60_000, 5, 10 * 60_000),
   /** Bookkeeping once opening was attempted: one quick retry, so that a storage outage cannot delay the lockdown. */
   contained: retryOptions(1_000, 2, 1_000),
+  /**
+   * Where the trail ended, recorded last (the cluster is long safe): patient, about 75 minutes,
+   * because verification reads a request that ended hours ago without it as a cut trail.
+   */
+  closing: retryOptions(30_000, 12, 10 * 60_000),
 } as const;
 
 /** How long opening may keep failing (busy cluster, ARM errors) before the request fails. */
@@ -110,6 +115,7 @@ class WindowRun {
       this.containFailures = true; // record what we still can, and never throw again
       yield* this.audit("failed", { outcome: "failure", code: outcome.code, message: outcome.message });
       yield* this.progress({ status: "failed", outcome });
+      yield* this.writeWhatWasKeptBack();
       return { status: "failed", outcome };
     }
   }
@@ -479,7 +485,15 @@ class WindowRun {
       ...(fields.details ? { details: fields.details } : {}),
     });
     this.auditPrevHash = entry.hash;
-    const result = yield* this.bookkeeping("appendAuditEntry", entry);
+    let result: Activities["appendAuditEntry"]["output"] | undefined;
+    try {
+      result = yield* this.bookkeeping("appendAuditEntry", entry);
+    } catch (error) {
+      // Its sequence number is spent: kept, so that the workflow's failure path writes it after all
+      // rather than leave a gap that reads as a deletion.
+      this.unwritten.push(entry);
+      throw error;
+    }
     if (result === undefined && this.containFailures) this.unwritten.push(entry);
     if (result?.kind === "conflict") this.log(`audit entry ${entry.stream}/${entry.key} conflicts with a stored one; kept the stored one`);
   }
@@ -512,7 +526,7 @@ class WindowRun {
   /** Records in the index where the trail ends, so that removing its last entries later is detected. */
   *closeAuditTrail(): Step<void> {
     try {
-      yield* this.call("closeAuditTrail", { requestId: this.request.id, head: { entries: this.auditSequence, hash: this.auditPrevHash } }, RETRY.bookkeeping);
+      yield* this.call("closeAuditTrail", { requestId: this.request.id, head: { entries: this.auditSequence, hash: this.auditPrevHash } }, RETRY.closing);
     } catch (error) {
       this.log(`could not record the head of the audit trail: ${describe(error)}`);
     }

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { auditEntryHash, requestAuditEntry } from "../../src/auditChain.js";
+import { auditEntryHash, requestAuditEntry, streamGenesis } from "../../src/auditChain.js";
+import { CLOSE_RECORD_GRACE_MS, readRequestTrail } from "../../src/auditTrail.js";
 import { csvRow, progressBar, runAuditCommand, type CliIo } from "../../src/cli/audit.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../support/harness.js";
@@ -116,6 +117,63 @@ describe("the hash chain", () => {
     expect(verdict).toMatchObject({ ok: false, reason: expect.stringContaining("not sealed with the app's key") });
   });
 
+  it("detects a trail rolled back to a head copied while the window was open, and index seals copied from head rows", async () => {
+    const h = await createHarness();
+    const created = await h.call(h.app.api.createRequest, { as: "alice", json: { cluster: WEU, justification: "Entra outage", ticket: "INC-1", duration: "PT15M" } });
+    const { id } = created.body as { id: string };
+    await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
+    const table = auditTable(h);
+    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    const body = ({ etag: _e, timestamp: _t, ...rest }: Record<string, unknown>) => rest;
+    const headWhileOpen = body(await table.getEntity<Record<string, unknown>>(id, "head"));
+    const indexWhileOpen = body(await index.getEntity<Record<string, unknown>>("request", id));
+    await h.engine.advanceBy(15 * MINUTE);
+    expect((await h.app.requests.get(id))!.status).toBe("closed");
+    // Erase the lockdown: every entry after the open head goes, the old head and index row come back.
+    for (const entry of (await h.app.audit.readStream(id)).slice(Number(headWhileOpen.entries))) await table.deleteEntity(id, entry.key);
+    await table.upsertEntity(headWhileOpen as { partitionKey: string; rowKey: string }, "Replace");
+    await index.updateEntity({ partitionKey: "request", rowKey: id, headEntries: headWhileOpen.entries, headHash: headWhileOpen.hash, headSeal: headWhileOpen.seal }, "Merge");
+    expect(await verify(h, id)).toMatchObject({ ok: false, reason: expect.stringContaining("index recorded at the end of the request is not sealed") });
+    await index.upsertEntity(indexWhileOpen as { partitionKey: string; rowKey: string }, "Replace");
+    expect(await verify(h, id)).toMatchObject({ ok: true }); // just ended: the record of its end may still be on its way
+    h.clock.advance(CLOSE_RECORD_GRACE_MS + MINUTE);
+    expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: Number(headWhileOpen.entries), reason: expect.stringContaining("where its trail ended is not in the audit index") });
+  });
+
+  it("detects a request's listing removed from the index; listings lost while it was open are restored when it ends", async () => {
+    const h = await createHarness();
+    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    const listings = async (id: string) => {
+      const rows: { partitionKey: string; rowKey: string }[] = [];
+      for await (const row of index.listEntities({ queryOptions: { filter: `RowKey ne '${id}'` } })) if (row.rowKey!.endsWith(id)) rows.push({ partitionKey: row.partitionKey!, rowKey: row.rowKey! });
+      return rows;
+    };
+    const closed = await closedRequest(h);
+    const [byCluster] = await listings(closed);
+    await index.deleteEntity(byCluster!.partitionKey, byCluster!.rowKey);
+    expect(await verify(h, closed)).toMatchObject({ ok: false, reason: expect.stringContaining("no longer find it") });
+
+    const created = await h.call(h.app.api.createRequest, { as: "carol", json: { cluster: NEU, justification: "Entra outage", ticket: "INC-2", duration: "PT15M" } });
+    const { id } = created.body as { id: string };
+    await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
+    for (const row of await listings(id)) await index.deleteEntity(row.partitionKey, row.rowKey);
+    await h.engine.advanceBy(15 * MINUTE);
+    expect(await listings(id)).toHaveLength(2);
+    expect(await verify(h, id)).toEqual({ ok: true, entries: DEADLINE_TRAIL.length });
+  });
+
+  it("a request whose whole trail and index entry were deleted is reported broken, not unknown", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    const table = auditTable(h);
+    for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${id}'` } })) await table.deleteEntity(id, row.rowKey!);
+    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    for await (const row of index.listEntities()) if (row.rowKey!.endsWith(id)) await index.deleteEntity(row.partitionKey!, row.rowKey!);
+    expect(await verify(h, id)).toMatchObject({ ok: false, entries: 0, reason: expect.stringContaining("audit trail and its index entry are gone") });
+    const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, requests: h.app.requests, clusters: h.config.clusters });
+    expect(await runAuditCommand(["verify", "--request", id], store, io())).toBe(1);
+  });
+
   it("detects two entries swapped between their row keys", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
@@ -163,11 +221,40 @@ describe("the hash chain", () => {
     const id = await closedRequest(h);
     const [first] = await h.app.audit.readStream(id);
     expect(await h.app.activities.appendAuditEntry(first!)).toEqual({ kind: "duplicate" });
+    // A row edited by hand, its hash column left alone, is not the entry being retried.
+    const [, second] = await h.app.audit.readStream(id);
+    await auditTable(h).updateEntity({ partitionKey: id, rowKey: second!.key, outcome: "failure" }, "Merge");
+    expect(await h.app.activities.appendAuditEntry(second!)).toMatchObject({ kind: "conflict", existing: { outcome: "failure", hash: second!.hash } });
+    await auditTable(h).updateEntity({ partitionKey: id, rowKey: second!.key, outcome: second!.outcome }, "Merge");
     const other: AuditEntry = requestAuditEntry(id, 0, first!.prevHash!, { type: "requested", at: first!.at, actor: null, cluster: WEU, outcome: "info", message: "rewritten" });
     expect(await h.app.activities.appendAuditEntry(other)).toMatchObject({ kind: "conflict", existing: first });
     const alert = (await h.world.outbox.list(id)).find((message) => message.kind === "audit-conflict" && message.channel === "email")!;
     expect(alert).toMatchObject({ severity: "critical", recipients: expect.arrayContaining(["secops@contoso.dev", "bob@contoso.dev"]) });
     expect(await verify(h, id)).toMatchObject({ ok: true });
+  });
+
+  it("a trail read while its workflow keeps appending is judged as of one head, never as broken", async () => {
+    const id = "bg-01m8gshv80v200jgzv74xjm1zr";
+    const chain: AuditEntry[] = [];
+    const append = () => {
+      const at = new Date(Date.UTC(2026, 10, 28, 10, chain.length)).toISOString();
+      chain.push(requestAuditEntry(id, chain.length, chain.at(-1)?.hash ?? streamGenesis(id), { type: "lockdown-retry", at, actor: null, cluster: WEU, outcome: "failure", code: "ARM_503" }));
+    };
+    append();
+    // Every read of the head finds one more entry than the read before: the snapshot never settles.
+    const audit = {
+      append: () => Promise.reject(new Error("read only")),
+      readStream: () => Promise.resolve([...chain]),
+      readHead: () => {
+        const head = { entries: chain.length, hash: chain.at(-1)!.hash, sealed: true };
+        append();
+        return Promise.resolve(head);
+      },
+    };
+    const auditIndex = { get: () => Promise.resolve({ requestId: id, cluster: WEU, requestedAt: chain[0]!.at, requester: "alice@contoso.dev", findable: true }) };
+    const trail = await readRequestTrail({ audit, auditIndex, requests: { get: () => Promise.resolve(undefined) } }, id, new Date());
+    expect(trail.verdict).toEqual({ ok: true, entries: trail.head!.entries });
+    expect(trail.entries).toHaveLength(trail.head!.entries);
   });
 
   it("fifty concurrent workflows: no entry lost, every chain verifies", async () => {
@@ -257,6 +344,9 @@ describe("querying the trail", () => {
     await bad({ from: "2026-11-28", to: "2026-11-29", after: "../../etc" }, /after: not a cursor/);
     await bad({ from: "2026-11-28", to: "2026-11-29", limit: "0" }, /limit: a whole number/);
     await bad({ requestId: "bg-nope" }, /requestId: not a request id/);
+    await bad({ from: "2026-02-31", to: "2026-03-29" }, /from: not an ISO-8601 date or time \(or not a real one\)/);
+    await bad({ from: "2026-11-28T24:00:00Z", to: "2026-11-29" }, /from: not an ISO-8601/);
+    await bad({ requestId: "bg-01m8gshv80v200jgzv74xjm1zr", to: "2026-11-29" }, /not both/);
     expect((await h.call(h.app.api.readAudit, { as: "alice", query: { from: "2026-11-28", to: "2026-11-29" } })).status).toBe(403);
     expect((await h.call(h.app.api.verifyAudit, { as: "mallory", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(403);
     expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(404);
@@ -268,7 +358,7 @@ describe("the command line", () => {
   it("verify --request: 0 when the trail holds, 1 when it was edited, 2 for an unknown request", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
-    const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, clusters: h.config.clusters });
+    const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, requests: h.app.requests, clusters: h.config.clusters });
     const ok = io();
     expect(await runAuditCommand(["verify", "--request", id], store, ok)).toBe(0);
     expect(ok.out.join("")).toBe(`${id}: ok, ${DEADLINE_TRAIL.length} entries\n`);
@@ -288,7 +378,7 @@ describe("the command line", () => {
   it("export round trip: the JSONL re-verifies offline, and an edited line is caught; CSV has one row per entry", async () => {
     const h = await createHarness();
     const ids = [await closedRequest(h, "alice"), await closedRequest(h, "carol", NEU)];
-    const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, clusters: h.config.clusters });
+    const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, requests: h.app.requests, clusters: h.config.clusters });
     const jsonl = join(scratch, `${h.tablePrefix}.jsonl`);
     const exported = io();
     expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--out", jsonl], store, exported)).toBe(0);

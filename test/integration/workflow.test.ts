@@ -275,7 +275,7 @@ describe("emergency-window workflow", () => {
     const trail = await h.audit(id);
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0"))); // no gaps across executions
     // ...and one unbroken hash chain across them, ending where the last execution said it ends.
-    expect(await verifyRequestTrail(h.app.audit, h.app.auditIndex, id)).toEqual({ ok: true, entries: trail.length });
+    expect(await verifyRequestTrail(h.app, id, h.clock.date())).toEqual({ ok: true, entries: trail.length });
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });
 
@@ -342,7 +342,23 @@ describe("emergency-window workflow", () => {
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
     expect(trail.map((entry) => entry.type).slice(-5)).toEqual(["deadline-reached", "locking", "locked", "certificates-checked", "closed"]);
     // Written late and out of order, the entries still form the chain the workflow computed.
-    expect(await verifyRequestTrail(h.app.audit, h.app.auditIndex, id)).toEqual({ ok: true, entries: trail.length });
+    expect(await verifyRequestTrail(h.app, id, h.clock.date())).toEqual({ ok: true, entries: trail.length });
+  });
+
+  it("an audit write that keeps failing before opening fails the request, and the trail it leaves still verifies", async () => {
+    let failures = 6; // the whole retry budget of one write
+    const h = await createHarness({
+      wrapActivity: (name, activity) =>
+        name === "appendAuditEntry"
+          ? (input, context) => ((input as { type: string }).type === "approvers-notified" && failures-- > 0 ? Promise.reject(new Error("audit table unavailable")) : activity(input, context))
+          : activity,
+    });
+    const id = await requestWindow(h);
+    await h.engine.advanceBy(10 * MINUTE);
+    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "WORKFLOW_ERROR" } });
+    // The spent entry is written after all, late: no gap that would read as a deletion.
+    expect((await h.audit(id)).map((entry) => entry.type)).toEqual(["requested", "approvers-notified", "failed"]);
+    expect(await verifyRequestTrail(h.app, id, h.clock.date())).toEqual({ ok: true, entries: 3 });
   });
 
   it("a bookkeeping failure before enabling fails the request without touching the cluster", async () => {

@@ -46,10 +46,11 @@ describe("the audit chain", () => {
   it("seals heads with a key: another key, or another head, does not verify", () => {
     const key = new Uint8Array(32).fill(1);
     const head = headOf(chain(2));
-    const seal = sealHead(key, STREAM, head);
-    expect(isSealed(key, STREAM, head, seal)).toBe(true);
-    expect(isSealed(new Uint8Array(32).fill(2), STREAM, head, seal)).toBe(false);
-    expect(isSealed(key, STREAM, { ...head, entries: 1 }, seal)).toBe(false);
-    expect(isSealed(key, STREAM, head, "not-hex")).toBe(false);
+    const seal = sealHead(key, "current", STREAM, head);
+    expect(isSealed(key, "current", STREAM, head, seal)).toBe(true);
+    expect(isSealed(new Uint8Array(32).fill(2), "current", STREAM, head, seal)).toBe(false);
+    expect(isSealed(key, "current", STREAM, { ...head, entries: 1 }, seal)).toBe(false);
+    expect(isSealed(key, "current", STREAM, head, "not-hex")).toBe(false);
+    expect(isSealed(key, "closed", STREAM, head, seal)).toBe(false); // a current head's seal does not vouch for the end
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Roles } from "../../src/domain/access.js";
 import { canonicalJson, sameAuditContent } from "../../src/domain/audit.js";
+import { parseInstant } from "../../src/domain/instants.js";
 import { requestAuditEntry, securityAuditEntry } from "../../src/auditChain.js";
 import { clusterKey, findManagedCluster, parseManagedClusterId } from "../../src/domain/clusters.js";
 import { formatIsoDuration, HOUR_MS, MINUTE_MS, parseIsoDuration } from "../../src/domain/duration.js";
@@ -228,5 +229,17 @@ describe("notifications", () => {
     const alarm = renderNotification({ event: "lockdown-failed", request, at: window.closesAt, outcome }, { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" });
     expect(alarm).toMatchObject({ audience: "alert", severity: "critical" });
     expect(alarm.text).toContain("--disable-local-accounts");
+  });
+});
+
+describe("instants people type", () => {
+  it("dates are midnight UTC; times keep their offset; impossible ones are refused, not rolled over", () => {
+    expect(parseInstant("2026-11-01")?.toISOString()).toBe("2026-11-01T00:00:00.000Z");
+    expect(parseInstant("2026-11-01T10:30Z")?.toISOString()).toBe("2026-11-01T10:30:00.000Z");
+    expect(parseInstant("2026-11-01T10:30:15.250+01:00")?.toISOString()).toBe("2026-11-01T09:30:15.250Z");
+    expect(parseInstant("2024-02-29")?.toISOString()).toBe("2024-02-29T00:00:00.000Z");
+    for (const text of ["2026-02-31", "2026-02-29", "2026-13-01", "2026-11-01T24:00Z", "2026-11-01T10:60Z", "2026-11-01T10:30", "2026-11-01T10:30+25:00", "yesterday", "2026-11-1", ""]) {
+      expect(parseInstant(text), text).toBeUndefined();
+    }
   });
 });

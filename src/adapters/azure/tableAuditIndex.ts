@@ -6,7 +6,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import { clusterKey } from "../../domain/clusters.js";
 import { type AuditHead } from "../../domain/audit.js";
 import { isSealed, sealHead } from "../../auditChain.js";
-import type { AuditIndex, AuditQuery, IndexedRequest } from "../../ports/auditIndex.js";
+import type { AuditIndex, AuditQuery, IndexedRequest, IndexEntry } from "../../ports/auditIndex.js";
 import { readEntity, storageCall, Table, type Entity, type TableStorageSettings } from "./tables.js";
 
 const REQUESTS = "request";
@@ -27,8 +27,9 @@ export class TableAuditIndex implements AuditIndex {
   async add(request: Omit<IndexedRequest, "closedHead">): Promise<void> {
     const client = await this.table.client();
     const fields = { requestId: request.requestId, cluster: request.cluster, requestedAt: request.requestedAt, requester: request.requester };
-    // Merge, so that adding again never drops a head recorded meanwhile.
-    for (const partitionKey of [REQUESTS, byCluster(request.cluster), byMonth(request.requestedAt)]) {
+    // Merge, so that adding again never drops a head recorded meanwhile. The request's own row
+    // last: when it exists, so do its listings (verification checks that they still do).
+    for (const partitionKey of [byCluster(request.cluster), byMonth(request.requestedAt), REQUESTS]) {
       const rowKey = partitionKey === REQUESTS ? request.requestId : rowKeyOf(request);
       await storageCall("index an audited request", () => client.upsertEntity({ partitionKey, rowKey, ...fields }, "Merge"));
     }
@@ -36,15 +37,19 @@ export class TableAuditIndex implements AuditIndex {
 
   async recordClosedHead(requestId: string, head: AuditHead): Promise<void> {
     const client = await this.table.client();
-    const seal = sealHead(this.sealKey, requestId, head);
+    const seal = sealHead(this.sealKey, "closed", requestId, head);
     await storageCall("record the head of an audit trail", () =>
       client.upsertEntity({ partitionKey: REQUESTS, rowKey: requestId, headEntries: head.entries, headHash: head.hash, headSeal: seal }, "Merge"),
     );
   }
 
-  async get(requestId: string): Promise<IndexedRequest | undefined> {
-    const row = await readEntity(await this.table.client(), REQUESTS, requestId);
-    return row ? this.toRequest(row) : undefined;
+  async get(requestId: string): Promise<IndexEntry | undefined> {
+    const client = await this.table.client();
+    const row = await readEntity(client, REQUESTS, requestId);
+    if (!row) return undefined;
+    const request = this.toRequest(row);
+    const listed = request.cluster && request.requestedAt ? await Promise.all([byCluster(request.cluster), byMonth(request.requestedAt)].map((partition) => readEntity(client, partition, rowKeyOf(request)))) : [];
+    return { ...request, findable: listed.length === 2 && listed.every((listing) => listing !== undefined) };
   }
 
   async find(query: AuditQuery): Promise<{ readonly requests: readonly IndexedRequest[]; readonly next?: string }> {
@@ -88,7 +93,7 @@ export class TableAuditIndex implements AuditIndex {
       cluster: text("cluster"),
       requestedAt: text("requestedAt"),
       requester: text("requester"),
-      ...(head ? { closedHead: { ...head, sealed: isSealed(this.sealKey, requestId, head, text("headSeal")) } } : {}),
+      ...(head ? { closedHead: { ...head, sealed: isSealed(this.sealKey, "closed", requestId, head, text("headSeal")) } } : {}),
     };
   }
 }

@@ -4,7 +4,7 @@
 // app's key), written in the same entity-group transaction as each entry, so the head can never
 // disagree with the entries the app wrote.
 import { odata, type TransactionAction } from "@azure/data-tables";
-import { advanceHead, type AuditEntry, type AuditEventType, type AuditHead, type AuditOutcome } from "../../domain/audit.js";
+import { advanceHead, sameAuditContent, type AuditEntry, type AuditEventType, type AuditHead, type AuditOutcome } from "../../domain/audit.js";
 import { isSealed, sealHead } from "../../auditChain.js";
 import type { AppendResult, AuditLog, SealedHead } from "../../ports/auditLog.js";
 import { TransientError } from "../../ports/errors.js";
@@ -33,7 +33,7 @@ export class TableAuditLog implements AuditLog {
       const head = advanceHead(headRow ? headOf(headRow) : undefined, entry);
       const actions: TransactionAction[] = [["create", toRow(entry)]];
       if (head) {
-        const row = { partitionKey: entry.stream, rowKey: HEAD_ROW, entries: head.entries, hash: head.hash, seal: sealHead(this.sealKey, entry.stream, head) };
+        const row = { partitionKey: entry.stream, rowKey: HEAD_ROW, entries: head.entries, hash: head.hash, seal: sealHead(this.sealKey, "current", entry.stream, head) };
         actions.push(headRow ? ["update", row, "Replace", { etag: headRow.etag }] : ["create", row]);
       }
       try {
@@ -47,7 +47,8 @@ export class TableAuditLog implements AuditLog {
       const stored = await readEntity(client, entry.stream, entry.key);
       if (stored) {
         const existing = fromRow(stored);
-        return existing.hash === entry.hash ? { kind: "duplicate" } : { kind: "conflict", existing };
+        // The content, not just the hash column: a row edited by hand is not the entry being retried.
+        return sameAuditContent(existing, entry) ? { kind: "duplicate" } : { kind: "conflict", existing };
       }
     }
     throw new TransientError("AUDIT_HEAD_CONTENDED", `the head of audit stream ${entry.stream} kept changing`);
@@ -63,7 +64,7 @@ export class TableAuditLog implements AuditLog {
     const read = await tryStorageCall(`read audit head ${stream}`, async () => (await this.table.client()).getEntity(stream, HEAD_ROW));
     if (!read.ok) return undefined;
     const head = headOf(read.value);
-    return { ...head, sealed: isSealed(this.sealKey, stream, head, typeof read.value.seal === "string" ? read.value.seal : "") };
+    return { ...head, sealed: isSealed(this.sealKey, "current", stream, head, typeof read.value.seal === "string" ? read.value.seal : "") };
   }
 }
 
