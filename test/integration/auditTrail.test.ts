@@ -241,15 +241,15 @@ describe("the hash chain", () => {
       chain.push(requestAuditEntry(id, chain.length, chain.at(-1)?.hash ?? streamGenesis(id), { type: "lockdown-retry", at, actor: null, cluster: WEU, outcome: "failure", code: "ARM_503" }));
     };
     append();
-    // Every read of the head finds one more entry than the read before: the snapshot never settles.
+    // An entry is appended just after every read of the stream: the head read next is always ahead.
     const audit = {
       append: () => Promise.reject(new Error("read only")),
-      readStream: () => Promise.resolve([...chain]),
-      readHead: () => {
-        const head = { entries: chain.length, hash: chain.at(-1)!.hash, sealed: true };
+      readStream: () => {
+        const entries = [...chain];
         append();
-        return Promise.resolve(head);
+        return Promise.resolve(entries);
       },
+      readHead: () => Promise.resolve({ entries: chain.length, hash: chain.at(-1)!.hash, sealed: true }),
     };
     const auditIndex = { get: () => Promise.resolve({ requestId: id, cluster: WEU, requestedAt: chain[0]!.at, requester: "alice@contoso.dev", findable: true }) };
     const trail = await readRequestTrail({ audit, auditIndex, requests: { get: () => Promise.resolve(undefined) } }, id, new Date());
