@@ -4,7 +4,7 @@
 // entry breaks the chain. The workflow computes the chain itself (hashing is deterministic), so
 // entries written late, after a storage outage, still fit. Heads are sealed with an HMAC.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { auditKeyOf, canonicalJson, type AuditEntry, type AuditFields, type AuditHead, type ChainVerdict } from "./domain/audit.js";
+import { auditKeyOf, canonicalJson, dailyStreamName, type AuditEntry, type AuditFields, type AuditHead, type ChainVerdict } from "./domain/audit.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
@@ -30,17 +30,17 @@ export function requestAuditEntry(requestId: string, sequence: number, prevHash:
 
 /** An entry for a refusal outside a request; `nonce` keeps two refusals in the same millisecond apart. */
 export function securityAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
-  return hashed({ stream: `security-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields });
+  return hashed({ stream: dailyStreamName("security", fields.at), key: `${fields.at}-${nonce}`, ...fields });
 }
 
 /** An entry of the watchdog (it acts outside any workflow), in a daily stream of its own. */
 export function watchdogAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
-  return hashed({ stream: `watchdog-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields });
+  return hashed({ stream: dailyStreamName("watchdog", fields.at), key: `${fields.at}-${nonce}`, ...fields });
 }
 
 /** An entry of group watch (membership changes and policy), in a daily stream of its own. */
 export function groupAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
-  return hashed({ stream: `groups-${fields.at.slice(0, 10)}`, key: `${fields.at}-${nonce}`, ...fields });
+  return hashed({ stream: dailyStreamName("groups", fields.at), key: `${fields.at}-${nonce}`, ...fields });
 }
 
 /**
@@ -86,6 +86,22 @@ export function verifyChain(stream: string, entries: readonly AuditEntry[], head
   if (entries.length < head.entries) return broken(entries.length, `the trail ends after ${entries.length} entries, but ${head.entries} were written: entries were deleted`);
   if (entries.length > head.entries) return broken(head.entries, `${entries.length - head.entries} entries follow the recorded head: entries were inserted`);
   if (entries.length && previous !== head.hash) return broken(entries.length - 1, "the last entry is not the one recorded as the head");
+  return { ok: true, entries: entries.length };
+}
+
+/**
+ * Checks a daily stream's entries (in key order): each must match its hash and sit under a key
+ * made of its own time. Daily streams are not chained: an edited entry is found, a deleted one is not.
+ */
+export function verifyDailyStream(stream: string, entries: readonly AuditEntry[]): ChainVerdict {
+  const broken = (brokenAt: number, reason: string): ChainVerdict => ({ ok: false, entries: entries.length, brokenAt, reason });
+  for (const [index, entry] of entries.entries()) {
+    if (entry.stream !== stream) return broken(index, `entry ${index} belongs to stream ${entry.stream}`);
+    if (entry.hash !== auditEntryHash(entry)) return broken(index, `entry ${index} does not match its hash: it was changed after it was written`);
+    if (!stream.endsWith(`-${entry.at.slice(0, 10)}`) || !entry.key.startsWith(`${entry.at}-`)) {
+      return broken(index, `entry ${index} (${entry.at}) is stored under key ${entry.key} of stream ${stream}, not under its own time`);
+    }
+  }
   return { ok: true, entries: entries.length };
 }
 

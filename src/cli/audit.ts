@@ -1,4 +1,5 @@
 // npm run audit -- verify --request <id>
+// npm run audit -- verify --stream <security|watchdog|groups>-<YYYY-MM-DD>
 // npm run audit -- verify --file <export.jsonl>
 // npm run audit -- export --from <date> --to <date> [--cluster <name or id>] [--format jsonl|csv] [--out <file>]
 //
@@ -9,12 +10,12 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { verifyChain } from "../auditChain.js";
+import { verifyChain, verifyDailyStream } from "../auditChain.js";
 import { readRequestTrail, verifyRequestTrail, type TrailSources } from "../auditTrail.js";
 import { composeAuditStore } from "../composition.js";
 import { ConfigError, parseConfig } from "../config.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
-import { auditKeyOf, type AuditEntry, type AuditHead, type ChainVerdict } from "../domain/audit.js";
+import { auditKeyOf, DAILY_STREAM_KINDS, dailyStreamsBetween, isDailyStream, type AuditEntry, type AuditHead, type ChainVerdict } from "../domain/audit.js";
 import { isRequestId } from "../domain/ids.js";
 import { parseInstant } from "../domain/instants.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
@@ -36,22 +37,24 @@ export interface CliStore extends TrailSources {
 
 const USAGE = `usage:
   npm run audit -- verify --request <request id>
+  npm run audit -- verify --stream <security|watchdog|groups>-<YYYY-MM-DD>
   npm run audit -- verify --file <export.jsonl>
   npm run audit -- export --from <date> --to <date> [--cluster <name or id>] [--format jsonl|csv] [--out <file>]`;
 
 class UsageError extends Error {}
 
 /** A one-line progress bar: redrawn in place on a terminal, silent otherwise. */
-export function progressBar(done: number, total: number, width = 30): string {
+export function progressBar(done: number, total: number, width = 30, unit = "requests"): string {
   const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} requests`;
+  return `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} ${unit}`;
 }
 
-function describe(requestId: string, verdict: ChainVerdict): string {
-  return verdict.ok ? `${requestId}: ok, ${verdict.entries} entries` : `${requestId}: BROKEN at entry ${verdict.brokenAt} of ${verdict.entries}: ${verdict.reason}`;
+function describe(stream: string, verdict: ChainVerdict): string {
+  return verdict.ok ? `${stream}: ok, ${verdict.entries} entries` : `${stream}: BROKEN at entry ${verdict.brokenAt} of ${verdict.entries}: ${verdict.reason}`;
 }
 
-const CSV_COLUMNS = ["requestId", "sequence", "at", "type", "actorOid", "actorUpn", "cluster", "outcome", "code", "message", "details", "prevHash", "hash"] as const;
+/** A request's id, or a daily stream's name (its entries are not chained). */
+const CSV_COLUMNS = ["stream", "sequence", "at", "type", "actorOid", "actorUpn", "cluster", "outcome", "code", "message", "details", "prevHash", "hash"] as const;
 
 function csvCell(value: unknown): string {
   const raw = value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
@@ -63,7 +66,7 @@ function csvCell(value: unknown): string {
 
 export function csvRow(entry: AuditEntry): string {
   const cells: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-    requestId: entry.stream,
+    stream: entry.stream,
     sequence: entry.sequence,
     at: entry.at,
     type: entry.type,
@@ -97,9 +100,22 @@ async function verifyRequest(store: CliStore, io: CliIo, requestId: string): Pro
   return verdict.ok ? 0 : 1;
 }
 
-/** Verifies an export offline: every request's chain against the head exported with it. */
+async function verifyStream(store: CliStore, io: CliIo, stream: string): Promise<number> {
+  if (!isDailyStream(stream)) throw new UsageError(`--stream: ${stream} is not a daily stream (security-, watchdog- or groups-YYYY-MM-DD)`);
+  const entries = await store.audit.readStream(stream);
+  if (!entries.length) {
+    io.error(`no entries in ${stream} in this storage\n`);
+    return 2;
+  }
+  const verdict = verifyDailyStream(stream, entries);
+  io.write(`${describe(stream, verdict)}\n`);
+  return verdict.ok ? 0 : 1;
+}
+
+/** Verifies an export offline: every request's chain against the head exported with it, every daily entry against its hash. */
 async function verifyFile(io: CliIo, path: string): Promise<number> {
   const requests = new Map<string, { head: AuditHead | undefined; entries: AuditEntry[] }>();
+  const daily = new Map<string, AuditEntry[]>();
   let line = 0;
   for await (const text of io.readLines(path)) {
     line++;
@@ -109,6 +125,11 @@ async function verifyFile(io: CliIo, path: string): Promise<number> {
       record = JSON.parse(text) as Record<string, unknown>;
     } catch {
       throw new UsageError(`${path}:${line}: not JSON`);
+    }
+    if (record.record === "entry" && record.requestId === undefined && typeof record.stream === "string" && isDailyStream(record.stream)) {
+      const { record: _record, ...entry } = record;
+      daily.set(record.stream, [...(daily.get(record.stream) ?? []), entry as unknown as AuditEntry]);
+      continue;
     }
     const requestId = String(record.requestId);
     const known = requests.get(requestId) ?? { head: undefined, entries: [] };
@@ -121,12 +142,15 @@ async function verifyFile(io: CliIo, path: string): Promise<number> {
     } else throw new UsageError(`${path}:${line}: neither a request nor an entry record`);
   }
   let broken = 0;
-  for (const [requestId, { head, entries }] of requests) {
-    const verdict = verifyChain(requestId, entries, head);
+  const verdicts = [
+    ...[...requests].map(([requestId, { head, entries }]) => [requestId, verifyChain(requestId, entries, head)] as const),
+    ...[...daily].map(([stream, entries]) => [stream, verifyDailyStream(stream, entries)] as const),
+  ];
+  for (const [stream, verdict] of verdicts) {
     if (!verdict.ok) broken++;
-    io.write(`${describe(requestId, verdict)}\n`);
+    io.write(`${describe(stream, verdict)}\n`);
   }
-  io.write(`${requests.size} request(s) verified offline, ${broken} broken (head seals need the app's key and are checked online)\n`);
+  io.write(`${requests.size} request(s) and ${daily.size} daily stream(s) verified offline, ${broken} broken (head seals need the app's key and are checked online)\n`);
   return broken ? 1 : 0;
 }
 
@@ -166,9 +190,28 @@ async function exportTrail(store: CliStore, io: CliIo, options: { from?: string;
     }
     if (io.interactive) io.error(`\r${progressBar(index + 1, requestIds.length)}`);
   }
+  if (io.interactive) io.error("\n");
+
+  // What happened outside any request in the range: refusals, the watchdog, group watch.
+  const streams = dailyStreamsBetween(from, to);
+  let dailyEntries = 0;
+  for (const [index, stream] of streams.entries()) {
+    const entries = await store.audit.readStream(stream);
+    const verdict = verifyDailyStream(stream, entries);
+    if (!verdict.ok) {
+      broken++;
+      io.error(`${describe(stream, verdict)}\n`);
+    }
+    const inRange = entries.filter((entry) => entry.at >= from.toISOString() && entry.at < to.toISOString() && (!cluster || entry.cluster === cluster.id));
+    dailyEntries += inRange.length;
+    for (const entry of inRange) out.write(format === "jsonl" ? `${JSON.stringify({ record: "entry", ...entry })}\n` : `${csvRow(entry)}\n`);
+    if (io.interactive && (index + 1) % DAILY_STREAM_KINDS.length === 0) io.error(`\r${progressBar((index + 1) / DAILY_STREAM_KINDS.length, streams.length / DAILY_STREAM_KINDS.length, undefined, "days")}`);
+  }
   await out.close();
   if (io.interactive) io.error("\n");
-  io.error(`exported ${requestIds.length} request(s) from ${from.toISOString()} to ${to.toISOString()}${broken ? `; ${broken} of them do NOT verify` : ""}\n`);
+  io.error(
+    `exported ${requestIds.length} request(s) and ${dailyEntries} entries of the daily streams from ${from.toISOString()} to ${to.toISOString()}${broken ? `; ${broken} trail(s) do NOT verify` : ""}\n`,
+  );
   return broken ? 1 : 0;
 }
 
@@ -180,6 +223,7 @@ export async function runAuditCommand(argv: readonly string[], store: () => CliS
       allowPositionals: true,
       options: {
         request: { type: "string" },
+        stream: { type: "string" },
         file: { type: "string" },
         from: { type: "string" },
         to: { type: "string" },
@@ -192,6 +236,7 @@ export async function runAuditCommand(argv: readonly string[], store: () => CliS
     if (rest.length) throw new UsageError(`unexpected ${rest.join(" ")}`);
     if (command === "verify" && values.file) return await verifyFile(io, values.file);
     if (command === "verify" && values.request) return await verifyRequest(store(), io, values.request);
+    if (command === "verify" && values.stream) return await verifyStream(store(), io, values.stream);
     if (command === "export") return await exportTrail(store(), io, values);
     throw new UsageError(command ? `unknown command or missing option: ${command}` : "a command is required");
   } catch (error) {

@@ -2,6 +2,7 @@
 // the (deterministic) workflow, so a retried append lands on the same key and is recognised
 // as the same entry. Refusals that belong to no request go to a daily security stream.
 // Hashes, the chain and builders of entries are in src/auditChain.ts (they need node:crypto).
+import { parseInstant } from "./instants.js";
 
 export const AUDIT_EVENT_TYPES = [
   "requested",
@@ -125,4 +126,27 @@ export function canonicalJson(value: unknown): string {
     return `{${members.join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The daily streams of what happens outside any request: refusals, the watchdog, group watch. */
+export const DAILY_STREAM_KINDS = ["security", "watchdog", "groups"] as const;
+export type DailyStreamKind = (typeof DAILY_STREAM_KINDS)[number];
+
+export function dailyStreamName(kind: DailyStreamKind, at: string): string {
+  return `${kind}-${at.slice(0, 10)}`;
+}
+
+export function isDailyStream(text: string): boolean {
+  const parts = /^(security|watchdog|groups)-(\d{4}-\d{2}-\d{2})$/.exec(text);
+  return parts !== null && parseInstant(parts[2]!) !== undefined;
+}
+
+/** Every daily stream of the UTC days that [from, to) touches, day by day. */
+export function dailyStreamsBetween(from: Date, to: Date): string[] {
+  const streams: string[] = [];
+  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < to.getTime(); day += 24 * 60 * 60_000) {
+    const at = new Date(day).toISOString();
+    streams.push(...DAILY_STREAM_KINDS.map((kind) => dailyStreamName(kind, at)));
+  }
+  return streams;
 }

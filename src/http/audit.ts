@@ -1,9 +1,11 @@
 // GET /api/audit and GET /api/audit/verify: the trail for approvers and auditors. One request's
-// entries, or every request on a cluster (or on all clusters) in a time range, oldest first and
-// paged; and the verdict on one request's trail.
+// entries, every request on a cluster (or on all clusters) in a time range, or one daily stream
+// (refusals, the watchdog, group watch), oldest first and paged; and the verdict on a request's
+// trail or on a daily stream.
 import type { HttpRequest } from "@azure/functions";
+import { verifyDailyStream } from "../auditChain.js";
 import { verifyRequestTrail, type TrailSources } from "../auditTrail.js";
-import type { AuditEntry } from "../domain/audit.js";
+import { isDailyStream, type AuditEntry } from "../domain/audit.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
 import { isRequestId } from "../domain/ids.js";
 import { parseInstant } from "../domain/instants.js";
@@ -16,6 +18,8 @@ const MAX_ENTRIES = 500;
 /** Requests per page of a cluster or time query, at most. */
 const MAX_REQUESTS = 100;
 const MAX_RANGE_MS = 366 * 24 * 60 * 60_000;
+/** A daily stream's entry key: its time, then a nonce. */
+const STREAM_CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z-[0-9a-f-]{1,40}$/;
 const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\|bg-[0-9a-hjkmnp-tv-z]{26}$/;
 
 export interface AuditHandlerDependencies extends TrailSources {
@@ -51,6 +55,28 @@ export function auditView({ stream, key: _key, ...entry }: AuditEntry, withReque
   return { ...(withRequest ? { requestId: stream } : {}), ...entry };
 }
 
+type Question = { readonly kind: "request"; readonly requestId: string } | { readonly kind: "stream"; readonly stream: string } | { readonly kind: "range" };
+
+/** One request, one daily stream, or a range: exactly one of them. */
+function askedFor(request: HttpRequest): Question {
+  const requestId = request.query.get("requestId");
+  const stream = request.query.get("stream");
+  const range = ["cluster", "from", "to"].some((name) => request.query.get(name) !== null);
+  if ([requestId !== null, stream !== null, range].filter(Boolean).length > 1) {
+    throw invalid("ask for one request (requestId), one daily stream (stream), or a cluster and time range, not several");
+  }
+  if (requestId !== null) {
+    if (!isRequestId(requestId)) throw invalid("requestId: not a request id");
+    return { kind: "request", requestId };
+  }
+  if (stream !== null) {
+    if (!isDailyStream(stream)) throw invalid("stream: a daily stream, security-, watchdog- or groups- and a UTC date (YYYY-MM-DD)");
+    return { kind: "stream", stream };
+  }
+  if (!range) throw invalid("requestId, stream, or from and to (and optionally cluster): one is required");
+  return { kind: "range" };
+}
+
 export function createAuditHandlers(deps: AuditHandlerDependencies) {
   const clusterOf = (text: string): ManagedCluster => {
     const cluster = clusterNamed(deps.clusters, text);
@@ -64,6 +90,16 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
     const entries = (await deps.audit.readStream(requestId)).filter((entry) => (entry.sequence ?? -1) > after);
     const page = entries.slice(0, limit);
     return { requestId, entries: page.map((entry) => auditView(entry)), next: entries.length > limit ? String(page.at(-1)!.sequence) : null };
+  };
+
+  const oneStream = async (request: HttpRequest, stream: string) => {
+    const limit = integer(request, "limit", 1, MAX_ENTRIES, MAX_ENTRIES);
+    const after = request.query.get("after");
+    if (after !== null && !STREAM_CURSOR.test(after)) throw invalid("after: not a cursor this API returned");
+    const entries = (await deps.audit.readStream(stream)).filter((entry) => after === null || entry.key > after);
+    const page = entries.slice(0, limit);
+    // Daily entries keep their key: it is hashed with them, and it is the cursor.
+    return { stream, entries: page.map((entry) => ({ key: entry.key, ...auditView(entry) })), next: entries.length > limit ? page.at(-1)!.key : null };
   };
 
   const range = async (request: HttpRequest) => {
@@ -90,22 +126,23 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
   return {
     readAudit: (async (request, context) => {
       await deps.approverOnly(request, context, "read-audit");
-      const requestId = request.query.get("requestId");
-      if (requestId !== null) {
-        if (!isRequestId(requestId)) throw invalid("requestId: not a request id");
-        if (["cluster", "from", "to"].some((name) => request.query.get(name) !== null)) throw invalid("requestId: ask for one request, or for a cluster and time range, not both");
-        return jsonResponse(200, await oneRequest(request, requestId));
-      }
-      if (request.query.get("from") === null && request.query.get("cluster") === null) throw invalid("requestId, or from and to (and optionally cluster), are required");
+      const question = askedFor(request);
+      if (question.kind === "request") return jsonResponse(200, await oneRequest(request, question.requestId));
+      if (question.kind === "stream") return jsonResponse(200, await oneStream(request, question.stream));
       return jsonResponse(200, await range(request));
     }) satisfies HttpHandler,
 
     verifyAudit: (async (request, context) => {
       await deps.approverOnly(request, context, "verify-audit");
-      const requestId = request.query.get("requestId") ?? "";
-      if (!isRequestId(requestId)) throw invalid("requestId: a request id is required");
-      const verdict = await verifyRequestTrail(deps, requestId, deps.now());
-      if (!verdict) throw new ApiError(404, "REQUEST_NOT_FOUND", `no audit trail for ${requestId}`);
+      const question = askedFor(request);
+      if (question.kind === "stream") {
+        const entries = await deps.audit.readStream(question.stream);
+        if (!entries.length) throw new ApiError(404, "STREAM_NOT_FOUND", `no entries in ${question.stream}`);
+        return jsonResponse(200, verifyDailyStream(question.stream, entries));
+      }
+      if (question.kind !== "request") throw invalid("requestId or stream: one is required");
+      const verdict = await verifyRequestTrail(deps, question.requestId, deps.now());
+      if (!verdict) throw new ApiError(404, "REQUEST_NOT_FOUND", `no audit trail for ${question.requestId}`);
       return jsonResponse(200, verdict);
     }) satisfies HttpHandler,
   };

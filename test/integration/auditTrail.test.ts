@@ -328,6 +328,23 @@ describe("querying the trail", () => {
     expect(((await query({ requestId: first, after: oneRequestPaged.next })).body as { entries: { sequence: number }[] }).entries[0]!.sequence).toBe(3);
   });
 
+  it("a daily stream (refusals here; the watchdog and group watch alike): paged by key, each entry checked against its hash", async () => {
+    const h = await createHarness();
+    for (let attempt = 0; attempt < 3; attempt++) expect((await h.call(h.app.api.readAudit, { as: "mallory", query: { from: "2026-11-28", to: "2026-11-29" } })).status).toBe(403);
+    const stream = `security-${h.clock.date().toISOString().slice(0, 10)}`;
+    const read = async (query: Record<string, string>) => (await h.call(h.app.api.readAudit, { as: "bob", query: { stream, ...query } })).body as { entries: { key: string; type: string; actor: { upn: string } }[]; next: string | null };
+    const all = await read({});
+    expect(all.entries.map((entry) => [entry.type, entry.actor.upn])).toEqual(Array.from({ length: 3 }, () => ["access-refused", "mallory@contoso.dev"]));
+    const first = await read({ limit: "2" });
+    expect(first.entries).toEqual(all.entries.slice(0, 2));
+    expect(await read({ limit: "2", after: first.next! })).toEqual({ stream, entries: all.entries.slice(2), next: null });
+
+    const verifyStream = async () => (await h.call(h.app.api.verifyAudit, { as: "bob", query: { stream } })).body;
+    expect(await verifyStream()).toEqual({ ok: true, entries: 3 });
+    await auditTable(h).updateEntity({ partitionKey: stream, rowKey: all.entries[1]!.key, actorUpn: "alice@contoso.dev" }, "Merge");
+    expect(await verifyStream()).toMatchObject({ ok: false, brokenAt: 1, reason: expect.stringContaining("does not match its hash") });
+  });
+
   it("refuses bad queries with a clear 400, non-approvers with 403, and unknown requests to verify with 404", async () => {
     const h = await createHarness();
     const bad = async (query: Record<string, string>, message: RegExp) => {
@@ -335,7 +352,7 @@ describe("querying the trail", () => {
       expect(reply.status, JSON.stringify(query)).toBe(400);
       expect((reply.body as { error: { code: string; message: string } }).error).toMatchObject({ code: "INVALID_REQUEST", message: expect.stringMatching(message) });
     };
-    await bad({}, /requestId, or from and to/);
+    await bad({}, /requestId, stream, or from and to/);
     await bad({ cluster: "aks-prod-weu" }, /from: required/);
     await bad({ from: "yesterday", to: "2026-11-29" }, /from: not an ISO-8601/);
     await bad({ from: "2026-11-29", to: "2026-11-28" }, /to: must be after from/);
@@ -346,11 +363,16 @@ describe("querying the trail", () => {
     await bad({ requestId: "bg-nope" }, /requestId: not a request id/);
     await bad({ from: "2026-02-31", to: "2026-03-29" }, /from: not an ISO-8601 date or time \(or not a real one\)/);
     await bad({ from: "2026-11-28T24:00:00Z", to: "2026-11-29" }, /from: not an ISO-8601/);
-    await bad({ requestId: "bg-01m8gshv80v200jgzv74xjm1zr", to: "2026-11-29" }, /not both/);
+    await bad({ requestId: "bg-01m8gshv80v200jgzv74xjm1zr", to: "2026-11-29" }, /not several/);
+    await bad({ stream: "security-2026-11-28", from: "2026-11-28" }, /not several/);
+    await bad({ stream: "security-2026-02-31" }, /stream: a daily stream/);
+    await bad({ stream: "bg-01m8gshv80v200jgzv74xjm1zr" }, /stream: a daily stream/);
+    await bad({ stream: "security-2026-11-28", after: "42" }, /after: not a cursor/);
     expect((await h.call(h.app.api.readAudit, { as: "alice", query: { from: "2026-11-28", to: "2026-11-29" } })).status).toBe(403);
     expect((await h.call(h.app.api.verifyAudit, { as: "mallory", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(403);
     expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(404);
     expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: {} })).status).toBe(400);
+    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { stream: "watchdog-2026-01-01" } })).status).toBe(404);
   });
 });
 
@@ -378,22 +400,37 @@ describe("the command line", () => {
   it("export round trip: the JSONL re-verifies offline, and an edited line is caught; CSV has one row per entry", async () => {
     const h = await createHarness();
     const ids = [await closedRequest(h, "alice"), await closedRequest(h, "carol", NEU)];
+    await h.app.groupWatch.run(); // the daily streams: a baseline per group and the run in groups-…
+    expect((await h.call(h.app.api.readAudit, { as: "mallory", query: { requestId: ids[0]! } })).status).toBe(403); // and a refusal in security-…
     const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, requests: h.app.requests, clusters: h.config.clusters });
     const jsonl = join(scratch, `${h.tablePrefix}.jsonl`);
     const exported = io();
     expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--out", jsonl], store, exported)).toBe(0);
     expect(exported.err.join("")).toContain(progressBar(2, 2));
-    expect(exported.err.join("")).toContain("exported 2 request(s)");
+    expect(exported.err.join("")).toContain(progressBar(1, 1, undefined, "days"));
+    expect(exported.err.join("")).toContain("exported 2 request(s) and 4 entries of the daily streams");
     const lines = readFileSync(jsonl, "utf8").trim().split("\n");
-    expect(lines).toHaveLength(2 * (DEADLINE_TRAIL.length + 1));
+    expect(lines).toHaveLength(2 * (DEADLINE_TRAIL.length + 1) + 4);
 
     const offline = io();
     expect(await runAuditCommand(["verify", "--file", jsonl], store, offline)).toBe(0);
     expect(offline.out.join("")).toContain(`${ids[0]}: ok, ${DEADLINE_TRAIL.length} entries`);
-    writeFileSync(jsonl, lines.map((line) => (line.includes('"type":"approved"') ? line.replace("bob@contoso.dev", "mallory@contoso.dev") : line)).join("\n"));
+    expect(offline.out.join("")).toContain("groups-2026-11-28: ok, 3 entries");
+    expect(offline.out.join("")).toContain("2 request(s) and 2 daily stream(s) verified offline, 0 broken");
+    const edit = (from: string, to: string) => lines.map((line) => (line.includes(from) ? line.replace(from, to) : line)).join("\n");
+    writeFileSync(jsonl, edit('"actor":{"oid":"b0b00000-0000-4000-8000-000000000002","upn":"bob@contoso.dev"},"cluster"', '"actor":{"oid":"b0b00000-0000-4000-8000-000000000002","upn":"mallory@contoso.dev"},"cluster"'));
     const tampered = io();
     expect(await runAuditCommand(["verify", "--file", jsonl], store, tampered)).toBe(1);
     expect(tampered.out.join("")).toMatch(/BROKEN at entry \d+ of \d+: entry \d+ does not match its hash/);
+    writeFileSync(jsonl, edit('"upn":"mallory@contoso.dev"},"cluster":""', '"upn":"alice@contoso.dev"},"cluster":""'));
+    const refusalEdited = io();
+    expect(await runAuditCommand(["verify", "--file", jsonl], store, refusalEdited)).toBe(1);
+    expect(refusalEdited.out.join("")).toContain("security-2026-11-28: BROKEN at entry 0 of 1: entry 0 does not match its hash");
+    const online = io();
+    expect(await runAuditCommand(["verify", "--stream", "groups-2026-11-28"], store, online)).toBe(0);
+    expect(online.out.join("")).toBe("groups-2026-11-28: ok, 3 entries\n");
+    expect(await runAuditCommand(["verify", "--stream", "watchdog-2026-11-27"], store, io())).toBe(2);
+    expect(await runAuditCommand(["verify", "--stream", "nonsense-2026-11-28"], store, io())).toBe(2);
 
     // A trail cut short with its head rewritten to match: the chain alone holds, the seal does not.
     const table = auditTable(h);
@@ -403,12 +440,12 @@ describe("the command line", () => {
     const cut = io();
     expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--out", jsonl], store, cut)).toBe(1);
     expect(cut.err.join("")).toContain(`${ids[1]}: BROKEN`);
-    expect(cut.err.join("")).toContain("1 of them do NOT verify");
+    expect(cut.err.join("")).toContain("1 trail(s) do NOT verify");
 
     const csv = io();
     expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--format", "csv", "--cluster", "aks-prod-weu"], store, csv)).toBe(0);
     const rows = csv.out.join("").trim().split("\n");
-    expect(rows[0]).toBe("requestId,sequence,at,type,actorOid,actorUpn,cluster,outcome,code,message,details,prevHash,hash");
+    expect(rows[0]).toBe("stream,sequence,at,type,actorOid,actorUpn,cluster,outcome,code,message,details,prevHash,hash");
     expect(rows).toHaveLength(1 + DEADLINE_TRAIL.length);
   });
 
