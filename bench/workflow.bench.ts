@@ -31,7 +31,7 @@ describe("emergency window", async () => {
     lastWindow = await fullWindow(h);
   }, { iterations: 10, warmupIterations: 1 });
 
-  bench("GET /api/audit/verify of a closed window (read the trail, both heads, check every hash)", async () => {
+  bench("GET /api/audit/verify of a closed window (the trail, its head twice, the index and its listings, the request; every hash)", async () => {
     const reply = await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: lastWindow || (await fullWindow(h)) } });
     if ((reply.body as { ok?: boolean }).ok !== true) throw new Error(JSON.stringify(reply.body));
   }, { iterations: 30, warmupIterations: 3 });
