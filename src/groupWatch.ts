@@ -126,18 +126,24 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
   };
 
   /**
-   * Audits and sends each alert, then drops it from the document's pending list. What cannot be
-   * delivered now stays pending for a later run (after its claim lapses): the finding is already safe.
+   * Audits every alert, then sends each and drops it from the document's pending list. What cannot
+   * be audited or sent now stays pending for a later run (after its claim lapses): the finding is
+   * already safe. Auditing comes first and for all, so that channels that are down keep no finding
+   * out of the trail (an alert's audit key is its own id: auditing it again is a duplicate).
    */
   const deliver = async (key: string, alerts: readonly PendingAlert[]) => {
-    try {
-      for (const pending of alerts) {
-        await audit(groupAlertAuditFields(pending.alert, pending.at), pending.id);
+    const later = (error: unknown) => deps.log(`group watch could not deliver an alert yet (a later run will): ${errorMessage(error)}`);
+    const audited: PendingAlert[] = [];
+    for (const pending of alerts) {
+      await audit(groupAlertAuditFields(pending.alert, pending.at), pending.id).then(() => audited.push(pending), later);
+    }
+    for (const pending of audited) {
+      try {
         await notify(pending.alert);
         await deps.store.update(key, (state) => ({ next: { ...state, pending: state.pending.filter((other) => other.id !== pending.id) }, result: undefined }));
+      } catch (error) {
+        later(error);
       }
-    } catch (error) {
-      deps.log(`group watch could not deliver its alerts yet (a later run will): ${errorMessage(error)}`);
     }
   };
 

@@ -176,14 +176,16 @@ describe("group watch: membership changes", () => {
 });
 
 describe("group watch: failures", () => {
-  it("an alert no channel took stays pending and goes out once a channel works again", async () => {
+  it("alerts no channel took are audited at once, stay pending, and go out once a channel works again", async () => {
     const { h, seen } = await afterBaseline();
     await h.world.directory.addMember(EMERGENCY, USERS.mallory.oid, undefined, h.clock.date());
+    await h.world.directory.addMember(EMERGENCY, USERS.bob.oid, undefined, h.clock.date());
     let channelsDown = true;
     const watch = watchWith(h, {
       notifier: { send: (message) => (channelsDown ? Promise.resolve([{ channel: "teams", ok: false, error: "webhook 500" }, { channel: "email", ok: false, error: "Graph 503" }]) : h.world.outbox.send(message)) },
     });
     await watch.run();
+    expect((await groupAudit(h)).filter((entry) => entry.type === "group-member-added")).toHaveLength(2); // the trail has both already
     h.clock.advance(DELIVERY_CLAIM_MS);
     await watch.run(); // still nobody to tell
     expect((await alerts(h)).slice(seen)).toEqual([]);
@@ -191,8 +193,10 @@ describe("group watch: failures", () => {
     h.clock.advance(DELIVERY_CLAIM_MS);
     await watch.run();
     await watch.run();
-    expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual(["group-member-added"]);
-    expect((await groupAudit(h)).filter((entry) => entry.type === "group-member-added")).toHaveLength(1);
+    const kinds = (await alerts(h)).slice(seen).map((message) => message.kind);
+    expect(kinds.filter((kind) => kind === "group-member-added")).toHaveLength(2);
+    expect(kinds.filter((kind) => kind === "group-too-many-members")).toHaveLength(1); // four members: more than watchWith's three
+    expect((await groupAudit(h)).filter((entry) => entry.type === "group-member-added")).toHaveLength(2);
   });
 
   it("while a group keeps failing, an alert left undelivered is still delivered", async () => {
