@@ -115,8 +115,7 @@ class WindowRun {
       this.containFailures = true; // record what we still can, and never throw again
       yield* this.audit("failed", { outcome: "failure", code: outcome.code, message: outcome.message });
       yield* this.progress({ status: "failed", outcome });
-      yield* this.writeWhatWasKeptBack();
-      return { status: "failed", outcome };
+      return { status: "failed", outcome }; // what was kept back is written after the trail is closed
     }
   }
 
@@ -379,7 +378,7 @@ class WindowRun {
   }
 
   /** What a storage outage kept back, now that the cluster is safe: retried in full. */
-  private *writeWhatWasKeptBack(): Step<void> {
+  *writeWhatWasKeptBack(): Step<void> {
     const entries = this.unwritten;
     this.unwritten = [];
     for (const entry of entries) {
@@ -584,6 +583,11 @@ export const emergencyWindowOrchestrator: OrchestrationHandler = function* (cont
   const { resume, ...request } = context.df.getInput<WindowWorkflowInput>();
   const run = new WindowRun(context, request, resume);
   const output = yield* run.execute(resume);
-  if (output) yield* run.closeAuditTrail(); // not when it continued as new: the trail goes on
+  if (output) {
+    yield* run.closeAuditTrail(); // not when it continued as new: the trail goes on
+    // Last, after what earlier versions did here, so that their histories still replay: an entry
+    // the failure path kept back (the head recorded above already counts it).
+    yield* run.writeWhatWasKeptBack();
+  }
   return output;
 };
