@@ -100,3 +100,14 @@ function judge({ requestId, entries, head, indexed, request, now }: Evidence): C
   if (indexed && !indexed.findable) return broken(0, "the request's listing under its cluster or its month was removed from the audit index: queries by cluster or time no longer find it");
   return verdict;
 }
+
+/**
+ * Records where a request's trail ends as it stands, for a request whose workflow is gone (the
+ * watchdog closed it): only a trail that verifies and whose head is sealed, and only once.
+ */
+export async function recordEndAsFound(audit: AuditLog, index: Pick<AuditIndex, "get" | "recordClosedHead">, requestId: string): Promise<boolean> {
+  const [{ entries, head }, indexed] = await Promise.all([snapshot(audit, requestId), index.get(requestId)]);
+  if (!head?.sealed || indexed?.closedHead || !verifyChain(requestId, entries, head).ok) return false;
+  await index.recordClosedHead(requestId, { entries: head.entries, hash: head.hash });
+  return true;
+}

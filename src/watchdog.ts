@@ -10,9 +10,11 @@ import type { ClusterAccess } from "./clusterAccess.js";
 import type { DriftAction } from "./config.js";
 import { type AuditFields } from "./domain/audit.js";
 import { auditNonces, watchdogAuditEntry } from "./auditChain.js";
+import { recordEndAsFound } from "./auditTrail.js";
 import type { ManagedCluster } from "./domain/clusters.js";
 import { renderClusterAlert, type ClusterAlert } from "./domain/notifications.js";
 import { overdueWindows, withoutWindow, type OpenWindow } from "./domain/windows.js";
+import type { AuditIndex } from "./ports/auditIndex.js";
 import type { AuditLog } from "./ports/auditLog.js";
 import type { ClusterControl } from "./ports/clusterControl.js";
 import type { Directory } from "./ports/directory.js";
@@ -40,6 +42,7 @@ export interface WatchdogDependencies extends CertificatePolicyDependencies {
   readonly clusters: ClusterControl;
   readonly requests: RequestStore;
   readonly audit: AuditLog;
+  readonly auditIndex: Pick<AuditIndex, "get" | "recordClosedHead">;
   readonly notifier: Notifier;
   readonly directory: Directory;
   readonly approverGroupId: string;
@@ -117,6 +120,8 @@ export function createWatchdog(deps: WatchdogDependencies) {
           at,
           outcome: { code: "CLOSED_BY_WATCHDOG", message: `the watchdog closed the window: ${reason}`, at },
         });
+        // Nor where its trail ends, which verification expects of an ended request.
+        if (!(await recordEndAsFound(deps.audit, deps.auditIndex, window.requestId))) deps.log(`the end of ${window.requestId}'s audit trail was not recorded: it does not verify`);
       }
       await alert({ kind: "window-overdue", cluster, requestId: window.requestId, closesAt: window.closesAt, reason }, request ? [request.requester.upn] : []);
     }

@@ -3,6 +3,7 @@
 // relocks what a lost workflow or a human left open, and admin kubeconfigs are dealt with.
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, inject, it } from "vitest";
+import { CLOSE_RECORD_GRACE_MS, verifyRequestTrail } from "../../src/auditTrail.js";
 import { clusterKey } from "../../src/domain/clusters.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
 import { ESCALATE_AFTER } from "../../src/workflow/orchestrator.js";
@@ -232,6 +233,10 @@ describe("watchdog", () => {
     expect(alerts[0]!.text).toContain("its workflow was terminated");
     expect(alerts[1]!.recipients).toEqual(expect.arrayContaining(["alice@contoso.dev", "bob@contoso.dev"]));
     expect(await h.app.requests.get(id)).toMatchObject({ status: "closed", outcome: { code: "CLOSED_BY_WATCHDOG" } });
+    // Its workflow will never record where the trail ends: the watchdog did, so it still verifies long after.
+    expect((await h.app.auditIndex.get(id))!.closedHead).toMatchObject({ entries: (await h.audit(id)).length, sealed: true });
+    h.clock.advance(CLOSE_RECORD_GRACE_MS + MINUTE);
+    expect(await verifyRequestTrail(h.app, id, h.clock.date())).toMatchObject({ ok: true });
     const trail = await h.app.audit.readStream(`watchdog-${h.clock.date().toISOString().slice(0, 10)}`);
     expect(trail.map((entry) => entry.type)).toEqual(["watchdog-pruned", "watchdog-locked", "watchdog-certificates"]);
     expect(trail[0]).toMatchObject({ message: "its workflow was terminated", details: { requestId: id, workflow: "terminated" } });
