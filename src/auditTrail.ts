@@ -78,9 +78,13 @@ interface Evidence {
 function judge({ requestId, entries, head, indexed, request, now }: Evidence): ChainVerdict | undefined {
   const broken = (brokenAt: number, reason: string): ChainVerdict => ({ ok: false, entries: entries.length, brokenAt, reason });
   if (!entries.length && !head && !indexed) {
-    // A request whose workflow never started has no trail; any other had one.
-    return request && request.outcome?.code !== START_FAILED ? broken(0, "the request exists, but its audit trail and its index entry are gone: they were deleted") : undefined;
+    // No trail yet (its workflow has not written the first entry), or never (it could not start);
+    // a request that got any further had one.
+    const hadTrail = request !== undefined && request.status !== "pending-approval" && request.outcome?.code !== START_FAILED;
+    return hadTrail ? broken(0, "the request exists, but its audit trail and its index entry are gone: they were deleted") : undefined;
   }
+  // Every audited request was stored before its first entry.
+  if (!request) return broken(0, "the request itself is gone from the requests table, but its trail remains: it was deleted");
   // A request is indexed only after its first entry was written: an indexed request without entries lost them.
   if (indexed && !entries.length) return broken(0, "the request is in the audit index, but its trail is empty: its entries were deleted");
   const verdict = verifyChain(requestId, entries, head);

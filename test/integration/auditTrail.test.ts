@@ -11,6 +11,7 @@ import { auditEntryHash, requestAuditEntry, streamGenesis } from "../../src/audi
 import { CLOSE_RECORD_GRACE_MS, readRequestTrail } from "../../src/auditTrail.js";
 import { csvRow, progressBar, runAuditCommand, type CliIo } from "../../src/cli/audit.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
+import type { EmergencyRequest } from "../../src/domain/request.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../support/harness.js";
 import { DEADLINE_TRAIL } from "../support/trails.js";
 
@@ -162,6 +163,32 @@ describe("the hash chain", () => {
     expect(await verify(h, id)).toEqual({ ok: true, entries: DEADLINE_TRAIL.length });
   });
 
+  it("a request whose workflow has not started (or could not) has no trail to verify: 404, not a false alarm", async () => {
+    const h = await createHarness({
+      wrapWorkflow: (client) => ({ ...client, startWindow: () => Promise.reject(new Error("task hub unavailable")), sendAction: client.sendAction.bind(client) }),
+    });
+    const refused = await h.call(h.app.api.createRequest, { as: "alice", json: { cluster: WEU, justification: "Entra outage", ticket: "INC-1", duration: "PT15M" } });
+    expect(refused.status).toBe(503);
+    const [failed] = await h.app.requests.list({});
+    expect(failed).toMatchObject({ status: "failed", outcome: { code: "START_FAILED" } });
+    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: failed!.id } })).status).toBe(404);
+    // Stored, its workflow not yet at its first entry: pending, with nothing written.
+    await h.app.requests.create({ ...failed!, id: "bg-01m8gshv80v200jgzv74xjm1zr", status: "pending-approval", outcome: undefined });
+    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(404);
+    // Once it got further, it had a trail: none now means it was deleted.
+    await h.app.requests.recordProgress("bg-01m8gshv80v200jgzv74xjm1zr", { status: "denied", at: h.clock.date().toISOString() });
+    expect(await verify(h, "bg-01m8gshv80v200jgzv74xjm1zr")).toMatchObject({ ok: false, reason: expect.stringContaining("trail and its index entry are gone") });
+  });
+
+  it("a trail whose request was deleted from the requests table is broken", async () => {
+    const h = await createHarness();
+    const id = await closedRequest(h);
+    const requests = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}Requests`, { allowInsecureConnection: true });
+    for await (const row of requests.listEntities()) if (JSON.stringify(row).includes(id)) await requests.deleteEntity(row.partitionKey!, row.rowKey!);
+    expect(await h.app.requests.get(id)).toBeUndefined();
+    expect(await verify(h, id)).toMatchObject({ ok: false, reason: expect.stringContaining("the request itself is gone") });
+  });
+
   it("a request whose whole trail and index entry were deleted is reported broken, not unknown", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
@@ -252,7 +279,8 @@ describe("the hash chain", () => {
       readHead: () => Promise.resolve({ entries: chain.length, hash: chain.at(-1)!.hash, sealed: true }),
     };
     const auditIndex = { get: () => Promise.resolve({ requestId: id, cluster: WEU, requestedAt: chain[0]!.at, requester: "alice@contoso.dev", findable: true }) };
-    const trail = await readRequestTrail({ audit, auditIndex, requests: { get: () => Promise.resolve(undefined) } }, id, new Date());
+    const running = { id, status: "open", updatedAt: chain[0]!.at } as EmergencyRequest; // only what verification reads
+    const trail = await readRequestTrail({ audit, auditIndex, requests: { get: () => Promise.resolve(running) } }, id, new Date());
     expect(trail.verdict).toEqual({ ok: true, entries: trail.head!.entries });
     expect(trail.entries).toHaveLength(trail.head!.entries);
   });
