@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
 import { auditEntryHash, isSealed, requestAuditEntry, sealHead, streamGenesis, verifyChain } from "../../src/auditChain.js";
-import { advanceHead, type AuditEntry } from "../../src/domain/audit.js";
+import { advanceHead, canonicalJson, type AuditEntry } from "../../src/domain/audit.js";
 
 const STREAM = "bg-01m8gshv80v200jgzv74xjm1zr";
 const fields = (type: AuditEntry["type"]) => ({ type, at: "2026-11-28T10:00:00.000Z", actor: null, cluster: "/subscriptions/x", outcome: "info" as const });
@@ -52,5 +53,10 @@ describe("the audit chain", () => {
     expect(isSealed(key, "current", STREAM, { ...head, entries: 1 }, seal)).toBe(false);
     expect(isSealed(key, "current", STREAM, head, "not-hex")).toBe(false);
     expect(isSealed(key, "closed", STREAM, head, seal)).toBe(false); // a current head's seal does not vouch for the end
+    // A seal of the first release (no purpose in it) is still the app's.
+    const legacy = createHmac("sha256", key).update(canonicalJson({ stream: STREAM, entries: head.entries, hash: head.hash })).digest("hex");
+    expect(isSealed(key, "current", STREAM, head, legacy)).toBe(true);
+    expect(isSealed(key, "closed", STREAM, head, legacy)).toBe(true);
+    expect(isSealed(new Uint8Array(32).fill(2), "current", STREAM, head, legacy)).toBe(false);
   });
 });
