@@ -7,7 +7,7 @@ import { readEntity, Table, tryStorageCall, type Entity, type TableStorageSettin
 /** Rounds of read-change-write before giving up (only under heavy contention on one key). */
 const MAX_ROUNDS = 20;
 /** A string property holds at most 64 KiB (32K UTF-16 characters); longer JSON is split across columns. */
-const CHUNK_CHARS = 30_000;
+export const CHUNK_CHARS = 30_000;
 /** An entity holds at most 1 MiB in all. */
 const MAX_CHUNKS = 15;
 
@@ -46,7 +46,8 @@ export class TableDocuments<S> implements StateStore<S> {
 
   async replace(key: string, next: S, version: string | undefined): Promise<boolean> {
     const client = await this.table.client();
-    const json = JSON.stringify(next);
+    // ASCII only (anything else as \u escapes), so that a split never cuts a character in two.
+    const json = JSON.stringify(next).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
     const chunks = Math.max(1, Math.ceil(json.length / CHUNK_CHARS));
     // Not transient, but thrown like a storage failure: the caller's run fails loudly and says why.
     if (chunks > MAX_CHUNKS) throw new TransientError("STATE_TOO_LARGE", `${this.layout.table} ${key} would be ${json.length} characters; at most ${MAX_CHUNKS * CHUNK_CHARS} fit in a row`);
