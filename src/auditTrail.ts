@@ -88,7 +88,14 @@ function judge({ requestId, entries, head, indexed, request, now }: Evidence): C
   // A request is indexed only after its first entry was written: an indexed request without entries lost them.
   if (indexed && !entries.length) return broken(0, "the request is in the audit index, but its trail is empty: its entries were deleted");
   const verdict = verifyChain(requestId, entries, head);
-  if (!verdict.ok) return verdict;
+  if (!verdict.ok) {
+    // Still broken, but say what an honest storage outage looks like while the request runs.
+    const gap = (entries[verdict.brokenAt]?.sequence ?? -1) > verdict.brokenAt;
+    if (gap && request && !isTerminal(request.status)) {
+      return { ...verdict, reason: `${verdict.reason}; the request is still running, and an entry kept back by a storage outage is written when it ends: missing after that, it was deleted` };
+    }
+    return verdict;
+  }
   if (head && !head.sealed) return broken(head.entries - 1, "the head record is not sealed with the app's key: it was written by someone else");
   const closed = indexed?.closedHead;
   if (closed) {

@@ -345,6 +345,26 @@ describe("emergency-window workflow", () => {
     expect(await verifyRequestTrail(h.app, id, h.clock.date())).toEqual({ ok: true, entries: trail.length });
   });
 
+  it("an entry kept back by an outage while lockdown keeps failing: verify says the request is still running, and holds once it ends", async () => {
+    let deadlineEntryFails = true;
+    const h = await createHarness({
+      wrapActivity: (name, activity) =>
+        name === "appendAuditEntry"
+          ? (input, context) => (deadlineEntryFails && (input as { type: string }).type === "deadline-reached" ? Promise.reject(new Error("audit table unavailable")) : activity(input, context))
+          : activity,
+    });
+    const id = await requestWindow(h, "alice", "PT15M");
+    await decide(h, id, "approve", "bob");
+    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 500, count: 2 });
+    await h.engine.advanceBy(15 * MINUTE + 10_000); // the deadline: its entry is kept back, the lockdown fails
+    deadlineEntryFails = false;
+    const running = await verifyRequestTrail(h.app, id, h.clock.date());
+    expect(running).toMatchObject({ ok: false, reason: expect.stringContaining("the request is still running") });
+    await h.engine.advanceBy(5 * MINUTE); // the lockdown works; the kept-back entry is written
+    expect((await stored(h, id)).status).toBe("closed");
+    expect(await verifyRequestTrail(h.app, id, h.clock.date())).toMatchObject({ ok: true });
+  });
+
   it("an audit write that keeps failing before opening fails the request, and the trail it leaves still verifies", async () => {
     let failures = 6; // the whole retry budget of one write
     const h = await createHarness({
