@@ -77,6 +77,8 @@ export interface CompositionOptions {
   readonly workflow?: (context: InvocationContext) => WorkflowClient;
   /** Replaces the notifier (tests inject failures this way). */
   readonly notifier?: Notifier;
+  /** Runs work later in this process (a timer that does not hold it open); tests run it by hand. */
+  readonly later?: (run: () => Promise<void>, ms: number) => void;
   readonly azure?: AzureOptions;
 }
 
@@ -234,7 +236,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       log,
     }),
     groupWatch,
-    graphNotifications: endpoint(createGraphNotificationHandler({ clientState: config.graphClientState, audit, workflow, now, randomBytes: random })),
+    graphNotifications: endpoint(createGraphNotificationHandler({ clientState: config.graphClientState, audit, workflow, now, randomBytes: random, ...(options.later ? { later: options.later } : {}) })),
     dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
     simulation,
   };

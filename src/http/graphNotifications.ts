@@ -44,6 +44,8 @@ export interface GraphNotificationDependencies {
   readonly workflow: (context: InvocationContext) => WorkflowClient;
   readonly now: () => Date;
   readonly randomBytes: (size: number) => Uint8Array;
+  /** Runs a deferred summary of refusals later in this process (a timer that does not hold it open). */
+  readonly later?: (run: () => Promise<void>, ms: number) => void;
 }
 
 /** Compares secrets in constant time (their hashes have equal length whatever the input). */
@@ -53,8 +55,41 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 export function createGraphNotificationHandler(deps: GraphNotificationDependencies) {
+  const later = deps.later ?? ((run, ms) => void setTimeout(() => void run(), ms).unref());
   let unaudited = 0;
   let lastAuditAt = Number.NEGATIVE_INFINITY;
+  let flushScheduled = false;
+
+  /** Audits the refusals not audited yet; they count as audited only once the entry is written. */
+  const auditRefusals = async (subscriptionIds: readonly string[]) => {
+    const now = deps.now();
+    const count = unaudited;
+    lastAuditAt = now.getTime();
+    await deps.audit.append(
+      securityAuditEntry(Buffer.from(deps.randomBytes(8)).toString("hex"), {
+        type: "graph-notification-rejected",
+        at: now.toISOString(),
+        actor: null,
+        cluster: "",
+        outcome: "refused",
+        code: deps.clientState === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
+        message: `${count} Graph notification(s) ignored: their clientState is not ours`,
+        details: { count, subscriptionIds: [...new Set(subscriptionIds)].slice(0, 5).join(",") },
+      }),
+    );
+    unaudited -= count;
+  };
+
+  /** The tail of a burst is audited a minute after the last summary, even if nothing else arrives. */
+  const flushLater = (subscriptionIds: readonly string[]) => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    later(async () => {
+      flushScheduled = false;
+      if (unaudited) await auditRefusals(subscriptionIds).catch((error: unknown) => console.warn(`refused Graph notifications not audited yet: ${String(error)}`));
+    }, REFUSAL_AUDIT_INTERVAL_MS);
+  };
+
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     // The handshake when a subscription is created: echo the token as plain text, at once.
     const validationToken = request.query.get("validationToken");
@@ -68,24 +103,12 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
     const refused = value.length - genuine.length;
     const now = deps.now();
     unaudited += refused;
+    const subscriptionIds = value.map((notification) => notification.subscriptionId);
     if (unaudited && now.getTime() - lastAuditAt >= REFUSAL_AUDIT_INTERVAL_MS) {
-      const count = unaudited;
-      unaudited = 0;
-      lastAuditAt = now.getTime();
-      await deps.audit.append(
-        securityAuditEntry(Buffer.from(deps.randomBytes(8)).toString("hex"), {
-          type: "graph-notification-rejected",
-          at: now.toISOString(),
-          actor: null,
-          cluster: "",
-          outcome: "refused",
-          code: expected === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
-          message: `${count} Graph notification(s) ignored: their clientState is not ours`,
-          details: { count, subscriptionIds: [...new Set(value.map((notification) => notification.subscriptionId))].slice(0, 5).join(",") },
-        }),
-      );
+      await auditRefusals(subscriptionIds);
     } else if (refused) {
       context.warn(`${refused} Graph notification(s) ignored: their clientState is not ours (audited with the next summary)`);
+      flushLater(subscriptionIds);
     }
     if (genuine.length) {
       const lifecycle = genuine.flatMap((notification) =>

@@ -78,6 +78,8 @@ export interface Harness {
   localAccounts(id?: string): Promise<"enabled" | "disabled">;
   auditTypes(requestId: string): Promise<string[]>;
   audit(requestId: string): Promise<readonly AuditEntry[]>;
+  /** Runs the work the app deferred to later in the process whose time has come on the clock. */
+  runDeferred(): Promise<void>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -92,9 +94,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   // The app needs a workflow client, and the engine that serves it needs the app's activities.
   const workflow: { client?: WorkflowClient } = {};
   const tablePrefix = `t${randomBytes(5).toString("hex")}`;
+  const deferred: { readonly run: () => Promise<void>; readonly at: number }[] = [];
   const app = await composeApp(config, {
     tablePrefix,
     now: () => clock.date(),
+    later: (run, ms) => void deferred.push({ run, at: clock.now() + ms }),
     workflow: () => workflow.client!,
     ...(options.notifier ? { notifier: options.notifier } : {}),
     ...(options.azure ? { azure: options.azure.options } : {}),
@@ -133,6 +137,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     tablePrefix,
     cluster,
     token,
+    async runDeferred() {
+      const due = deferred.filter((work) => work.at <= clock.now());
+      deferred.splice(0, deferred.length, ...deferred.filter((work) => !due.includes(work)));
+      for (const work of due) await work.run();
+    },
     async call(handler, call = {}) {
       const headers: Record<string, string> = { ...call.headers };
       if (call.as) headers.authorization = `Bearer ${await token(call.as)}`;
