@@ -10,7 +10,7 @@ import { auditNonces, groupAuditEntry } from "./auditChain.js";
 import {
   applyMemberChanges,
   groupAlertAuditFields,
-  LISTED_MEMBERS,
+  AUDITED_MEMBERS,
   membershipDiff,
   policyFindings,
   renderGroupAlert,
@@ -208,7 +208,7 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
       let removed: string[] = [];
       if (!state.baselineAt) {
         members = await Promise.all([...found.ids].sort().map((id) => describe(id, kinds.get(id) ?? "user")));
-        alerts.push({ kind: "baseline", group: await named(group), count: members.length, members: members.slice(0, LISTED_MEMBERS), detectedAt: at });
+        alerts.push({ kind: "baseline", group: await named(group), count: members.length, members: members.slice(0, AUDITED_MEMBERS), detectedAt: at });
       } else {
         ({ added, removed } = membershipDiff(known.keys(), found.ids));
         const since = new Date(Date.parse(state.lastSyncAt ?? at) - ATTRIBUTION_SLACK_MS);

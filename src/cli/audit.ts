@@ -234,6 +234,9 @@ export async function runAuditCommand(argv: readonly string[], store: () => CliS
     });
     const [command, ...rest] = positionals;
     if (rest.length) throw new UsageError(`unexpected ${rest.join(" ")}`);
+    if (command === "verify" && [values.file, values.request, values.stream].filter((value) => value !== undefined).length > 1) {
+      throw new UsageError("verify: one of --request, --stream or --file");
+    }
     if (command === "verify" && values.file) return await verifyFile(io, values.file);
     if (command === "verify" && values.request) return await verifyRequest(store(), io, values.request);
     if (command === "verify" && values.stream) return await verifyStream(store(), io, values.stream);

@@ -15,8 +15,13 @@ export interface WatchedGroup {
 
 export type MemberKind = "user" | "group" | "other";
 
-/** Members named in one alert, at most: the rest are counted (an alert, and the state it waits in, stay small). */
+/** Members named in one alert, at most: the rest are counted (an alert stays readable). */
 export const LISTED_MEMBERS = 50;
+/**
+ * Members a baseline's audit entry names, at most: the record of who was there at the start.
+ * 250 UPNs of at most 113 characters stay within one table column's 32K characters.
+ */
+export const AUDITED_MEMBERS = 250;
 
 
 /** A change to a group's direct members, as the directory reports it. */
@@ -59,7 +64,7 @@ export type Attribution =
   | { readonly kind: "unavailable"; readonly reason: string };
 
 export type GroupAlert =
-  /** `members` lists at most LISTED_MEMBERS of the `count`. */
+  /** `members` holds at most AUDITED_MEMBERS of the `count`; the alert names LISTED_MEMBERS of them. */
   | { readonly kind: "baseline"; readonly group: WatchedGroup; readonly count: number; readonly members: readonly KnownMember[]; readonly detectedAt: string }
   | {
       readonly kind: "member-added" | "member-removed";
@@ -181,8 +186,8 @@ export function renderGroupAlert(alert: GroupAlert): MessageContent {
         "info",
         `Watching ${groupLabel(alert.group)}: ${alert.count} member(s)`,
         `Group watch recorded the members of ${groupLabel(alert.group)} at ${alert.detectedAt}. Every change from now on raises an alert. ` +
-          `${power(alert.group)}\nMembers (${alert.count}): ${alert.count ? alert.members.map(memberLabel).join("; ") : "none"}` +
-          (alert.count > alert.members.length ? ` (${alert.count - alert.members.length} not listed)` : ""),
+          `${power(alert.group)}\nMembers (${alert.count}): ${alert.count ? alert.members.slice(0, LISTED_MEMBERS).map(memberLabel).join("; ") : "none"}` +
+          (alert.count > LISTED_MEMBERS ? ` (${alert.count - LISTED_MEMBERS} not listed here; the audit entry names ${Math.min(alert.count, AUDITED_MEMBERS)})` : ""),
         [{ name: "Group", value: alert.group.id }],
       );
     case "member-added":

@@ -423,6 +423,9 @@ describe("the command line", () => {
     expect(await runAuditCommand(["export", "--from", "2026-11-28"], store, io())).toBe(2);
     expect(await runAuditCommand(["frobnicate"], store, io())).toBe(2);
     expect(await runAuditCommand(["verify", "--unknown-flag"], store, io())).toBe(2);
+    const both = io();
+    expect(await runAuditCommand(["verify", "--request", id, "--stream", "groups-2026-11-28"], store, both)).toBe(2);
+    expect(both.err.join("")).toContain("one of --request, --stream or --file");
   });
 
   it("export round trip: the JSONL re-verifies offline, and an edited line is caught; CSV has one row per entry", async () => {

@@ -229,7 +229,10 @@ describe("group watch: failures", () => {
     }
     await h.app.groupWatch.run(); // the baseline: 400 approvers and more, far over one 32 KiB column
     const baseline = (await alerts(h)).find((message) => message.kind === "group-baseline" && message.text.includes("aks-breakglass-approvers"));
-    expect(baseline!.text).toContain("Members (402)"); expect(baseline!.text).toContain("(352 not listed)");
+    expect(baseline!.text).toContain("Members (402)"); expect(baseline!.text).toContain("(352 not listed here; the audit entry names 250)");
+    const audited = (await h.app.audit.readStream(`groups-${h.clock.date().toISOString().slice(0, 10)}`)).find((entry) => entry.type === "group-baseline" && entry.details?.groupId === APPROVERS);
+    expect(audited!.details).toMatchObject({ count: 402 });
+    expect(String(audited!.details!.members).split(",")).toHaveLength(250);
     const seen = (await alerts(h)).length;
     await h.world.directory.removeMember(APPROVERS, "f0000000-0000-4000-8000-000000000007");
     expect((await h.app.groupWatch.run()).groups[1]).toEqual({ group: APPROVERS, added: 0, removed: 1 });
