@@ -126,7 +126,8 @@ describe.sequential("end to end over HTTP", () => {
     expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("open");
 
     await eventually(async () => expect((await clusterState(second.api, carol)).localAccounts).toBe("disabled"), 40_000);
-    expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("closed");
+    // The cluster is locked first, then the request says so.
+    await eventually(async () => expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("closed"), 10_000);
     // The trail written by two processes is one unbroken chain; the command line says so.
     const cli = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/audit.js"), "verify", "--request", id], {
       env: { ...process.env, AzureWebJobsStorage: azurite.connectionString },
