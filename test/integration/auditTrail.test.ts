@@ -473,8 +473,16 @@ describe("the command line", () => {
     expect(cut.err.join("")).toContain(`${ids[1]}: BROKEN`);
     expect(cut.err.join("")).toContain("1 trail(s) do NOT verify");
 
+    // A request whose listings were deleted from the index: the requests table still has it.
+    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    for await (const row of index.listEntities()) if (row.partitionKey !== "request" && row.rowKey!.endsWith(ids[0]!)) await index.deleteEntity(row.partitionKey!, row.rowKey!);
+    const unlisted = io();
+    expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--out", jsonl], store, unlisted)).toBe(1);
+    expect(unlisted.err.join("")).toContain(`${ids[0]}: BROKEN at entry 0`);
+    expect(readFileSync(jsonl, "utf8")).toContain(`"record":"request","requestId":"${ids[0]}"`);
+
     const csv = io();
-    expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--format", "csv", "--cluster", "aks-prod-weu"], store, csv)).toBe(0);
+    expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--format", "csv", "--cluster", "aks-prod-weu"], store, csv)).toBe(1);
     const rows = csv.out.join("").trim().split("\n");
     expect(rows[0]).toBe("stream,sequence,at,type,actorOid,actorUpn,cluster,outcome,code,message,details,prevHash,hash");
     expect(rows).toHaveLength(1 + DEADLINE_TRAIL.length);
