@@ -1,6 +1,7 @@
 // Verifying a request's audit trail against everything recorded about it: the entries' hashes and
-// chain, the head written atomically with them (sealed with the app's key), and the head the index
-// recorded when the request ended. Used by the API and the command line.
+// chain, the head written atomically with them (sealed with the app's key), the head the index
+// recorded when the request ended, the index's listings, and the request itself. Used by the API
+// and the command line; the watchdog records the end of trails whose workflow is gone.
 import { verifyChain } from "./auditChain.js";
 import type { AuditEntry, ChainVerdict } from "./domain/audit.js";
 import { isTerminal } from "./domain/lifecycle.js";
@@ -91,7 +92,7 @@ function judge({ requestId, entries, head, indexed, request, now }: Evidence): C
   if (!verdict.ok) {
     // Still broken, but say what an honest storage outage looks like while the request runs.
     const gap = (entries[verdict.brokenAt]?.sequence ?? -1) > verdict.brokenAt;
-    if (gap && request && !isTerminal(request.status)) {
+    if (gap && !isTerminal(request.status)) {
       return { ...verdict, reason: `${verdict.reason}; the request is still running, and an entry kept back by a storage outage is written when it ends: missing after that, it was deleted` };
     }
     return verdict;
@@ -105,7 +106,7 @@ function judge({ requestId, entries, head, indexed, request, now }: Evidence): C
     }
   } else if (indexed === undefined) {
     return broken(0, "the request is missing from the audit index");
-  } else if (request && isTerminal(request.status) && now.getTime() - Date.parse(request.updatedAt) > CLOSE_RECORD_GRACE_MS) {
+  } else if (isTerminal(request.status) && now.getTime() - Date.parse(request.updatedAt) > CLOSE_RECORD_GRACE_MS) {
     return broken(entries.length, `the request ended at ${request.updatedAt}, but where its trail ended is not in the audit index: it was removed (with entries after the last), or never recorded`);
   }
   if (indexed && !indexed.findable) return broken(0, "the request's listing under its cluster or its month was removed from the audit index: queries by cluster or time no longer find it");
