@@ -13,6 +13,19 @@ const MAX_CHUNKS = 15;
 
 const chunkColumn = (index: number) => (index === 0 ? "data" : `data${index}`);
 
+/** Pieces of at most CHUNK_CHARS, never ending between the two halves of a surrogate pair. */
+function splitChunks(json: string): string[] {
+  const chunks: string[] = [];
+  for (let start = 0; start < json.length || !chunks.length; ) {
+    let end = Math.min(start + CHUNK_CHARS, json.length);
+    const last = json.charCodeAt(end - 1);
+    if (end < json.length && last >= 0xd800 && last <= 0xdbff) end--;
+    chunks.push(json.slice(start, end));
+    start = end;
+  }
+  return chunks;
+}
+
 function joinChunks(row: Entity): string {
   let text = "";
   for (let index = 0; typeof row[chunkColumn(index)] === "string"; index++) text += String(row[chunkColumn(index)]);
@@ -46,12 +59,11 @@ export class TableDocuments<S> implements StateStore<S> {
 
   async replace(key: string, next: S, version: string | undefined): Promise<boolean> {
     const client = await this.table.client();
-    // ASCII only (anything else as \u escapes), so that a split never cuts a character in two.
-    const json = JSON.stringify(next).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
-    const chunks = Math.max(1, Math.ceil(json.length / CHUNK_CHARS));
+    const json = JSON.stringify(next);
+    const chunks = splitChunks(json);
     // Not transient, but thrown like a storage failure: the caller's run fails loudly and says why.
-    if (chunks > MAX_CHUNKS) throw new TransientError("STATE_TOO_LARGE", `${this.layout.table} ${key} would be ${json.length} characters; at most ${MAX_CHUNKS * CHUNK_CHARS} fit in a row`);
-    const data = Object.fromEntries(Array.from({ length: chunks }, (_, index) => [chunkColumn(index), json.slice(index * CHUNK_CHARS, (index + 1) * CHUNK_CHARS)]));
+    if (chunks.length > MAX_CHUNKS) throw new TransientError("STATE_TOO_LARGE", `${this.layout.table} ${key} would be ${json.length} characters; at most ${MAX_CHUNKS * CHUNK_CHARS} fit in a row`);
+    const data = Object.fromEntries(chunks.map((chunk, index) => [chunkColumn(index), chunk]));
     const entity = { partitionKey: key, rowKey: this.layout.row, ...this.layout.columns?.(key, next), ...data };
     const written = await tryStorageCall(`write ${this.layout.table} ${key}`, () =>
       version === undefined ? client.createEntity(entity) : client.updateEntity(entity, "Replace", { etag: version }),
