@@ -60,35 +60,44 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
   let lastAuditAt = Number.NEGATIVE_INFINITY;
   let flushScheduled = false;
 
-  /** Audits the refusals not audited yet; they count as audited only once the entry is written. */
+  /**
+   * Audits the refusals not audited yet. They are taken before the write (so that a summary
+   * written meanwhile does not count them again) and given back if it fails.
+   */
   const auditRefusals = async (subscriptionIds: readonly string[]) => {
     const now = deps.now();
     const count = unaudited;
+    unaudited = 0;
     lastAuditAt = now.getTime();
-    await deps.audit.append(
-      securityAuditEntry(Buffer.from(deps.randomBytes(8)).toString("hex"), {
-        type: "graph-notification-rejected",
-        at: now.toISOString(),
-        actor: null,
-        cluster: "",
-        outcome: "refused",
-        code: deps.clientState === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
-        message: `${count} Graph notification(s) ignored: their clientState is not ours`,
-        details: { count, subscriptionIds: [...new Set(subscriptionIds)].slice(0, 5).join(",") },
-      }),
-    );
-    unaudited -= count;
+    try {
+      await deps.audit.append(
+        securityAuditEntry(Buffer.from(deps.randomBytes(8)).toString("hex"), {
+          type: "graph-notification-rejected",
+          at: now.toISOString(),
+          actor: null,
+          cluster: "",
+          outcome: "refused",
+          code: deps.clientState === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
+          message: `${count} Graph notification(s) ignored: their clientState is not ours`,
+          details: { count, subscriptionIds: [...new Set(subscriptionIds)].slice(0, 5).join(",") },
+        }),
+      );
+    } catch (error) {
+      unaudited += count;
+      flushLater(subscriptionIds);
+      throw error;
+    }
   };
 
   /** The tail of a burst is audited a minute after the last summary, even if nothing else arrives. */
-  const flushLater = (subscriptionIds: readonly string[]) => {
+  function flushLater(subscriptionIds: readonly string[]): void {
     if (flushScheduled) return;
     flushScheduled = true;
     later(async () => {
       flushScheduled = false;
       if (unaudited) await auditRefusals(subscriptionIds).catch((error: unknown) => console.warn(`refused Graph notifications not audited yet: ${String(error)}`));
     }, REFUSAL_AUDIT_INTERVAL_MS);
-  };
+  }
 
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     // The handshake when a subscription is created: echo the token as plain text, at once.

@@ -356,6 +356,17 @@ describe("Graph change notifications", () => {
     expect(JSON.stringify(security)).not.toContain(CLIENT_STATE);
   });
 
+  it("a summary from the timer and one from a new post at the same moment count each refusal once", async () => {
+    const h = await createHarness({ env: { BREAKGLASS_GRAPH_CLIENT_STATE: CLIENT_STATE } });
+    for (const clientState of ["one", "two", "three"]) await post(h, notification(clientState));
+    h.clock.advance(REFUSAL_AUDIT_INTERVAL_MS);
+    await Promise.all([post(h, notification("four")), h.runDeferred()]);
+    await h.runDeferred();
+    const counts = (await h.app.audit.readStream(`security-${h.clock.date().toISOString().slice(0, 10)}`)).map((entry) => Number(entry.details?.count));
+    expect(counts.every((count) => count > 0)).toBe(true);
+    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(4);
+  });
+
   it("without BREAKGLASS_GRAPH_CLIENT_STATE every notification is refused", async () => {
     const h = await createHarness();
     expect((await post(h, notification(CLIENT_STATE))).status).toBe(202);
