@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { SIMULATION_GROUPS } from "../../src/adapters/simulation/fixtures.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
-import { REFUSAL_AUDIT_INTERVAL_MS } from "../../src/http/graphNotifications.js";
+import { createGraphNotificationHandler, REFUSAL_AUDIT_INTERVAL_MS } from "../../src/http/graphNotifications.js";
 import { createGroupWatch, DELIVERY_CLAIM_MS, NO_GROUP_WATCH_STATE, type GroupWatchDependencies, type GroupWatchState } from "../../src/groupWatch.js";
 import { TableDocuments } from "../../src/adapters/azure/tableDocuments.js";
 import { TransientError } from "../../src/ports/errors.js";
@@ -356,16 +356,41 @@ describe("Graph change notifications", () => {
     expect(JSON.stringify(security)).not.toContain(CLIENT_STATE);
   });
 
-  it("a summary from the timer and one from a new post at the same moment count each refusal once", async () => {
-    const h = await createHarness({ env: { BREAKGLASS_GRAPH_CLIENT_STATE: CLIENT_STATE } });
-    for (const clientState of ["one", "two", "three"]) await post(h, notification(clientState));
+  it("a timer summary while a post's summary is still being written counts each refusal once", async () => {
+    const h = await createHarness();
+    const counts: number[] = [];
+    let release: (() => void) | undefined;
+    const deferred: (() => Promise<void>)[] = [];
+    const handler = createGraphNotificationHandler({
+      clientState: CLIENT_STATE,
+      audit: {
+        append: async (entry) => {
+          if (release === undefined) await new Promise<void>((resolve) => (release = resolve));
+          counts.push(Number(entry.details?.count));
+          return { kind: "appended" };
+        },
+        readStream: () => Promise.resolve([]),
+        readHead: () => Promise.resolve(undefined),
+      },
+      workflow: () => {
+        throw new Error("nothing genuine is posted here");
+      },
+      now: () => h.clock.date(),
+      randomBytes: (size) => crypto.getRandomValues(new Uint8Array(size)),
+      later: (run) => void deferred.push(run),
+    });
+    const refuse = (clientState: string) => h.call(handler, { method: "POST", json: notification(clientState) });
+    release = () => undefined;
+    await refuse("one"); // summarised at once
+    await refuse("two"); // left to the timer
     h.clock.advance(REFUSAL_AUDIT_INTERVAL_MS);
-    await Promise.all([post(h, notification("four")), h.runDeferred()]);
-    h.clock.advance(REFUSAL_AUDIT_INTERVAL_MS);
-    await h.runDeferred(); // whichever summary came second left the rest to the timer
-    const counts = (await h.app.audit.readStream(`security-${h.clock.date().toISOString().slice(0, 10)}`)).map((entry) => Number(entry.details?.count));
-    expect(counts.every((count) => count > 0)).toBe(true);
-    expect(counts.reduce((sum, count) => sum + count, 0)).toBe(4);
+    release = undefined; // the next write hangs until released
+    const three = refuse("three"); // a minute on: summarised at once, "two" with it
+    while (release === undefined) await new Promise((resolve) => setImmediate(resolve)); // it is writing
+    await deferred.shift()!(); // the timer fires while that summary is being written
+    release!();
+    expect((await three).status).toBe(202);
+    expect(counts).toEqual([1, 2]);
   });
 
   it("without BREAKGLASS_GRAPH_CLIENT_STATE every notification is refused", async () => {
