@@ -359,13 +359,13 @@ describe("Graph change notifications", () => {
   it("a timer summary while a post's summary is still being written counts each refusal once", async () => {
     const h = await createHarness();
     const counts: number[] = [];
-    let release: (() => void) | undefined;
+    const gate: { release?: () => void } = {};
     const deferred: (() => Promise<void>)[] = [];
     const handler = createGraphNotificationHandler({
       clientState: CLIENT_STATE,
       audit: {
         append: async (entry) => {
-          if (release === undefined) await new Promise<void>((resolve) => (release = resolve));
+          if (!gate.release) await new Promise<void>((resolve) => (gate.release = resolve));
           counts.push(Number(entry.details?.count));
           return { kind: "appended" };
         },
@@ -380,15 +380,15 @@ describe("Graph change notifications", () => {
       later: (run) => void deferred.push(run),
     });
     const refuse = (clientState: string) => h.call(handler, { method: "POST", json: notification(clientState) });
-    release = () => undefined;
+    gate.release = () => undefined;
     await refuse("one"); // summarised at once
     await refuse("two"); // left to the timer
     h.clock.advance(REFUSAL_AUDIT_INTERVAL_MS);
-    release = undefined; // the next write hangs until released
+    delete gate.release; // the next write hangs until released
     const three = refuse("three"); // a minute on: summarised at once, "two" with it
-    while (release === undefined) await new Promise((resolve) => setImmediate(resolve)); // it is writing
+    while (!gate.release) await new Promise((resolve) => setImmediate(resolve)); // it is writing
     await deferred.shift()!(); // the timer fires while that summary is being written
-    release!();
+    gate.release();
     expect((await three).status).toBe(202);
     expect(counts).toEqual([1, 2]);
   });
