@@ -360,6 +360,7 @@ describe("Graph change notifications", () => {
     const h = await createHarness();
     const counts: number[] = [];
     const gate: { release?: () => void } = {};
+    const writing = () => gate.release !== undefined;
     const deferred: (() => Promise<void>)[] = [];
     const handler = createGraphNotificationHandler({
       clientState: CLIENT_STATE,
@@ -386,9 +387,9 @@ describe("Graph change notifications", () => {
     h.clock.advance(REFUSAL_AUDIT_INTERVAL_MS);
     delete gate.release; // the next write hangs until released
     const three = refuse("three"); // a minute on: summarised at once, "two" with it
-    while (!gate.release) await new Promise((resolve) => setImmediate(resolve)); // it is writing
+    while (!writing()) await new Promise((resolve) => setImmediate(resolve)); // it is writing
     await deferred.shift()!(); // the timer fires while that summary is being written
-    gate.release();
+    gate.release?.();
     expect((await three).status).toBe(202);
     expect(counts).toEqual([1, 2]);
   });
