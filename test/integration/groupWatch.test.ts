@@ -361,6 +361,7 @@ describe("Graph change notifications", () => {
     const counts: number[] = [];
     const gate: { release?: () => void } = {};
     const writing = () => gate.release !== undefined;
+    const finishWriting = () => gate.release?.();
     const deferred: (() => Promise<void>)[] = [];
     const handler = createGraphNotificationHandler({
       clientState: CLIENT_STATE,
@@ -389,7 +390,7 @@ describe("Graph change notifications", () => {
     const three = refuse("three"); // a minute on: summarised at once, "two" with it
     while (!writing()) await new Promise((resolve) => setImmediate(resolve)); // it is writing
     await deferred.shift()!(); // the timer fires while that summary is being written
-    gate.release?.();
+    finishWriting();
     expect((await three).status).toBe(202);
     expect(counts).toEqual([1, 2]);
   });
