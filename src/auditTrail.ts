@@ -6,7 +6,7 @@ import { verifyChain } from "./auditChain.js";
 import type { AuditEntry, ChainVerdict } from "./domain/audit.js";
 import { isTerminal } from "./domain/lifecycle.js";
 import { START_FAILED, type EmergencyRequest } from "./domain/request.js";
-import type { AuditIndex, IndexEntry } from "./ports/auditIndex.js";
+import type { AuditIndex, IndexedRequest, IndexEntry } from "./ports/auditIndex.js";
 import type { AuditLog, SealedHead } from "./ports/auditLog.js";
 import type { RequestStore } from "./ports/requestStore.js";
 
@@ -113,13 +113,25 @@ function judge({ requestId, entries, head, indexed, request, now }: Evidence): C
   return verdict;
 }
 
+/** How a request is listed in the audit index: from the first entry of its trail, so every listing agrees. */
+export function indexedRequestOf(first: AuditEntry): Omit<IndexedRequest, "closedHead"> {
+  return { requestId: first.stream, cluster: first.cluster, requestedAt: first.at, requester: first.actor?.upn ?? "" };
+}
+
 /**
- * Records where a request's trail ends as it stands, for a request whose workflow is gone (the
- * watchdog closed it): only a trail that verifies and whose head is sealed, and only once.
+ * For a request whose workflow is gone (the watchdog closed it): lists it again and records where
+ * its trail ends as it stands, as the workflow would have at its end. Only a trail that verifies
+ * and whose head is sealed gets an end, and only once.
  */
-export async function recordEndAsFound(audit: AuditLog, index: Pick<AuditIndex, "get" | "recordClosedHead">, requestId: string): Promise<boolean> {
+export async function recordEndAsFound(
+  audit: AuditLog,
+  index: Pick<AuditIndex, "add" | "get" | "recordClosedHead">,
+  requestId: string,
+): Promise<"recorded" | "already-recorded" | "does-not-verify"> {
   const [{ entries, head }, indexed] = await Promise.all([snapshot(audit, requestId), index.get(requestId)]);
-  if (!head?.sealed || indexed?.closedHead || !verifyChain(requestId, entries, head).ok) return false;
+  if (indexed?.closedHead) return "already-recorded";
+  if (!head?.sealed || !verifyChain(requestId, entries, head).ok) return "does-not-verify";
+  await index.add(indexedRequestOf(entries[0]!));
   await index.recordClosedHead(requestId, { entries: head.entries, hash: head.hash });
-  return true;
+  return "recorded";
 }

@@ -42,7 +42,7 @@ export interface WatchdogDependencies extends CertificatePolicyDependencies {
   readonly clusters: ClusterControl;
   readonly requests: RequestStore;
   readonly audit: AuditLog;
-  readonly auditIndex: Pick<AuditIndex, "get" | "recordClosedHead">;
+  readonly auditIndex: Pick<AuditIndex, "add" | "get" | "recordClosedHead">;
   readonly notifier: Notifier;
   readonly directory: Directory;
   readonly approverGroupId: string;
@@ -102,6 +102,17 @@ export function createWatchdog(deps: WatchdogDependencies) {
     return { reason: reasons[status], status };
   };
 
+  /** Nor will the workflow record where the trail ends, which verification expects of an ended request. */
+  const recordTrailEnd = async (requestId: string) => {
+    try {
+      const recorded = await recordEndAsFound(deps.audit, deps.auditIndex, requestId);
+      if (recorded === "does-not-verify") deps.log(`watchdog: the end of ${requestId}'s audit trail was not recorded: the trail does not verify`);
+    } catch (error) {
+      // Bookkeeping only: the lock below matters more. A later verify reports the missing end.
+      deps.log(`watchdog: could not record the end of ${requestId}'s audit trail: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
   const watch = async (cluster: ManagedCluster, workflow: WorkflowClient): Promise<ClusterReport> => {
     const now = deps.now();
     const before = await deps.registry.read(cluster);
@@ -120,10 +131,9 @@ export function createWatchdog(deps: WatchdogDependencies) {
           at,
           outcome: { code: "CLOSED_BY_WATCHDOG", message: `the watchdog closed the window: ${reason}`, at },
         });
-        // Nor where its trail ends, which verification expects of an ended request.
-        if (!(await recordEndAsFound(deps.audit, deps.auditIndex, window.requestId))) deps.log(`the end of ${window.requestId}'s audit trail was not recorded: it does not verify`);
       }
       await alert({ kind: "window-overdue", cluster, requestId: window.requestId, closesAt: window.closesAt, reason }, request ? [request.requester.upn] : []);
+      if (status !== "running" && request) await recordTrailEnd(window.requestId);
     }
 
     let read;

@@ -10,13 +10,13 @@ import type { RotateCertificates } from "../domain/certificates.js";
 import type { GroupWatch } from "../groupWatch.js";
 import { renderAuditConflict, renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
-import type { AuditEntry } from "../domain/audit.js";
-import type { AuditIndex, IndexedRequest } from "../ports/auditIndex.js";
+import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
 import type { Delivery, Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
+import { indexedRequestOf } from "../auditTrail.js";
 import { alertRecipients, approverEmails, unique } from "../recipients.js";
 import { lookUpMember, type GroupIds } from "../roles.js";
 import type { ActivityHandlers } from "./contracts.js";
@@ -119,7 +119,3 @@ async function recipientsFor(audience: Audience, facts: NotificationFacts, deps:
   }
 }
 
-/** How a request is listed in the audit index: from the first entry of its trail, so every listing agrees. */
-function indexedRequestOf(first: AuditEntry): Omit<IndexedRequest, "closedHead"> {
-  return { requestId: first.stream, cluster: first.cluster, requestedAt: first.at, requester: first.actor?.upn ?? "" };
-}

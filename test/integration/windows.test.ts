@@ -242,6 +242,19 @@ describe("watchdog", () => {
     expect(trail[0]).toMatchObject({ message: "its workflow was terminated", details: { requestId: id, workflow: "terminated" } });
   });
 
+  it("when it cannot record where the trail of a request it closes ends, it still alerts and locks", async () => {
+    const h = await createHarness();
+    const id = await openWindow(h, "alice", "PT15M");
+    await h.engine.terminate(id, "an operator terminated it");
+    await TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true }).deleteTable();
+    h.clock.advance(15 * MINUTE + 3 * MINUTE);
+    const [report] = await h.app.watchdog.run(h.app.workflow(undefined as never));
+    expect(report).toMatchObject({ pruned: [id], action: "locked" });
+    expect(await h.localAccounts()).toBe("disabled");
+    expect((await h.world.outbox.list()).map((message) => message.kind)).toContain("watchdog-window-overdue");
+    expect((await h.app.requests.get(id))!.status).toBe("closed");
+  });
+
   it("relocks local accounts enabled outside break-glass (drift), and says so once", async () => {
     const h = await createHarness();
     await h.world.clusters.setLocalAccountsOutOfBand(h.cluster(), true);
