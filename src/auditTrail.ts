@@ -81,8 +81,12 @@ function judge({ requestId, entries, head, indexed, request, now }: Evidence): C
   if (!entries.length && !head && !indexed) {
     // No trail yet (its workflow has not written the first entry), or never (it could not start);
     // a request that got any further had one.
-    const hadTrail = request !== undefined && request.status !== "pending-approval" && request.outcome?.code !== START_FAILED;
-    return hadTrail ? broken(0, "the request exists, but its audit trail and its index entry are gone: they were deleted") : undefined;
+    if (!request || request.outcome?.code === START_FAILED) return undefined;
+    if (request.status !== "pending-approval" || request.approvals.length) return broken(0, "the request exists, but its audit trail and its index entry are gone: they were deleted");
+    if (now.getTime() - Date.parse(request.approvalDeadline) > CLOSE_RECORD_GRACE_MS) {
+      return broken(0, "the request is still pending hours after its approval deadline and has no trail: its workflow never ran, or its trail was deleted");
+    }
+    return undefined;
   }
   // Every audited request was stored before its first entry.
   if (!request) return broken(0, "the request itself is gone from the requests table, but its trail remains: it was deleted");

@@ -175,6 +175,9 @@ describe("the hash chain", () => {
     // Stored, its workflow not yet at its first entry: pending, with nothing written.
     await h.app.requests.create({ ...failed!, id: "bg-01m8gshv80v200jgzv74xjm1zr", status: "pending-approval", outcome: undefined });
     expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: "bg-01m8gshv80v200jgzv74xjm1zr" } })).status).toBe(404);
+    // Still pending hours after its deadline: something is wrong either way.
+    h.clock.advance(24 * 60 * MINUTE);
+    expect(await verify(h, "bg-01m8gshv80v200jgzv74xjm1zr")).toMatchObject({ ok: false, reason: expect.stringContaining("still pending hours after its approval deadline") });
     // Once it got further, it had a trail: none now means it was deleted.
     await h.app.requests.recordProgress("bg-01m8gshv80v200jgzv74xjm1zr", { status: "denied", at: h.clock.date().toISOString() });
     expect(await verify(h, "bg-01m8gshv80v200jgzv74xjm1zr")).toMatchObject({ ok: false, reason: expect.stringContaining("trail and its index entry are gone") });
