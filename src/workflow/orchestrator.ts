@@ -378,12 +378,12 @@ class WindowRun {
   }
 
   /** What a storage outage kept back, now that the cluster is safe: retried in full. */
-  *writeWhatWasKeptBack(): Step<void> {
+  *writeWhatWasKeptBack(retry: RetryOptions = RETRY.bookkeeping): Step<void> {
     const entries = this.unwritten;
     this.unwritten = [];
     for (const entry of entries) {
       try {
-        yield* this.call("appendAuditEntry", entry, RETRY.bookkeeping);
+        yield* this.call("appendAuditEntry", entry, retry);
       } catch (error) {
         this.log(`audit entry ${entry.stream}/${entry.key} is lost: ${describe(error)}`);
       }
@@ -392,7 +392,7 @@ class WindowRun {
     this.unrecorded = undefined;
     if (!progress) return;
     try {
-      yield* this.call("recordRequestProgress", { requestId: this.request.id, progress }, RETRY.bookkeeping);
+      yield* this.call("recordRequestProgress", { requestId: this.request.id, progress }, retry);
     } catch (error) {
       this.log(`status ${progress.status} could not be recorded: ${describe(error)}`);
     }
@@ -586,8 +586,9 @@ export const emergencyWindowOrchestrator: OrchestrationHandler = function* (cont
   if (output) {
     yield* run.closeAuditTrail(); // not when it continued as new: the trail goes on
     // Last, after what earlier versions did here, so that their histories still replay: an entry
-    // the failure path kept back (the head recorded above already counts it).
-    yield* run.writeWhatWasKeptBack();
+    // the failure path kept back. The head recorded above already counts it, so it is retried as
+    // patiently as that head was.
+    yield* run.writeWhatWasKeptBack(RETRY.closing);
   }
   return output;
 };

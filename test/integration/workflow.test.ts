@@ -366,7 +366,7 @@ describe("emergency-window workflow", () => {
   });
 
   it("an audit write that keeps failing before opening fails the request, and the trail it leaves still verifies", async () => {
-    let failures = 6; // the whole retry budget of one write
+    let failures = 6 + 8; // the whole retry budget of one write, and a long outage after it
     const h = await createHarness({
       wrapActivity: (name, activity) =>
         name === "appendAuditEntry"
@@ -376,6 +376,7 @@ describe("emergency-window workflow", () => {
     const id = await requestWindow(h);
     await h.engine.advanceBy(10 * MINUTE);
     expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "WORKFLOW_ERROR" } });
+    await h.engine.advanceBy(2 * 60 * MINUTE); // retried as patiently as the recorded end that counts it
     // The spent entry is written after all, late: no gap that would read as a deletion.
     expect((await h.audit(id)).map((entry) => entry.type)).toEqual(["requested", "approvers-notified", "failed"]);
     expect(await verifyRequestTrail(h.app, id, h.clock.date())).toEqual({ ok: true, entries: 3 });
