@@ -33,9 +33,12 @@ describe.sequential("windows end to end over HTTP", () => {
     expect((await client.call("POST", "/api/dev/clusters/aks-prod-weu/local-accounts", { json: { enabled: true } })).status).toBe(200);
     expect((await clusterState(client, bob)).localAccounts).toBe("enabled");
     await eventually(async () => expect((await clusterState(client, bob)).localAccounts).toBe("disabled"), 15_000);
-    const alerts = ((await client.call("GET", "/api/dev/outbox")).body as { kind: string; text: string }[]).filter((message) => message.kind === "watchdog-watchdog-locked");
-    expect(alerts.length).toBeGreaterThan(0);
-    expect(alerts[0]!.text).toContain("drift");
+    // Relocked first, then the alert goes out.
+    await eventually(async () => {
+      const alerts = ((await client.call("GET", "/api/dev/outbox")).body as { kind: string; text: string }[]).filter((message) => message.kind === "watchdog-watchdog-locked");
+      expect(alerts.length).toBeGreaterThan(0);
+      expect(alerts[0]!.text).toContain("drift");
+    }, 10_000);
   });
 
   it("admin credentials fetched during a window over HTTP: the certificates are rotated when it ends", async () => {
