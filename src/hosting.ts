@@ -1,7 +1,7 @@
 // Glue between the Functions registrations in functions/ and the app: each registered handler
 // resolves the process's app on first use, so registrations stay one line each.
-import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { getApp } from "./composition.js";
+import { app, type FunctionInput, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { getApp, type App } from "./composition.js";
 import type { ApiHandlers } from "./http/api.js";
 import type { DevHandlers } from "./http/dev.js";
 import type { ReviewHandlers } from "./http/review.js";
@@ -10,43 +10,46 @@ import type { Activities, ActivityName } from "./workflow/contracts.js";
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-export function apiHandler(name: keyof ApiHandlers): Handler {
+/** A handler that resolves the process's app on first use and maps every error to the API's error response. */
+function appHandler(pick: (app: App) => Handler): Handler {
   return async (request, context) => {
     try {
-      return await (await getApp()).api[name](request, context);
+      return await pick(await getApp())(request, context);
     } catch (error) {
       return errorResponse(error, context);
     }
   };
+}
+
+export function apiHandler(name: keyof ApiHandlers): Handler {
+  return appHandler((app) => app.api[name]);
 }
 
 export function reviewHandler(name: keyof ReviewHandlers): Handler {
-  return async (request, context) => {
-    try {
-      return await (await getApp()).review[name](request, context);
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return appHandler((app) => app.review[name]);
 }
 
 export function devHandler(name: keyof DevHandlers): Handler {
-  return async (request, context) => {
-    try {
-      const dev = (await getApp()).dev;
-      if (!dev) throw new Error("dev routes exist only in simulation mode");
-      return await dev[name](request, context);
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return appHandler((app) => {
+    if (!app.dev) throw new Error("dev routes exist only in simulation mode");
+    return app.dev[name];
+  });
+}
+
+/**
+ * Registers an HTTP route without a function key: callers are authenticated by their Entra token
+ * (or, in simulation, by the simulated sign-in). `extraInputs` carries the durable client where
+ * the route starts or signals a workflow.
+ */
+export function anonymousRoute(name: string, methods: HttpMethod[], route: string, handler: Handler, extraInputs: FunctionInput[] = []): void {
+  app.http(name, { route, methods, authLevel: "anonymous", extraInputs, handler });
 }
 
 /** The watchdog timer: one round over every cluster, with the invocation's durable client. */
 export function watchdogHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
   return async (_timer, context) => {
-    const app = await getApp();
-    const reports = await app.watchdog.run(app.workflow(context));
+    const composed = await getApp();
+    const reports = await composed.watchdog.run(composed.workflow(context));
     for (const report of reports) {
       if (report.action !== "none" || report.pruned.length || report.condition) context.log(`watchdog ${JSON.stringify(report)}`);
     }
@@ -55,13 +58,7 @@ export function watchdogHandler(): (timer: unknown, context: InvocationContext) 
 
 /** POST /api/graph/notifications (its errors mapped like the API's). */
 export function graphNotificationsHandler(): Handler {
-  return async (request, context) => {
-    try {
-      return await (await getApp()).graphNotifications(request, context);
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+  return appHandler((app) => app.graphNotifications);
 }
 
 /** The group-watch timer: one run over both groups (and the Graph subscriptions). */
