@@ -87,6 +87,8 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
   const who = `${request.requester.displayName} (${request.requester.upn})`;
   const requestUrl = `${publicBaseUrl}/api/requests/${request.id}`;
   const approvedBy = (facts.approvals ?? []).map((approval) => approval.approver.upn).join(", ");
+  /** For approvers asked to decide: the signed review link first. */
+  const withReviewLink = (links: readonly { label: string; url: string }[]) => [...(reviewUrl ? [{ label: "Review and decide", url: reviewUrl }] : []), ...links];
   const base = {
     kind: facts.event,
     facts: [
@@ -116,7 +118,7 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
           `${who} asks for ${request.duration} of local admin access to ${cluster}.\n` +
           `Justification: ${request.justification}\nTicket: ${request.ticket}\n` +
           `${request.requiredApprovals} approval(s) needed before ${request.approvalDeadline}; the requester cannot approve.`,
-        links: [...(reviewUrl ? [{ label: "Review and decide", url: reviewUrl }] : []), ...base.links],
+        links: withReviewLink(base.links),
       };
     case "opened":
       return {
@@ -204,7 +206,7 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
           `${who} asks to keep local admin access to ${cluster} until ${facts.extension?.closesAt ?? "?"} ` +
           `(now until ${facts.window?.closesAt ?? "?"}). ${request.requiredApprovals} approval(s) needed before ${facts.extension?.approvalDeadline ?? "?"}; ` +
           "the requester cannot approve.",
-        links: [...(reviewUrl ? [{ label: "Review and decide", url: reviewUrl }] : []), ...base.links],
+        links: withReviewLink(base.links),
       };
     case "extended":
       return {
