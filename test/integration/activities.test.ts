@@ -1,7 +1,6 @@
 // Activities on their own, against the simulated world in Azurite: the parts of their
 // behaviour that the workflow scenarios cannot reach.
-import { TableClient } from "@azure/data-tables";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clusterKey } from "../../src/domain/clusters.js";
 import type { Directory } from "../../src/ports/directory.js";
 import { createActivityHandlers } from "../../src/workflow/activities.js";
@@ -9,7 +8,7 @@ import { createHarness, MINUTE, T0, USERS, type Harness } from "../support/harne
 
 async function setProvisioningState(h: Harness, state: string) {
   await h.localAccounts(); // the simulated clusters are seeded on first use
-  const table = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}SimClusters`, { allowInsecureConnection: true });
+  const table = h.table("SimClusters");
   await table.updateEntity({ partitionKey: "cluster", rowKey: clusterKey(h.cluster()), provisioningState: state }, "Merge");
 }
 

@@ -5,8 +5,7 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { TableClient } from "@azure/data-tables";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { auditEntryHash, requestAuditEntry, streamGenesis } from "../../src/auditChain.js";
 import { CLOSE_RECORD_GRACE_MS, readRequestTrail } from "../../src/auditTrail.js";
 import { csvRow, progressBar, runAuditCommand, type CliIo } from "../../src/cli/audit.js";
@@ -18,9 +17,6 @@ import { DEADLINE_TRAIL } from "../support/trails.js";
 const scratch = mkdtempSync(join(tmpdir(), "breakglass-audit-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function auditTable(h: Harness): TableClient {
-  return TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}Audit`, { allowInsecureConnection: true });
-}
 
 /** A request that went all the way: requested, approved, opened, locked at the deadline. */
 async function closedRequest(h: Harness, as: "alice" | "carol" = "alice", cluster: string = WEU): Promise<string> {
@@ -76,7 +72,7 @@ describe("the hash chain", () => {
   it("detects an edited field: the entry is named", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
-    await auditTable(h).updateEntity({ partitionKey: id, rowKey: "000003", at: "2026-11-28T09:00:00.000Z" }, "Merge");
+    await h.table("Audit").updateEntity({ partitionKey: id, rowKey: "000003", at: "2026-11-28T09:00:00.000Z" }, "Merge");
     expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringContaining("does not match its hash") });
   });
 
@@ -85,14 +81,14 @@ describe("the hash chain", () => {
     const id = await closedRequest(h);
     const [, , , fourth] = await h.app.audit.readStream(id);
     const forged = { ...fourth!, outcome: "refused" as const };
-    await auditTable(h).updateEntity({ partitionKey: id, rowKey: "000003", outcome: "refused", hash: auditEntryHash(forged) }, "Merge");
+    await h.table("Audit").updateEntity({ partitionKey: id, rowKey: "000003", outcome: "refused", hash: auditEntryHash(forged) }, "Merge");
     expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: 4, reason: expect.stringContaining("does not follow entry 3") });
   });
 
   it("detects deleting the last entry", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
-    await auditTable(h).deleteEntity(id, String(DEADLINE_TRAIL.length - 1).padStart(6, "0"));
+    await h.table("Audit").deleteEntity(id, String(DEADLINE_TRAIL.length - 1).padStart(6, "0"));
     expect(await verify(h, id)).toMatchObject({ ok: false, brokenAt: DEADLINE_TRAIL.length - 1, reason: expect.stringContaining("entries were deleted") });
   });
 
@@ -102,7 +98,7 @@ describe("the hash chain", () => {
     const { id } = created.body as { id: string };
     await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
     expect((await h.app.requests.get(id))!.status).toBe("open");
-    const table = auditTable(h);
+    const table = h.table("Audit");
     for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${id}'` } })) await table.deleteEntity(id, row.rowKey!);
     expect(await verify(h, id)).toMatchObject({ ok: false, entries: 0, brokenAt: 0, reason: expect.stringContaining("its trail is empty") });
   });
@@ -111,7 +107,7 @@ describe("the hash chain", () => {
     const h = await createHarness();
     const id = await closedRequest(h);
     const entries = await h.app.audit.readStream(id);
-    const table = auditTable(h);
+    const table = h.table("Audit");
     await table.deleteEntity(id, entries.at(-1)!.key);
     await table.updateEntity({ partitionKey: id, rowKey: "head", entries: entries.length - 1, hash: entries.at(-2)!.hash }, "Merge");
     const verdict = await verify(h, id);
@@ -123,8 +119,8 @@ describe("the hash chain", () => {
     const created = await h.call(h.app.api.createRequest, { as: "alice", json: { cluster: WEU, justification: "Entra outage", ticket: "INC-1", duration: "PT15M" } });
     const { id } = created.body as { id: string };
     await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
-    const table = auditTable(h);
-    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    const table = h.table("Audit");
+    const index = h.table("AuditIndex");
     const body = ({ etag: _e, timestamp: _t, ...rest }: Record<string, unknown>) => rest;
     const headWhileOpen = body(await table.getEntity<Record<string, unknown>>(id, "head"));
     const indexWhileOpen = body(await index.getEntity<Record<string, unknown>>("request", id));
@@ -143,7 +139,7 @@ describe("the hash chain", () => {
 
   it("detects a request's listing removed from the index; listings lost while it was open are restored when it ends", async () => {
     const h = await createHarness();
-    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    const index = h.table("AuditIndex");
     const listings = async (id: string) => {
       const rows: { partitionKey: string; rowKey: string }[] = [];
       for await (const row of index.listEntities({ queryOptions: { filter: `RowKey ne '${id}'` } })) if (row.rowKey!.endsWith(id)) rows.push({ partitionKey: row.partitionKey!, rowKey: row.rowKey! });
@@ -186,7 +182,7 @@ describe("the hash chain", () => {
   it("a trail whose request was deleted from the requests table is broken", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
-    const requests = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}Requests`, { allowInsecureConnection: true });
+    const requests = h.table("Requests");
     for await (const row of requests.listEntities()) if (JSON.stringify(row).includes(id)) await requests.deleteEntity(row.partitionKey!, row.rowKey!);
     expect(await h.app.requests.get(id)).toBeUndefined();
     expect(await verify(h, id)).toMatchObject({ ok: false, reason: expect.stringContaining("the request itself is gone") });
@@ -195,9 +191,9 @@ describe("the hash chain", () => {
   it("a request whose whole trail and index entry were deleted is reported broken, not unknown", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
-    const table = auditTable(h);
+    const table = h.table("Audit");
     for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${id}'` } })) await table.deleteEntity(id, row.rowKey!);
-    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    const index = h.table("AuditIndex");
     for await (const row of index.listEntities()) if (row.rowKey!.endsWith(id)) await index.deleteEntity(row.partitionKey!, row.rowKey!);
     expect(await verify(h, id)).toMatchObject({ ok: false, entries: 0, reason: expect.stringContaining("audit trail and its index entry are gone") });
     const store = () => ({ audit: h.app.audit, auditIndex: h.app.auditIndex, requests: h.app.requests, clusters: h.config.clusters });
@@ -207,7 +203,7 @@ describe("the hash chain", () => {
   it("detects two entries swapped between their row keys", async () => {
     const h = await createHarness();
     const id = await closedRequest(h);
-    const table = auditTable(h);
+    const table = h.table("Audit");
     const third = await table.getEntity<Record<string, unknown>>(id, "000002");
     const fourth = await table.getEntity<Record<string, unknown>>(id, "000003");
     const body = ({ partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...rest }: Record<string, unknown>) => rest;
@@ -227,7 +223,7 @@ describe("the hash chain", () => {
       cluster: WEU,
       outcome: "success",
     });
-    await auditTable(h).createEntity({
+    await h.table("Audit").createEntity({
       partitionKey: id,
       rowKey: forged.key,
       type: forged.type,
@@ -253,9 +249,9 @@ describe("the hash chain", () => {
     expect(await h.app.activities.appendAuditEntry(first!)).toEqual({ kind: "duplicate" });
     // A row edited by hand, its hash column left alone, is not the entry being retried.
     const [, second] = await h.app.audit.readStream(id);
-    await auditTable(h).updateEntity({ partitionKey: id, rowKey: second!.key, outcome: "failure" }, "Merge");
+    await h.table("Audit").updateEntity({ partitionKey: id, rowKey: second!.key, outcome: "failure" }, "Merge");
     expect(await h.app.activities.appendAuditEntry(second!)).toMatchObject({ kind: "conflict", existing: { outcome: "failure", hash: second!.hash } });
-    await auditTable(h).updateEntity({ partitionKey: id, rowKey: second!.key, outcome: second!.outcome }, "Merge");
+    await h.table("Audit").updateEntity({ partitionKey: id, rowKey: second!.key, outcome: second!.outcome }, "Merge");
     const other: AuditEntry = requestAuditEntry(id, 0, first!.prevHash!, { type: "requested", at: first!.at, actor: null, cluster: WEU, outcome: "info", message: "rewritten" });
     expect(await h.app.activities.appendAuditEntry(other)).toMatchObject({ kind: "conflict", existing: first });
     const alert = (await h.world.outbox.list(id)).find((message) => message.kind === "audit-conflict" && message.channel === "email")!;
@@ -372,7 +368,7 @@ describe("querying the trail", () => {
 
     const verifyStream = async () => (await h.call(h.app.api.verifyAudit, { as: "bob", query: { stream } })).body;
     expect(await verifyStream()).toEqual({ ok: true, entries: 3 });
-    await auditTable(h).updateEntity({ partitionKey: stream, rowKey: all.entries[1]!.key, actorUpn: "alice@contoso.dev" }, "Merge");
+    await h.table("Audit").updateEntity({ partitionKey: stream, rowKey: all.entries[1]!.key, actorUpn: "alice@contoso.dev" }, "Merge");
     expect(await verifyStream()).toMatchObject({ ok: false, brokenAt: 1, reason: expect.stringContaining("does not match its hash") });
   });
 
@@ -415,7 +411,7 @@ describe("the command line", () => {
     const ok = io();
     expect(await runAuditCommand(["verify", "--request", id], store, ok)).toBe(0);
     expect(ok.out.join("")).toBe(`${id}: ok, ${DEADLINE_TRAIL.length} entries\n`);
-    await auditTable(h).updateEntity({ partitionKey: id, rowKey: "000005", message: "nothing to see" }, "Merge");
+    await h.table("Audit").updateEntity({ partitionKey: id, rowKey: "000005", message: "nothing to see" }, "Merge");
     const broken = io();
     expect(await runAuditCommand(["verify", "--request", id], store, broken)).toBe(1);
     expect(broken.out.join("")).toContain("BROKEN at entry 5");
@@ -467,7 +463,7 @@ describe("the command line", () => {
     expect(await runAuditCommand(["verify", "--stream", "nonsense-2026-11-28"], store, io())).toBe(2);
 
     // A trail cut short with its head rewritten to match: the chain alone holds, the seal does not.
-    const table = auditTable(h);
+    const table = h.table("Audit");
     const entries = await h.app.audit.readStream(ids[1]!);
     await table.deleteEntity(ids[1]!, entries.at(-1)!.key);
     await table.updateEntity({ partitionKey: ids[1]!, rowKey: "head", entries: entries.length - 1, hash: entries.at(-2)!.hash }, "Merge");
@@ -477,7 +473,7 @@ describe("the command line", () => {
     expect(cut.err.join("")).toContain("1 trail(s) do NOT verify");
 
     // A request whose listings were deleted from the index: the requests table still has it.
-    const index = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true });
+    const index = h.table("AuditIndex");
     for await (const row of index.listEntities()) if (row.partitionKey !== "request" && row.rowKey!.endsWith(ids[0]!)) await index.deleteEntity(row.partitionKey!, row.rowKey!);
     const unlisted = io();
     expect(await runAuditCommand(["export", "--from", "2026-11-28", "--to", "2026-11-29", "--out", jsonl], store, unlisted)).toBe(1);

@@ -1,8 +1,7 @@
 // The promise the product exists for (DESIGN §1): local accounts are enabled only while a window
 // is open, overlapping windows never revoke each other, the lockdown never gives up, the watchdog
 // relocks what a lost workflow or a human left open, and admin kubeconfigs are dealt with.
-import { TableClient } from "@azure/data-tables";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CLOSE_RECORD_GRACE_MS, verifyRequestTrail } from "../../src/auditTrail.js";
 import { clusterKey } from "../../src/domain/clusters.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
@@ -246,7 +245,7 @@ describe("watchdog", () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT15M");
     await h.engine.terminate(id, "an operator terminated it");
-    await TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}AuditIndex`, { allowInsecureConnection: true }).deleteTable();
+    await h.table("AuditIndex").deleteTable();
     h.clock.advance(15 * MINUTE + 3 * MINUTE);
     const [report] = await h.app.watchdog.run(h.app.workflow(undefined as never));
     expect(report).toMatchObject({ pruned: [id], action: "locked" });
@@ -283,7 +282,7 @@ describe("watchdog", () => {
     const workflow = h.app.workflow(undefined as never);
     expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "none", pruned: [] });
     expect(await status(h, id)).toBe("open");
-    const table = TableClient.fromConnectionString(inject("azuriteConnectionString"), `${h.tablePrefix}SimClusters`, { allowInsecureConnection: true });
+    const table = h.table("SimClusters");
     await table.updateEntity({ partitionKey: "cluster", rowKey: clusterKey(h.cluster(NEU)), entraIntegration: false }, "Merge");
     const reports = await h.app.watchdog.run(workflow);
     expect(reports[1]).toMatchObject({ action: "none", condition: "entra-integration-off" });

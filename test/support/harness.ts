@@ -3,6 +3,7 @@
 // activities run by the durable engine on a manual clock, and HTTP handlers called with real
 // HttpRequest objects.
 import { randomBytes } from "node:crypto";
+import { TableClient } from "@azure/data-tables";
 import { HttpRequest, InvocationContext, type Cookie, type HttpResponseInit } from "@azure/functions";
 import { inject } from "vitest";
 import { ManualClock } from "../../dev/durable/clock.js";
@@ -72,6 +73,8 @@ export interface Harness {
   readonly logs: string[];
   /** The prefix of this harness's tables in Azurite. */
   readonly tablePrefix: string;
+  /** One of this harness's tables, raw (to edit it the way someone with the storage key could). */
+  table(name: string): TableClient;
   cluster(id?: string): ManagedCluster;
   token(user: UserName, lifetimeSeconds?: number): Promise<string>;
   call(handler: HttpHandler, options?: CallOptions): Promise<Reply>;
@@ -135,6 +138,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     engine,
     logs,
     tablePrefix,
+    table: (name) => TableClient.fromConnectionString(inject("azuriteConnectionString"), `${tablePrefix}${name}`, { allowInsecureConnection: true }),
     cluster,
     token,
     async runDeferred() {
