@@ -86,6 +86,28 @@ export interface DurableEngineOptions {
    * the Durable extension does, e.g. when code changed under a running instance). Default "throw".
    */
   readonly onNondeterminism?: "throw" | "fail-instance";
+  /** Sees every episode as it ran: what the orchestrator was given and what it answered (replay fixtures). */
+  readonly onEpisode?: (episode: EpisodeRecord) => void;
+}
+
+/** One run of an orchestrator over a history, as recorded for the replay-compatibility test. */
+export interface EpisodeRecord {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly execution: number;
+  readonly input: unknown;
+  readonly history: readonly HistoryEvent[];
+  readonly answer: EpisodeAnswer;
+}
+
+/** What an orchestrator answered to one episode, in a form two runs can be compared by. */
+export interface EpisodeAnswer {
+  /** Every action, flattened, with its inputs and timer times. */
+  readonly actions: readonly string[];
+  readonly isDone: boolean;
+  readonly output: unknown;
+  readonly customStatus: unknown;
+  readonly error: string | null;
 }
 
 export interface InstanceStatus {
@@ -530,31 +552,23 @@ class Instance {
   }
 
   private async execute(): Promise<OrchestratorState> {
-    const trigger = JSON.parse(
-      JSON.stringify({
-        history: this.history,
-        input: this.input ?? null,
-        instanceId: this.instanceId,
-        isReplaying: false,
-        parentInstanceId: null,
-        upperSchemaVersion: 1,
-        upperSchemaVersionNew: REPLAY_SCHEMA_V3,
-        maximumShortTimerDuration: this.options.maximumShortTimerDuration ?? DEFAULT_MAX_SHORT_TIMER,
-        longRunningTimerIntervalDuration: this.options.longRunningTimerIntervalDuration ?? DEFAULT_LONG_TIMER_INTERVAL,
-        defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
-      }),
-    ) as Record<string, unknown>;
-    const context = new OrchestrationInvocationContext(this.name, `${this.instanceId}:${this.history.length}`, (level, ...args) =>
-      this.options.log?.(`[${this.name} ${this.instanceId}] ${level}: ${args.map(String).join(" ")}`),
-    );
-    try {
-      return JSON.parse(JSON.stringify(await this.executor(trigger, context))) as OrchestratorState;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const at = message.indexOf(OUT_OF_PROC_LABEL);
-      if (at < 0) throw error; // not an orchestration failure: a bug in the SDK or in this engine
-      return JSON.parse(message.slice(at + OUT_OF_PROC_LABEL.length)) as OrchestratorState;
-    }
+    const state = await runOrchestrator(this.executor, {
+      name: this.name,
+      instanceId: this.instanceId,
+      input: this.input,
+      history: this.history,
+      options: this.options,
+      log: (message) => this.options.log?.(`[${this.name} ${this.instanceId}] ${message}`),
+    });
+    this.options.onEpisode?.({
+      name: this.name,
+      instanceId: this.instanceId,
+      execution: this.executions,
+      input: this.input ?? null,
+      history: JSON.parse(JSON.stringify(this.history)) as HistoryEvent[],
+      answer: episodeAnswer(state),
+    });
+    return state;
   }
 
   /** Matches the replayed actions against the recorded ones, and schedules the new ones. */
@@ -640,6 +654,56 @@ class Instance {
   private now(): Date {
     return new Date(this.options.clock.now());
   }
+}
+
+/** What the orchestrator needs to run one episode, as the extension sends it. */
+export interface OrchestratorRun {
+  readonly name: string;
+  readonly instanceId: string;
+  readonly input: unknown;
+  readonly history: readonly HistoryEvent[];
+  readonly options?: Pick<DurableEngineOptions, "maximumShortTimerDuration" | "longRunningTimerIntervalDuration">;
+  readonly log?: (message: string) => void;
+}
+
+/** Runs an orchestrator once over a whole history through durable-functions' replay executor. */
+export async function runOrchestrator(executor: ExecutorHandler, run: OrchestratorRun): Promise<OrchestratorState> {
+  const trigger = JSON.parse(
+    JSON.stringify({
+      history: run.history,
+      input: run.input ?? null,
+      instanceId: run.instanceId,
+      isReplaying: false,
+      parentInstanceId: null,
+      upperSchemaVersion: 1,
+      upperSchemaVersionNew: REPLAY_SCHEMA_V3,
+      maximumShortTimerDuration: run.options?.maximumShortTimerDuration ?? DEFAULT_MAX_SHORT_TIMER,
+      longRunningTimerIntervalDuration: run.options?.longRunningTimerIntervalDuration ?? DEFAULT_LONG_TIMER_INTERVAL,
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
+    }),
+  ) as Record<string, unknown>;
+  const context = new OrchestrationInvocationContext(run.name, `${run.instanceId}:${run.history.length}`, (level, ...args) =>
+    run.log?.(`${level}: ${args.map(String).join(" ")}`),
+  );
+  try {
+    return JSON.parse(JSON.stringify(await executor(trigger, context))) as OrchestratorState;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = message.indexOf(OUT_OF_PROC_LABEL);
+    if (at < 0) throw error; // not an orchestration failure: a bug in the SDK or in this engine
+    return JSON.parse(message.slice(at + OUT_OF_PROC_LABEL.length)) as OrchestratorState;
+  }
+}
+
+/** An episode's result in comparable form: the actions with their inputs, and how it stands. */
+export function episodeAnswer(state: OrchestratorState): EpisodeAnswer {
+  return {
+    actions: flattenActions(state).map(strictActionKey),
+    isDone: state.isDone,
+    output: state.output ?? null,
+    customStatus: state.customStatus ?? null,
+    error: state.error ?? null,
+  };
 }
 
 function isActivityCall(action: OrchestratorAction): boolean {

@@ -7,7 +7,7 @@ import { TableClient } from "@azure/data-tables";
 import { HttpRequest, InvocationContext, type Cookie, type HttpResponseInit } from "@azure/functions";
 import { inject } from "vitest";
 import { ManualClock } from "../../dev/durable/clock.js";
-import { DurableEngine, type ActivityFunction } from "../../dev/durable/engine.js";
+import { DurableEngine, type ActivityFunction, type EpisodeRecord } from "../../dev/durable/engine.js";
 import { EngineWorkflowClient } from "../../dev/durable/engineWorkflowClient.js";
 import { createExecutor } from "../../dev/durable/sdk.js";
 import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
@@ -42,6 +42,8 @@ export interface HarnessOptions {
   readonly wrapWorkflow?: (client: WorkflowClient) => WorkflowClient;
   /** Azure mode against the HTTPS fakes instead of simulation mode. */
   readonly azure?: AzureWorld;
+  /** Sees every orchestrator episode (to record histories for the replay-compatibility test). */
+  readonly onEpisode?: (episode: EpisodeRecord) => void;
 }
 
 export interface CallOptions {
@@ -115,6 +117,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     activities,
     clock,
     log: (line) => logs.push(line),
+    ...(options.onEpisode ? { onEpisode: options.onEpisode } : {}),
   });
   workflow.client = (options.wrapWorkflow ?? ((engineClient) => engineClient))(new EngineWorkflowClient(engine));
   const simulation = () => {
