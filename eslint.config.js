@@ -20,7 +20,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["@azure/arm-*", "@azure/identity", "@azure/data-tables", "@azure/core-*", "@azure-rest/*", "@microsoft/microsoft-graph-client"],
+              group: [
+                "@azure/arm-*",
+                "@azure/identity",
+                "@azure/data-tables",
+                "@azure/core-*",
+                "@azure-rest/*",
+                "@microsoft/microsoft-graph-client",
+              ],
               message: "Only src/adapters/ may import an Azure SDK (DESIGN §3).",
             },
           ],
@@ -42,13 +49,26 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "^(?!\\./)", message: "The domain is pure: no SDKs, no I/O, only other domain modules." }] },
+        {
+          patterns: [
+            { regex: "^(?!\\./)", message: "The domain is pure: no SDKs, no I/O, only other domain modules." },
+          ],
+        },
       ],
       "no-restricted-syntax": [
         "error",
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "The domain takes time as a parameter." },
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "The domain takes time as a parameter." },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: "The domain is deterministic." },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: "The domain takes time as a parameter.",
+        },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: "The domain takes time as a parameter.",
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: "The domain is deterministic.",
+        },
       ],
     },
   },

@@ -61,7 +61,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...["--disableTelemetry", "--skipApiVersionCheck", "--loose"],
     ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
   ];
-  const child = fork(require.resolve("azurite/dist/src/azurite.js"), args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  const child = fork(require.resolve("azurite/dist/src/azurite.js"), args, {
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
   const actual = await waitForStart(child, options.startTimeoutMs ?? 30_000);
   return { pid: child.pid!, ports: actual, connectionString: azuriteConnectionString(actual), stop: () => stop(child) };
 }
@@ -72,16 +74,21 @@ function waitForStart(child: ChildProcess, timeoutMs: number): Promise<AzuritePo
   return new Promise((resolve, reject) => {
     let output = "";
     const found: Partial<AzuritePorts> = {};
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      for (const [, service, port] of output.matchAll(LISTENING)) found[service!.toLowerCase() as AzuriteService] = Number(port);
+      for (const [, service, port] of output.matchAll(LISTENING))
+        found[service!.toLowerCase() as AzuriteService] = Number(port);
       if (found.blob && found.queue && found.table) {
         cleanup();
         resolve(found as AzuritePorts);
       }
     };
-    const onExit = (code: number | null) => fail(new Error(`Azurite exited with ${code} before it started:\n${output}`));
+    const onExit = (code: number | null) =>
+      fail(new Error(`Azurite exited with ${code} before it started:\n${output}`));
     const cleanup = () => {
       clearTimeout(timer);
       child.stdout?.off("data", onData);

@@ -42,7 +42,10 @@ export function installFunctionsCore(): readonly FunctionRegistration[] {
     getProgrammingModel: () => undefined,
     registerHook: () => ({ dispose: () => undefined }),
     log: () => undefined,
-    registerFunction(metadata: { name: string; bindings: Record<string, BindingMetadata> }, handler: FunctionRegistration["handler"]) {
+    registerFunction(
+      metadata: { name: string; bindings: Record<string, BindingMetadata> },
+      handler: FunctionRegistration["handler"],
+    ) {
       registrations.push({ name: metadata.name, bindings: metadata.bindings, handler });
       return { dispose: () => undefined };
     },

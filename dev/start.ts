@@ -6,7 +6,14 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AZURITE_DEFAULT_PORTS, azuriteConnectionString, isListening, startAzurite, type AzuritePorts, type RunningAzurite } from "./azurite.js";
+import {
+  AZURITE_DEFAULT_PORTS,
+  azuriteConnectionString,
+  isListening,
+  startAzurite,
+  type AzuritePorts,
+  type RunningAzurite,
+} from "./azurite.js";
 import { DEFAULT_PORT, exitOnSignal, runOfflineHost } from "./host/main.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -22,14 +29,21 @@ export const DEV_DEFAULTS: Readonly<Record<string, string>> = {
 async function main(): Promise<void> {
   const port = process.env.PORT ?? String(DEFAULT_PORT);
   // Links in notifications point at this host, wherever PORT puts it.
-  const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, BREAKGLASS_PUBLIC_BASE_URL: `http://localhost:${port}`, ...process.env, PORT: port };
+  const env: NodeJS.ProcessEnv = {
+    ...DEV_DEFAULTS,
+    BREAKGLASS_PUBLIC_BASE_URL: `http://localhost:${port}`,
+    ...process.env,
+    PORT: port,
+  };
   const useFunc = env.BREAKGLASS_HOST !== "offline" && hasCoreTools();
   log(
     useFunc
       ? "using Azure Functions Core Tools (func start); set BREAKGLASS_HOST=offline for the offline host"
       : `using the offline host (${env.BREAKGLASS_HOST === "offline" ? "BREAKGLASS_HOST=offline" : "Azure Functions Core Tools not found"})`,
   );
-  log(`mode: ${env.BREAKGLASS_MODE}${env.BREAKGLASS_MODE === "simulation" ? " (simulated AKS, Entra and mail; no Azure needed)" : ""}`);
+  log(
+    `mode: ${env.BREAKGLASS_MODE}${env.BREAKGLASS_MODE === "simulation" ? " (simulated AKS, Entra and mail; no Azure needed)" : ""}`,
+  );
 
   const azurite = await ensureStorage(env);
   const stopAzurite = async () => azurite?.stop();

@@ -8,8 +8,23 @@ if (loadConfig().mode === "simulation") {
   anonymousRoute("devLogin", ["GET"], "dev/login", devHandler("devLogin"));
   anonymousRoute("devOutbox", ["GET"], "dev/outbox", devHandler("devOutbox"));
   anonymousRoute("devAddMember", ["POST"], "dev/directory/groups/{group}/members", devHandler("devAddMember"));
-  anonymousRoute("devRemoveMember", ["DELETE"], "dev/directory/groups/{group}/members/{user}", devHandler("devRemoveMember"));
-  anonymousRoute("devSetLocalAccounts", ["POST"], "dev/clusters/{name}/local-accounts", devHandler("devSetLocalAccounts"));
-  anonymousRoute("devAdminCredentials", ["POST"], "dev/clusters/{name}/admin-credentials", devHandler("devAdminCredentials"));
+  anonymousRoute(
+    "devRemoveMember",
+    ["DELETE"],
+    "dev/directory/groups/{group}/members/{user}",
+    devHandler("devRemoveMember"),
+  );
+  anonymousRoute(
+    "devSetLocalAccounts",
+    ["POST"],
+    "dev/clusters/{name}/local-accounts",
+    devHandler("devSetLocalAccounts"),
+  );
+  anonymousRoute(
+    "devAdminCredentials",
+    ["POST"],
+    "dev/clusters/{name}/admin-credentials",
+    devHandler("devAdminCredentials"),
+  );
   anonymousRoute("devInjectFault", ["POST"], "dev/clusters/{name}/faults", devHandler("devInjectFault"));
 }

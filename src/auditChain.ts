@@ -4,7 +4,15 @@
 // entry breaks the chain. The workflow computes the chain itself (hashing is deterministic), so
 // entries written late, after a storage outage, still fit. Heads are sealed with an HMAC.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { auditKeyOf, canonicalJson, dailyStreamName, type AuditEntry, type AuditFields, type AuditHead, type ChainVerdict } from "./domain/audit.js";
+import {
+  auditKeyOf,
+  canonicalJson,
+  dailyStreamName,
+  type AuditEntry,
+  type AuditFields,
+  type AuditHead,
+  type ChainVerdict,
+} from "./domain/audit.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
@@ -24,7 +32,12 @@ function hashed(entry: Omit<AuditEntry, "hash">): AuditEntry {
 }
 
 /** Entry `sequence` of a request's chain, following the entry whose hash is `prevHash`. */
-export function requestAuditEntry(requestId: string, sequence: number, prevHash: string, fields: AuditFields): AuditEntry {
+export function requestAuditEntry(
+  requestId: string,
+  sequence: number,
+  prevHash: string,
+  fields: AuditFields,
+): AuditEntry {
   return hashed({ stream: requestId, key: auditKeyOf(sequence), sequence, prevHash, ...fields });
 }
 
@@ -79,22 +92,41 @@ export function isSealed(key: Uint8Array, kind: HeadSeal, stream: string, head: 
  * the first entry that no longer fits.
  */
 export function verifyChain(stream: string, entries: readonly AuditEntry[], head: AuditHead | undefined): ChainVerdict {
-  const broken = (brokenAt: number, reason: string): ChainVerdict => ({ ok: false, entries: entries.length, brokenAt, reason });
+  const broken = (brokenAt: number, reason: string): ChainVerdict => ({
+    ok: false,
+    entries: entries.length,
+    brokenAt,
+    reason,
+  });
   let previous = streamGenesis(stream);
   for (const [index, entry] of entries.entries()) {
     if (entry.stream !== stream) return broken(index, `entry ${index} belongs to stream ${entry.stream}`);
-    if (entry.hash !== auditEntryHash(entry)) return broken(index, `entry ${index} does not match its hash: it was changed after it was written`);
+    if (entry.hash !== auditEntryHash(entry))
+      return broken(index, `entry ${index} does not match its hash: it was changed after it was written`);
     if (entry.sequence !== index) {
-      return broken(index, `entry ${index} says it is entry ${String(entry.sequence)}: entries were removed, reordered or inserted`);
+      return broken(
+        index,
+        `entry ${index} says it is entry ${String(entry.sequence)}: entries were removed, reordered or inserted`,
+      );
     }
     if (entry.key !== auditKeyOf(index)) return broken(index, `entry ${index} is stored under key ${entry.key}`);
-    if (entry.prevHash !== previous) return broken(index, `entry ${index} does not follow entry ${index - 1}: an entry before it was replaced`);
+    if (entry.prevHash !== previous)
+      return broken(index, `entry ${index} does not follow entry ${index - 1}: an entry before it was replaced`);
     previous = entry.hash;
   }
   if (!head) return entries.length ? broken(0, "the stream has entries but no head record") : { ok: true, entries: 0 };
-  if (entries.length < head.entries) return broken(entries.length, `the trail ends after ${entries.length} entries, but ${head.entries} were written: entries were deleted`);
-  if (entries.length > head.entries) return broken(head.entries, `${entries.length - head.entries} entries follow the recorded head: entries were inserted`);
-  if (entries.length && previous !== head.hash) return broken(entries.length - 1, "the last entry is not the one recorded as the head");
+  if (entries.length < head.entries)
+    return broken(
+      entries.length,
+      `the trail ends after ${entries.length} entries, but ${head.entries} were written: entries were deleted`,
+    );
+  if (entries.length > head.entries)
+    return broken(
+      head.entries,
+      `${entries.length - head.entries} entries follow the recorded head: entries were inserted`,
+    );
+  if (entries.length && previous !== head.hash)
+    return broken(entries.length - 1, "the last entry is not the one recorded as the head");
   return { ok: true, entries: entries.length };
 }
 
@@ -103,12 +135,21 @@ export function verifyChain(stream: string, entries: readonly AuditEntry[], head
  * made of its own time. Daily streams are not chained: an edited entry is found, a deleted one is not.
  */
 export function verifyDailyStream(stream: string, entries: readonly AuditEntry[]): ChainVerdict {
-  const broken = (brokenAt: number, reason: string): ChainVerdict => ({ ok: false, entries: entries.length, brokenAt, reason });
+  const broken = (brokenAt: number, reason: string): ChainVerdict => ({
+    ok: false,
+    entries: entries.length,
+    brokenAt,
+    reason,
+  });
   for (const [index, entry] of entries.entries()) {
     if (entry.stream !== stream) return broken(index, `entry ${index} belongs to stream ${entry.stream}`);
-    if (entry.hash !== auditEntryHash(entry)) return broken(index, `entry ${index} does not match its hash: it was changed after it was written`);
+    if (entry.hash !== auditEntryHash(entry))
+      return broken(index, `entry ${index} does not match its hash: it was changed after it was written`);
     if (!stream.endsWith(`-${entry.at.slice(0, 10)}`) || !entry.key.startsWith(`${entry.at}-`)) {
-      return broken(index, `entry ${index} (${entry.at}) is stored under key ${entry.key} of stream ${stream}, not under its own time`);
+      return broken(
+        index,
+        `entry ${index} (${entry.at}) is stored under key ${entry.key} of stream ${stream}, not under its own time`,
+      );
     }
   }
   return { ok: true, entries: entries.length };

@@ -58,12 +58,20 @@ export interface RequestTrail {
 }
 
 export async function readRequestTrail(sources: TrailSources, requestId: string, now: Date): Promise<RequestTrail> {
-  const [{ entries, head }, indexed, request] = await Promise.all([snapshot(sources.audit, requestId), sources.auditIndex.get(requestId), sources.requests.get(requestId)]);
+  const [{ entries, head }, indexed, request] = await Promise.all([
+    snapshot(sources.audit, requestId),
+    sources.auditIndex.get(requestId),
+    sources.requests.get(requestId),
+  ]);
   return { entries, head, indexed, verdict: judge({ requestId, entries, head, indexed, request, now }) };
 }
 
 /** The verdict on a request's trail, or undefined when nothing at all is recorded for it. */
-export async function verifyRequestTrail(sources: TrailSources, requestId: string, now: Date): Promise<ChainVerdict | undefined> {
+export async function verifyRequestTrail(
+  sources: TrailSources,
+  requestId: string,
+  now: Date,
+): Promise<ChainVerdict | undefined> {
   return (await readRequestTrail(sources, requestId, now)).verdict;
 }
 
@@ -77,43 +85,72 @@ interface Evidence {
 }
 
 function judge({ requestId, entries, head, indexed, request, now }: Evidence): ChainVerdict | undefined {
-  const broken = (brokenAt: number, reason: string): ChainVerdict => ({ ok: false, entries: entries.length, brokenAt, reason });
+  const broken = (brokenAt: number, reason: string): ChainVerdict => ({
+    ok: false,
+    entries: entries.length,
+    brokenAt,
+    reason,
+  });
   if (!entries.length && !head && !indexed) {
     // No trail yet (its workflow has not written the first entry), or never (it could not start);
     // a request that got any further had one.
     if (!request || request.outcome?.code === START_FAILED) return undefined;
-    if (request.status !== "pending-approval" || request.approvals.length) return broken(0, "the request exists, but its audit trail and its index entry are gone: they were deleted");
+    if (request.status !== "pending-approval" || request.approvals.length)
+      return broken(0, "the request exists, but its audit trail and its index entry are gone: they were deleted");
     if (now.getTime() - Date.parse(request.approvalDeadline) > CLOSE_RECORD_GRACE_MS) {
-      return broken(0, "the request is still pending hours after its approval deadline and has no trail: its workflow never ran, or its trail was deleted");
+      return broken(
+        0,
+        "the request is still pending hours after its approval deadline and has no trail: its workflow never ran, or its trail was deleted",
+      );
     }
     return undefined;
   }
   // Every audited request was stored before its first entry.
-  if (!request) return broken(0, "the request itself is gone from the requests table, but its trail remains: it was deleted");
+  if (!request)
+    return broken(0, "the request itself is gone from the requests table, but its trail remains: it was deleted");
   // A request is indexed only after its first entry was written: an indexed request without entries lost them.
-  if (indexed && !entries.length) return broken(0, "the request is in the audit index, but its trail is empty: its entries were deleted");
+  if (indexed && !entries.length)
+    return broken(0, "the request is in the audit index, but its trail is empty: its entries were deleted");
   const verdict = verifyChain(requestId, entries, head);
   if (!verdict.ok) {
     // Still broken, but say what an honest storage outage looks like while the request runs.
     const gap = (entries[verdict.brokenAt]?.sequence ?? -1) > verdict.brokenAt;
     if (gap && !isTerminal(request.status)) {
-      return { ...verdict, reason: `${verdict.reason}; the request is still running, and an entry kept back by a storage outage is written when it ends: missing after that, it was deleted` };
+      return {
+        ...verdict,
+        reason: `${verdict.reason}; the request is still running, and an entry kept back by a storage outage is written when it ends: missing after that, it was deleted`,
+      };
     }
     return verdict;
   }
-  if (head && !head.sealed) return broken(head.entries - 1, "the head record is not sealed with the app's key: it was written by someone else");
+  if (head && !head.sealed)
+    return broken(head.entries - 1, "the head record is not sealed with the app's key: it was written by someone else");
   const closed = indexed?.closedHead;
   if (closed) {
-    if (!closed.sealed) return broken(closed.entries - 1, "the head the index recorded at the end of the request is not sealed with the app's key");
+    if (!closed.sealed)
+      return broken(
+        closed.entries - 1,
+        "the head the index recorded at the end of the request is not sealed with the app's key",
+      );
     if (closed.entries !== entries.length || closed.hash !== head?.hash) {
-      return broken(Math.min(closed.entries, entries.length), `the trail no longer ends where it ended when the request closed (${closed.entries} entries)`);
+      return broken(
+        Math.min(closed.entries, entries.length),
+        `the trail no longer ends where it ended when the request closed (${closed.entries} entries)`,
+      );
     }
   } else if (indexed === undefined) {
     return broken(0, "the request is missing from the audit index");
   } else if (isTerminal(request.status) && now.getTime() - Date.parse(request.updatedAt) > CLOSE_RECORD_GRACE_MS) {
-    return broken(entries.length, `the request ended at ${request.updatedAt}, but where its trail ended is not in the audit index: it was removed (with entries after the last), or never recorded`);
+    return broken(
+      entries.length,
+      `the request ended at ${request.updatedAt}, but where its trail ended is not in the audit index: it was removed (with entries after the last), or never recorded`,
+    );
   }
-  if (indexed && !indexed.findable) return broken(0, "the request's listing under its cluster or its month was removed from the audit index: queries by cluster or time no longer find it");
+  if (indexed && !indexed.findable)
+    return broken(
+      0,
+      "the request's listing under its cluster or its month was removed from the audit index: queries by cluster or time no longer find it",
+    );
   return verdict;
 }
 

@@ -14,7 +14,12 @@ export interface CertificatePolicyDependencies {
 }
 
 /** Transient rotation failures are thrown (the caller retries); refusals are in the outcome. */
-export async function applyCertificatePolicy(deps: CertificatePolicyDependencies, cluster: ManagedCluster, since: Date, until: Date): Promise<CertificateOutcome> {
+export async function applyCertificatePolicy(
+  deps: CertificatePolicyDependencies,
+  cluster: ManagedCluster,
+  since: Date,
+  until: Date,
+): Promise<CertificateOutcome> {
   let fetches: number | undefined;
   try {
     fetches = (await deps.activityLog.adminCredentialFetches(cluster, since, until)).length;
@@ -29,6 +34,7 @@ export async function applyCertificatePolicy(deps: CertificatePolicyDependencies
 
 function rotationOf(result: RotationResult): NonNullable<CertificateOutcome["rotation"]> {
   if (result.kind === "rotated") return { ok: true };
-  if (result.kind === "not-found") return { ok: false, code: "CLUSTER_NOT_FOUND", message: "the cluster no longer exists" };
+  if (result.kind === "not-found")
+    return { ok: false, code: "CLUSTER_NOT_FOUND", message: "the cluster no longer exists" };
   return { ok: false, code: result.code, message: result.message };
 }

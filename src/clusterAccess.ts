@@ -7,7 +7,14 @@
 // Every outcome is typed, including "wait": the callers (the orchestrator's retry loops and the
 // watchdog) decide how long to wait, honouring the server's retry hint carried here.
 import type { ManagedCluster } from "./domain/clusters.js";
-import { acquireLease, releaseLease, withoutWindow, withWindow, type ClusterWindows, type LeaseDecision } from "./domain/windows.js";
+import {
+  acquireLease,
+  releaseLease,
+  withoutWindow,
+  withWindow,
+  type ClusterWindows,
+  type LeaseDecision,
+} from "./domain/windows.js";
 import type { ClusterControl } from "./ports/clusterControl.js";
 import { TransientError } from "./ports/errors.js";
 import type { WindowRegistry } from "./ports/windowRegistry.js";
@@ -29,7 +36,10 @@ export interface Refusal {
   readonly message: string;
 }
 
-export type OpenOutcome = { readonly kind: "opened"; readonly change: Change; readonly openedAt: string; readonly closesAt: string } | Wait | Refusal;
+export type OpenOutcome =
+  | { readonly kind: "opened"; readonly change: Change; readonly openedAt: string; readonly closesAt: string }
+  | Wait
+  | Refusal;
 
 export type CloseOutcome =
   | { readonly kind: "locked"; readonly change: Change; readonly enabledSince?: string }
@@ -55,20 +65,25 @@ export class ClusterAccess {
 
   /** Registers a window of `durationMs` and enables local accounts; the window counts from when they are. */
   async openWindow(cluster: ManagedCluster, requestId: string, durationMs: number): Promise<OpenOutcome> {
-    return this.underLease(cluster, requestId, (state) => withWindow(state, { requestId, closesAt: this.until(durationMs + this.settings.leaseMs) }), async () => {
-      const enabled = await this.ensure(cluster, true);
-      if (enabled.kind === "refused") return enabled;
-      const openedAt = this.now().toISOString();
-      const closesAt = this.until(durationMs);
-      await this.registry.update(cluster, (state) => ({
-        next: {
-          ...withWindow(state, { requestId, closesAt }),
-          ...(enabled.change === "changed" || !state.enabledSince ? { enabledSince: openedAt } : {}),
-        },
-        result: undefined,
-      }));
-      return { kind: "opened", change: enabled.change, openedAt, closesAt };
-    });
+    return this.underLease(
+      cluster,
+      requestId,
+      (state) => withWindow(state, { requestId, closesAt: this.until(durationMs + this.settings.leaseMs) }),
+      async () => {
+        const enabled = await this.ensure(cluster, true);
+        if (enabled.kind === "refused") return enabled;
+        const openedAt = this.now().toISOString();
+        const closesAt = this.until(durationMs);
+        await this.registry.update(cluster, (state) => ({
+          next: {
+            ...withWindow(state, { requestId, closesAt }),
+            ...(enabled.change === "changed" || !state.enabledSince ? { enabledSince: openedAt } : {}),
+          },
+          result: undefined,
+        }));
+        return { kind: "opened", change: enabled.change, openedAt, closesAt };
+      },
+    );
   }
 
   /** Unregisters a window; disables local accounts if it was the last. Repeating it is harmless. */
@@ -90,7 +105,11 @@ export class ClusterAccess {
     );
   }
 
-  private async lockUnlessOpen(cluster: ManagedCluster, holder: string, change: (state: ClusterWindows) => ClusterWindows): Promise<CloseOutcome> {
+  private async lockUnlessOpen(
+    cluster: ManagedCluster,
+    holder: string,
+    change: (state: ClusterWindows) => ClusterWindows,
+  ): Promise<CloseOutcome> {
     let remaining = 0;
     let enabledSince: string | undefined;
     return this.underLease(
@@ -149,14 +168,20 @@ export class ClusterAccess {
       }
     } catch (error) {
       if (!(error instanceof TransientError)) throw error;
-      return { kind: "wait", code: error.code, message: error.message, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) };
+      return {
+        kind: "wait",
+        code: error.code,
+        message: error.message,
+        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      };
     }
   }
 
   /** Brings the switch where it should be: read, then write with If-Match only if it differs. */
   private async ensure(cluster: ManagedCluster, enabled: boolean): Promise<{ kind: "done"; change: Change } | Refusal> {
     const read = await this.clusters.read(cluster);
-    if (read.kind === "not-found") return { kind: "refused", code: "CLUSTER_NOT_FOUND", message: `cluster ${cluster.id} does not exist` };
+    if (read.kind === "not-found")
+      return { kind: "refused", code: "CLUSTER_NOT_FOUND", message: `cluster ${cluster.id} does not exist` };
     if (read.state.localAccounts === (enabled ? "enabled" : "disabled")) return { kind: "done", change: "unchanged" };
     if (!SETTLED_STATES.has(read.state.provisioningState)) {
       // ARM refuses a PUT while another operation runs; wait for it rather than queue behind it.

@@ -35,7 +35,11 @@ import { createTokenVerifier, tenantSigningKeys, type TokenPolicy, type VerifyTo
 import { createDecisions } from "./http/decisions.js";
 import { createDevHandlers, DEV_SESSION_COOKIE, type DevHandlers } from "./http/dev.js";
 import { createGraphNotificationHandler } from "./http/graphNotifications.js";
-import { appServiceAuthentication, devSessionAuthentication, type PageAuthentication } from "./http/pageAuthentication.js";
+import {
+  appServiceAuthentication,
+  devSessionAuthentication,
+  type PageAuthentication,
+} from "./http/pageAuthentication.js";
 import { createReviewHandlers, type ReviewHandlers } from "./http/review.js";
 import { createReviewTokens } from "./http/reviewTokens.js";
 import type { ActivityLogReader } from "./ports/activityLog.js";
@@ -141,24 +145,51 @@ interface World {
  * The audit trail, its index (both sealed with a key of their own derived from
  * BREAKGLASS_LINK_SIGNING_KEY) and the requests that vouch for them.
  */
-export function composeAuditStore(config: Pick<Config, "storageConnectionString" | "linkSigningKey">, tablePrefix = TABLE_PREFIX): { audit: AuditLog; auditIndex: AuditIndex; requests: RequestStore } {
+export function composeAuditStore(
+  config: Pick<Config, "storageConnectionString" | "linkSigningKey">,
+  tablePrefix = TABLE_PREFIX,
+): { audit: AuditLog; auditIndex: AuditIndex; requests: RequestStore } {
   const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix };
   const sealKey = deriveKey(config.linkSigningKey, "audit-seal");
-  return { audit: new TableAuditLog(storage, sealKey), auditIndex: new TableAuditIndex(storage, sealKey), requests: new TableRequestStore(storage) };
+  return {
+    audit: new TableAuditLog(storage, sealKey),
+    auditIndex: new TableAuditIndex(storage, sealKey),
+    requests: new TableRequestStore(storage),
+  };
 }
 
 export async function composeApp(config: Config, options: CompositionOptions = {}): Promise<App> {
   const now = options.now ?? (() => new Date());
-  const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix: options.tablePrefix ?? TABLE_PREFIX };
+  const storage: TableStorageSettings = {
+    connectionString: config.storageConnectionString,
+    tablePrefix: options.tablePrefix ?? TABLE_PREFIX,
+  };
   const { audit, auditIndex, requests } = composeAuditStore(config, storage.tablePrefix);
   const registry = new TableWindowRegistry(storage);
-  const world = config.mode === "azure" ? azureWorld(config, audit, now, options.azure ?? {}) : await simulationWorld(config, storage, now);
-  const policy: TokenPolicy = { keys: world.signingKeys, authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience, now };
+  const world =
+    config.mode === "azure"
+      ? azureWorld(config, audit, now, options.azure ?? {})
+      : await simulationWorld(config, storage, now);
+  const policy: TokenPolicy = {
+    keys: world.signingKeys,
+    authorityHost: config.endpoints.authority,
+    tenantId: config.tenantId,
+    audience: config.apiAudience,
+    now,
+  };
   const verifyToken = createTokenVerifier(policy);
   const reviewTokens = createReviewTokens(config.linkSigningKey, config.publicBaseUrl);
-  const workflow = options.workflow ?? ((context: InvocationContext) => new DurableWorkflowClient(df.getClient(context)));
+  const workflow =
+    options.workflow ?? ((context: InvocationContext) => new DurableWorkflowClient(df.getClient(context)));
   const health = new HealthMonitor(config.mode, world.healthChecks, now, (message) => console.warn(message));
-  const parts = { audit, auditIndex, requests, directory: world.directory, clusters: world.clusters, notifier: options.notifier ?? world.notifier };
+  const parts = {
+    audit,
+    auditIndex,
+    requests,
+    directory: world.directory,
+    clusters: world.clusters,
+    notifier: options.notifier ?? world.notifier,
+  };
   const groups = { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId };
   const random = (size: number) => randomBytes(size);
   const decisions = createDecisions({ ...parts, groups, now, randomBytes: random });
@@ -174,9 +205,19 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     changes: world.groupChanges,
     directoryAudit: world.directoryAudit,
     ...(world.subscriptions && config.graphClientState
-      ? { subscriptions: { api: world.subscriptions, notificationUrl: `${config.publicBaseUrl}/api/graph/notifications`, clientState: config.graphClientState } }
+      ? {
+          subscriptions: {
+            api: world.subscriptions,
+            notificationUrl: `${config.publicBaseUrl}/api/graph/notifications`,
+            clientState: config.graphClientState,
+          },
+        }
       : {}),
-    store: new TableDocuments<GroupWatchState>(storage, { table: "GroupWatch", row: "state", empty: NO_GROUP_WATCH_STATE }),
+    store: new TableDocuments<GroupWatchState>(storage, {
+      table: "GroupWatch",
+      row: "state",
+      empty: NO_GROUP_WATCH_STATE,
+    }),
     now,
     randomBytes: random,
     log,
@@ -236,14 +277,25 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       log,
     }),
     groupWatch,
-    graphNotifications: endpoint(createGraphNotificationHandler({ clientState: config.graphClientState, audit, workflow, now, randomBytes: random, ...(options.later ? { later: options.later } : {}) })),
+    graphNotifications: endpoint(
+      createGraphNotificationHandler({
+        clientState: config.graphClientState,
+        audit,
+        workflow,
+        now,
+        randomBytes: random,
+        ...(options.later ? { later: options.later } : {}),
+      }),
+    ),
     dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
     simulation,
   };
 }
 
 function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: AzureOptions): World {
-  const credential = options.credential ?? createCredential({ clientId: config.clientId, authorityHost: config.endpoints.authority }, process.env);
+  const credential =
+    options.credential ??
+    createCredential({ clientId: config.clientId, authorityHost: config.endpoints.authority }, process.env);
   const graph = new GraphApi(credential, {
     endpoint: config.endpoints.graph,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -262,7 +314,11 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     directory,
     clusters,
     notifier: new TeamsMailNotifier(
-      { teamsWebhookUrl: config.teamsWebhookUrl, mailSender: config.mailSender, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) },
+      {
+        teamsWebhookUrl: config.teamsWebhookUrl,
+        mailSender: config.mailSender,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      },
       graph,
     ),
     activityLog,
@@ -282,7 +338,11 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
     activityLog: new SimulatedActivityLog(storage),
     directory: new SimulatedDirectory(storage),
     outbox: new OutboxNotifier(storage, now),
-    tokens: await DevTokenIssuer.create({ authorityHost: config.endpoints.authority, tenantId: config.tenantId, audience: config.apiAudience }),
+    tokens: await DevTokenIssuer.create({
+      authorityHost: config.endpoints.authority,
+      tenantId: config.tenantId,
+      audience: config.apiAudience,
+    }),
   };
   return {
     leaseMs: 60_000,

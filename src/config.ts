@@ -116,7 +116,12 @@ const emailList = () =>
   z
     .string()
     .optional()
-    .transform((value) => (value ?? "").split(",").map((part) => part.trim()).filter(Boolean))
+    .transform((value) =>
+      (value ?? "")
+        .split(",")
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(EMAIL, "must be a comma-separated list of email addresses")));
 
 function schemaFor(mode: Mode) {
@@ -130,7 +135,10 @@ function schemaFor(mode: Mode) {
       BREAKGLASS_APPROVER_GROUP_ID: guid(),
       BREAKGLASS_CLUSTERS: text().transform((value, ctx) => {
         const clusters: ManagedCluster[] = [];
-        for (const part of value.split(",").map((item) => item.trim()).filter(Boolean)) {
+        for (const part of value
+          .split(",")
+          .map((item) => item.trim())
+          .filter(Boolean)) {
           const cluster = parseManagedClusterId(part);
           if (!cluster) {
             ctx.addIssue({
@@ -163,7 +171,10 @@ function schemaFor(mode: Mode) {
         `must be at least ${MIN_SIGNING_KEY_LENGTH} characters of random secret`,
       ),
       BREAKGLASS_PUBLIC_BASE_URL: url(https).transform((value) => value.replace(/\/+$/, "")),
-      BREAKGLASS_GRAPH_CLIENT_STATE: text().min(16, "must be at least 16 characters").max(128, "must be at most 128 characters").optional(),
+      BREAKGLASS_GRAPH_CLIENT_STATE: text()
+        .min(16, "must be at least 16 characters")
+        .max(128, "must be at most 128 characters")
+        .optional(),
       AZURE_ARM_ENDPOINT: url(true).transform(trimSlash),
       GRAPH_ENDPOINT: url(true).transform(trimSlash),
       AZURE_AUTHORITY_HOST: url(true).transform(trimSlash),
@@ -202,7 +213,9 @@ function trimSlash(value: string): string {
 /** Empty strings count as unset: App Settings and .env files often carry blank placeholders. */
 function present(env: Env): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].trim() !== ""),
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string" && entry[1].trim() !== "",
+    ),
   );
 }
 
@@ -222,13 +235,19 @@ export function parseConfig(rawEnv: Env): Config {
       "BREAKGLASS_MODE: simulation is refused when hosted in Azure (WEBSITE_INSTANCE_ID is set); simulated clusters and directory would grant access to anyone — use azure",
     ]);
   }
-  const withDefaults: Record<string, string> = { ...CONFIG_DEFAULTS, ...(mode === "simulation" ? SIMULATION_DEFAULTS : {}), ...env };
+  const withDefaults: Record<string, string> = {
+    ...CONFIG_DEFAULTS,
+    ...(mode === "simulation" ? SIMULATION_DEFAULTS : {}),
+    ...env,
+  };
   const parsed = schemaFor(mode).safeParse(withDefaults);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? "configuration");
-        return withDefaults[name] === undefined ? `${name}: is required when BREAKGLASS_MODE=${mode}` : `${name}: ${issue.message}`;
+        return withDefaults[name] === undefined
+          ? `${name}: is required when BREAKGLASS_MODE=${mode}`
+          : `${name}: ${issue.message}`;
       }),
     );
   }

@@ -76,7 +76,12 @@ export interface GroupWatchInput {
 
 export interface GroupWatchReport {
   readonly trigger: GroupWatchInput["trigger"];
-  readonly groups: readonly { readonly group: string; readonly added: number; readonly removed: number; readonly error?: string }[];
+  readonly groups: readonly {
+    readonly group: string;
+    readonly added: number;
+    readonly removed: number;
+    readonly error?: string;
+  }[];
   readonly findings: number;
   readonly subscriptions: readonly string[];
 }
@@ -90,7 +95,11 @@ export interface GroupWatchDependencies {
   readonly changes: GroupChanges;
   readonly directoryAudit: DirectoryAudit;
   /** Absent when change notifications are off (no client state, or simulation): the timer alone watches. */
-  readonly subscriptions?: { readonly api: GraphSubscriptions; readonly notificationUrl: string; readonly clientState: string };
+  readonly subscriptions?: {
+    readonly api: GraphSubscriptions;
+    readonly notificationUrl: string;
+    readonly clientState: string;
+  };
   readonly store: StateStore<GroupWatchState>;
   readonly audit: AuditLog;
   readonly notifier: Notifier;
@@ -113,7 +122,8 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
 
   const audit = async (fields: AuditFields, id = newId()) => {
     const result = await deps.audit.append(groupAuditEntry(id, fields));
-    if (result.kind === "conflict") deps.log(`group watch: audit entry ${id} conflicts with a stored one; not overwritten`);
+    if (result.kind === "conflict")
+      deps.log(`group watch: audit entry ${id} conflicts with a stored one; not overwritten`);
   };
 
   /** Sends an alert; throws when every channel failed, so that it stays pending (one channel that worked is enough: someone heard). */
@@ -121,8 +131,10 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
     const emails = await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log);
     const deliveries = await deps.notifier.send({ ...renderGroupAlert(alert), recipients: { emails, teams: true } });
     const failures = deliveries.filter((candidate) => !candidate.ok);
-    for (const delivery of failures) deps.log(`group alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
-    if (deliveries.length && failures.length === deliveries.length) throw new TransientError("ALERT_UNDELIVERED", "no channel took the alert");
+    for (const delivery of failures)
+      deps.log(`group alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
+    if (deliveries.length && failures.length === deliveries.length)
+      throw new TransientError("ALERT_UNDELIVERED", "no channel took the alert");
   };
 
   /**
@@ -132,15 +144,22 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
    * out of the trail (an alert's audit key is its own id: auditing it again is a duplicate).
    */
   const deliver = async (key: string, alerts: readonly PendingAlert[]) => {
-    const later = (error: unknown) => deps.log(`group watch could not deliver an alert yet (a later run will): ${errorMessage(error)}`);
+    const later = (error: unknown) =>
+      deps.log(`group watch could not deliver an alert yet (a later run will): ${errorMessage(error)}`);
     const audited: PendingAlert[] = [];
     for (const pending of alerts) {
-      await audit(groupAlertAuditFields(pending.alert, pending.at), pending.id).then(() => audited.push(pending), later);
+      await audit(groupAlertAuditFields(pending.alert, pending.at), pending.id).then(
+        () => audited.push(pending),
+        later,
+      );
     }
     for (const pending of audited) {
       try {
         await notify(pending.alert);
-        await deps.store.update(key, (state) => ({ next: { ...state, pending: state.pending.filter((other) => other.id !== pending.id) }, result: undefined }));
+        await deps.store.update(key, (state) => ({
+          next: { ...state, pending: state.pending.filter((other) => other.id !== pending.id) },
+          result: undefined,
+        }));
       } catch (error) {
         later(error);
       }
@@ -150,10 +169,15 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
   /** New pending alerts, plus earlier ones whose finder did not deliver them in time, claimed for this run. */
   const claim = (state: GroupWatchState, alerts: readonly GroupAlert[], now: Date) => {
     const claimedUntil = new Date(now.getTime() + DELIVERY_CLAIM_MS).toISOString();
-    const stale = state.pending.filter((pending) => Date.parse(pending.claimedUntil) <= now.getTime()).map((pending) => ({ ...pending, claimedUntil }));
+    const stale = state.pending
+      .filter((pending) => Date.parse(pending.claimedUntil) <= now.getTime())
+      .map((pending) => ({ ...pending, claimedUntil }));
     const fresh = alerts.map((alert) => ({ id: newId(), at: now.toISOString(), alert, claimedUntil }));
     const mine = new Set([...stale, ...fresh].map((pending) => pending.id));
-    return { pending: [...state.pending.filter((pending) => !mine.has(pending.id)), ...stale, ...fresh], mine: [...stale, ...fresh] };
+    return {
+      pending: [...state.pending.filter((pending) => !mine.has(pending.id)), ...stale, ...fresh],
+      mine: [...stale, ...fresh],
+    };
   };
 
   const named = async (group: WatchedGroup): Promise<WatchedGroup> => {
@@ -174,7 +198,12 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
     return user ? { id, kind, displayName: user.displayName, upn: user.upn } : { id, kind, displayName: id };
   };
 
-  const attribute = async (group: WatchedGroup, member: KnownMember, change: "added" | "removed", since: Date): Promise<Attribution> => {
+  const attribute = async (
+    group: WatchedGroup,
+    member: KnownMember,
+    change: "added" | "removed",
+    since: Date,
+  ): Promise<Attribution> => {
     try {
       return await deps.directoryAudit.whoChanged({ groupId: group.id, memberId: member.id, change, since });
     } catch (error) {
@@ -187,11 +216,26 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
     const known = state.members ?? [];
     if (state.deltaLink) {
       const delta = await deps.changes.membershipDelta(group.id, state.deltaLink);
-      if (delta.kind === "changes") return { ids: applyMemberChanges(known.map((member) => member.id), delta.changes), changes: delta.changes, deltaLink: delta.deltaLink, resync: false };
+      if (delta.kind === "changes")
+        return {
+          ids: applyMemberChanges(
+            known.map((member) => member.id),
+            delta.changes,
+          ),
+          changes: delta.changes,
+          deltaLink: delta.deltaLink,
+          resync: false,
+        };
     }
     const full = await deps.changes.membershipDelta(group.id);
-    if (full.kind !== "changes") throw new TransientError("GRAPH_DELTA", "the directory refused a delta query without a delta link");
-    return { ids: applyMemberChanges([], full.changes), changes: full.changes, deltaLink: full.deltaLink, resync: state.deltaLink !== undefined };
+    if (full.kind !== "changes")
+      throw new TransientError("GRAPH_DELTA", "the directory refused a delta query without a delta link");
+    return {
+      ids: applyMemberChanges([], full.changes),
+      changes: full.changes,
+      deltaLink: full.deltaLink,
+      resync: state.deltaLink !== undefined,
+    };
   };
 
   const sync = async (group: WatchedGroup) => {
@@ -208,14 +252,23 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
       let removed: string[] = [];
       if (!state.baselineAt) {
         members = await Promise.all([...found.ids].sort().map((id) => describe(id, kinds.get(id) ?? "user")));
-        alerts.push({ kind: "baseline", group: await named(group), count: members.length, members: members.slice(0, AUDITED_MEMBERS), detectedAt: at });
+        alerts.push({
+          kind: "baseline",
+          group: await named(group),
+          count: members.length,
+          members: members.slice(0, AUDITED_MEMBERS),
+          detectedAt: at,
+        });
       } else {
         ({ added, removed } = membershipDiff(known.keys(), found.ids));
         const since = new Date(Date.parse(state.lastSyncAt ?? at) - ATTRIBUTION_SLACK_MS);
         const joined = await Promise.all(added.map((id) => describe(id, kinds.get(id) ?? "user")));
         const left = removed.map((id) => known.get(id)!);
         const label = added.length || removed.length ? await named(group) : group;
-        for (const [change, list] of [["added", joined], ["removed", left]] as const) {
+        for (const [change, list] of [
+          ["added", joined],
+          ["removed", left],
+        ] as const) {
           for (const member of list) {
             alerts.push({
               kind: change === "added" ? "member-added" : "member-removed",
@@ -227,12 +280,22 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
             });
           }
         }
-        members = [...[...known.values()].filter((member) => !removed.includes(member.id)), ...joined].sort((a, b) => a.id.localeCompare(b.id));
+        members = [...[...known.values()].filter((member) => !removed.includes(member.id)), ...joined].sort((a, b) =>
+          a.id.localeCompare(b.id),
+        );
       }
-      if (state.failingSince) alerts.push({ kind: "watch-recovered", group: await named(group), since: state.failingSince });
+      if (state.failingSince)
+        alerts.push({ kind: "watch-recovered", group: await named(group), since: state.failingSince });
       const { pending, mine } = claim(state, alerts, now);
       const { failingSince: _recovered, ...rest } = state;
-      const next: GroupWatchState = { ...rest, deltaLink: found.deltaLink, members, baselineAt: state.baselineAt ?? at, lastSyncAt: at, pending };
+      const next: GroupWatchState = {
+        ...rest,
+        deltaLink: found.deltaLink,
+        members,
+        baselineAt: state.baselineAt ?? at,
+        lastSyncAt: at,
+        pending,
+      };
       // Someone else synced first: their findings stand; look again from their state.
       if (!(await deps.store.replace(group.id, next, version))) continue;
       alertedInProcess.delete(group.id);
@@ -245,14 +308,23 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
   /** Alerts a failing group once, when it starts failing (or once per process if the store is down too). */
   const failed = async (group: WatchedGroup, error: unknown) => {
     const now = deps.now();
-    const alert: GroupAlert = { kind: "watch-failing", group, code: errorCode(error), message: errorMessage(error), since: now.toISOString() };
+    const alert: GroupAlert = {
+      kind: "watch-failing",
+      group,
+      code: errorCode(error),
+      message: errorMessage(error),
+      since: now.toISOString(),
+    };
     deps.log(`group watch failed on ${group.id}: ${alert.message}`);
     try {
       // Alerts left undelivered earlier (this failure's own, a crashed run's) are claimed while the group keeps failing too.
       const mine = await deps.store.update(group.id, (state) => {
         const claimed = claim(state, state.failingSince ? [] : [alert], now);
         if (!claimed.mine.length) return { result: [] };
-        return { next: { ...state, failingSince: state.failingSince ?? alert.since, pending: claimed.pending }, result: claimed.mine };
+        return {
+          next: { ...state, failingSince: state.failingSince ?? alert.since, pending: claimed.pending },
+          result: claimed.mine,
+        };
       });
       await deliver(group.id, mine);
     } catch (storeError) {
@@ -267,22 +339,47 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
 
   /** Policy findings are alerted when they appear; one that clears and returns is alerted again. */
   const checkPolicy = async () => {
-    const [emergency, approvers] = await Promise.all(groups.map(async (group) => ({ group: await named(group), users: await deps.directory.listTransitiveUsers(group.id) })));
+    const [emergency, approvers] = await Promise.all(
+      groups.map(async (group) => ({
+        group: await named(group),
+        users: await deps.directory.listTransitiveUsers(group.id),
+      })),
+    );
     const findings = policyFindings(emergency!, approvers!, deps.maxMembers);
     const now = deps.now();
     const mine = await deps.store.update(POLICY, (state) => {
       const before = new Set(state.findings ?? []);
       const keys = findings.map((finding) => finding.key).sort();
-      const claimed = claim(state, findings.filter((finding) => !before.has(finding.key)).map((finding) => finding.alert), now);
+      const claimed = claim(
+        state,
+        findings.filter((finding) => !before.has(finding.key)).map((finding) => finding.alert),
+        now,
+      );
       const unchanged = claimed.mine.length === 0 && keys.join() === [...before].sort().join();
-      return unchanged ? { result: [] } : { next: { ...state, findings: keys, pending: claimed.pending }, result: claimed.mine };
+      return unchanged
+        ? { result: [] }
+        : { next: { ...state, findings: keys, pending: claimed.pending }, result: claimed.mine };
     });
     await deliver(POLICY, mine);
     return findings.length;
   };
 
-  const subscriptionAudit = (code: string, group: WatchedGroup, message: string, outcome: "success" | "failure" = "success") =>
-    audit({ type: "graph-subscription", at: deps.now().toISOString(), actor: null, cluster: "", outcome, code, message, details: { groupId: group.id } });
+  const subscriptionAudit = (
+    code: string,
+    group: WatchedGroup,
+    message: string,
+    outcome: "success" | "failure" = "success",
+  ) =>
+    audit({
+      type: "graph-subscription",
+      at: deps.now().toISOString(),
+      actor: null,
+      cluster: "",
+      outcome,
+      code,
+      message,
+      details: { groupId: group.id },
+    });
 
   /** Creates, renews and reauthorizes the change-notification subscription of each group. */
   const maintainSubscriptions = async (lifecycle: GroupWatchInput["lifecycle"] = []): Promise<string[]> => {
@@ -297,14 +394,23 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
         const expiresAt = () => new Date(deps.now().getTime() + SUBSCRIPTION_LIFETIME_MS);
         for (const event of lifecycle.filter((candidate) => candidate.subscriptionId === current?.id)) {
           if (event.event === "subscriptionRemoved") current = undefined;
-          if (event.event === "reauthorizationRequired" && current && (await subscriptions.api.reauthorize(current.id)) === "reauthorized") {
+          if (
+            event.event === "reauthorizationRequired" &&
+            current &&
+            (await subscriptions.api.reauthorize(current.id)) === "reauthorized"
+          ) {
             done.push({ code: "REAUTHORIZED", message: `subscription ${current.id} reauthorized`, ok: true });
           }
         }
         if (current && Date.parse(current.expiresAt) - deps.now().getTime() < SUBSCRIPTION_RENEW_BEFORE_MS) {
           const renewed = await subscriptions.api.renew(current.id, expiresAt());
           current = renewed === "not-found" ? undefined : renewed;
-          if (current) done.push({ code: "RENEWED", message: `subscription ${current.id} renewed until ${current.expiresAt}`, ok: true });
+          if (current)
+            done.push({
+              code: "RENEWED",
+              message: `subscription ${current.id} renewed until ${current.expiresAt}`,
+              ok: true,
+            });
         }
         if (!current) {
           current = await subscriptions.api.create({
@@ -313,20 +419,32 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
             clientState: subscriptions.clientState,
             expiresAt: expiresAt(),
           });
-          done.push({ code: "CREATED", message: `subscription ${current.id} created until ${current.expiresAt}`, ok: true });
+          done.push({
+            code: "CREATED",
+            message: `subscription ${current.id} created until ${current.expiresAt}`,
+            ok: true,
+          });
         }
         const kept = current;
         await deps.store.update(group.id, (state) =>
-          state.subscription?.id === kept.id && state.subscription.expiresAt === kept.expiresAt ? { result: undefined } : { next: { ...state, subscription: kept }, result: undefined },
+          state.subscription?.id === kept.id && state.subscription.expiresAt === kept.expiresAt
+            ? { result: undefined }
+            : { next: { ...state, subscription: kept }, result: undefined },
         );
       } catch (error) {
         // The timer still watches; notifications only make it faster.
         deps.log(`group watch could not maintain the subscription of ${group.id}: ${errorMessage(error)}`);
         done.push({ code: errorCode(error), message: errorMessage(error), ok: false });
       }
-      outcomes.push(...(done.some((step) => !step.ok) ? [`${group.role}:failed`] : done.map((step) => `${group.role}:${step.code.toLowerCase()}`)));
+      outcomes.push(
+        ...(done.some((step) => !step.ok)
+          ? [`${group.role}:failed`]
+          : done.map((step) => `${group.role}:${step.code.toLowerCase()}`)),
+      );
       for (const { code, message, ok } of done) {
-        await subscriptionAudit(code, group, message, ok ? "success" : "failure").catch((error: unknown) => deps.log(`group watch could not audit a subscription change: ${errorMessage(error)}`));
+        await subscriptionAudit(code, group, message, ok ? "success" : "failure").catch((error: unknown) =>
+          deps.log(`group watch could not audit a subscription change: ${errorMessage(error)}`),
+        );
       }
     }
     return outcomes;
@@ -348,7 +466,8 @@ export function createGroupWatch(deps: GroupWatchDependencies) {
       } catch (error) {
         deps.log(`group watch could not check the group policy: ${errorMessage(error)}`);
       }
-      const subscriptions = input.trigger === "timer" || input.lifecycle?.length ? await maintainSubscriptions(input.lifecycle) : [];
+      const subscriptions =
+        input.trigger === "timer" || input.lifecycle?.length ? await maintainSubscriptions(input.lifecycle) : [];
       const report: GroupWatchReport = { trigger: input.trigger, groups: results, findings, subscriptions };
       const failures = results.filter((result) => result.error);
       await audit({

@@ -54,7 +54,9 @@ export class HealthMonitor {
 
   private async run(): Promise<HealthReport> {
     if (this.checks.length === 0) return { status: "ok", mode: this.mode };
-    const results = await Promise.all(this.checks.map(async (check) => [check.name, await this.runOne(check)] as const));
+    const results = await Promise.all(
+      this.checks.map(async (check) => [check.name, await this.runOne(check)] as const),
+    );
     return {
       status: results.every(([, result]) => result.ok) ? "ok" : "degraded",
       mode: this.mode,
@@ -66,7 +68,10 @@ export class HealthMonitor {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new HealthProblem("TIMEOUT", `${check.name} did not answer in time`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new HealthProblem("TIMEOUT", `${check.name} did not answer in time`)),
+          CHECK_TIMEOUT_MS,
+        );
       });
       const detail = await Promise.race([check.run(), timeout]);
       return detail === undefined ? { ok: true } : { ok: true, detail };

@@ -29,9 +29,15 @@ export function azureHealthChecks(deps: AzureDependencies): HealthCheck[] {
     {
       name: "signing-keys",
       run: async () => {
-        const response = await fetch(`${config.endpoints.authority}/${config.tenantId}/discovery/v2.0/keys`, { signal: AbortSignal.timeout(5_000) });
+        const response = await fetch(`${config.endpoints.authority}/${config.tenantId}/discovery/v2.0/keys`, {
+          signal: AbortSignal.timeout(5_000),
+        });
         const keys = response.ok ? ((await response.json()) as { keys?: unknown[] }).keys : undefined;
-        if (!keys?.length) throw new HealthProblem("NO_SIGNING_KEYS", `the tenant's signing keys could not be fetched (HTTP ${response.status})`);
+        if (!keys?.length)
+          throw new HealthProblem(
+            "NO_SIGNING_KEYS",
+            `the tenant's signing keys could not be fetched (HTTP ${response.status})`,
+          );
         return undefined;
       },
     },
@@ -40,10 +46,14 @@ export function azureHealthChecks(deps: AzureDependencies): HealthCheck[] {
       run: async () => {
         const reads = await Promise.all(config.clusters.map((cluster) => deps.clusters.read(cluster)));
         const missing = reads.filter((read) => read.kind === "not-found").length;
-        if (missing) throw new HealthProblem("CLUSTER_NOT_FOUND", `${missing} of ${reads.length} managed clusters were not found`);
+        if (missing)
+          throw new HealthProblem("CLUSTER_NOT_FOUND", `${missing} of ${reads.length} managed clusters were not found`);
         const withoutEntra = reads.filter((read) => read.kind === "found" && !read.state.entraIntegration).length;
         if (withoutEntra) {
-          throw new HealthProblem("ENTRA_INTEGRATION_OFF", `${withoutEntra} managed cluster(s) lack Entra integration: their local accounts cannot be disabled`);
+          throw new HealthProblem(
+            "ENTRA_INTEGRATION_OFF",
+            `${withoutEntra} managed cluster(s) lack Entra integration: their local accounts cannot be disabled`,
+          );
         }
         return `${reads.length} readable`;
       },
@@ -52,8 +62,11 @@ export function azureHealthChecks(deps: AzureDependencies): HealthCheck[] {
       name: "directory",
       run: async () => {
         await deps.directory.listTransitiveUsers(config.emergencyGroupId);
-        const approvers = (await deps.directory.listTransitiveUsers(config.approverGroupId)).filter((user) => user.accountEnabled);
-        if (approvers.length === 0) throw new HealthProblem("NO_APPROVERS", "the approver group has no enabled members: nobody could approve");
+        const approvers = (await deps.directory.listTransitiveUsers(config.approverGroupId)).filter(
+          (user) => user.accountEnabled,
+        );
+        if (approvers.length === 0)
+          throw new HealthProblem("NO_APPROVERS", "the approver group has no enabled members: nobody could approve");
         return undefined;
       },
     },
@@ -61,15 +74,22 @@ export function azureHealthChecks(deps: AzureDependencies): HealthCheck[] {
       name: "activity-log",
       run: async () => {
         const [first] = config.clusters;
-        if (first) await deps.activityLog.adminCredentialFetches(first, new Date(deps.now().getTime() - 60_000), deps.now());
+        if (first)
+          await deps.activityLog.adminCredentialFetches(first, new Date(deps.now().getTime() - 60_000), deps.now());
         return undefined;
       },
     },
     {
       name: "notifications",
       run: async () => {
-        const channels = [config.teamsWebhookUrl ? "teams" : undefined, config.mailSender ? "email" : undefined].filter(Boolean);
-        if (!channels.length) throw new HealthProblem("NO_CHANNEL", "set BREAKGLASS_TEAMS_WEBHOOK_URL or BREAKGLASS_MAIL_SENDER: approvers would hear nothing");
+        const channels = [config.teamsWebhookUrl ? "teams" : undefined, config.mailSender ? "email" : undefined].filter(
+          Boolean,
+        );
+        if (!channels.length)
+          throw new HealthProblem(
+            "NO_CHANNEL",
+            "set BREAKGLASS_TEAMS_WEBHOOK_URL or BREAKGLASS_MAIL_SENDER: approvers would hear nothing",
+          );
         if (config.mailSender && !(await deps.directory.getUser(config.mailSender))) {
           throw new HealthProblem("MAIL_SENDER_NOT_FOUND", "BREAKGLASS_MAIL_SENDER is not a mailbox of the tenant");
         }

@@ -1,6 +1,13 @@
 // Glue between the Functions registrations in functions/ and the app: each registered handler
 // resolves the process's app on first use, so registrations stay one line each.
-import { app, type FunctionInput, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import {
+  app,
+  type FunctionInput,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from "@azure/functions";
 import { getApp, type App } from "./composition.js";
 import type { ApiHandlers } from "./http/api.js";
 import type { DevHandlers } from "./http/dev.js";
@@ -41,7 +48,13 @@ export function devHandler(name: keyof DevHandlers): Handler {
  * (or, in simulation, by the simulated sign-in). `extraInputs` carries the durable client where
  * the route starts or signals a workflow.
  */
-export function anonymousRoute(name: string, methods: HttpMethod[], route: string, handler: Handler, extraInputs: FunctionInput[] = []): void {
+export function anonymousRoute(
+  name: string,
+  methods: HttpMethod[],
+  route: string,
+  handler: Handler,
+  extraInputs: FunctionInput[] = [],
+): void {
   app.http(name, { route, methods, authLevel: "anonymous", extraInputs, handler });
 }
 
@@ -51,7 +64,8 @@ export function watchdogHandler(): (timer: unknown, context: InvocationContext) 
     const composed = await getApp();
     const reports = await composed.watchdog.run(composed.workflow(context));
     for (const report of reports) {
-      if (report.action !== "none" || report.pruned.length || report.condition) context.log(`watchdog ${JSON.stringify(report)}`);
+      if (report.action !== "none" || report.pruned.length || report.condition)
+        context.log(`watchdog ${JSON.stringify(report)}`);
     }
   };
 }
@@ -65,7 +79,8 @@ export function graphNotificationsHandler(): Handler {
 export function groupWatchHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
   return async (_timer, context) => {
     const report = await (await getApp()).groupWatch.run({ trigger: "timer" });
-    if (report.groups.some((group) => group.added || group.removed || group.error) || report.subscriptions.length) context.log(`group watch ${JSON.stringify(report)}`);
+    if (report.groups.some((group) => group.added || group.removed || group.error) || report.subscriptions.length)
+      context.log(`group watch ${JSON.stringify(report)}`);
   };
 }
 

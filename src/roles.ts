@@ -16,7 +16,9 @@ export async function lookUpMember(directory: Directory, groups: GroupIds, oid: 
   const user = await directory.getUser(oid);
   if (!user) return { user, roles: { accountEnabled: undefined, emergencyMember: false, approver: false } };
   const memberOf = new Set(
-    (await directory.checkMemberGroups(oid, [groups.emergencyGroupId, groups.approverGroupId])).map((id) => id.toLowerCase()),
+    (await directory.checkMemberGroups(oid, [groups.emergencyGroupId, groups.approverGroupId])).map((id) =>
+      id.toLowerCase(),
+    ),
   );
   return {
     user,

@@ -72,9 +72,16 @@ export function createWatchdog(deps: WatchdogDependencies) {
   };
 
   const alert = async (message: ClusterAlert, extraRecipients: readonly string[] = []) => {
-    const emails = unique([...(await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log)), ...extraRecipients]);
-    const deliveries = await deps.notifier.send({ ...renderClusterAlert(message), recipients: { emails, teams: true } });
-    for (const delivery of deliveries.filter((candidate) => !candidate.ok)) deps.log(`watchdog alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
+    const emails = unique([
+      ...(await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log)),
+      ...extraRecipients,
+    ]);
+    const deliveries = await deps.notifier.send({
+      ...renderClusterAlert(message),
+      recipients: { emails, teams: true },
+    });
+    for (const delivery of deliveries.filter((candidate) => !candidate.ok))
+      deps.log(`watchdog alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
   };
 
   /** Alerts a lasting condition when it begins; clears the memory when it ends. */
@@ -84,12 +91,20 @@ export function createWatchdog(deps: WatchdogDependencies) {
     await deps.memory.remember(cluster, name);
     if (current) {
       await alert(current);
-      await audit({ type: "watchdog-alert", cluster: cluster.id, outcome: "failure", code: current.kind.toUpperCase().replace(/-/g, "_") });
+      await audit({
+        type: "watchdog-alert",
+        cluster: cluster.id,
+        outcome: "failure",
+        code: current.kind.toUpperCase().replace(/-/g, "_"),
+      });
     }
   };
 
   /** Why a window's workflow did not close it, from its Durable status and the stored request. */
-  const explain = async (window: OpenWindow, workflow: WorkflowClient): Promise<{ reason: string; status: WorkflowStatus | "unknown" }> => {
+  const explain = async (
+    window: OpenWindow,
+    workflow: WorkflowClient,
+  ): Promise<{ reason: string; status: WorkflowStatus | "unknown" }> => {
     const status = await workflow.status(window.requestId).catch(() => "unknown" as const);
     const reasons: Record<WorkflowStatus | "unknown", string> = {
       running: "its workflow missed the deadline (it is still running, late or stuck)",
@@ -106,10 +121,13 @@ export function createWatchdog(deps: WatchdogDependencies) {
   const recordTrailEnd = async (requestId: string) => {
     try {
       const recorded = await recordEndAsFound(deps.audit, deps.auditIndex, requestId);
-      if (recorded === "does-not-verify") deps.log(`watchdog: the end of ${requestId}'s audit trail was not recorded: the trail does not verify`);
+      if (recorded === "does-not-verify")
+        deps.log(`watchdog: the end of ${requestId}'s audit trail was not recorded: the trail does not verify`);
     } catch (error) {
       // Bookkeeping only: the lock below matters more. A later verify reports the missing end.
-      deps.log(`watchdog: could not record the end of ${requestId}'s audit trail: ${error instanceof Error ? error.message : String(error)}`);
+      deps.log(
+        `watchdog: could not record the end of ${requestId}'s audit trail: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
 
@@ -119,9 +137,19 @@ export function createWatchdog(deps: WatchdogDependencies) {
     const pruned: string[] = [];
     for (const window of overdueWindows(before, now, WATCHDOG_GRACE_MS)) {
       const { reason, status } = await explain(window, workflow);
-      await deps.registry.update(cluster, (state) => ({ next: withoutWindow(state, window.requestId), result: undefined }));
+      await deps.registry.update(cluster, (state) => ({
+        next: withoutWindow(state, window.requestId),
+        result: undefined,
+      }));
       pruned.push(window.requestId);
-      await audit({ type: "watchdog-pruned", cluster: cluster.id, outcome: "failure", code: "WINDOW_OVERDUE", message: reason, details: { requestId: window.requestId, closesAt: window.closesAt, workflow: status } });
+      await audit({
+        type: "watchdog-pruned",
+        cluster: cluster.id,
+        outcome: "failure",
+        code: "WINDOW_OVERDUE",
+        message: reason,
+        details: { requestId: window.requestId, closesAt: window.closesAt, workflow: status },
+      });
       const request = await deps.requests.get(window.requestId);
       if (status !== "running" && request) {
         // The workflow will not record the end any more: the store should not show a window as open.
@@ -132,7 +160,10 @@ export function createWatchdog(deps: WatchdogDependencies) {
           outcome: { code: "CLOSED_BY_WATCHDOG", message: `the watchdog closed the window: ${reason}`, at },
         });
       }
-      await alert({ kind: "window-overdue", cluster, requestId: window.requestId, closesAt: window.closesAt, reason }, request ? [request.requester.upn] : []);
+      await alert(
+        { kind: "window-overdue", cluster, requestId: window.requestId, closesAt: window.closesAt, reason },
+        request ? [request.requester.upn] : [],
+      );
       if (status !== "running" && request) await recordTrailEnd(window.requestId);
     }
 
@@ -171,12 +202,26 @@ export function createWatchdog(deps: WatchdogDependencies) {
     }
     if (locked.kind === "refused") {
       await alert({ kind: "lock-failed", cluster, code: locked.code, message: locked.message });
-      await audit({ type: "watchdog-locked", cluster: cluster.id, outcome: "failure", code: locked.code, message: locked.message });
+      await audit({
+        type: "watchdog-locked",
+        cluster: cluster.id,
+        outcome: "failure",
+        code: locked.code,
+        message: locked.message,
+      });
       return { cluster: cluster.id, pruned, action: "lock-failed" };
     }
     if (locked.kind === "kept-open") return { cluster: cluster.id, pruned, action: "none" }; // a window opened meanwhile
-    const reason = drift ? "outside break-glass, with no open window (drift; BREAKGLASS_DRIFT_ACTION=relock)" : `after the deadline of ${pruned.join(", ")}`;
-    await audit({ type: "watchdog-locked", cluster: cluster.id, outcome: "success", message: `local accounts were enabled ${reason}`, details: { drift, change: locked.change } });
+    const reason = drift
+      ? "outside break-glass, with no open window (drift; BREAKGLASS_DRIFT_ACTION=relock)"
+      : `after the deadline of ${pruned.join(", ")}`;
+    await audit({
+      type: "watchdog-locked",
+      cluster: cluster.id,
+      outcome: "success",
+      message: `local accounts were enabled ${reason}`,
+      details: { drift, change: locked.change },
+    });
     await alert({ kind: "watchdog-locked", cluster, reason });
     await condition(cluster, undefined);
     await certificates(cluster, locked.enabledSince);

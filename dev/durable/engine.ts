@@ -160,7 +160,11 @@ export class DurableEngine {
    * Raises an external event and runs the instance until it waits again. Like the extension's
    * HTTP API, answers whether the instance exists and is still running to receive it.
    */
-  async raiseEvent(instanceId: string, eventName: string, data: unknown): Promise<"delivered" | "not-found" | "not-running"> {
+  async raiseEvent(
+    instanceId: string,
+    eventName: string,
+    data: unknown,
+  ): Promise<"delivered" | "not-found" | "not-running"> {
     const instance = this.instances.get(instanceId);
     if (!instance) return "not-found";
     return instance.serialized(() => instance.raiseEvent(eventName, data));
@@ -363,7 +367,11 @@ class Instance {
         createdTime: this.createdTime,
         lastUpdatedTime: this.lastUpdatedTime,
         history: this.history,
-        recorded: this.recorded.map(({ key, strictKey, timer }) => ({ key, strictKey, ...(timer ? { timerId: timer.id } : {}) })),
+        recorded: this.recorded.map(({ key, strictKey, timer }) => ({
+          key,
+          strictKey,
+          ...(timer ? { timerId: timer.id } : {}),
+        })),
         nextSequence: this.nextSequence,
         executions: this.executions,
         timers: this.timers,
@@ -398,13 +406,20 @@ class Instance {
   }
 
   async start(): Promise<void> {
-    this.inbox.push(historyEvent("ExecutionStarted", this.now(), { name: this.name, input: JSON.stringify(this.input ?? null) }));
+    this.inbox.push(
+      historyEvent("ExecutionStarted", this.now(), { name: this.name, input: JSON.stringify(this.input ?? null) }),
+    );
     await this.runUntilIdle();
   }
 
   async raiseEvent(eventName: string, data: unknown): Promise<"delivered" | "not-running"> {
     if (this.runtimeStatus !== "Running") return "not-running";
-    this.inbox.push(historyEvent("EventRaised", this.now(), { name: eventName, input: data === undefined ? undefined : JSON.stringify(data) }));
+    this.inbox.push(
+      historyEvent("EventRaised", this.now(), {
+        name: eventName,
+        input: data === undefined ? undefined : JSON.stringify(data),
+      }),
+    );
     await this.runUntilIdle();
     return "delivered";
   }
@@ -412,7 +427,10 @@ class Instance {
   async terminate(reason: string): Promise<"terminated" | "not-running"> {
     if (this.runtimeStatus !== "Running") return "not-running";
     this.output = reason;
-    this.finish("Terminated", terminalEvent(EventType.ExecutionTerminated, this.now(), { Input: JSON.stringify(reason) }));
+    this.finish(
+      "Terminated",
+      terminalEvent(EventType.ExecutionTerminated, this.now(), { Input: JSON.stringify(reason) }),
+    );
     await this.save();
     return "terminated";
   }
@@ -456,10 +474,17 @@ class Instance {
     });
     const started = Date.now();
     const done = (outcome: string) =>
-      this.options.log?.(`activity ${work.name} (${this.instanceId}#${work.taskId}) ${outcome} ${Date.now() - started}ms`);
+      this.options.log?.(
+        `activity ${work.name} (${this.instanceId}#${work.taskId}) ${outcome} ${Date.now() - started}ms`,
+      );
     try {
       const result = await handler(input, context);
-      this.inbox.push(historyEvent("TaskCompleted", this.now(), { taskScheduledId: work.taskId, result: JSON.stringify(result ?? null) }));
+      this.inbox.push(
+        historyEvent("TaskCompleted", this.now(), {
+          taskScheduledId: work.taskId,
+          result: JSON.stringify(result ?? null),
+        }),
+      );
       done("ok");
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -480,12 +505,17 @@ class Instance {
     const { options, attempt } = work.retry!;
     let delay = options.firstRetryIntervalInMilliseconds * Math.pow(options.backoffCoefficient ?? 1, attempt);
     if (options.maxRetryIntervalInMilliseconds) delay = Math.min(delay, options.maxRetryIntervalInMilliseconds);
-    this.addTimer(this.now().getTime() + delay, this.produced, { name: work.name, input: work.input, state: work.retry! });
+    this.addTimer(this.now().getTime() + delay, this.produced, {
+      name: work.name,
+      input: work.input,
+      state: work.retry!,
+    });
   }
 
   private retryAfterTimer(retry: NonNullable<PendingTimer["retry"]>): void {
     retry.state.attempt++;
-    if (retry.state.attempt < retry.state.options.maxNumberOfAttempts) this.schedule(retry.name, retry.input, this.produced, retry.state);
+    if (retry.state.attempt < retry.state.options.maxNumberOfAttempts)
+      this.schedule(retry.name, retry.input, this.produced, retry.state);
   }
 
   /** One work item: the orchestrator replays the whole history plus the new events. */
@@ -511,7 +541,9 @@ class Instance {
     );
     if (unknownActivity) {
       // The extension refuses to schedule an activity that is not registered, and fails the instance.
-      this.fail(`The function '${unknownActivity.functionName}' doesn't exist, is disabled, or is not an activity function.`);
+      this.fail(
+        `The function '${unknownActivity.functionName}' doesn't exist, is disabled, or is not an activity function.`,
+      );
       await this.save();
       return;
     }
@@ -531,7 +563,11 @@ class Instance {
       this.output = state.output;
       // DTFx keeps an instance running while it has timers the orchestrator did not cancel.
       const waiting = this.timers.some((timer) => !timer.canceled) || this.work.length > 0;
-      if (!waiting) this.finish("Completed", terminalEvent(EventType.ExecutionCompleted, this.now(), { Result: JSON.stringify(state.output ?? null) }));
+      if (!waiting)
+        this.finish(
+          "Completed",
+          terminalEvent(EventType.ExecutionCompleted, this.now(), { Result: JSON.stringify(state.output ?? null) }),
+        );
     }
     this.history.push(historyEvent("OrchestratorCompleted", this.now()));
     await this.save();
@@ -547,7 +583,9 @@ class Instance {
     this.work = [];
     this.produced = [];
     this.executions++;
-    this.inbox.unshift(historyEvent("ExecutionStarted", this.now(), { name: this.name, input: JSON.stringify(this.input ?? null) }));
+    this.inbox.unshift(
+      historyEvent("ExecutionStarted", this.now(), { name: this.name, input: JSON.stringify(this.input ?? null) }),
+    );
     await this.episode();
   }
 
@@ -584,7 +622,8 @@ class Instance {
       const known = this.recorded[index];
       if (known) {
         this.checkReplay(known, action, index);
-        if (action.actionType === ActionType.CreateTimer && action.isCanceled && known.timer) known.timer.canceled = true;
+        if (action.actionType === ActionType.CreateTimer && action.isCanceled && known.timer)
+          known.timer.canceled = true;
         return;
       }
       this.recorded.push(this.record(action, scheduled));
@@ -620,7 +659,9 @@ class Instance {
       case ActionType.ContinueAsNew:
         return recorded; // ends the execution; see applyEpisode
       default:
-        throw new Error(`${this.instanceId}: the engine does not support orchestrator action type ${action.actionType}`);
+        throw new Error(
+          `${this.instanceId}: the engine does not support orchestrator action type ${action.actionType}`,
+        );
     }
   }
 
@@ -682,8 +723,10 @@ export async function runOrchestrator(executor: ExecutorHandler, run: Orchestrat
       defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
     }),
   ) as Record<string, unknown>;
-  const context = new OrchestrationInvocationContext(run.name, `${run.instanceId}:${run.history.length}`, (level, ...args) =>
-    run.log?.(`${level}: ${args.map(String).join(" ")}`),
+  const context = new OrchestrationInvocationContext(
+    run.name,
+    `${run.instanceId}:${run.history.length}`,
+    (level, ...args) => run.log?.(`${level}: ${args.map(String).join(" ")}`),
   );
   try {
     return JSON.parse(JSON.stringify(await executor(trigger, context))) as OrchestratorState;
@@ -714,7 +757,8 @@ function isActivityCall(action: OrchestratorAction): boolean {
 function flattenActions(state: OrchestratorState): OrchestratorAction[] {
   const flat: OrchestratorAction[] = [];
   const walk = (action: OrchestratorAction): void => {
-    if (action.actionType === ActionType.WhenAny || action.actionType === ActionType.WhenAll) action.compoundActions?.forEach(walk);
+    if (action.actionType === ActionType.WhenAny || action.actionType === ActionType.WhenAll)
+      action.compoundActions?.forEach(walk);
     else flat.push(action);
   };
   if (state.actions.length > 1) throw new Error(`replay schema V3 sends one action list, got ${state.actions.length}`);

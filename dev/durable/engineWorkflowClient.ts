@@ -1,7 +1,13 @@
 import { workflowStatusOf } from "../../src/adapters/durable/durableWorkflowClient.js";
 import type { GroupWatchInput } from "../../src/groupWatch.js";
 import type { WorkflowClient, WorkflowStatus } from "../../src/ports/workflowClient.js";
-import { GROUP_SYNC_ORCHESTRATOR, REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../src/workflow/contracts.js";
+import {
+  GROUP_SYNC_ORCHESTRATOR,
+  REQUEST_ACTION_EVENT,
+  WINDOW_ORCHESTRATOR,
+  type RequestAction,
+  type WindowWorkflowInput,
+} from "../../src/workflow/contracts.js";
 import type { DurableEngine } from "./engine.js";
 
 /** The app's WorkflowClient served by the in-process engine instead of Durable Functions. */

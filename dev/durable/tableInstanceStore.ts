@@ -20,15 +20,25 @@ export class TableInstanceStore implements InstanceStore {
     const json = JSON.stringify(snapshot);
     const chunks: Record<string, string> = {};
     for (let i = 0; i * CHUNK < json.length; i++) chunks[`d${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK);
-    await (await this.client()).upsertEntity(
-      { partitionKey: snapshot.instanceId, rowKey: ROW, runtimeStatus: snapshot.runtimeStatus, chunks: Object.keys(chunks).length, ...chunks },
+    await (
+      await this.client()
+    ).upsertEntity(
+      {
+        partitionKey: snapshot.instanceId,
+        rowKey: ROW,
+        runtimeStatus: snapshot.runtimeStatus,
+        chunks: Object.keys(chunks).length,
+        ...chunks,
+      },
       "Replace",
     );
   }
 
   async loadRunning(): Promise<readonly InstanceSnapshot[]> {
     const snapshots: InstanceSnapshot[] = [];
-    const rows = (await this.client()).listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`runtimeStatus eq ${"Running"}` } });
+    const rows = (await this.client()).listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`runtimeStatus eq ${"Running"}` },
+    });
     for await (const row of rows) {
       let json = "";
       for (let i = 0; i < Number(row.chunks); i++) json += String(row[`d${i}`]);
@@ -39,7 +49,9 @@ export class TableInstanceStore implements InstanceStore {
 
   private client(): Promise<TableClient> {
     this.ready ??= (async () => {
-      const client = TableClient.fromConnectionString(this.connectionString, this.tableName, { allowInsecureConnection: true });
+      const client = TableClient.fromConnectionString(this.connectionString, this.tableName, {
+        allowInsecureConnection: true,
+      });
       await client.createTable();
       return client;
     })();

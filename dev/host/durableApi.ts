@@ -79,12 +79,14 @@ export class DurableHttpApi {
     if (method === "POST" && path[0] === "orchestrators" && path[1]) {
       const instanceId = path[2] ?? randomUUID().replace(/-/g, "");
       const status = this.engine.getStatus(instanceId);
-      if (status?.runtimeStatus === "Running") return send(response, 409, { error: `instance ${instanceId} is already running` });
+      if (status?.runtimeStatus === "Running")
+        return send(response, 409, { error: `instance ${instanceId} is already running` });
       const input = await readJson(request);
       await this.engine.startNew(path[1], instanceId, input);
       return send(response, 202, { id: instanceId, ...this.links(instanceId) });
     }
-    if (path[0] !== "instances" || !path[1]) return send(response, 404, { error: `unsupported ${method} ${url.pathname}` });
+    if (path[0] !== "instances" || !path[1])
+      return send(response, 404, { error: `unsupported ${method} ${url.pathname}` });
     const instanceId = path[1];
     if (method === "GET" && path.length === 2) {
       const status = this.engine.getStatus(instanceId);

@@ -11,7 +11,12 @@ import type { AddressInfo } from "node:net";
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { format } from "node:util";
-import type { Cookie, HttpResponseInit, HttpResponse as Response, InvocationContext as Context } from "@azure/functions";
+import type {
+  Cookie,
+  HttpResponseInit,
+  HttpResponse as Response,
+  InvocationContext as Context,
+} from "@azure/functions";
 import { HttpRequest, HttpResponse, InvocationContext } from "../azureFunctions.js";
 import { CronExpressionParser } from "cron-parser";
 import { systemClock } from "../durable/clock.js";
@@ -37,7 +42,6 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 /** How often due durable timers are looked for; a window closes at most this late. */
 const TIMER_POLL_MS = 250;
 
-
 export class OfflineHost {
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -58,7 +62,9 @@ export class OfflineHost {
     const byTrigger = (type: string) => registrations.filter((registration) => triggerOf(registration).type === type);
 
     const engine = new DurableEngine({
-      orchestrators: Object.fromEntries(byTrigger("orchestrationTrigger").map((r) => [r.name, r.handler as ExecutorHandler])),
+      orchestrators: Object.fromEntries(
+        byTrigger("orchestrationTrigger").map((r) => [r.name, r.handler as ExecutorHandler]),
+      ),
       activities: Object.fromEntries(byTrigger("activityTrigger").map((r) => [r.name, r.handler as ActivityFunction])),
       clock: systemClock,
       store: new TableInstanceStore(options.storageConnectionString, `${options.taskHub}OfflineInstances`),
@@ -72,11 +78,19 @@ export class OfflineHost {
 
     const routes = byTrigger("httpTrigger").map((registration) => {
       const trigger = triggerOf(registration);
-      return compileRoute(ROUTE_PREFIX, trigger.route ?? registration.name, trigger.methods ?? ["GET", "POST"], registration);
+      return compileRoute(
+        ROUTE_PREFIX,
+        trigger.route ?? registration.name,
+        trigger.methods ?? ["GET", "POST"],
+        registration,
+      );
     });
     const server = createServer();
     const host = new OfflineHost(options, server, durableApi, registrations, engine);
-    server.on("request", (request: IncomingMessage, response: ServerResponse) => void host.serveHttp(routes, request, response));
+    server.on(
+      "request",
+      (request: IncomingMessage, response: ServerResponse) => void host.serveHttp(routes, request, response),
+    );
     await new Promise<void>((resolveListen, reject) => {
       server.once("error", reject);
       server.listen(options.port, options.hostname, resolveListen);
@@ -99,7 +113,11 @@ export class OfflineHost {
     await this.durableApi.close();
   }
 
-  private async serveHttp(routes: readonly CompiledRoute<FunctionRegistration>[], request: IncomingMessage, response: ServerResponse) {
+  private async serveHttp(
+    routes: readonly CompiledRoute<FunctionRegistration>[],
+    request: IncomingMessage,
+    response: ServerResponse,
+  ) {
     const started = Date.now();
     const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
     const method = request.method ?? "GET";
@@ -108,13 +126,20 @@ export class OfflineHost {
     try {
       const match = safeMatch(routes, method, url.pathname);
       if (match.kind === "not-found") {
-        status = writeJson(response, 404, { error: { code: "NOT_FOUND", message: `no function serves ${url.pathname}` } });
+        status = writeJson(response, 404, {
+          error: { code: "NOT_FOUND", message: `no function serves ${url.pathname}` },
+        });
         return;
       }
       if (match.kind === "method-not-allowed") {
-        status = writeJson(response, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `use ${match.allowed.join(" or ")}` } }, {
-          Allow: match.allowed.join(", "),
-        });
+        status = writeJson(
+          response,
+          405,
+          { error: { code: "METHOD_NOT_ALLOWED", message: `use ${match.allowed.join(" or ")}` } },
+          {
+            Allow: match.allowed.join(", "),
+          },
+        );
         return;
       }
       name = match.target.name;
@@ -134,7 +159,8 @@ export class OfflineHost {
       status = await writeResponse(response, result as HttpResponseInit | Response | undefined);
     } catch (error) {
       this.options.log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      if (!response.headersSent) status = writeJson(response, 500, { error: { code: "INTERNAL_ERROR", message: "see the host log" } });
+      if (!response.headersSent)
+        status = writeJson(response, 500, { error: { code: "INTERNAL_ERROR", message: "see the host log" } });
       else response.end();
     } finally {
       this.options.log(`${method} ${url.pathname} → ${status} ${name} ${Date.now() - started}ms`);
@@ -153,7 +179,8 @@ export class OfflineHost {
       options: { trigger: trigger, extraInputs: extraInputs, extraOutputs: [] },
     });
     for (const input of extraInputs) {
-      if (input.type === "durableClient" || input.type === "orchestrationClient") context.extraInputs.set(input.name, this.durableApi.clientBindingData());
+      if (input.type === "durableClient" || input.type === "orchestrationClient")
+        context.extraInputs.set(input.name, this.durableApi.clientBindingData());
     }
     return context;
   }
@@ -178,16 +205,18 @@ export class OfflineHost {
     const next = () => {
       if (this.stopped) return;
       const due = schedule.next().toDate();
-      this.timers.push(
-        setTimeout(() => void run(due), Math.max(0, due.getTime() - Date.now())),
-      );
+      this.timers.push(setTimeout(() => void run(due), Math.max(0, due.getTime() - Date.now())));
     };
     const run = async (due: Date) => {
       const started = Date.now();
-      const info = { isPastDue: started - due.getTime() > 1_000, schedule: { adjustForDST: false }, scheduleStatus: { last: last?.toISOString(), next: undefined, lastUpdated: new Date().toISOString() } };
+      const info = {
+        isPastDue: started - due.getTime() > 1_000,
+        schedule: { adjustForDST: false },
+        scheduleStatus: { last: last?.toISOString(), next: undefined, lastUpdated: new Date().toISOString() },
+      };
       let outcome = "ok";
       try {
-        await (registration.handler)(info, this.context(registration));
+        await registration.handler(info, this.context(registration));
       } catch (error) {
         outcome = `failed: ${String(error)}`;
       }
@@ -227,13 +256,21 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function writeJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
+function writeJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): number {
   response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
   response.end(JSON.stringify(body));
   return status;
 }
 
-async function writeResponse(response: ServerResponse, result: HttpResponseInit | Response | undefined): Promise<number> {
+async function writeResponse(
+  response: ServerResponse,
+  result: HttpResponseInit | Response | undefined,
+): Promise<number> {
   const normalized = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
   const headers: Record<string, string | string[]> = {};
   normalized.headers.forEach((value, name) => (headers[name] = value));

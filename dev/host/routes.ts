@@ -14,7 +14,12 @@ export type RouteMatch<T> =
   | { readonly kind: "method-not-allowed"; readonly allowed: readonly string[] }
   | { readonly kind: "not-found" };
 
-export function compileRoute<T>(prefix: string, template: string, methods: readonly string[], target: T): CompiledRoute<T> {
+export function compileRoute<T>(
+  prefix: string,
+  template: string,
+  methods: readonly string[],
+  target: T,
+): CompiledRoute<T> {
   const parameters: string[] = [];
   const segments = [prefix, ...template.split("/")].filter(Boolean).map((segment) => {
     const parameter = /^\{(\w+)(?::[^}?]+)?(\?)?\}$/.exec(segment);
@@ -22,7 +27,12 @@ export function compileRoute<T>(prefix: string, template: string, methods: reado
     parameters.push(parameter[1]!);
     return parameter[2] ? "(?:/([^/]+))?" : "/([^/]+)";
   });
-  return { target, methods: methods.map((method) => method.toUpperCase()), pattern: new RegExp(`^${segments.join("")}/?$`, "i"), parameters };
+  return {
+    target,
+    methods: methods.map((method) => method.toUpperCase()),
+    pattern: new RegExp(`^${segments.join("")}/?$`, "i"),
+    parameters,
+  };
 }
 
 export function matchRoute<T>(routes: readonly CompiledRoute<T>[], method: string, pathname: string): RouteMatch<T> {

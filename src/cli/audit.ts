@@ -15,7 +15,15 @@ import { readRequestTrail, verifyRequestTrail, type TrailSources } from "../audi
 import { composeAuditStore } from "../composition.js";
 import { ConfigError, parseConfig } from "../config.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
-import { auditKeyOf, DAILY_STREAM_KINDS, dailyStreamsBetween, isDailyStream, type AuditEntry, type AuditHead, type ChainVerdict } from "../domain/audit.js";
+import {
+  auditKeyOf,
+  DAILY_STREAM_KINDS,
+  dailyStreamsBetween,
+  isDailyStream,
+  type AuditEntry,
+  type AuditHead,
+  type ChainVerdict,
+} from "../domain/audit.js";
 import { isRequestId } from "../domain/ids.js";
 import { parseInstant } from "../domain/instants.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
@@ -53,11 +61,27 @@ export function progressBar(done: number, total: number, width = 30, unit = "req
 }
 
 function describe(stream: string, verdict: ChainVerdict): string {
-  return verdict.ok ? `${stream}: ok, ${verdict.entries} entries` : `${stream}: BROKEN at entry ${verdict.brokenAt} of ${verdict.entries}: ${verdict.reason}`;
+  return verdict.ok
+    ? `${stream}: ok, ${verdict.entries} entries`
+    : `${stream}: BROKEN at entry ${verdict.brokenAt} of ${verdict.entries}: ${verdict.reason}`;
 }
 
 /** A request's id, or a daily stream's name (its entries are not chained). */
-const CSV_COLUMNS = ["stream", "sequence", "at", "type", "actorOid", "actorUpn", "cluster", "outcome", "code", "message", "details", "prevHash", "hash"] as const;
+const CSV_COLUMNS = [
+  "stream",
+  "sequence",
+  "at",
+  "type",
+  "actorOid",
+  "actorUpn",
+  "cluster",
+  "outcome",
+  "code",
+  "message",
+  "details",
+  "prevHash",
+  "hash",
+] as const;
 
 function csvCell(value: unknown): string {
   const raw = value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
@@ -104,7 +128,8 @@ async function verifyRequest(store: CliStore, io: CliIo, requestId: string): Pro
 }
 
 async function verifyStream(store: CliStore, io: CliIo, stream: string): Promise<number> {
-  if (!isDailyStream(stream)) throw new UsageError(`--stream: ${stream} is not a daily stream (security-, watchdog- or groups-YYYY-MM-DD)`);
+  if (!isDailyStream(stream))
+    throw new UsageError(`--stream: ${stream} is not a daily stream (security-, watchdog- or groups-YYYY-MM-DD)`);
   const entries = await store.audit.readStream(stream);
   if (!entries.length) {
     io.error(`no entries in ${stream} in this storage\n`);
@@ -129,7 +154,12 @@ async function verifyFile(io: CliIo, path: string): Promise<number> {
     } catch {
       throw new UsageError(`${path}:${line}: not JSON`);
     }
-    if (record.record === "entry" && record.requestId === undefined && typeof record.stream === "string" && isDailyStream(record.stream)) {
+    if (
+      record.record === "entry" &&
+      record.requestId === undefined &&
+      typeof record.stream === "string" &&
+      isDailyStream(record.stream)
+    ) {
       const { record: _record, ...entry } = record;
       daily.set(record.stream, [...(daily.get(record.stream) ?? []), entry as unknown as AuditEntry]);
       continue;
@@ -141,19 +171,27 @@ async function verifyFile(io: CliIo, path: string): Promise<number> {
     else if (record.record === "entry") {
       const { record: _record, requestId: _id, ...entry } = record;
       const sequence = typeof entry.sequence === "number" ? entry.sequence : -1;
-      known.entries.push({ ...(entry as unknown as AuditEntry), stream: requestId, key: sequence >= 0 ? auditKeyOf(sequence) : "" });
+      known.entries.push({
+        ...(entry as unknown as AuditEntry),
+        stream: requestId,
+        key: sequence >= 0 ? auditKeyOf(sequence) : "",
+      });
     } else throw new UsageError(`${path}:${line}: neither a request nor an entry record`);
   }
   let broken = 0;
   const verdicts = [
-    ...[...requests].map(([requestId, { head, entries }]) => [requestId, verifyChain(requestId, entries, head)] as const),
+    ...[...requests].map(
+      ([requestId, { head, entries }]) => [requestId, verifyChain(requestId, entries, head)] as const,
+    ),
     ...[...daily].map(([stream, entries]) => [stream, verifyDailyStream(stream, entries)] as const),
   ];
   for (const [stream, verdict] of verdicts) {
     if (!verdict.ok) broken++;
     io.write(`${describe(stream, verdict)}\n`);
   }
-  io.write(`${requests.size} request(s) and ${daily.size} daily stream(s) verified offline, ${broken} broken (head seals need the app's key and are checked online)\n`);
+  io.write(
+    `${requests.size} request(s) and ${daily.size} daily stream(s) verified offline, ${broken} broken (head seals need the app's key and are checked online)\n`,
+  );
   return broken ? 1 : 0;
 }
 
@@ -162,7 +200,11 @@ async function verifyFile(io: CliIo, path: string): Promise<number> {
  * does not verify: their listing was deleted. (One listed in a neighbouring range, its first entry
  * a moment after its request, verifies and is left to that range's export.)
  */
-async function unlistedRequests(store: CliStore, query: { readonly cluster?: string; readonly from: Date; readonly to: Date }, listed: ReadonlySet<string>): Promise<string[]> {
+async function unlistedRequests(
+  store: CliStore,
+  query: { readonly cluster?: string; readonly from: Date; readonly to: Date },
+  listed: ReadonlySet<string>,
+): Promise<string[]> {
   const [from, to] = [query.from.toISOString(), query.to.toISOString()];
   const candidates = (await store.requests.list(query.cluster ? { clusterId: query.cluster } : {})).filter(
     (request) => request.requestedAt >= from && request.requestedAt < to && !listed.has(request.id),
@@ -175,14 +217,19 @@ async function unlistedRequests(store: CliStore, query: { readonly cluster?: str
   return unlisted.sort();
 }
 
-async function exportTrail(store: CliStore, io: CliIo, options: { from?: string; to?: string; cluster?: string; format?: string; out?: string }): Promise<number> {
+async function exportTrail(
+  store: CliStore,
+  io: CliIo,
+  options: { from?: string; to?: string; cluster?: string; format?: string; out?: string },
+): Promise<number> {
   const from = dateOption(options.from, "from");
   const to = dateOption(options.to, "to");
   if (to <= from) throw new UsageError("--to must be after --from");
   const format = options.format ?? "jsonl";
   if (format !== "jsonl" && format !== "csv") throw new UsageError("--format: jsonl or csv");
   const cluster = options.cluster === undefined ? undefined : clusterNamed(store.clusters, options.cluster);
-  if (options.cluster !== undefined && !cluster) throw new UsageError("--cluster: not a managed cluster's name or an AKS resource id");
+  if (options.cluster !== undefined && !cluster)
+    throw new UsageError("--cluster: not a managed cluster's name or an AKS resource id");
   const query = { ...(cluster ? { cluster: cluster.id } : {}), from, to };
 
   const requestIds: string[] = [];
@@ -205,8 +252,11 @@ async function exportTrail(store: CliStore, io: CliIo, options: { from?: string;
     }
     if (format === "jsonl") {
       const { sealed: _sealed, ...plainHead } = head ?? { sealed: false };
-      out.write(`${JSON.stringify({ record: "request", requestId, cluster: indexed?.cluster, requestedAt: indexed?.requestedAt, requester: indexed?.requester, head: head ? plainHead : null })}\n`);
-      for (const { stream: _stream, key: _key, ...entry } of entries) out.write(`${JSON.stringify({ record: "entry", requestId, ...entry })}\n`);
+      out.write(
+        `${JSON.stringify({ record: "request", requestId, cluster: indexed?.cluster, requestedAt: indexed?.requestedAt, requester: indexed?.requester, head: head ? plainHead : null })}\n`,
+      );
+      for (const { stream: _stream, key: _key, ...entry } of entries)
+        out.write(`${JSON.stringify({ record: "entry", requestId, ...entry })}\n`);
     } else {
       for (const entry of entries) out.write(`${csvRow(entry)}\n`);
     }
@@ -224,10 +274,17 @@ async function exportTrail(store: CliStore, io: CliIo, options: { from?: string;
       broken++;
       io.error(`${describe(stream, verdict)}\n`);
     }
-    const inRange = entries.filter((entry) => entry.at >= from.toISOString() && entry.at < to.toISOString() && (!cluster || entry.cluster === cluster.id));
+    const inRange = entries.filter(
+      (entry) =>
+        entry.at >= from.toISOString() && entry.at < to.toISOString() && (!cluster || entry.cluster === cluster.id),
+    );
     dailyEntries += inRange.length;
-    for (const entry of inRange) out.write(format === "jsonl" ? `${JSON.stringify({ record: "entry", ...entry })}\n` : `${csvRow(entry)}\n`);
-    if (io.interactive && (index + 1) % DAILY_STREAM_KINDS.length === 0) io.error(`\r${progressBar((index + 1) / DAILY_STREAM_KINDS.length, streams.length / DAILY_STREAM_KINDS.length, undefined, "days")}`);
+    for (const entry of inRange)
+      out.write(format === "jsonl" ? `${JSON.stringify({ record: "entry", ...entry })}\n` : `${csvRow(entry)}\n`);
+    if (io.interactive && (index + 1) % DAILY_STREAM_KINDS.length === 0)
+      io.error(
+        `\r${progressBar((index + 1) / DAILY_STREAM_KINDS.length, streams.length / DAILY_STREAM_KINDS.length, undefined, "days")}`,
+      );
   }
   await out.close();
   if (io.interactive) io.error("\n");
@@ -256,7 +313,10 @@ export async function runAuditCommand(argv: readonly string[], store: () => CliS
     });
     const [command, ...rest] = positionals;
     if (rest.length) throw new UsageError(`unexpected ${rest.join(" ")}`);
-    if (command === "verify" && [values.file, values.request, values.stream].filter((value) => value !== undefined).length > 1) {
+    if (
+      command === "verify" &&
+      [values.file, values.request, values.stream].filter((value) => value !== undefined).length > 1
+    ) {
       throw new UsageError("verify: one of --request, --stream or --file");
     }
     if (command === "verify" && values.file) return await verifyFile(io, values.file);
@@ -265,7 +325,11 @@ export async function runAuditCommand(argv: readonly string[], store: () => CliS
     if (command === "export") return await exportTrail(store(), io, values);
     throw new UsageError(command ? `unknown command or missing option: ${command}` : "a command is required");
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
       io.error(`${error.message}\n${USAGE}\n`);
       return 2;
     }
@@ -280,7 +344,13 @@ function main(): void {
     interactive: process.stderr.isTTY === true,
     openOut(path) {
       const stream = createWriteStream(path, { encoding: "utf8" });
-      return { write: (text) => void stream.write(text), close: () => new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve()))) };
+      return {
+        write: (text) => void stream.write(text),
+        close: () =>
+          new Promise<void>((resolve, reject) =>
+            stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+          ),
+      };
     },
     readLines: (path) => createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity }),
   };

@@ -15,7 +15,8 @@ export interface Refusal {
 }
 
 function accountRefusal(roles: Roles): Refusal | undefined {
-  if (roles.accountEnabled === undefined) return { code: "UNKNOWN_USER", message: "the directory does not know this user" };
+  if (roles.accountEnabled === undefined)
+    return { code: "UNKNOWN_USER", message: "the directory does not know this user" };
   if (!roles.accountEnabled) return { code: "ACCOUNT_DISABLED", message: "this user's account is disabled" };
   return undefined;
 }
@@ -34,7 +35,9 @@ export function requesterRefusal(roles: Roles): Refusal | undefined {
 export function approverRefusal(roles: Roles): Refusal | undefined {
   return (
     accountRefusal(roles) ??
-    (roles.approver ? undefined : { code: "NOT_APPROVER", message: "only members of the approver group may decide requests" })
+    (roles.approver
+      ? undefined
+      : { code: "NOT_APPROVER", message: "only members of the approver group may decide requests" })
   );
 }
 

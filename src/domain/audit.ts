@@ -144,7 +144,11 @@ export function isDailyStream(text: string): boolean {
 /** Every daily stream of the UTC days that [from, to) touches, day by day. */
 export function dailyStreamsBetween(from: Date, to: Date): string[] {
   const streams: string[] = [];
-  for (let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); day < to.getTime(); day += 24 * 60 * 60_000) {
+  for (
+    let day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+    day < to.getTime();
+    day += 24 * 60 * 60_000
+  ) {
     const at = new Date(day).toISOString();
     streams.push(...DAILY_STREAM_KINDS.map((kind) => dailyStreamName(kind, at)));
   }

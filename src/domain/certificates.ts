@@ -23,11 +23,18 @@ export interface CertificateOutcome {
 /** `fetches`: admin-credential fetches while local accounts were enabled; undefined when the log could not say. */
 export function decideCertificates(policy: RotateCertificates, fetches: number | undefined): CertificateDecision {
   const seen =
-    fetches === undefined ? "the Activity Log could not be read" : fetches === 0 ? "no admin credentials were fetched" : `admin credentials were fetched ${fetches} time(s)`;
+    fetches === undefined
+      ? "the Activity Log could not be read"
+      : fetches === 0
+        ? "no admin credentials were fetched"
+        : `admin credentials were fetched ${fetches} time(s)`;
   if (policy === "always") return { action: "rotate", reason: `BREAKGLASS_ROTATE_CERTIFICATES=always (${seen})` };
   if (fetches === 0) return { action: "none", reason: `${seen} while local accounts were enabled` };
   if (policy === "when-credentials-issued" && fetches !== undefined) {
-    return { action: "rotate", reason: `${seen} while local accounts were enabled; those kubeconfigs stay valid until rotation` };
+    return {
+      action: "rotate",
+      reason: `${seen} while local accounts were enabled; those kubeconfigs stay valid until rotation`,
+    };
   }
   return {
     action: "advise",

@@ -22,17 +22,27 @@ export function parseManagedClusterId(text: string): ManagedCluster | undefined 
 }
 
 /** Finds the managed cluster a client named, in any casing; undefined when it is not managed. */
-export function findManagedCluster(managed: readonly ManagedCluster[], requestedId: string): ManagedCluster | undefined {
+export function findManagedCluster(
+  managed: readonly ManagedCluster[],
+  requestedId: string,
+): ManagedCluster | undefined {
   const wanted = requestedId.trim().replace(/\/+$/, "").toLowerCase();
   return managed.find((cluster) => cluster.id.toLowerCase() === wanted);
 }
 
 /** A cluster named by a person: a managed cluster's name or id, or any AKS resource id (for the trail of a cluster no longer managed). */
 export function clusterNamed(managed: readonly ManagedCluster[], text: string): ManagedCluster | undefined {
-  return findManagedCluster(managed, text) ?? managed.find((cluster) => cluster.name.toLowerCase() === text.trim().toLowerCase()) ?? parseManagedClusterId(text);
+  return (
+    findManagedCluster(managed, text) ??
+    managed.find((cluster) => cluster.name.toLowerCase() === text.trim().toLowerCase()) ??
+    parseManagedClusterId(text)
+  );
 }
 
 /** A stable key for a cluster that is safe in Table Storage keys (ARM ids contain '/'). */
 export function clusterKey(cluster: Pick<ManagedCluster, "id">): string {
-  return cluster.id.toLowerCase().replace(/^\/subscriptions\//, "").replace(/\//g, "|");
+  return cluster.id
+    .toLowerCase()
+    .replace(/^\/subscriptions\//, "")
+    .replace(/\//g, "|");
 }

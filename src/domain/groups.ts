@@ -23,7 +23,6 @@ export const LISTED_MEMBERS = 50;
  */
 export const AUDITED_MEMBERS = 250;
 
-
 /** A change to a group's direct members, as the directory reports it. */
 export interface MemberChange {
   readonly id: string;
@@ -65,7 +64,13 @@ export type Attribution =
 
 export type GroupAlert =
   /** `members` holds at most AUDITED_MEMBERS of the `count`; the alert names LISTED_MEMBERS of them. */
-  | { readonly kind: "baseline"; readonly group: WatchedGroup; readonly count: number; readonly members: readonly KnownMember[]; readonly detectedAt: string }
+  | {
+      readonly kind: "baseline";
+      readonly group: WatchedGroup;
+      readonly count: number;
+      readonly members: readonly KnownMember[];
+      readonly detectedAt: string;
+    }
   | {
       readonly kind: "member-added" | "member-removed";
       readonly group: WatchedGroup;
@@ -75,11 +80,23 @@ export type GroupAlert =
       readonly resync: boolean;
       readonly attribution: Attribution;
     }
-  | { readonly kind: "too-many-members"; readonly group: WatchedGroup; readonly count: number; readonly max: number; readonly members: readonly string[] }
+  | {
+      readonly kind: "too-many-members";
+      readonly group: WatchedGroup;
+      readonly count: number;
+      readonly max: number;
+      readonly members: readonly string[];
+    }
   | { readonly kind: "disabled-member"; readonly group: WatchedGroup; readonly member: KnownMember }
   | { readonly kind: "sole-approver"; readonly member: KnownMember }
   | { readonly kind: "no-approver"; readonly group: WatchedGroup }
-  | { readonly kind: "watch-failing"; readonly group: WatchedGroup; readonly code: string; readonly message: string; readonly since: string }
+  | {
+      readonly kind: "watch-failing";
+      readonly group: WatchedGroup;
+      readonly code: string;
+      readonly message: string;
+      readonly since: string;
+    }
   | { readonly kind: "watch-recovered"; readonly group: WatchedGroup; readonly since: string };
 
 /** The members after applying `changes` in order (a delta may name a member more than once). */
@@ -93,7 +110,10 @@ export function applyMemberChanges(members: Iterable<string>, changes: readonly 
 }
 
 /** Who joined and who left between two member lists (ids compared without regard to case), sorted. */
-export function membershipDiff(before: Iterable<string>, after: Iterable<string>): { readonly added: string[]; readonly removed: string[] } {
+export function membershipDiff(
+  before: Iterable<string>,
+  after: Iterable<string>,
+): { readonly added: string[]; readonly removed: string[] } {
   const was = new Set([...before].map((id) => id.toLowerCase()));
   const is = new Set([...after].map((id) => id.toLowerCase()));
   return { added: [...is].filter((id) => !was.has(id)).sort(), removed: [...was].filter((id) => !is.has(id)).sort() };
@@ -105,7 +125,12 @@ export interface PolicyFinding {
   readonly alert: GroupAlert;
 }
 
-const asMember = (user: GroupUser): KnownMember => ({ id: user.oid.toLowerCase(), kind: "user", displayName: user.displayName, upn: user.upn });
+const asMember = (user: GroupUser): KnownMember => ({
+  id: user.oid.toLowerCase(),
+  kind: "user",
+  displayName: user.displayName,
+  upn: user.upn,
+});
 
 /**
  * What is wrong with the groups as they are now: an emergency group larger than `maxMembers`, a
@@ -125,21 +150,33 @@ export function policyFindings(
         group: emergency.group,
         count: emergency.users.length,
         max: maxMembers,
-        members: emergency.users.map((user) => user.upn).sort().slice(0, LISTED_MEMBERS),
+        members: emergency.users
+          .map((user) => user.upn)
+          .sort()
+          .slice(0, LISTED_MEMBERS),
       },
     });
   }
   for (const { group, users } of [emergency, approvers]) {
     for (const user of users.filter((candidate) => !candidate.accountEnabled)) {
-      findings.push({ key: `disabled-member:${group.id}:${user.oid.toLowerCase()}`, alert: { kind: "disabled-member", group, member: asMember(user) } });
+      findings.push({
+        key: `disabled-member:${group.id}:${user.oid.toLowerCase()}`,
+        alert: { kind: "disabled-member", group, member: asMember(user) },
+      });
     }
   }
   const able = approvers.users.filter((user) => user.accountEnabled);
   if (able.length === 0) {
     findings.push({ key: `no-approver:${approvers.group.id}`, alert: { kind: "no-approver", group: approvers.group } });
-  } else if (able.length === 1 && emergency.users.some((user) => user.oid.toLowerCase() === able[0]!.oid.toLowerCase())) {
+  } else if (
+    able.length === 1 &&
+    emergency.users.some((user) => user.oid.toLowerCase() === able[0]!.oid.toLowerCase())
+  ) {
     // Their own requests need a second person, and they are the only one.
-    findings.push({ key: `sole-approver:${able[0]!.oid.toLowerCase()}`, alert: { kind: "sole-approver", member: asMember(able[0]!) } });
+    findings.push({
+      key: `sole-approver:${able[0]!.oid.toLowerCase()}`,
+      alert: { kind: "sole-approver", member: asMember(able[0]!) },
+    });
   }
   return findings;
 }
@@ -158,7 +195,12 @@ function attributionText(attribution: Attribution, change: "added" | "removed"):
   switch (attribution.kind) {
     case "found": {
       const { author } = attribution;
-      const who = author.kind === "app" ? `the application ${author.displayName}` : author.upn ? `${author.displayName} (${author.upn})` : author.displayName;
+      const who =
+        author.kind === "app"
+          ? `the application ${author.displayName}`
+          : author.upn
+            ? `${author.displayName} (${author.upn})`
+            : author.displayName;
       return `${change === "added" ? "Added" : "Removed"} by ${who} at ${author.at}, according to the Entra audit log.`;
     }
     case "not-found":
@@ -170,7 +212,12 @@ function attributionText(attribution: Attribution, change: "added" | "removed"):
 
 /** The Teams and email message for a group alert. */
 export function renderGroupAlert(alert: GroupAlert): MessageContent {
-  const content = (severity: Severity, subject: string, text: string, facts: MessageContent["facts"]): MessageContent => ({
+  const content = (
+    severity: Severity,
+    subject: string,
+    text: string,
+    facts: MessageContent["facts"],
+  ): MessageContent => ({
     kind: `group-${alert.kind}`,
     severity,
     subject: `[break-glass] ${subject}`,
@@ -179,7 +226,9 @@ export function renderGroupAlert(alert: GroupAlert): MessageContent {
     links: [],
   });
   const power = (group: WatchedGroup) =>
-    group.role === "emergency" ? "Members may request break-glass access to every managed cluster." : "Members may approve break-glass access.";
+    group.role === "emergency"
+      ? "Members may request break-glass access to every managed cluster."
+      : "Members may approve break-glass access.";
   switch (alert.kind) {
     case "baseline":
       return content(
@@ -187,7 +236,9 @@ export function renderGroupAlert(alert: GroupAlert): MessageContent {
         `Watching ${groupLabel(alert.group)}: ${alert.count} member(s)`,
         `Group watch recorded the members of ${groupLabel(alert.group)} at ${alert.detectedAt}. Every change from now on raises an alert. ` +
           `${power(alert.group)}\nMembers (${alert.count}): ${alert.count ? alert.members.slice(0, LISTED_MEMBERS).map(memberLabel).join("; ") : "none"}` +
-          (alert.count > LISTED_MEMBERS ? ` (${alert.count - LISTED_MEMBERS} not listed here; the audit entry names ${Math.min(alert.count, AUDITED_MEMBERS)})` : ""),
+          (alert.count > LISTED_MEMBERS
+            ? ` (${alert.count - LISTED_MEMBERS} not listed here; the audit entry names ${Math.min(alert.count, AUDITED_MEMBERS)})`
+            : ""),
         [{ name: "Group", value: alert.group.id }],
       );
     case "member-added":
@@ -262,7 +313,16 @@ export function groupAlertAuditFields(alert: GroupAlert, at: string): AuditField
   const group: Record<string, string> = "group" in alert ? { groupId: alert.group.id, role: alert.group.role } : {};
   switch (alert.kind) {
     case "baseline":
-      return { ...base, type: "group-baseline", outcome: "info", details: { ...group, count: alert.count, members: alert.members.map((member) => member.upn ?? member.id).join(",") } };
+      return {
+        ...base,
+        type: "group-baseline",
+        outcome: "info",
+        details: {
+          ...group,
+          count: alert.count,
+          members: alert.members.map((member) => member.upn ?? member.id).join(","),
+        },
+      };
     case "member-added":
     case "member-removed": {
       const author = alert.attribution.kind === "found" ? alert.attribution.author : undefined;
@@ -284,9 +344,21 @@ export function groupAlertAuditFields(alert: GroupAlert, at: string): AuditField
       };
     }
     case "watch-failing":
-      return { ...base, type: "group-watch-failed", outcome: "failure", code: alert.code, message: alert.message, details: group };
+      return {
+        ...base,
+        type: "group-watch-failed",
+        outcome: "failure",
+        code: alert.code,
+        message: alert.message,
+        details: group,
+      };
     case "watch-recovered":
-      return { ...base, type: "group-watch-recovered", outcome: "success", details: { ...group, failingSince: alert.since } };
+      return {
+        ...base,
+        type: "group-watch-recovered",
+        outcome: "success",
+        details: { ...group, failingSince: alert.since },
+      };
     default:
       return {
         ...base,

@@ -28,19 +28,26 @@ export function adaptiveCard(message: MessageContent): Record<string, unknown> {
 export function teamsWebhookMessage(message: MessageContent): Record<string, unknown> {
   return {
     type: "message",
-    attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: adaptiveCard(message) }],
+    attachments: [
+      { contentType: "application/vnd.microsoft.card.adaptive", contentUrl: null, content: adaptiveCard(message) },
+    ],
   };
 }
 
 /** An HTML email body; every piece of content is escaped. */
 export function emailHtml(message: MessageContent): string {
   const rows = message.facts
-    .map((fact) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(fact.name)}</th><td>${escapeHtml(fact.value)}</td></tr>`)
+    .map(
+      (fact) =>
+        `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(fact.name)}</th><td>${escapeHtml(fact.value)}</td></tr>`,
+    )
     .join("");
-  const links = message.links.map((link) => `<li><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></li>`).join("");
+  const links = message.links
+    .map((link) => `<li><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></li>`)
+    .join("");
   const banner = message.severity === "critical" ? '<p style="color:#b00020;font-weight:bold">CRITICAL</p>' : "";
   return [
-    "<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Arial,sans-serif\">",
+    '<!DOCTYPE html><html><body style="font-family:Segoe UI,Arial,sans-serif">',
     banner,
     `<h2>${escapeHtml(message.subject)}</h2>`,
     `<p>${escapeHtml(message.text).replace(/\n/g, "<br>")}</p>`,
@@ -51,5 +58,8 @@ export function emailHtml(message: MessageContent): string {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!);
+  return text.replace(
+    /[&<>"']/g,
+    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!,
+  );
 }

@@ -30,7 +30,15 @@ export type Audience = "approvers" | "requester" | "alert";
 
 export type NotifiedRequest = Pick<
   EmergencyRequest,
-  "id" | "cluster" | "requester" | "justification" | "ticket" | "duration" | "requestedAt" | "approvalDeadline" | "requiredApprovals"
+  | "id"
+  | "cluster"
+  | "requester"
+  | "justification"
+  | "ticket"
+  | "duration"
+  | "requestedAt"
+  | "approvalDeadline"
+  | "requiredApprovals"
 >;
 
 export interface NotificationFacts {
@@ -81,14 +89,20 @@ export interface NotificationLinks {
   readonly reviewUrl?: string;
 }
 
-export function renderNotification(facts: NotificationFacts, { publicBaseUrl, reviewUrl }: NotificationLinks): RenderedNotification {
+export function renderNotification(
+  facts: NotificationFacts,
+  { publicBaseUrl, reviewUrl }: NotificationLinks,
+): RenderedNotification {
   const { request } = facts;
   const cluster = request.cluster.name;
   const who = `${request.requester.displayName} (${request.requester.upn})`;
   const requestUrl = `${publicBaseUrl}/api/requests/${request.id}`;
   const approvedBy = (facts.approvals ?? []).map((approval) => approval.approver.upn).join(", ");
   /** For approvers asked to decide: the signed review link first. */
-  const withReviewLink = (links: readonly { label: string; url: string }[]) => [...(reviewUrl ? [{ label: "Review and decide", url: reviewUrl }] : []), ...links];
+  const withReviewLink = (links: readonly { label: string; url: string }[]) => [
+    ...(reviewUrl ? [{ label: "Review and decide", url: reviewUrl }] : []),
+    ...links,
+  ];
   const base = {
     kind: facts.event,
     facts: [
@@ -100,9 +114,19 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
       { name: "Duration", value: request.duration },
       { name: "Requested at", value: request.requestedAt },
       { name: "Approval deadline", value: request.approvalDeadline },
-      { name: "Approvals", value: `${facts.approvals?.length ?? 0} of ${request.requiredApprovals}${approvedBy ? `: ${approvedBy}` : ""}` },
+      {
+        name: "Approvals",
+        value: `${facts.approvals?.length ?? 0} of ${request.requiredApprovals}${approvedBy ? `: ${approvedBy}` : ""}`,
+      },
       ...(facts.window ? [{ name: "Window", value: `${facts.window.openedAt} → ${facts.window.closesAt}` }] : []),
-      ...(facts.extension ? [{ name: "Extension", value: `${facts.extension.duration} (to ${facts.extension.closesAt}), ${facts.extension.status}` }] : []),
+      ...(facts.extension
+        ? [
+            {
+              name: "Extension",
+              value: `${facts.extension.duration} (to ${facts.extension.closesAt}), ${facts.extension.status}`,
+            },
+          ]
+        : []),
       ...(facts.outcome ? [{ name: "Outcome", value: `${facts.outcome.code}: ${facts.outcome.message}` }] : []),
     ],
     links: [{ label: "Request status (API)", url: requestUrl }],
@@ -252,7 +276,13 @@ export function renderNotification(facts: NotificationFacts, { publicBaseUrl, re
 
 /** What the watchdog found on a cluster, outside any one workflow. */
 export type ClusterAlert =
-  | { readonly kind: "window-overdue"; readonly cluster: ManagedCluster; readonly requestId: string; readonly closesAt: string; readonly reason: string }
+  | {
+      readonly kind: "window-overdue";
+      readonly cluster: ManagedCluster;
+      readonly requestId: string;
+      readonly closesAt: string;
+      readonly reason: string;
+    }
   | { readonly kind: "watchdog-locked"; readonly cluster: ManagedCluster; readonly reason: string }
   | { readonly kind: "drift"; readonly cluster: ManagedCluster }
   | { readonly kind: "lock-failed"; readonly cluster: ManagedCluster; readonly code: string; readonly message: string }
@@ -264,7 +294,12 @@ export function renderClusterAlert(alert: ClusterAlert): MessageContent {
   const { cluster } = alert;
   const disable = `az aks update --subscription ${cluster.subscriptionId} --resource-group ${cluster.resourceGroup} --name ${cluster.name} --disable-local-accounts`;
   const facts = [{ name: "Cluster", value: cluster.id }];
-  const content = (severity: Severity, subject: string, text: string, more: MessageContent["facts"] = []): MessageContent => ({
+  const content = (
+    severity: Severity,
+    subject: string,
+    text: string,
+    more: MessageContent["facts"] = [],
+  ): MessageContent => ({
     kind: `watchdog-${alert.kind}`,
     severity,
     subject: `[break-glass] ${subject}`,
@@ -282,7 +317,11 @@ export function renderClusterAlert(alert: ClusterAlert): MessageContent {
         [{ name: "Request", value: alert.requestId }],
       );
     case "watchdog-locked":
-      return content("critical", `Watchdog disabled local accounts on ${cluster.name}`, `Local accounts on ${cluster.name} were enabled ${alert.reason}. The watchdog disabled them.`);
+      return content(
+        "critical",
+        `Watchdog disabled local accounts on ${cluster.name}`,
+        `Local accounts on ${cluster.name} were enabled ${alert.reason}. The watchdog disabled them.`,
+      );
     case "drift":
       return content(
         "critical",
@@ -303,9 +342,17 @@ export function renderClusterAlert(alert: ClusterAlert): MessageContent {
           `Enable it: az aks update --subscription ${cluster.subscriptionId} --resource-group ${cluster.resourceGroup} --name ${cluster.name} --enable-aad`,
       );
     case "cluster-unreadable":
-      return content("warning", `Watchdog cannot read ${cluster.name}`, `The watchdog could not read the state of ${cluster.name} (${alert.code}); it cannot tell whether local accounts are enabled.`);
+      return content(
+        "warning",
+        `Watchdog cannot read ${cluster.name}`,
+        `The watchdog could not read the state of ${cluster.name} (${alert.code}); it cannot tell whether local accounts are enabled.`,
+      );
     case "cluster-missing":
-      return content("warning", `Managed cluster ${cluster.name} does not exist`, `${cluster.id} is in BREAKGLASS_CLUSTERS but ARM does not know it.`);
+      return content(
+        "warning",
+        `Managed cluster ${cluster.name} does not exist`,
+        `${cluster.id} is in BREAKGLASS_CLUSTERS but ARM does not know it.`,
+      );
   }
 }
 

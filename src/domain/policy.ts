@@ -11,8 +11,7 @@ export interface WindowPolicy {
 }
 
 export type DurationDecision =
-  | { readonly ok: true; readonly ms: number; readonly iso: string }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly ms: number; readonly iso: string } | { readonly ok: false; readonly message: string };
 
 /** The window length a request gets: the default when none was asked for, else the asked one within bounds. */
 export function decideDuration(requested: string | undefined, policy: WindowPolicy): DurationDecision {
@@ -41,7 +40,8 @@ export function decideExtension(
   maxDurationMs: number,
 ): ExtensionDecision {
   const ms = parseIsoDuration(requested);
-  if (ms === undefined || ms <= 0) return { ok: false, message: `duration "${requested}" is not a positive ISO-8601 duration such as PT30M` };
+  if (ms === undefined || ms <= 0)
+    return { ok: false, message: `duration "${requested}" is not a positive ISO-8601 duration such as PT30M` };
   const closesAt = Date.parse(window.closesAt) + ms;
   const latest = Date.parse(window.openedAt) + maxDurationMs;
   if (closesAt > latest) {
@@ -92,18 +92,28 @@ export function blocksNewRequest(request: Pick<EmergencyRequest, "status" | "app
 export function pendingDecision(
   request: Pick<EmergencyRequest, "status" | "approvalDeadline" | "approvals" | "extension">,
   now: Date,
-): { readonly subject: "request" | "extension"; readonly deadline: string; readonly approvals: readonly Approval[] } | undefined {
+):
+  | { readonly subject: "request" | "extension"; readonly deadline: string; readonly approvals: readonly Approval[] }
+  | undefined {
   const pending =
     request.status === "pending-approval"
       ? { subject: "request" as const, deadline: request.approvalDeadline, approvals: request.approvals }
       : request.status === "open" && request.extension?.status === "pending"
-        ? { subject: "extension" as const, deadline: request.extension.approvalDeadline, approvals: request.extension.approvals }
+        ? {
+            subject: "extension" as const,
+            deadline: request.extension.approvalDeadline,
+            approvals: request.extension.approvals,
+          }
         : undefined;
   return pending && now.getTime() < Date.parse(pending.deadline) ? pending : undefined;
 }
 
 /** Who may see a request: its requester and the approvers. */
-export function mayViewRequest(request: Pick<EmergencyRequest, "requester">, actorOid: string, actorIsApprover: boolean): boolean {
+export function mayViewRequest(
+  request: Pick<EmergencyRequest, "requester">,
+  actorOid: string,
+  actorIsApprover: boolean,
+): boolean {
   return actorIsApprover || sameOid(request.requester.oid, actorOid);
 }
 

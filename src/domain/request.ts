@@ -91,7 +91,11 @@ export function toRequestView(request: EmergencyRequest) {
     status: request.status,
     approvals: request.approvals,
     window: request.window
-      ? { openedAt: request.window.openedAt, closesAt: request.window.closesAt, closedAt: request.window.closedAt ?? null }
+      ? {
+          openedAt: request.window.openedAt,
+          closesAt: request.window.closesAt,
+          closedAt: request.window.closedAt ?? null,
+        }
       : null,
     extension: request.extension ?? null,
     outcome: request.outcome ?? null,

@@ -6,7 +6,12 @@ export const LOCKDOWN_MAX_DELAY_MS = 5 * 60_000;
 const MAX_HINT_MS = 15 * 60_000;
 
 /** `attempt` counts failures so far, from 1. */
-export function retryDelay(attempt: number, retryAfterMs: number | undefined, firstMs = LOCKDOWN_FIRST_DELAY_MS, maxMs = LOCKDOWN_MAX_DELAY_MS): number {
+export function retryDelay(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  firstMs = LOCKDOWN_FIRST_DELAY_MS,
+  maxMs = LOCKDOWN_MAX_DELAY_MS,
+): number {
   const backoff = Math.min(maxMs, firstMs * 2 ** Math.max(0, attempt - 1));
   return Math.max(backoff, Math.min(retryAfterMs ?? 0, MAX_HINT_MS));
 }

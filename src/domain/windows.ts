@@ -23,14 +23,18 @@ export interface ClusterWindows {
 
 export const NO_WINDOWS: ClusterWindows = { windows: [] };
 
-export type LeaseDecision = { readonly kind: "granted"; readonly state: ClusterWindows } | { readonly kind: "busy"; readonly lease: Lease };
+export type LeaseDecision =
+  { readonly kind: "granted"; readonly state: ClusterWindows } | { readonly kind: "busy"; readonly lease: Lease };
 
 /** Takes the lease for `holder` (again, if it already has it); busy while someone else holds an unexpired one. */
 export function acquireLease(state: ClusterWindows, holder: string, now: Date, ttlMs: number): LeaseDecision {
   if (state.lease && state.lease.holder !== holder && Date.parse(state.lease.expiresAt) > now.getTime()) {
     return { kind: "busy", lease: state.lease };
   }
-  return { kind: "granted", state: { ...state, lease: { holder, expiresAt: new Date(now.getTime() + ttlMs).toISOString() } } };
+  return {
+    kind: "granted",
+    state: { ...state, lease: { holder, expiresAt: new Date(now.getTime() + ttlMs).toISOString() } },
+  };
 }
 
 /** The state without `holder`'s lease; unchanged when it holds none. */

@@ -81,7 +81,13 @@ export function createApiHandlers(deps: ApiDependencies) {
   };
 
   /** Audits a refusal and throws it as a 403. */
-  const refuse = async (context: InvocationContext, who: Principal, action: string, cluster: string, refusal: Refusal): Promise<never> => {
+  const refuse = async (
+    context: InvocationContext,
+    who: Principal,
+    action: string,
+    cluster: string,
+    refusal: Refusal,
+  ): Promise<never> => {
     await decisions.recordRefusal(who, action, cluster, refusal, (message) => context.warn(message));
     throw new ApiError(403, refusal.code, refusal.message);
   };
@@ -114,9 +120,17 @@ export function createApiHandlers(deps: ApiDependencies) {
   const decide = (type: "approve" | "deny"): HttpHandler =>
     endpoint(async (request, context) => {
       const principal = await authenticate(request, deps.verifyToken);
-      const body: { reason?: string } = await readJsonBody(request, type === "deny" ? denyBody : approveBody, { emptyAllowed: true });
+      const body: { reason?: string } = await readJsonBody(request, type === "deny" ? denyBody : approveBody, {
+        emptyAllowed: true,
+      });
       const decision = type === "approve" ? { type } : { type, ...(body.reason ? { reason: body.reason } : {}) };
-      const result = await decisions.decide(principal, request.params.id ?? "", decision, deps.workflow(context), (message) => context.warn(message));
+      const result = await decisions.decide(
+        principal,
+        request.params.id ?? "",
+        decision,
+        deps.workflow(context),
+        (message) => context.warn(message),
+      );
       if (result.kind === "refused") throw result.error;
       return jsonResponse(202, { id: result.request.id, accepted: type, status: result.request.status });
     });
@@ -158,7 +172,11 @@ export function createApiHandlers(deps: ApiDependencies) {
       };
       const stored = await deps.requests.create(created);
       if (stored.kind === "live-request-exists") {
-        throw new ApiError(409, "LIVE_REQUEST_EXISTS", `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`);
+        throw new ApiError(
+          409,
+          "LIVE_REQUEST_EXISTS",
+          `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`,
+        );
       }
       try {
         await deps.workflow(context).startWindow(workflowInput(created, deps.config.policy.approvalTimeoutMs));
@@ -169,7 +187,9 @@ export function createApiHandlers(deps: ApiDependencies) {
           at,
           outcome: { code: START_FAILED, message: "the workflow could not be started; nothing was changed", at },
         });
-        throw new TransientError("WORKFLOW_START_FAILED", "the workflow could not be started", undefined, { cause: error });
+        throw new TransientError("WORKFLOW_START_FAILED", "the workflow could not be started", undefined, {
+          cause: error,
+        });
       }
       return jsonResponse(202, toRequestView(created), { Location: `/api/requests/${created.id}` });
     }),
@@ -185,11 +205,16 @@ export function createApiHandlers(deps: ApiDependencies) {
       const notApprover = approverRefusal(member.roles);
       if (notApprover) return refuse(context, principal, "list", "", notApprover);
       const status = request.query.get("status") ?? undefined;
-      if (status !== undefined && !isRequestStatus(status)) throw new ApiError(400, "INVALID_REQUEST", `status: unknown status "${status}"`);
+      if (status !== undefined && !isRequestStatus(status))
+        throw new ApiError(400, "INVALID_REQUEST", `status: unknown status "${status}"`);
       const clusterParam = request.query.get("cluster") ?? undefined;
       const cluster = clusterParam === undefined ? undefined : findManagedCluster(deps.config.clusters, clusterParam);
-      if (clusterParam !== undefined && !cluster) throw new ApiError(400, "INVALID_REQUEST", "cluster: not a managed cluster");
-      const found = await deps.requests.list({ ...(status ? { status } : {}), ...(cluster ? { clusterId: cluster.id } : {}) });
+      if (clusterParam !== undefined && !cluster)
+        throw new ApiError(400, "INVALID_REQUEST", "cluster: not a managed cluster");
+      const found = await deps.requests.list({
+        ...(status ? { status } : {}),
+        ...(cluster ? { clusterId: cluster.id } : {}),
+      });
       return jsonResponse(200, found.map(toRequestView));
     }),
 
@@ -202,7 +227,8 @@ export function createApiHandlers(deps: ApiDependencies) {
       let member: Member | undefined;
       const lookUp = async () => (member ??= await lookUpMember(deps.directory, groups, principal.oid));
       const found = await visibleRequest(request, principal, lookUp);
-      if (!acceptsClose(found.status)) throw new ApiError(409, "NOT_OPEN", `request ${found.id} is ${found.status}; there is nothing to close`);
+      if (!acceptsClose(found.status))
+        throw new ApiError(409, "NOT_OPEN", `request ${found.id} is ${found.status}; there is nothing to close`);
       const actor = personOf(await lookUp(), principal);
       await deps.workflow(context).sendAction(found.id, { type: "close", actor, at: deps.now().toISOString() });
       return jsonResponse(202, { id: found.id, accepted: "close", status: found.status });
@@ -214,16 +240,27 @@ export function createApiHandlers(deps: ApiDependencies) {
       const member = await lookUpMember(deps.directory, groups, principal.oid);
       const found = await visibleRequest(request, principal, async () => member);
       if (!sameOid(found.requester.oid, principal.oid)) {
-        return refuse(context, principal, "extend", found.cluster.id, { code: "NOT_REQUESTER", message: "only the requester may ask to extend a window" });
+        return refuse(context, principal, "extend", found.cluster.id, {
+          code: "NOT_REQUESTER",
+          message: "only the requester may ask to extend a window",
+        });
       }
       const notRequester = requesterRefusal(member.roles);
       if (notRequester) return refuse(context, principal, "extend", found.cluster.id, notRequester);
-      if (found.status !== "open" || !found.window) throw new ApiError(409, "NOT_OPEN", `request ${found.id} is ${found.status}; only an open window can be extended`);
-      if (found.extension?.status === "pending") throw new ApiError(409, "EXTENSION_PENDING", "an extension of this window already awaits approval");
+      if (found.status !== "open" || !found.window)
+        throw new ApiError(
+          409,
+          "NOT_OPEN",
+          `request ${found.id} is ${found.status}; only an open window can be extended`,
+        );
+      if (found.extension?.status === "pending")
+        throw new ApiError(409, "EXTENSION_PENDING", "an extension of this window already awaits approval");
       const allowed = decideExtension(found.window, duration, found.maxDurationMs);
       if (!allowed.ok) throw new ApiError(400, "INVALID_DURATION", allowed.message);
       const actor = personOf(member, principal);
-      await deps.workflow(context).sendAction(found.id, { type: "extend", actor, at: deps.now().toISOString(), duration: allowed.iso });
+      await deps
+        .workflow(context)
+        .sendAction(found.id, { type: "extend", actor, at: deps.now().toISOString(), duration: allowed.iso });
       return jsonResponse(202, { id: found.id, accepted: "extend", status: found.status, closesAt: allowed.closesAt });
     }),
 
@@ -269,6 +306,31 @@ export function createApiHandlers(deps: ApiDependencies) {
 export type ApiHandlers = ReturnType<typeof createApiHandlers>;
 
 function workflowInput(request: EmergencyRequest, approvalTimeoutMs: number): WindowWorkflowInput {
-  const { id, cluster, requester, justification, ticket, duration, durationMs, maxDurationMs, requestedAt, approvalDeadline, requiredApprovals } = request;
-  return { id, cluster, requester, justification, ticket, duration, durationMs, maxDurationMs, requestedAt, approvalDeadline, requiredApprovals, approvalTimeoutMs };
+  const {
+    id,
+    cluster,
+    requester,
+    justification,
+    ticket,
+    duration,
+    durationMs,
+    maxDurationMs,
+    requestedAt,
+    approvalDeadline,
+    requiredApprovals,
+  } = request;
+  return {
+    id,
+    cluster,
+    requester,
+    justification,
+    ticket,
+    duration,
+    durationMs,
+    maxDurationMs,
+    requestedAt,
+    approvalDeadline,
+    requiredApprovals,
+    approvalTimeoutMs,
+  };
 }

@@ -44,7 +44,8 @@ function integer(request: HttpRequest, name: string, min: number, max: number, f
 
 function instant(request: HttpRequest, name: string): Date {
   const text = request.query.get(name);
-  if (text === null) throw invalid(`${name}: required with cluster queries (an ISO-8601 date or time, e.g. 2026-11-01)`);
+  if (text === null)
+    throw invalid(`${name}: required with cluster queries (an ISO-8601 date or time, e.g. 2026-11-01)`);
   const at = parseInstant(text);
   if (!at) throw invalid(`${name}: not an ISO-8601 date or time (or not a real one)`);
   return at;
@@ -55,7 +56,10 @@ export function auditView({ stream, key: _key, ...entry }: AuditEntry, withReque
   return { ...(withRequest ? { requestId: stream } : {}), ...entry };
 }
 
-type Question = { readonly kind: "request"; readonly requestId: string } | { readonly kind: "stream"; readonly stream: string } | { readonly kind: "range" };
+type Question =
+  | { readonly kind: "request"; readonly requestId: string }
+  | { readonly kind: "stream"; readonly stream: string }
+  | { readonly kind: "range" };
 
 /** One request, one daily stream, or a range: exactly one of them. */
 function askedFor(request: HttpRequest): Question {
@@ -63,14 +67,17 @@ function askedFor(request: HttpRequest): Question {
   const stream = request.query.get("stream");
   const range = ["cluster", "from", "to"].some((name) => request.query.get(name) !== null);
   if ([requestId !== null, stream !== null, range].filter(Boolean).length > 1) {
-    throw invalid("ask for one request (requestId), one daily stream (stream), or a cluster and time range, not several");
+    throw invalid(
+      "ask for one request (requestId), one daily stream (stream), or a cluster and time range, not several",
+    );
   }
   if (requestId !== null) {
     if (!isRequestId(requestId)) throw invalid("requestId: not a request id");
     return { kind: "request", requestId };
   }
   if (stream !== null) {
-    if (!isDailyStream(stream)) throw invalid("stream: a daily stream, security-, watchdog- or groups- and a UTC date (YYYY-MM-DD)");
+    if (!isDailyStream(stream))
+      throw invalid("stream: a daily stream, security-, watchdog- or groups- and a UTC date (YYYY-MM-DD)");
     return { kind: "stream", stream };
   }
   if (!range) throw invalid("requestId, stream, or from and to (and optionally cluster): one is required");
@@ -89,7 +96,11 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
     const after = request.query.get("after") === null ? -1 : integer(request, "after", 0, Number.MAX_SAFE_INTEGER, 0);
     const entries = (await deps.audit.readStream(requestId)).filter((entry) => (entry.sequence ?? -1) > after);
     const page = entries.slice(0, limit);
-    return { requestId, entries: page.map((entry) => auditView(entry)), next: entries.length > limit ? String(page.at(-1)!.sequence) : null };
+    return {
+      requestId,
+      entries: page.map((entry) => auditView(entry)),
+      next: entries.length > limit ? String(page.at(-1)!.sequence) : null,
+    };
   };
 
   const oneStream = async (request: HttpRequest, stream: string) => {
@@ -99,7 +110,11 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
     const entries = (await deps.audit.readStream(stream)).filter((entry) => after === null || entry.key > after);
     const page = entries.slice(0, limit);
     // Daily entries keep their key: it is hashed with them, and it is the cursor.
-    return { stream, entries: page.map((entry) => ({ key: entry.key, ...auditView(entry) })), next: entries.length > limit ? page.at(-1)!.key : null };
+    return {
+      stream,
+      entries: page.map((entry) => ({ key: entry.key, ...auditView(entry) })),
+      next: entries.length > limit ? page.at(-1)!.key : null,
+    };
   };
 
   const range = async (request: HttpRequest) => {
@@ -112,7 +127,13 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
     const after = request.query.get("after") ?? undefined;
     if (after !== undefined && !CURSOR.test(after)) throw invalid("after: not a cursor this API returned");
     const limit = integer(request, "limit", 1, MAX_REQUESTS, 20);
-    const found = await deps.auditIndex.find({ ...(cluster ? { cluster: cluster.id } : {}), from, to, limit, ...(after ? { after } : {}) });
+    const found = await deps.auditIndex.find({
+      ...(cluster ? { cluster: cluster.id } : {}),
+      from,
+      to,
+      limit,
+      ...(after ? { after } : {}),
+    });
     const streams = await Promise.all(found.requests.map((indexed) => deps.audit.readStream(indexed.requestId)));
     return {
       cluster: cluster?.id ?? null,

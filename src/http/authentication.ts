@@ -69,7 +69,10 @@ export function createTokenVerifier(policy: TokenPolicy, use: "access" | "id" = 
       throw unauthorized("the token is from another tenant");
     }
     // An application token acts for no person, so it can neither ask nor approve.
-    if (payload.idtyp === "app" || (use === "access" && (typeof payload.scp !== "string" || payload.scp.trim() === ""))) {
+    if (
+      payload.idtyp === "app" ||
+      (use === "access" && (typeof payload.scp !== "string" || payload.scp.trim() === ""))
+    ) {
       throw unauthorized("application tokens are not accepted; sign in as a user");
     }
     return {
@@ -107,12 +110,19 @@ function tokenError(error: unknown): ApiError {
     return unauthorized("the token's signature or format is invalid");
   }
   // Our problem, not the caller's: the signing keys could not be fetched (timeout, network).
-  return new ApiError(503, "AUTHENTICATION_UNAVAILABLE", "the identity provider's signing keys could not be fetched; try again", {
-    "Retry-After": "5",
-  });
+  return new ApiError(
+    503,
+    "AUTHENTICATION_UNAVAILABLE",
+    "the identity provider's signing keys could not be fetched; try again",
+    {
+      "Retry-After": "5",
+    },
+  );
 }
 
 function unauthorized(message: string, error = "invalid_token"): ApiError {
-  const challenge = error ? `Bearer realm="aks-breakglass", error="${error}", error_description="${message}"` : `Bearer realm="aks-breakglass"`;
+  const challenge = error
+    ? `Bearer realm="aks-breakglass", error="${error}", error_description="${message}"`
+    : `Bearer realm="aks-breakglass"`;
   return new ApiError(401, "UNAUTHENTICATED", message, { "WWW-Authenticate": challenge });
 }

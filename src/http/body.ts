@@ -19,7 +19,11 @@ export async function readJsonBody<S extends z.ZodType>(
   } else {
     const type = request.headers.get("content-type") ?? "";
     if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
-      throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "the body must be JSON, sent with Content-Type: application/json");
+      throw new ApiError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "the body must be JSON, sent with Content-Type: application/json",
+      );
     }
     try {
       value = JSON.parse(text);
@@ -29,7 +33,9 @@ export async function readJsonBody<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.length ? issue.path.join(".") : "body"}: ${issue.message}`,
+    );
     throw new ApiError(400, "INVALID_REQUEST", problems.join("; "));
   }
   return parsed.data;

@@ -35,7 +35,13 @@ export type DecisionResult =
 
 export function createDecisions(deps: DecisionDependencies) {
   /** Audits a refusal of a signed-in person; best effort, the refusal stands either way. */
-  const recordRefusal = async (who: Principal, action: string, cluster: string, refusal: Refusal, warn: (message: string) => void) => {
+  const recordRefusal = async (
+    who: Principal,
+    action: string,
+    cluster: string,
+    refusal: Refusal,
+    warn: (message: string) => void,
+  ) => {
     try {
       await deps.audit.append(
         securityAuditEntry(Buffer.from(deps.randomBytes(4)).toString("hex"), {
@@ -54,9 +60,19 @@ export function createDecisions(deps: DecisionDependencies) {
     }
   };
 
-  const refused = async (who: Principal, action: string, refusal: Refusal, warn: (message: string) => void, request?: EmergencyRequest) => {
+  const refused = async (
+    who: Principal,
+    action: string,
+    refusal: Refusal,
+    warn: (message: string) => void,
+    request?: EmergencyRequest,
+  ) => {
     await recordRefusal(who, action, request?.cluster.id ?? "", refusal, warn);
-    return { kind: "refused", error: new ApiError(403, refusal.code, refusal.message), ...(request ? { request } : {}) } as const;
+    return {
+      kind: "refused",
+      error: new ApiError(403, refusal.code, refusal.message),
+      ...(request ? { request } : {}),
+    } as const;
   };
 
   return {
@@ -74,20 +90,42 @@ export function createDecisions(deps: DecisionDependencies) {
       const notApprover = approverRefusal(member.roles);
       if (notApprover) return refused(principal, decision.type, notApprover, warn);
       const request = isRequestId(requestId) ? await deps.requests.get(requestId) : undefined;
-      if (!request) return { kind: "refused", error: new ApiError(404, "REQUEST_NOT_FOUND", `no request ${requestId} that you can see`) };
+      if (!request)
+        return {
+          kind: "refused",
+          error: new ApiError(404, "REQUEST_NOT_FOUND", `no request ${requestId} that you can see`),
+        };
       if (sameOid(request.requester.oid, principal.oid)) {
-        return refused(principal, decision.type, { code: "SELF_APPROVAL", message: "you cannot decide your own request; a second person must" }, warn, request);
+        return refused(
+          principal,
+          decision.type,
+          { code: "SELF_APPROVAL", message: "you cannot decide your own request; a second person must" },
+          warn,
+          request,
+        );
       }
-      const conflict = (code: string, message: string) => ({ kind: "refused", error: new ApiError(409, code, message), request }) as const;
+      const conflict = (code: string, message: string) =>
+        ({ kind: "refused", error: new ApiError(409, code, message), request }) as const;
       const now = deps.now();
       const pending = pendingDecision(request, now);
       if (!pending) {
-        if (acceptsDecisions(request.status)) return conflict("APPROVAL_EXPIRED", `the approval deadline ${request.approvalDeadline} has passed`);
-        if (request.extension?.status === "pending") return conflict("APPROVAL_EXPIRED", `the extension's deadline ${request.extension.approvalDeadline} has passed`);
+        if (acceptsDecisions(request.status))
+          return conflict("APPROVAL_EXPIRED", `the approval deadline ${request.approvalDeadline} has passed`);
+        if (request.extension?.status === "pending")
+          return conflict(
+            "APPROVAL_EXPIRED",
+            `the extension's deadline ${request.extension.approvalDeadline} has passed`,
+          );
         return conflict("NOT_PENDING", `request ${request.id} is ${request.status}; it no longer takes decisions`);
       }
-      if (decision.type === "approve" && pending.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))) {
-        return conflict("ALREADY_APPROVED", `you have already approved this ${pending.subject}; another approver is needed`);
+      if (
+        decision.type === "approve" &&
+        pending.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))
+      ) {
+        return conflict(
+          "ALREADY_APPROVED",
+          `you have already approved this ${pending.subject}; another approver is needed`,
+        );
       }
       const actor = personOf(member, principal);
       const action: RequestAction =

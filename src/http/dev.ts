@@ -63,7 +63,8 @@ export function createDevHandlers(deps: DevDependencies) {
   const findCluster = (request: HttpRequest): ManagedCluster => {
     const name = (request.params.name ?? "").toLowerCase();
     const matches = deps.managed.filter((cluster) => cluster.name.toLowerCase() === name);
-    if (matches.length === 0) throw new ApiError(404, "UNKNOWN_CLUSTER", `no managed cluster is named ${request.params.name ?? ""}`);
+    if (matches.length === 0)
+      throw new ApiError(404, "UNKNOWN_CLUSTER", `no managed cluster is named ${request.params.name ?? ""}`);
     if (matches.length > 1) throw new ApiError(400, "AMBIGUOUS_CLUSTER", `several managed clusters are named ${name}`);
     return matches[0]!;
   };
@@ -96,7 +97,14 @@ export function createDevHandlers(deps: DevDependencies) {
         throw new ApiError(400, "INVALID_RETURN_TO", "returnTo must be a path of this app, starting with a single /");
       }
       const token = await deps.tokens.issue(user, deps.now());
-      const cookie = { name: DEV_SESSION_COOKIE, value: token.access_token, path: "/", httpOnly: true, sameSite: "Lax" as const, maxAge: token.expires_in };
+      const cookie = {
+        name: DEV_SESSION_COOKIE,
+        value: token.access_token,
+        path: "/",
+        httpOnly: true,
+        sameSite: "Lax" as const,
+        maxAge: token.expires_in,
+      };
       if (returnTo) return { status: 302, headers: { ...API_HEADERS, Location: returnTo }, cookies: [cookie] };
       return {
         status: 200,
@@ -109,7 +117,8 @@ export function createDevHandlers(deps: DevDependencies) {
     /** Every notification sent so far, oldest first; `?requestId=` narrows to one request. */
     devOutbox: endpoint(async (request) => {
       const requestId = request.query.get("requestId") ?? undefined;
-      if (requestId !== undefined && !isRequestId(requestId)) throw new ApiError(400, "INVALID_REQUEST", "requestId: not a request id");
+      if (requestId !== undefined && !isRequestId(requestId))
+        throw new ApiError(400, "INVALID_REQUEST", "requestId: not a request id");
       return jsonResponse(200, await deps.outbox.list(requestId));
     }),
 
@@ -122,7 +131,12 @@ export function createDevHandlers(deps: DevDependencies) {
 
     devRemoveMember: endpoint(async (request) => {
       const group = await findGroup(request);
-      await deps.directory.removeMember(group.id, (await findUser(request.params.user ?? "")).oid, await changeAuthor(request), deps.now());
+      await deps.directory.removeMember(
+        group.id,
+        (await findUser(request.params.user ?? "")).oid,
+        await changeAuthor(request),
+        deps.now(),
+      );
       return jsonResponse(200, await membership(group));
     }),
 
@@ -139,7 +153,8 @@ export function createDevHandlers(deps: DevDependencies) {
       const caller = await authenticate(request, deps.verifyToken);
       const cluster = findCluster(request);
       const read = await deps.clusters.read(cluster);
-      if (read.kind === "not-found") throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
+      if (read.kind === "not-found")
+        throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
       if (read.state.localAccounts === "disabled") {
         throw new ApiError(
           400,

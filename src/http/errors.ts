@@ -22,7 +22,11 @@ export const API_HEADERS: Readonly<Record<string, string>> = {
   "X-Content-Type-Options": "nosniff",
 };
 
-export function jsonResponse(status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): HttpResponseInit {
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): HttpResponseInit {
   return {
     status,
     headers: { ...API_HEADERS, "Content-Type": "application/json; charset=utf-8", ...headers },
@@ -45,6 +49,9 @@ export function errorResponse(error: unknown, context: InvocationContext): HttpR
   }
   context.error(`unhandled error in ${context.functionName} (${context.invocationId}):`, error);
   return jsonResponse(500, {
-    error: { code: "INTERNAL_ERROR", message: `internal error; the operator can find it in the logs under invocation ${context.invocationId}` },
+    error: {
+      code: "INTERNAL_ERROR",
+      message: `internal error; the operator can find it in the logs under invocation ${context.invocationId}`,
+    },
   });
 }

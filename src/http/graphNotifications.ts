@@ -95,7 +95,10 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
     flushScheduled = true;
     later(async () => {
       flushScheduled = false;
-      if (unaudited) await auditRefusals(subscriptionIds).catch((error: unknown) => console.warn(`refused Graph notifications not audited yet: ${String(error)}`));
+      if (unaudited)
+        await auditRefusals(subscriptionIds).catch((error: unknown) =>
+          console.warn(`refused Graph notifications not audited yet: ${String(error)}`),
+        );
     }, REFUSAL_AUDIT_INTERVAL_MS);
   }
 
@@ -103,12 +106,19 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
     // The handshake when a subscription is created: echo the token as plain text, at once.
     const validationToken = request.query.get("validationToken");
     if (validationToken !== null) {
-      if (validationToken.length > MAX_VALIDATION_TOKEN_LENGTH) throw new ApiError(400, "INVALID_REQUEST", "validationToken: too long");
-      return { status: 200, headers: { ...API_HEADERS, "Content-Type": "text/plain; charset=utf-8" }, body: validationToken };
+      if (validationToken.length > MAX_VALIDATION_TOKEN_LENGTH)
+        throw new ApiError(400, "INVALID_REQUEST", "validationToken: too long");
+      return {
+        status: 200,
+        headers: { ...API_HEADERS, "Content-Type": "text/plain; charset=utf-8" },
+        body: validationToken,
+      };
     }
     const { value } = await readJsonBody(request, notificationsBody, { maxBytes: MAX_NOTIFICATION_BYTES });
     const expected = deps.clientState;
-    const genuine = value.filter((notification) => expected !== undefined && sameSecret(notification.clientState ?? "", expected));
+    const genuine = value.filter(
+      (notification) => expected !== undefined && sameSecret(notification.clientState ?? "", expected),
+    );
     const refused = value.length - genuine.length;
     const now = deps.now();
     unaudited += refused;
@@ -116,7 +126,9 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
     if (unaudited && now.getTime() - lastAuditAt >= REFUSAL_AUDIT_INTERVAL_MS) {
       await auditRefusals(subscriptionIds);
     } else if (refused) {
-      context.warn(`${refused} Graph notification(s) ignored: their clientState is not ours (audited with the next summary)`);
+      context.warn(
+        `${refused} Graph notification(s) ignored: their clientState is not ours (audited with the next summary)`,
+      );
       flushLater(subscriptionIds);
     }
     if (genuine.length) {
@@ -127,10 +139,17 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
       );
       const instanceId = `group-sync-${newRequestId(now.getTime(), deps.randomBytes(REQUEST_ID_RANDOM_BYTES)).slice(3)}`;
       try {
-        await deps.workflow(context).startGroupSync(instanceId, { trigger: "notification", ...(lifecycle.length ? { lifecycle } : {}) });
+        await deps
+          .workflow(context)
+          .startGroupSync(instanceId, { trigger: "notification", ...(lifecycle.length ? { lifecycle } : {}) });
       } catch (error) {
         // Graph retries a notification answered with 5xx: that is what we want when the task hub is down.
-        throw new TransientError("WORKFLOW_UNAVAILABLE", `could not start group watch: ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+        throw new TransientError(
+          "WORKFLOW_UNAVAILABLE",
+          `could not start group watch: ${error instanceof Error ? error.message : String(error)}`,
+          undefined,
+          { cause: error },
+        );
       }
     }
     // The same answer whether or not the clientState matched: the caller learns nothing.

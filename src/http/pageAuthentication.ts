@@ -20,19 +20,31 @@ export function appServiceAuthentication(verifyIdToken: VerifyToken): PageAuthen
       const token = request.headers.get(ID_TOKEN_HEADER);
       return token ? verifyIdToken(token).catch(() => undefined) : undefined;
     },
-    signInLinks: (returnTo) => [{ label: "Sign in with Microsoft Entra ID", url: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(returnTo)}` }],
+    signInLinks: (returnTo) => [
+      {
+        label: "Sign in with Microsoft Entra ID",
+        url: `/.auth/login/aad?post_login_redirect_uri=${encodeURIComponent(returnTo)}`,
+      },
+    ],
   };
 }
 
 /** The simulation's session cookie (simulation mode). */
-export function devSessionAuthentication(verifyToken: VerifyToken, cookieName: string, users: readonly string[]): PageAuthentication {
+export function devSessionAuthentication(
+  verifyToken: VerifyToken,
+  cookieName: string,
+  users: readonly string[],
+): PageAuthentication {
   return {
     async signedIn(request) {
       const token = readCookie(request.headers.get("cookie"), cookieName);
       return token ? verifyToken(token).catch(() => undefined) : undefined;
     },
     signInLinks: (returnTo) =>
-      users.map((upn) => ({ label: `Sign in as ${upn}`, url: `/api/dev/login?user=${encodeURIComponent(upn)}&returnTo=${encodeURIComponent(returnTo)}` })),
+      users.map((upn) => ({
+        label: `Sign in as ${upn}`,
+        url: `/api/dev/login?user=${encodeURIComponent(upn)}&returnTo=${encodeURIComponent(returnTo)}`,
+      })),
   };
 }
 

@@ -66,12 +66,22 @@ export function messagePage(
   const links = extra.links?.length
     ? `<ul class="links">${extra.links.map((link) => `<li><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></li>`).join("")}</ul>`
     : "";
-  return htmlPage(status, title, `<h1>${escapeHtml(title)}</h1>${bannerHtml(banner)}${links}${extra.request ? detailsHtml(extra.request) : ""}`);
+  return htmlPage(
+    status,
+    title,
+    `<h1>${escapeHtml(title)}</h1>${bannerHtml(banner)}${links}${extra.request ? detailsHtml(extra.request) : ""}`,
+  );
 }
 
 /** The review page itself: the request, its state, and the decision forms when the viewer may decide. */
-export function reviewPage(request: EmergencyRequest, banner: Banner, form: DecisionForm | undefined): HttpResponseInit {
-  const hidden = form ? `<input type="hidden" name="token" value="${escapeHtml(form.linkToken)}"><input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">` : "";
+export function reviewPage(
+  request: EmergencyRequest,
+  banner: Banner,
+  form: DecisionForm | undefined,
+): HttpResponseInit {
+  const hidden = form
+    ? `<input type="hidden" name="token" value="${escapeHtml(form.linkToken)}"><input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">`
+    : "";
   const actions = form
     ? `<div class="actions">` +
       `<form method="post" action="${escapeHtml(form.action)}">${hidden}<button class="approve" name="decision" value="approve">Approve</button></form>` +
@@ -92,7 +102,9 @@ function bannerHtml(banner: Banner): string {
 
 function detailsHtml(request: EmergencyRequest): string {
   const approvals = request.approvals.length
-    ? request.approvals.map((approval) => `${approval.approver.displayName} (${approval.approver.upn}) at ${utc(approval.at)}`).join("; ")
+    ? request.approvals
+        .map((approval) => `${approval.approver.displayName} (${approval.approver.upn}) at ${utc(approval.at)}`)
+        .join("; ")
     : "none yet";
   const rows: [string, string][] = [
     ["Requester", `${request.requester.displayName} (${request.requester.upn})`],
@@ -104,7 +116,9 @@ function detailsHtml(request: EmergencyRequest): string {
     ["Approval deadline", utc(request.approvalDeadline)],
     ["Approvals", `${request.approvals.length} of ${request.requiredApprovals}: ${approvals}`],
     ["Status", request.status + (request.outcome ? ` — ${request.outcome.message}` : "")],
-    ...(request.window ? ([["Window", `${utc(request.window.openedAt)} → ${utc(request.window.closesAt)}`]] as [string, string][]) : []),
+    ...(request.window
+      ? ([["Window", `${utc(request.window.openedAt)} → ${utc(request.window.closesAt)}`]] as [string, string][])
+      : []),
     ...(request.extension
       ? ([
           [

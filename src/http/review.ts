@@ -63,7 +63,10 @@ export function createReviewHandlers(deps: ReviewDependencies) {
         page: messagePage(
           401,
           "Sign in to review this request",
-          { tone: "info", text: "Reviewing a break-glass request needs you to sign in: the link alone decides nothing." },
+          {
+            tone: "info",
+            text: "Reviewing a break-glass request needs you to sign in: the link alone decides nothing.",
+          },
           { links: deps.pages.signInLinks(`${reviewPath(id)}?token=${token}`) },
         ),
       };
@@ -83,9 +86,12 @@ export function createReviewHandlers(deps: ReviewDependencies) {
       if (!found) return notFound();
       const isRequester = sameOid(found.requester.oid, principal.oid);
       const refusal = approverRefusal(member.roles);
-      if (!isRequester && refusal) return messagePage(403, "You cannot review this request", { tone: "warning", text: refusal.message });
+      if (!isRequester && refusal)
+        return messagePage(403, "You cannot review this request", { tone: "warning", text: refusal.message });
       const pending = pendingDecision(found, deps.now());
-      const alreadyApproved = (pending?.approvals ?? found.approvals).some((approval) => sameOid(approval.approver.oid, principal.oid));
+      const alreadyApproved = (pending?.approvals ?? found.approvals).some((approval) =>
+        sameOid(approval.approver.oid, principal.oid),
+      );
       const decidable = !isRequester && !refusal && !alreadyApproved && pending !== undefined;
       return reviewPage(
         found,
@@ -107,19 +113,31 @@ export function createReviewHandlers(deps: ReviewDependencies) {
         });
       }
       const decision = decisionOf(form);
-      const result = await deps.decisions.decide(principal, id, decision, deps.workflow(context), (message) => context.warn(message));
+      const result = await deps.decisions.decide(principal, id, decision, deps.workflow(context), (message) =>
+        context.warn(message),
+      );
       if (result.kind === "refused") {
         const { error } = result;
         if (error.status === 404) return notFound();
         const title = error.status === 409 ? "This request can no longer be decided" : "You cannot decide this request";
-        return messagePage(error.status, title, { tone: "warning", text: `${error.message}. Nothing was changed.` }, result.request ? { request: result.request } : {});
+        return messagePage(
+          error.status,
+          title,
+          { tone: "warning", text: `${error.message}. Nothing was changed.` },
+          result.request ? { request: result.request } : {},
+        );
       }
       const now = (await deps.requests.get(id)) ?? result.request;
       const verb = decision.type === "approve" ? "approved" : "denied";
       const subject = result.request.status === "open" ? "extension" : "request";
-      return messagePage(200, `You ${verb} this ${subject}`, describe(now, deps.now(), { isRequester: false, alreadyApproved: decision.type === "approve" }), {
-        request: now,
-      });
+      return messagePage(
+        200,
+        `You ${verb} this ${subject}`,
+        describe(now, deps.now(), { isRequester: false, alreadyApproved: decision.type === "approve" }),
+        {
+          request: now,
+        },
+      );
     }),
   };
 }
@@ -127,25 +145,41 @@ export function createReviewHandlers(deps: ReviewDependencies) {
 export type ReviewHandlers = ReturnType<typeof createReviewHandlers>;
 
 /** Either a page to answer with (bad link, signed out), or the signed-in person. */
-type Gate = { readonly page: HttpResponseInit; readonly principal?: undefined } | { readonly page?: undefined; readonly principal: Principal };
+type Gate =
+  | { readonly page: HttpResponseInit; readonly principal?: undefined }
+  | { readonly page?: undefined; readonly principal: Principal };
 
 function decisionOf(form: URLSearchParams): Decision {
   const decision = form.get("decision");
   const reason = (form.get("reason") ?? "").trim();
-  if (reason.length > MAX_REASON) throw new ApiError(400, "INVALID_REQUEST", `the reason must be at most ${MAX_REASON} characters`);
+  if (reason.length > MAX_REASON)
+    throw new ApiError(400, "INVALID_REQUEST", `the reason must be at most ${MAX_REASON} characters`);
   if (decision === "approve") return { type: "approve" };
   if (decision === "deny") return reason ? { type: "deny", reason } : { type: "deny" };
   throw new ApiError(400, "INVALID_REQUEST", "the form must say approve or deny");
 }
 
 /** One sentence on where the request stands, for this viewer. */
-function describe(request: EmergencyRequest, now: Date, viewer: { isRequester: boolean; alreadyApproved: boolean }): Banner {
+function describe(
+  request: EmergencyRequest,
+  now: Date,
+  viewer: { isRequester: boolean; alreadyApproved: boolean },
+): Banner {
   const missing = request.requiredApprovals - request.approvals.length;
   switch (request.status) {
     case "pending-approval":
-      if (!pendingDecision(request, now)) return { tone: "info", text: "The approval deadline has passed; this request can no longer be decided." };
-      if (viewer.isRequester) return { tone: "info", text: "This is your request: a second person must approve it. You cannot decide it yourself." };
-      if (viewer.alreadyApproved) return { tone: "ok", text: `You approved this request. Waiting for ${missing} more approval(s) before the window opens.` };
+      if (!pendingDecision(request, now))
+        return { tone: "info", text: "The approval deadline has passed; this request can no longer be decided." };
+      if (viewer.isRequester)
+        return {
+          tone: "info",
+          text: "This is your request: a second person must approve it. You cannot decide it yourself.",
+        };
+      if (viewer.alreadyApproved)
+        return {
+          tone: "ok",
+          text: `You approved this request. Waiting for ${missing} more approval(s) before the window opens.`,
+        };
       return {
         tone: "warning",
         text:
@@ -157,8 +191,13 @@ function describe(request: EmergencyRequest, now: Date, viewer: { isRequester: b
     case "open": {
       const extension = request.extension;
       if (extension?.status === "pending" && pendingDecision(request, now)) {
-        if (viewer.isRequester) return { tone: "info", text: `You asked to extend the window by ${extension.duration}; a second person must approve it.` };
-        if (viewer.alreadyApproved) return { tone: "ok", text: "You approved the extension. Waiting for more approvals." };
+        if (viewer.isRequester)
+          return {
+            tone: "info",
+            text: `You asked to extend the window by ${extension.duration}; a second person must approve it.`,
+          };
+        if (viewer.alreadyApproved)
+          return { tone: "ok", text: "You approved the extension. Waiting for more approvals." };
         return {
           tone: "warning",
           text:
@@ -173,13 +212,19 @@ function describe(request: EmergencyRequest, now: Date, viewer: { isRequester: b
     case "closed":
       return { tone: "ok", text: `Closed: ${request.outcome?.message ?? "local accounts are disabled again"}.` };
     case "denied":
-      return { tone: "info", text: `Denied: ${request.outcome?.message ?? "a reviewer denied it"}. Nothing was changed.` };
+      return {
+        tone: "info",
+        text: `Denied: ${request.outcome?.message ?? "a reviewer denied it"}. Nothing was changed.`,
+      };
     case "expired":
       return { tone: "info", text: "Expired: nobody decided before the deadline. Nothing was changed." };
     case "failed":
       return { tone: "warning", text: `Failed: ${request.outcome?.message ?? "the window could not be opened"}.` };
     case "lockdown-failed":
-      return { tone: "critical", text: `Local accounts could not be disabled: ${request.outcome?.message ?? "unknown error"}. Disable them by hand now.` };
+      return {
+        tone: "critical",
+        text: `Local accounts could not be disabled: ${request.outcome?.message ?? "unknown error"}. Disable them by hand now.`,
+      };
   }
 }
 
@@ -193,10 +238,14 @@ function pageEndpoint(handler: HttpHandler): HttpHandler {
     try {
       return await handler(request, context);
     } catch (error) {
-      if (error instanceof ApiError) return messagePage(error.status, "This request could not be handled", { tone: "warning", text: error.message });
+      if (error instanceof ApiError)
+        return messagePage(error.status, "This request could not be handled", { tone: "warning", text: error.message });
       if (error instanceof TransientError) {
         context.warn(`dependency unavailable: ${error.code}: ${error.message}`);
-        return messagePage(503, "Please try again shortly", { tone: "warning", text: "A service this page depends on is unavailable. Nothing was changed." });
+        return messagePage(503, "Please try again shortly", {
+          tone: "warning",
+          text: "A service this page depends on is unavailable. Nothing was changed.",
+        });
       }
       context.error(`unhandled error in ${context.functionName} (${context.invocationId}):`, error);
       return messagePage(500, "Something went wrong", {

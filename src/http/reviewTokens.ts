@@ -22,7 +22,8 @@ export interface ReviewTokens {
 export function createReviewTokens(signingKey: string, publicBaseUrl: string): ReviewTokens {
   const linkKey = deriveKey(signingKey, "review-link");
   const csrfKey = deriveKey(signingKey, "review-csrf");
-  const csrf = (oid: string, requestId: string) => createHmac("sha256", csrfKey).update(`${oid.toLowerCase()}|${requestId}`).digest("base64url");
+  const csrf = (oid: string, requestId: string) =>
+    createHmac("sha256", csrfKey).update(`${oid.toLowerCase()}|${requestId}`).digest("base64url");
   return {
     async reviewUrl(requestId, approvalDeadline, now) {
       const token = await new SignJWT({ rid: requestId })

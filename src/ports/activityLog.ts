@@ -1,7 +1,8 @@
 import type { ManagedCluster } from "../domain/clusters.js";
 
 /** The Activity Log operation of `az aks get-credentials --admin`. */
-export const ADMIN_CREDENTIAL_OPERATION = "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action";
+export const ADMIN_CREDENTIAL_OPERATION =
+  "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action";
 
 export interface AdminCredentialFetch {
   /** UTC, ISO-8601. */

@@ -9,7 +9,8 @@ export interface ClusterState {
   readonly entraIntegration: boolean;
 }
 
-export type ClusterReadResult = { readonly kind: "found"; readonly state: ClusterState } | { readonly kind: "not-found" };
+export type ClusterReadResult =
+  { readonly kind: "found"; readonly state: ClusterState } | { readonly kind: "not-found" };
 
 export type ClusterWriteResult =
   | { readonly kind: "written" }

@@ -8,7 +8,12 @@ import { requesterRefusal } from "../domain/access.js";
 import { applyCertificatePolicy } from "../certificatePolicy.js";
 import type { RotateCertificates } from "../domain/certificates.js";
 import type { GroupWatch } from "../groupWatch.js";
-import { renderAuditConflict, renderNotification, type Audience, type NotificationFacts } from "../domain/notifications.js";
+import {
+  renderAuditConflict,
+  renderNotification,
+  type Audience,
+  type NotificationFacts,
+} from "../domain/notifications.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
@@ -45,8 +50,14 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
       const result = await deps.audit.append(entry);
       if (entry.sequence === 0 && result.kind !== "conflict") await deps.auditIndex.add(indexedRequestOf(entry));
       if (result.kind === "conflict") {
-        const emails = await alertRecipients(deps.directory, deps.groups.approverGroupId, deps.alertEmails, (message) => console.warn(message));
-        await deps.notifier.send({ ...renderAuditConflict(entry, result.existing), requestId: entry.stream, recipients: { emails, teams: true } });
+        const emails = await alertRecipients(deps.directory, deps.groups.approverGroupId, deps.alertEmails, (message) =>
+          console.warn(message),
+        );
+        await deps.notifier.send({
+          ...renderAuditConflict(entry, result.existing),
+          requestId: entry.stream,
+          recipients: { emails, teams: true },
+        });
       }
       return result;
     },
@@ -65,7 +76,10 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
     async sendNotification(facts) {
       const reviewDeadline = reviewDeadlineOf(facts);
       const reviewUrl = reviewDeadline ? await deps.reviewUrl(facts.request.id, reviewDeadline) : undefined;
-      const { audience, ...message } = renderNotification(facts, { publicBaseUrl: deps.publicBaseUrl, ...(reviewUrl ? { reviewUrl } : {}) });
+      const { audience, ...message } = renderNotification(facts, {
+        publicBaseUrl: deps.publicBaseUrl,
+        ...(reviewUrl ? { reviewUrl } : {}),
+      });
       let emails: readonly string[] = [];
       let unresolved: Delivery | undefined;
       try {
@@ -74,7 +88,11 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
         // Still post to the channel: someone should hear about it even when the directory is down.
         unresolved = { channel: "email", ok: false, error: `could not resolve recipients: ${String(error)}` };
       }
-      const deliveries = await deps.notifier.send({ ...message, requestId: facts.request.id, recipients: { emails, teams: true } });
+      const deliveries = await deps.notifier.send({
+        ...message,
+        requestId: facts.request.id,
+        recipients: { emails, teams: true },
+      });
       return { deliveries: unresolved ? [...deliveries, unresolved] : deliveries };
     },
 
@@ -90,7 +108,8 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
 
     extendWindowOnCluster: ({ cluster, requestId, closesAt }) => deps.access.extendWindow(cluster, requestId, closesAt),
 
-    applyCertificatePolicy: ({ cluster, since, until }) => applyCertificatePolicy(deps, cluster, new Date(since), new Date(until)),
+    applyCertificatePolicy: ({ cluster, since, until }) =>
+      applyCertificatePolicy(deps, cluster, new Date(since), new Date(until)),
 
     runGroupWatch: (input) => deps.groupWatch.run(input),
   };
@@ -104,7 +123,11 @@ function reviewDeadlineOf(facts: NotificationFacts): string | undefined {
 }
 
 /** Mail recipients for an audience; the approvers' Teams channel hears about everything. */
-async function recipientsFor(audience: Audience, facts: NotificationFacts, deps: ActivityDependencies): Promise<readonly string[]> {
+async function recipientsFor(
+  audience: Audience,
+  facts: NotificationFacts,
+  deps: ActivityDependencies,
+): Promise<readonly string[]> {
   const { requester } = facts.request;
   // A requester who is also an approver is not asked to approve their own request.
   const approverMails = () => approverEmails(deps.directory, deps.groups.approverGroupId, requester.oid);
@@ -118,4 +141,3 @@ async function recipientsFor(audience: Audience, facts: NotificationFacts, deps:
       return unique([await requesterMail(), ...(await approverMails()), ...deps.alertEmails]);
   }
 }
-

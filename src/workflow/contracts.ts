@@ -8,7 +8,14 @@ import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { NotificationFacts } from "../domain/notifications.js";
 import type { GroupWatchInput, GroupWatchReport } from "../groupWatch.js";
-import type { Approval, EmergencyRequest, Person, RequestOutcome, RequestProgress, WindowTimes } from "../domain/request.js";
+import type {
+  Approval,
+  EmergencyRequest,
+  Person,
+  RequestOutcome,
+  RequestProgress,
+  WindowTimes,
+} from "../domain/request.js";
 import type { AppendResult } from "../ports/auditLog.js";
 import type { Delivery } from "../ports/notifier.js";
 import type { RecordProgressResult } from "../ports/requestStore.js";
@@ -80,19 +87,30 @@ export interface NotifyResult {
 }
 
 export type EligibilityResult =
-  | { readonly eligible: true }
-  | { readonly eligible: false; readonly code: string; readonly message: string };
+  { readonly eligible: true } | { readonly eligible: false; readonly code: string; readonly message: string };
 
 /** Activity names, inputs and outputs in one table, so a call and its handler cannot disagree. */
 export interface Activities {
   appendAuditEntry: { input: AuditEntry; output: AppendResult };
-  recordRequestProgress: { input: { requestId: string; progress: RequestProgress }; output: RecordProgressResult["kind"] };
+  recordRequestProgress: {
+    input: { requestId: string; progress: RequestProgress };
+    output: RecordProgressResult["kind"];
+  };
   sendNotification: { input: NotificationFacts; output: NotifyResult };
   checkRequesterEligible: { input: { requester: Person }; output: EligibilityResult };
-  openWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string; durationMs: number }; output: OpenOutcome };
+  openWindowOnCluster: {
+    input: { cluster: ManagedCluster; requestId: string; durationMs: number };
+    output: OpenOutcome;
+  };
   closeWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string }; output: CloseOutcome };
-  extendWindowOnCluster: { input: { cluster: ManagedCluster; requestId: string; closesAt: string }; output: "extended" | "not-open" };
-  applyCertificatePolicy: { input: { cluster: ManagedCluster; since: string; until: string }; output: CertificateOutcome };
+  extendWindowOnCluster: {
+    input: { cluster: ManagedCluster; requestId: string; closesAt: string };
+    output: "extended" | "not-open";
+  };
+  applyCertificatePolicy: {
+    input: { cluster: ManagedCluster; since: string; until: string };
+    output: CertificateOutcome;
+  };
   runGroupWatch: { input: GroupWatchInput; output: GroupWatchReport };
   closeAuditTrail: { input: { requestId: string; head: AuditHead }; output: void };
 }
@@ -116,7 +134,9 @@ const ACTIVITY_NAME_SET: Readonly<Record<ActivityName, true>> = {
 /** Every activity, for registration. */
 export const ACTIVITY_NAMES = Object.keys(ACTIVITY_NAME_SET) as ActivityName[];
 
-export type ActivityHandlers = { [Name in ActivityName]: (input: Activities[Name]["input"]) => Promise<Activities[Name]["output"]> };
+export type ActivityHandlers = {
+  [Name in ActivityName]: (input: Activities[Name]["input"]) => Promise<Activities[Name]["output"]>;
+};
 
 /** How an orchestration ended, as returned from the orchestrator. */
 export interface WindowWorkflowOutput {

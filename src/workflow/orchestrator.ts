@@ -105,13 +105,20 @@ class WindowRun {
 
   *execute(resume: LockdownResume | undefined): Step<WindowWorkflowOutput | undefined> {
     if (resume) {
-      return yield* this.closeWindow(resume.reason, resume.window, { attempts: resume.attempts, escalated: resume.escalated, lastError: "" });
+      return yield* this.closeWindow(resume.reason, resume.window, {
+        attempts: resume.attempts,
+        escalated: resume.escalated,
+        lastError: "",
+      });
     }
     try {
       return yield* this.run();
     } catch (error) {
       // Only failures before opening reach here (later ones are contained), so nothing is open.
-      const outcome = this.outcome("WORKFLOW_ERROR", `the workflow failed before any change to the cluster: ${describe(error)}`);
+      const outcome = this.outcome(
+        "WORKFLOW_ERROR",
+        `the workflow failed before any change to the cluster: ${describe(error)}`,
+      );
       this.containFailures = true; // record what we still can, and never throw again
       yield* this.audit("failed", { outcome: "failure", code: outcome.code, message: outcome.message });
       yield* this.progress({ status: "failed", outcome });
@@ -124,14 +131,23 @@ class WindowRun {
     yield* this.audit("requested", {
       actor: requester,
       outcome: "info",
-      details: { justification: this.request.justification, ticket: this.request.ticket, duration: this.request.duration },
+      details: {
+        justification: this.request.justification,
+        ticket: this.request.ticket,
+        duration: this.request.duration,
+      },
     });
     yield* this.notify("approval-requested");
 
     const decision = yield* this.awaitDecision();
     switch (decision.kind) {
       case "expired":
-        return yield* this.end("expired", "expired", "expired", this.outcome("APPROVAL_TIMEOUT", "no decision before the approval deadline"));
+        return yield* this.end(
+          "expired",
+          "expired",
+          "expired",
+          this.outcome("APPROVAL_TIMEOUT", "no decision before the approval deadline"),
+        );
       case "denied": {
         const { actor, reason } = decision.action;
         const message = `denied by ${actor.displayName} (${actor.upn})${reason ? `: ${reason}` : ""}`;
@@ -168,17 +184,35 @@ class WindowRun {
   }
 
   /** Counts an approval (distinct approvers other than the requester), auditing either way. */
-  private *countApproval(approvals: readonly Approval[], action: Extract<RequestAction, { type: "approve" }>, extension = false) {
-    const counted = decideApproval(approvals, { approver: action.actor, at: action.at }, this.request.requester, this.request.requiredApprovals);
+  private *countApproval(
+    approvals: readonly Approval[],
+    action: Extract<RequestAction, { type: "approve" }>,
+    extension = false,
+  ) {
+    const counted = decideApproval(
+      approvals,
+      { approver: action.actor, at: action.at },
+      this.request.requester,
+      this.request.requiredApprovals,
+    );
     if (counted.kind !== "recorded") {
       const code = counted.kind === "self-approval" ? "SELF_APPROVAL" : "DUPLICATE_APPROVAL";
-      yield* this.audit("approval-ignored", { actor: action.actor, outcome: "refused", code, ...(extension ? { details: { extension: true } } : {}) });
+      yield* this.audit("approval-ignored", {
+        actor: action.actor,
+        outcome: "refused",
+        code,
+        ...(extension ? { details: { extension: true } } : {}),
+      });
       return undefined;
     }
     yield* this.audit("approval-recorded", {
       actor: action.actor,
       outcome: "success",
-      details: { approvals: counted.approvals.length, required: this.request.requiredApprovals, ...(extension ? { extension: true } : {}) },
+      details: {
+        approvals: counted.approvals.length,
+        required: this.request.requiredApprovals,
+        ...(extension ? { extension: true } : {}),
+      },
     });
     return counted;
   }
@@ -190,9 +224,16 @@ class WindowRun {
     });
 
     // Membership may have changed since the request was made; ask again before opening.
-    const eligibility = yield* this.call("checkRequesterEligible", { requester: this.request.requester }, RETRY.bookkeeping);
+    const eligibility = yield* this.call(
+      "checkRequesterEligible",
+      { requester: this.request.requester },
+      RETRY.bookkeeping,
+    );
     if (!eligibility.eligible) {
-      const outcome = this.outcome(eligibility.code, `the requester may no longer open a window: ${eligibility.message}`);
+      const outcome = this.outcome(
+        eligibility.code,
+        `the requester may no longer open a window: ${eligibility.message}`,
+      );
       return yield* this.end("failed", "requester-ineligible", "failed", outcome);
     }
 
@@ -201,11 +242,18 @@ class WindowRun {
     this.containFailures = true;
     const started = this.now().getTime();
     for (let attempt = 1; ; attempt++) {
-      const opened = yield* this.callContained("openWindowOnCluster", { cluster: this.request.cluster, requestId: this.request.id, durationMs: this.request.durationMs });
+      const opened = yield* this.callContained("openWindowOnCluster", {
+        cluster: this.request.cluster,
+        requestId: this.request.id,
+        durationMs: this.request.durationMs,
+      });
       if (opened.kind === "opened") {
         const window: WindowTimes = { openedAt: opened.openedAt, closesAt: opened.closesAt };
         yield* this.progress({ status: "open", window });
-        yield* this.audit("opened", { outcome: "success", details: { closesAt: window.closesAt, change: opened.change } });
+        yield* this.audit("opened", {
+          outcome: "success",
+          details: { closesAt: window.closesAt, change: opened.change },
+        });
         yield* this.notify("opened", { window });
         const end = yield* this.awaitWindowEnd(window);
         return yield* this.closeWindow(end.reason, end.window, { attempts: 0, escalated: false, lastError: "" });
@@ -213,12 +261,24 @@ class WindowRun {
       const outOfTime = this.now().getTime() - started >= OPEN_BUDGET_MS;
       if (opened.kind === "refused" || outOfTime) {
         const code = opened.kind === "refused" ? opened.code : "OPEN_TIMED_OUT";
-        const message = opened.kind === "refused" ? opened.message : `${opened.message} (still failing after ${OPEN_BUDGET_MS / 60_000} minutes)`;
+        const message =
+          opened.kind === "refused"
+            ? opened.message
+            : `${opened.message} (still failing after ${OPEN_BUDGET_MS / 60_000} minutes)`;
         yield* this.audit("enable-failed", { outcome: "failure", code, message });
         // The write may have landed even though it was reported as failed: close the window properly.
-        return yield* this.closeWindow({ kind: "enable-failed", code, message }, undefined, { attempts: 0, escalated: false, lastError: "" });
+        return yield* this.closeWindow({ kind: "enable-failed", code, message }, undefined, {
+          attempts: 0,
+          escalated: false,
+          lastError: "",
+        });
       }
-      yield* this.audit("enable-retry", { outcome: "failure", code: opened.code, message: opened.message, details: { attempt } });
+      yield* this.audit("enable-retry", {
+        outcome: "failure",
+        code: opened.code,
+        message: opened.message,
+        details: { attempt },
+      });
       yield* this.sleep(retryDelay(attempt, opened.retryAfterMs, 10_000, 60_000));
     }
   }
@@ -228,14 +288,21 @@ class WindowRun {
     let window = opened;
     let extension: Extension | undefined;
     for (;;) {
-      const deadlines = [new Date(window.closesAt), ...(extension?.status === "pending" ? [new Date(extension.approvalDeadline)] : [])];
+      const deadlines = [
+        new Date(window.closesAt),
+        ...(extension?.status === "pending" ? [new Date(extension.approvalDeadline)] : []),
+      ];
       const next = yield* this.nextAction(deadlines);
       if (next.kind === "timeout") {
         if (next.index === 0) return { reason: { kind: "deadline" }, window };
         extension = { ...extension!, status: "expired" };
         yield* this.audit("extension-expired", { outcome: "info" });
         yield* this.progress({ status: "open", extension });
-        yield* this.notify("extension-expired", { window, extension, outcome: this.outcome("EXTENSION_EXPIRED", "no decision before the extension's deadline") });
+        yield* this.notify("extension-expired", {
+          window,
+          extension,
+          outcome: this.outcome("EXTENSION_EXPIRED", "no decision before the extension's deadline"),
+        });
         continue;
       }
       const { action } = next;
@@ -250,8 +317,17 @@ class WindowRun {
       }
       if (action.type === "deny") {
         extension = { ...extension, status: "denied" };
-        const outcome = this.outcome("EXTENSION_DENIED", `extension denied by ${action.actor.displayName} (${action.actor.upn})${action.reason ? `: ${action.reason}` : ""}`, action.actor);
-        yield* this.audit("extension-denied", { actor: action.actor, outcome: "info", code: outcome.code, message: outcome.message });
+        const outcome = this.outcome(
+          "EXTENSION_DENIED",
+          `extension denied by ${action.actor.displayName} (${action.actor.upn})${action.reason ? `: ${action.reason}` : ""}`,
+          action.actor,
+        );
+        yield* this.audit("extension-denied", {
+          actor: action.actor,
+          outcome: "info",
+          code: outcome.code,
+          message: outcome.message,
+        });
         yield* this.progress({ status: "open", extension });
         yield* this.notify("extension-denied", { window, extension, outcome });
         continue;
@@ -265,20 +341,40 @@ class WindowRun {
       }
       extension = { ...extension, status: "approved" };
       window = { ...window, closesAt: extension.closesAt };
-      yield* this.call("extendWindowOnCluster", { cluster: this.request.cluster, requestId: this.request.id, closesAt: window.closesAt }, RETRY.bookkeeping);
-      yield* this.audit("extended", { outcome: "success", details: { closesAt: window.closesAt, duration: extension.duration } });
+      yield* this.call(
+        "extendWindowOnCluster",
+        { cluster: this.request.cluster, requestId: this.request.id, closesAt: window.closesAt },
+        RETRY.bookkeeping,
+      );
+      yield* this.audit("extended", {
+        outcome: "success",
+        details: { closesAt: window.closesAt, duration: extension.duration },
+      });
       yield* this.progress({ status: "open", window, extension });
       yield* this.notify("extended", { window, extension });
     }
   }
 
   /** A new extension, if the requester asked for one within the policy; undefined when refused. */
-  private *requestExtension(action: Extract<RequestAction, { type: "extend" }>, window: WindowTimes, current: Extension | undefined): Step<Extension | undefined> {
+  private *requestExtension(
+    action: Extract<RequestAction, { type: "extend" }>,
+    window: WindowTimes,
+    current: Extension | undefined,
+  ): Step<Extension | undefined> {
     const fromRequester = action.actor.oid.toLowerCase() === this.request.requester.oid.toLowerCase();
     const allowed = decideExtension(window, action.duration, this.request.maxDurationMs);
     if (!fromRequester || current?.status === "pending" || !allowed.ok) {
-      const code = !fromRequester ? "NOT_REQUESTER" : current?.status === "pending" ? "EXTENSION_PENDING" : "BEYOND_MAXIMUM";
-      yield* this.audit("event-ignored", { actor: action.actor, outcome: "refused", code, ...(allowed.ok ? {} : { message: allowed.message }) });
+      const code = !fromRequester
+        ? "NOT_REQUESTER"
+        : current?.status === "pending"
+          ? "EXTENSION_PENDING"
+          : "BEYOND_MAXIMUM";
+      yield* this.audit("event-ignored", {
+        actor: action.actor,
+        outcome: "refused",
+        code,
+        ...(allowed.ok ? {} : { message: allowed.message }),
+      });
       return undefined;
     }
     const deadline = Math.min(this.now().getTime() + this.request.approvalTimeoutMs, Date.parse(window.closesAt));
@@ -291,7 +387,11 @@ class WindowRun {
       approvals: [],
       status: "pending",
     };
-    yield* this.audit("extension-requested", { actor: action.actor, outcome: "info", details: { duration: extension.duration, closesAt: extension.closesAt } });
+    yield* this.audit("extension-requested", {
+      actor: action.actor,
+      outcome: "info",
+      details: { duration: extension.duration, closesAt: extension.closesAt },
+    });
     yield* this.progress({ status: "open", extension });
     yield* this.notify("extension-requested", { window, extension });
     return extension;
@@ -304,7 +404,11 @@ class WindowRun {
    * ATTEMPTS_PER_EXECUTION attempts the workflow continues as new, keeping its history bounded.
    * Returns undefined when it continued as new (the next execution carries on).
    */
-  private *closeWindow(reason: CloseReason, window: WindowTimes | undefined, lockdown: LockdownState): Step<WindowWorkflowOutput | undefined> {
+  private *closeWindow(
+    reason: CloseReason,
+    window: WindowTimes | undefined,
+    lockdown: LockdownState,
+  ): Step<WindowWorkflowOutput | undefined> {
     if (lockdown.attempts === 0) {
       if (reason.kind === "deadline") yield* this.audit("deadline-reached", { outcome: "info" });
       if (reason.kind === "closed") yield* this.audit("close-requested", { actor: reason.by, outcome: "info" });
@@ -312,19 +416,37 @@ class WindowRun {
       yield* this.audit("locking", { outcome: "info" });
     }
     for (;;) {
-      const closed = yield* this.callContained("closeWindowOnCluster", { cluster: this.request.cluster, requestId: this.request.id });
-      if (closed.kind === "locked" || closed.kind === "kept-open") return yield* this.finish(reason, window, closed, lockdown);
+      const closed = yield* this.callContained("closeWindowOnCluster", {
+        cluster: this.request.cluster,
+        requestId: this.request.id,
+      });
+      if (closed.kind === "locked" || closed.kind === "kept-open")
+        return yield* this.finish(reason, window, closed, lockdown);
       if (closed.kind === "refused" && closed.code === "CLUSTER_NOT_FOUND") {
-        yield* this.audit("lockdown-failed", { outcome: "failure", code: closed.code, message: `${closed.message}: nothing left to lock` });
+        yield* this.audit("lockdown-failed", {
+          outcome: "failure",
+          code: closed.code,
+          message: `${closed.message}: nothing left to lock`,
+        });
         return yield* this.finish(reason, window, { kind: "locked", change: "unchanged" }, lockdown);
       }
       lockdown.attempts++;
       lockdown.lastError = `${closed.code}: ${closed.message}`;
-      yield* this.audit("lockdown-retry", { outcome: "failure", code: closed.code, message: closed.message, details: { attempt: lockdown.attempts } });
+      yield* this.audit("lockdown-retry", {
+        outcome: "failure",
+        code: closed.code,
+        message: closed.message,
+        details: { attempt: lockdown.attempts },
+      });
       if (lockdown.attempts === ESCALATE_AFTER && !lockdown.escalated) {
         lockdown.escalated = true;
         const outcome = this.outcome(closed.code, `local accounts could not be disabled yet: ${closed.message}`);
-        yield* this.audit("lockdown-failed", { outcome: "failure", code: closed.code, message: closed.message, details: { attempts: lockdown.attempts } });
+        yield* this.audit("lockdown-failed", {
+          outcome: "failure",
+          code: closed.code,
+          message: closed.message,
+          details: { attempts: lockdown.attempts },
+        });
         yield* this.progress({ status: "lockdown-failed", outcome, ...(window ? { window } : {}) });
         yield* this.notify("lockdown-failed", { outcome, lockdown: { ...lockdown }, ...(window ? { window } : {}) });
       }
@@ -348,9 +470,17 @@ class WindowRun {
   }
 
   /** After the close: certificates (if local accounts were disabled now), then how the request ends. */
-  private *finish(reason: CloseReason, window: WindowTimes | undefined, closed: Extract<CloseOutcome, { kind: "locked" | "kept-open" }>, lockdown: LockdownState): Step<WindowWorkflowOutput> {
+  private *finish(
+    reason: CloseReason,
+    window: WindowTimes | undefined,
+    closed: Extract<CloseOutcome, { kind: "locked" | "kept-open" }>,
+    lockdown: LockdownState,
+  ): Step<WindowWorkflowOutput> {
     if (closed.kind === "kept-open") {
-      yield* this.audit("locked", { outcome: "success", details: { change: "kept-open", otherWindows: closed.otherWindows } });
+      yield* this.audit("locked", {
+        outcome: "success",
+        details: { change: "kept-open", otherWindows: closed.otherWindows },
+      });
     } else {
       yield* this.audit("locked", { outcome: "success", details: { change: closed.change } });
     }
@@ -361,7 +491,12 @@ class WindowRun {
     const closedWindow = window ? { ...window, closedAt: this.now().toISOString() } : undefined;
     const otherWindows = closed.kind === "kept-open" ? closed.otherWindows : 0;
     if (reason.kind === "enable-failed") {
-      const failed = yield* this.end("failed", "failed", "failed", this.outcome(reason.code, `local accounts could not be enabled: ${reason.message}`));
+      const failed = yield* this.end(
+        "failed",
+        "failed",
+        "failed",
+        this.outcome(reason.code, `local accounts could not be enabled: ${reason.message}`),
+      );
       yield* this.writeWhatWasKeptBack();
       return failed;
     }
@@ -413,7 +548,11 @@ class WindowRun {
       };
     }
     const { decision, rotation } = certificates;
-    const details = { action: decision.action, reason: decision.reason, ...(certificates.fetches === undefined ? {} : { fetches: certificates.fetches }) };
+    const details = {
+      action: decision.action,
+      reason: decision.reason,
+      ...(certificates.fetches === undefined ? {} : { fetches: certificates.fetches }),
+    };
     if (decision.action === "rotate") {
       yield* this.audit("certificates-rotated", {
         outcome: rotation?.ok === false ? "failure" : "success",
@@ -432,7 +571,9 @@ class WindowRun {
    * timer per deadline and wait, the losers cancelled, as the replay engine requires; malformed
    * events are audited and skipped.
    */
-  private *nextAction(deadlines: readonly Date[]): Step<{ kind: "action"; action: RequestAction } | { kind: "timeout"; index: number }> {
+  private *nextAction(
+    deadlines: readonly Date[],
+  ): Step<{ kind: "action"; action: RequestAction } | { kind: "timeout"; index: number }> {
     for (;;) {
       const timers: TimerTask[] = deadlines.map((deadline) => this.context.df.createTimer(deadline));
       const event = this.context.df.waitForExternalEvent(REQUEST_ACTION_EVENT);
@@ -462,7 +603,8 @@ class WindowRun {
     const { otherWindows, ...progress } = extra;
     yield* this.audit(auditType, {
       actor,
-      outcome: status === "failed" ? "failure" : status === "closed" && outcome.code !== "WITHDRAWN" ? "success" : "info",
+      outcome:
+        status === "failed" ? "failure" : status === "closed" && outcome.code !== "WITHDRAWN" ? "success" : "info",
       code: outcome.code,
       message: outcome.message,
       ...(otherWindows ? { details: { otherWindows } } : {}),
@@ -494,7 +636,8 @@ class WindowRun {
       throw error;
     }
     if (result === undefined && this.containFailures) this.unwritten.push(entry);
-    if (result?.kind === "conflict") this.log(`audit entry ${entry.stream}/${entry.key} conflicts with a stored one; kept the stored one`);
+    if (result?.kind === "conflict")
+      this.log(`audit entry ${entry.stream}/${entry.key} conflicts with a stored one; kept the stored one`);
   }
 
   private *progress(change: Omit<RequestProgress, "at">): Step<void> {
@@ -507,16 +650,32 @@ class WindowRun {
   }
 
   /** Notifications never fail the workflow; a failed delivery is audited. */
-  private *notify(event: NotificationEvent, extra: Omit<NotificationFacts, "event" | "request" | "at" | "approvals"> = {}): Step<void> {
+  private *notify(
+    event: NotificationEvent,
+    extra: Omit<NotificationFacts, "event" | "request" | "at" | "approvals"> = {},
+  ): Step<void> {
     let failures: string[];
     try {
-      const result = yield* this.call("sendNotification", { event, request: this.request, at: this.now().toISOString(), approvals: this.approvals, ...extra });
-      failures = result.deliveries.filter((delivery) => !delivery.ok).map((d) => `${d.channel}: ${d.error ?? "failed"}`);
+      const result = yield* this.call("sendNotification", {
+        event,
+        request: this.request,
+        at: this.now().toISOString(),
+        approvals: this.approvals,
+        ...extra,
+      });
+      failures = result.deliveries
+        .filter((delivery) => !delivery.ok)
+        .map((d) => `${d.channel}: ${d.error ?? "failed"}`);
     } catch (error) {
       failures = [describe(error)];
     }
     if (failures.length) {
-      yield* this.audit("notification-failed", { outcome: "failure", code: "NOTIFICATION_FAILED", message: failures.join("; "), details: { notification: event } });
+      yield* this.audit("notification-failed", {
+        outcome: "failure",
+        code: "NOTIFICATION_FAILED",
+        message: failures.join("; "),
+        details: { notification: event },
+      });
     } else if (event === "approval-requested") {
       yield* this.audit("approvers-notified", { outcome: "success" });
     }
@@ -525,7 +684,11 @@ class WindowRun {
   /** Records in the index where the trail ends, so that removing its last entries later is detected. */
   *closeAuditTrail(): Step<void> {
     try {
-      yield* this.call("closeAuditTrail", { requestId: this.request.id, head: { entries: this.auditSequence, hash: this.auditPrevHash } }, RETRY.closing);
+      yield* this.call(
+        "closeAuditTrail",
+        { requestId: this.request.id, head: { entries: this.auditSequence, hash: this.auditPrevHash } },
+        RETRY.closing,
+      );
     } catch (error) {
       this.log(`could not record the head of the audit trail: ${describe(error)}`);
     }
@@ -536,7 +699,10 @@ class WindowRun {
    * workflow (no access without a record). After, it gets one quick retry and is then skipped
    * (an audit entry is kept to be written later): the close matters more than the record of it.
    */
-  private *bookkeeping<N extends "appendAuditEntry" | "recordRequestProgress">(name: N, input: Activities[N]["input"]): Step<Activities[N]["output"] | undefined> {
+  private *bookkeeping<N extends "appendAuditEntry" | "recordRequestProgress">(
+    name: N,
+    input: Activities[N]["input"],
+  ): Step<Activities[N]["output"] | undefined> {
     try {
       return yield* this.call(name, input, this.containFailures ? RETRY.contained : RETRY.bookkeeping);
     } catch (error) {
@@ -547,7 +713,10 @@ class WindowRun {
   }
 
   /** A cluster activity whose own failures (a bug, a crash) become a "wait" for the retry loop. */
-  private *callContained<N extends "openWindowOnCluster" | "closeWindowOnCluster">(name: N, input: Activities[N]["input"]): Step<Activities[N]["output"]> {
+  private *callContained<N extends "openWindowOnCluster" | "closeWindowOnCluster">(
+    name: N,
+    input: Activities[N]["input"],
+  ): Step<Activities[N]["output"]> {
     try {
       return yield* this.call(name, input);
     } catch (error) {
@@ -555,8 +724,14 @@ class WindowRun {
     }
   }
 
-  private *call<N extends ActivityName>(name: N, input: Activities[N]["input"], retry?: RetryOptions): Step<Activities[N]["output"]> {
-    const task = retry ? this.context.df.callActivityWithRetry(name, retry, input) : this.context.df.callActivity(name, input);
+  private *call<N extends ActivityName>(
+    name: N,
+    input: Activities[N]["input"],
+    retry?: RetryOptions,
+  ): Step<Activities[N]["output"]> {
+    const task = retry
+      ? this.context.df.callActivityWithRetry(name, retry, input)
+      : this.context.df.callActivity(name, input);
     return (yield task) as Activities[N]["output"];
   }
 

@@ -13,12 +13,15 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const REQUIRED = process.env.REQUIRE_BROWSER === "1";
 const AVAILABLE = existsSync(CHROMIUM);
 const ARTIFACTS = join(ROOT, "test-artifacts");
-const CLUSTER = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
+const CLUSTER =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
 
 if (REQUIRED && !AVAILABLE) {
   describe("browser tests", () => {
     it("need Chromium", () => {
-      throw new Error(`REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+      throw new Error(
+        `REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
+      );
     });
   });
 }
@@ -45,7 +48,15 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
       executablePath: CHROMIUM,
       headless: true,
       // As root, and on a machine without outside network: no sandbox, no background traffic.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -57,20 +68,35 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
   });
 
   async function api(method: string, path: string, body?: unknown, user?: string): Promise<Response> {
-    const token = user ? ((await (await api("POST", "/api/dev/token", { user })).json()) as { access_token: string }).access_token : undefined;
+    const token = user
+      ? ((await (await api("POST", "/api/dev/token", { user })).json()) as { access_token: string }).access_token
+      : undefined;
     return fetch(`${base}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   }
 
   async function requestAndLink(requester: string, cluster = CLUSTER): Promise<{ id: string; link: string }> {
-    const created = await api("POST", "/api/requests", { cluster, justification: "Entra outage, kubectl via AAD fails", ticket: "INC-501", duration: "PT15M" }, requester);
+    const created = await api(
+      "POST",
+      "/api/requests",
+      { cluster, justification: "Entra outage, kubectl via AAD fails", ticket: "INC-501", duration: "PT15M" },
+      requester,
+    );
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
-    const outbox = (await (await api("GET", `/api/dev/outbox?requestId=${id}`)).json()) as { channel: string; links: { label: string; url: string }[] }[];
-    const link = outbox.find((message) => message.channel === "email")!.links.find((candidate) => candidate.label === "Review and decide")!.url;
+    const outbox = (await (await api("GET", `/api/dev/outbox?requestId=${id}`)).json()) as {
+      channel: string;
+      links: { label: string; url: string }[];
+    }[];
+    const link = outbox
+      .find((message) => message.channel === "email")!
+      .links.find((candidate) => candidate.label === "Review and decide")!.url;
     return { id, link };
   }
 
@@ -89,7 +115,14 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
 
     const details = page.locator("table");
     await expect.poll(() => details.innerText()).toContain("Alice Admin (alice@contoso.dev)");
-    for (const fact of ["aks-prod-weu", "Entra outage, kubectl via AAD fails", "INC-501", "PT15M", "0 of 1: none yet", "pending-approval"]) {
+    for (const fact of [
+      "aks-prod-weu",
+      "Entra outage, kubectl via AAD fails",
+      "INC-501",
+      "PT15M",
+      "0 of 1: none yet",
+      "pending-approval",
+    ]) {
       expect(await details.innerText()).toContain(fact);
     }
     await page.screenshot({ path: join(ARTIFACTS, "review-page.png"), fullPage: true });
@@ -102,7 +135,10 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, "review-result.png"), fullPage: true });
     await context.close();
 
-    const clusters = (await (await api("GET", "/api/clusters", undefined, "bob@contoso.dev")).json()) as { localAccounts: string; openWindows: { requestId: string }[] }[];
+    const clusters = (await (await api("GET", "/api/clusters", undefined, "bob@contoso.dev")).json()) as {
+      localAccounts: string;
+      openWindows: { requestId: string }[];
+    }[];
     expect(clusters[0]).toMatchObject({ localAccounts: "enabled", openWindows: [{ requestId: id }] });
   });
 

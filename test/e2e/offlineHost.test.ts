@@ -28,14 +28,21 @@ describe.sequential("end to end over HTTP", () => {
     expect(created).toMatchObject({ status: 202, body: { status: "pending-approval", duration: "PT10S" } });
     const { id } = created.body as { id: string };
 
-    const outbox = (await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { channel: string; recipients: string[]; links: { label: string; url: string }[] }[];
+    const outbox = (await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as {
+      channel: string;
+      recipients: string[];
+      links: { label: string; url: string }[];
+    }[];
     expect(outbox.map((message) => message.channel)).toEqual(["teams", "email"]);
     expect(outbox[1]!.recipients).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
     const reviewLink = outbox[1]!.links.find((link) => link.label === "Review and decide")!.url;
     expect(reviewLink.startsWith(`${client.base}/api/requests/${id}/review?token=`)).toBe(true);
 
     // bob follows the link: signs in (simulation's session cookie), reads the page, approves in its form.
-    const signIn = await fetch(`${client.base}/api/dev/login?user=bob@contoso.dev&returnTo=${encodeURIComponent(new URL(reviewLink).pathname + new URL(reviewLink).search)}`, { redirect: "manual" });
+    const signIn = await fetch(
+      `${client.base}/api/dev/login?user=bob@contoso.dev&returnTo=${encodeURIComponent(new URL(reviewLink).pathname + new URL(reviewLink).search)}`,
+      { redirect: "manual" },
+    );
     expect(signIn.status).toBe(302);
     const cookie = signIn.headers.get("set-cookie")!.split(";")[0]!;
     const page = await (await fetch(reviewLink, { headers: { cookie } })).text();
@@ -54,19 +61,37 @@ describe.sequential("end to end over HTTP", () => {
       return state;
     });
     expect(open.openWindows.map((window) => window.requestId)).toEqual([id]);
-    const request = (await client.call("GET", `/api/requests/${id}`, { token: alice })).body as { status: string; window: { closesAt: string } };
+    const request = (await client.call("GET", `/api/requests/${id}`, { token: alice })).body as {
+      status: string;
+      window: { closesAt: string };
+    };
     expect(request.status).toBe("open");
 
     // The deadline passes in real time; the durable timer locks the cluster again.
-    await eventually(async () => expect(await clusterState(client, alice)).toEqual(expect.objectContaining({ localAccounts: "disabled", openWindows: [] })), 30_000);
-    const closed = (await client.call("GET", `/api/requests/${id}`, { token: bob })).body as { status: string; window: { closedAt: string } };
+    await eventually(
+      async () =>
+        expect(await clusterState(client, alice)).toEqual(
+          expect.objectContaining({ localAccounts: "disabled", openWindows: [] }),
+        ),
+      30_000,
+    );
+    const closed = (await client.call("GET", `/api/requests/${id}`, { token: bob })).body as {
+      status: string;
+      window: { closedAt: string };
+    };
     expect(closed.status).toBe("closed");
     expect(Date.parse(closed.window.closedAt)).toBeGreaterThanOrEqual(Date.parse(request.window.closesAt));
 
-    const kinds = ((await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { kind: string }[]).map((message) => message.kind);
+    const kinds = ((await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { kind: string }[]).map(
+      (message) => message.kind,
+    );
     expect(kinds).toEqual(["approval-requested", "approval-requested", "opened", "opened", "closed", "closed"]);
-    const audit = (await client.call("GET", `/api/audit?requestId=${id}`, { token: bob })).body as { entries: { type: string }[] };
-    const stored = await composeAuditStore(parseConfig({ BREAKGLASS_MODE: "simulation", AzureWebJobsStorage: azurite.connectionString })).audit.readStream(id);
+    const audit = (await client.call("GET", `/api/audit?requestId=${id}`, { token: bob })).body as {
+      entries: { type: string }[];
+    };
+    const stored = await composeAuditStore(
+      parseConfig({ BREAKGLASS_MODE: "simulation", AzureWebJobsStorage: azurite.connectionString }),
+    ).audit.readStream(id);
     expect(stored.map((entry) => entry.type)).toEqual(audit.entries.map((entry) => entry.type));
     expect(audit.entries.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
     // One line per invocation in the host's log.
@@ -79,10 +104,14 @@ describe.sequential("end to end over HTTP", () => {
     const azurite = await ownAzurite();
     const { api: client } = await hostOn(azurite, "readme", await freePort());
     // The only change: the host of this test instead of localhost:7071.
-    const output = execFileSync("bash", ["-euo", "pipefail", "-c", script.replaceAll("http://localhost:7071", client.base)], {
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    const output = execFileSync(
+      "bash",
+      ["-euo", "pipefail", "-c", script.replaceAll("http://localhost:7071", client.base)],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     const states = [...output.matchAll(/"localAccounts": "(\w+)"/g)].map((match) => match[1]);
     expect(states).toEqual(["enabled", "disabled"]);
     expect(output).toContain('"status": "closed"');
@@ -95,9 +124,18 @@ describe.sequential("end to end over HTTP", () => {
   it("answers unknown routes and wrong methods clearly", async () => {
     const azurite = await ownAzurite();
     const { api: client } = await hostOn(azurite, "routes", await freePort());
-    expect(await client.call("GET", "/api/nothing-here")).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
-    expect(await client.call("DELETE", "/api/requests")).toMatchObject({ status: 405, body: { error: { code: "METHOD_NOT_ALLOWED" } } });
-    expect(await client.call("POST", "/api/requests", { json: {} })).toMatchObject({ status: 401, body: { error: { code: "UNAUTHENTICATED" } } });
+    expect(await client.call("GET", "/api/nothing-here")).toMatchObject({
+      status: 404,
+      body: { error: { code: "NOT_FOUND" } },
+    });
+    expect(await client.call("DELETE", "/api/requests")).toMatchObject({
+      status: 405,
+      body: { error: { code: "METHOD_NOT_ALLOWED" } },
+    });
+    expect(await client.call("POST", "/api/requests", { json: {} })).toMatchObject({
+      status: 401,
+      body: { error: { code: "UNAUTHENTICATED" } },
+    });
   });
 
   it("a restart while a window is open: the host comes back, reports the window, and still locks at the deadline", async () => {
@@ -122,12 +160,25 @@ describe.sequential("end to end over HTTP", () => {
     // Dev tokens are signed by a key of the process that issued them: the old ones are void now.
     expect((await second.api.call("GET", "/api/clusters", { token: alice })).status).toBe(401);
     const carol = await second.api.token("carol@contoso.dev");
-    expect(await clusterState(second.api, carol)).toEqual(expect.objectContaining({ localAccounts: "enabled", openWindows: [expect.objectContaining({ requestId: id })] }));
-    expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("open");
+    expect(await clusterState(second.api, carol)).toEqual(
+      expect.objectContaining({ localAccounts: "enabled", openWindows: [expect.objectContaining({ requestId: id })] }),
+    );
+    expect(
+      ((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status,
+    ).toBe("open");
 
-    await eventually(async () => expect((await clusterState(second.api, carol)).localAccounts).toBe("disabled"), 40_000);
+    await eventually(
+      async () => expect((await clusterState(second.api, carol)).localAccounts).toBe("disabled"),
+      40_000,
+    );
     // The cluster is locked first, then the request says so.
-    await eventually(async () => expect(((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status).toBe("closed"), 10_000);
+    await eventually(
+      async () =>
+        expect(
+          ((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status,
+        ).toBe("closed"),
+      10_000,
+    );
     // The trail written by two processes is one unbroken chain; the command line says so.
     const cli = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/audit.js"), "verify", "--request", id], {
       env: { ...process.env, AzureWebJobsStorage: azurite.connectionString },
@@ -154,7 +205,12 @@ describe.sequential("end to end over HTTP", () => {
     const start = run("npm", ["start"], env, true);
     cleanups.push(() => start.stop("SIGKILL", true).catch(() => null));
     await start.waitFor(/\[start\] using the offline host/);
-    expect(start.output().split("\n").find((line) => line.startsWith("[start]"))).toMatch(/offline host/);
+    expect(
+      start
+        .output()
+        .split("\n")
+        .find((line) => line.startsWith("[start]")),
+    ).toMatch(/offline host/);
     await eventually(async () => {
       const reply = await api(`http://127.0.0.1:${port}`).call("GET", "/api/health");
       expect(reply).toEqual({ status: 200, body: { status: "ok", mode: "simulation" } });

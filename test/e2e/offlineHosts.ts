@@ -4,11 +4,16 @@ import { afterEach, expect, onTestFailed } from "vitest";
 import { startAzurite, type RunningAzurite } from "../../dev/azurite.js";
 import { startOfflineHost, type RunningProcess } from "../support/processes.js";
 
-export const CLUSTER = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
+export const CLUSTER =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
 
 export interface Api {
   base: string;
-  call(method: string, path: string, options?: { token?: string; json?: unknown }): Promise<{ status: number; body: unknown }>;
+  call(
+    method: string,
+    path: string,
+    options?: { token?: string; json?: unknown },
+  ): Promise<{ status: number; body: unknown }>;
   token(user: string): Promise<string>;
 }
 
@@ -23,7 +28,10 @@ export function api(base: string): Api {
       ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text && response.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : text };
+    return {
+      status: response.status,
+      body: text && response.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : text,
+    };
   };
   return {
     base,
@@ -51,7 +59,12 @@ export async function ownAzurite(): Promise<RunningAzurite> {
   return azurite;
 }
 
-export async function hostOn(azurite: RunningAzurite, taskHub: string, port: number, env: Record<string, string> = {}): Promise<{ host: RunningProcess; api: Api }> {
+export async function hostOn(
+  azurite: RunningAzurite,
+  taskHub: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<{ host: RunningProcess; api: Api }> {
   const base = `http://127.0.0.1:${port}`;
   const host = startOfflineHost({
     PORT: String(port),

@@ -12,30 +12,56 @@ describe.sequential("windows end to end over HTTP", () => {
     const carol = await client.token("carol@contoso.dev");
     const bob = await client.token("bob@contoso.dev");
     const open = async (token: string, duration: string) => {
-      const created = await client.call("POST", "/api/requests", { token, json: { cluster: CLUSTER, justification: "Entra outage", ticket: "INC-3", duration } });
+      const created = await client.call("POST", "/api/requests", {
+        token,
+        json: { cluster: CLUSTER, justification: "Entra outage", ticket: "INC-3", duration },
+      });
       const { id } = created.body as { id: string };
       expect((await client.call("POST", `/api/requests/${id}/approve`, { token: bob })).status).toBe(202);
       return id;
     };
     const first = await open(alice, "PT10S");
     const second = await open(carol, "PT20S");
-    await eventually(async () => expect(((await client.call("GET", `/api/requests/${first}`, { token: bob })).body as { status: string }).status).toBe("closed"), 30_000);
-    expect(await clusterState(client, bob)).toEqual(expect.objectContaining({ localAccounts: "enabled", openWindows: [expect.objectContaining({ requestId: second })] }));
+    await eventually(
+      async () =>
+        expect(
+          ((await client.call("GET", `/api/requests/${first}`, { token: bob })).body as { status: string }).status,
+        ).toBe("closed"),
+      30_000,
+    );
+    expect(await clusterState(client, bob)).toEqual(
+      expect.objectContaining({
+        localAccounts: "enabled",
+        openWindows: [expect.objectContaining({ requestId: second })],
+      }),
+    );
     await eventually(async () => expect((await clusterState(client, bob)).localAccounts).toBe("disabled"), 30_000);
     // The cluster is locked first, then the request says so.
-    await eventually(async () => expect(((await client.call("GET", `/api/requests/${second}`, { token: bob })).body as { status: string }).status).toBe("closed"), 10_000);
+    await eventually(
+      async () =>
+        expect(
+          ((await client.call("GET", `/api/requests/${second}`, { token: bob })).body as { status: string }).status,
+        ).toBe("closed"),
+      10_000,
+    );
   });
 
   it("the watchdog over HTTP: an out-of-band enable is relocked and alerted within a watchdog period", async () => {
     const azurite = await ownAzurite();
-    const { api: client } = await hostOn(azurite, "watchdog", await freePort(), { BREAKGLASS_WATCHDOG_SCHEDULE: "*/2 * * * * *" });
+    const { api: client } = await hostOn(azurite, "watchdog", await freePort(), {
+      BREAKGLASS_WATCHDOG_SCHEDULE: "*/2 * * * * *",
+    });
     const bob = await client.token("bob@contoso.dev");
-    expect((await client.call("POST", "/api/dev/clusters/aks-prod-weu/local-accounts", { json: { enabled: true } })).status).toBe(200);
+    expect(
+      (await client.call("POST", "/api/dev/clusters/aks-prod-weu/local-accounts", { json: { enabled: true } })).status,
+    ).toBe(200);
     expect((await clusterState(client, bob)).localAccounts).toBe("enabled");
     await eventually(async () => expect((await clusterState(client, bob)).localAccounts).toBe("disabled"), 15_000);
     // Relocked first, then the alert goes out.
     await eventually(async () => {
-      const alerts = ((await client.call("GET", "/api/dev/outbox")).body as { kind: string; text: string }[]).filter((message) => message.kind === "watchdog-watchdog-locked");
+      const alerts = ((await client.call("GET", "/api/dev/outbox")).body as { kind: string; text: string }[]).filter(
+        (message) => message.kind === "watchdog-watchdog-locked",
+      );
       expect(alerts.length).toBeGreaterThan(0);
       expect(alerts[0]!.text).toContain("drift");
     }, 10_000);
@@ -45,16 +71,33 @@ describe.sequential("windows end to end over HTTP", () => {
     const azurite = await ownAzurite();
     const { api: client } = await hostOn(azurite, "certificates", await freePort());
     const [alice, bob] = await Promise.all(["alice@contoso.dev", "bob@contoso.dev"].map((user) => client.token(user)));
-    expect((await client.call("POST", "/api/dev/clusters/aks-prod-weu/admin-credentials", { token: alice })).status).toBe(400); // not while locked
-    const created = await client.call("POST", "/api/requests", { token: alice, json: { cluster: CLUSTER, justification: "Entra outage", ticket: "INC-4", duration: "PT10S" } });
+    expect(
+      (await client.call("POST", "/api/dev/clusters/aks-prod-weu/admin-credentials", { token: alice })).status,
+    ).toBe(400); // not while locked
+    const created = await client.call("POST", "/api/requests", {
+      token: alice,
+      json: { cluster: CLUSTER, justification: "Entra outage", ticket: "INC-4", duration: "PT10S" },
+    });
     const { id } = created.body as { id: string };
     await client.call("POST", `/api/requests/${id}/approve`, { token: bob });
     const fetched = await client.call("POST", "/api/dev/clusters/aks-prod-weu/admin-credentials", { token: alice });
     expect(fetched).toMatchObject({ status: 200, body: { kubeconfig: expect.stringContaining("clusterAdmin") } });
-    await eventually(async () => expect(((await client.call("GET", `/api/requests/${id}`, { token: bob })).body as { status: string }).status).toBe("closed"), 30_000);
-    const kinds = ((await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { kind: string }[]).map((message) => message.kind);
+    await eventually(
+      async () =>
+        expect(
+          ((await client.call("GET", `/api/requests/${id}`, { token: bob })).body as { status: string }).status,
+        ).toBe("closed"),
+      30_000,
+    );
+    const kinds = ((await client.call("GET", `/api/dev/outbox?requestId=${id}`)).body as { kind: string }[]).map(
+      (message) => message.kind,
+    );
     expect(kinds).toContain("certificates-rotated");
-    const audit = (await client.call("GET", `/api/audit?requestId=${id}`, { token: bob })).body as { entries: { type: string; details?: { fetches?: number } }[] };
-    expect(audit.entries.find((entry) => entry.type === "certificates-rotated")).toMatchObject({ details: { fetches: 1 } });
+    const audit = (await client.call("GET", `/api/audit?requestId=${id}`, { token: bob })).body as {
+      entries: { type: string; details?: { fetches?: number } }[];
+    };
+    expect(audit.entries.find((entry) => entry.type === "certificates-rotated")).toMatchObject({
+      details: { fetches: 1 },
+    });
   });
 });

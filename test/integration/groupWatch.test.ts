@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { SIMULATION_GROUPS } from "../../src/adapters/simulation/fixtures.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { createGraphNotificationHandler, REFUSAL_AUDIT_INTERVAL_MS } from "../../src/http/graphNotifications.js";
-import { createGroupWatch, DELIVERY_CLAIM_MS, NO_GROUP_WATCH_STATE, type GroupWatchDependencies, type GroupWatchState } from "../../src/groupWatch.js";
+import {
+  createGroupWatch,
+  DELIVERY_CLAIM_MS,
+  NO_GROUP_WATCH_STATE,
+  type GroupWatchDependencies,
+  type GroupWatchState,
+} from "../../src/groupWatch.js";
 import { TableDocuments } from "../../src/adapters/azure/tableDocuments.js";
 import { TransientError } from "../../src/ports/errors.js";
 import { createHarness, MINUTE, USERS, WEU, type Harness } from "../support/harness.js";
@@ -15,7 +21,9 @@ const CLIENT_STATE = "a-client-state-of-sufficient-length";
 
 /** The Teams posts of group watch (each alert also goes by email): one per alert. */
 async function alerts(h: Harness) {
-  return (await h.world.outbox.list()).filter((message) => message.channel === "teams" && message.kind.startsWith("group-"));
+  return (await h.world.outbox.list()).filter(
+    (message) => message.channel === "teams" && message.kind.startsWith("group-"),
+  );
 }
 
 async function groupAudit(h: Harness): Promise<readonly AuditEntry[]> {
@@ -68,30 +76,52 @@ describe("group watch: membership changes", () => {
     expect(baseline[0]!.text).toMatch(/Alice Admin \(alice@contoso\.dev\); Carol Both \(carol@contoso\.dev\)/);
     const audit = await groupAudit(h);
     expect(audit.map((entry) => entry.type)).toEqual(["group-baseline", "group-baseline", "group-watch-run"]);
-    expect(audit[0]!.details).toMatchObject({ groupId: EMERGENCY, role: "emergency", members: "alice@contoso.dev,carol@contoso.dev" });
+    expect(audit[0]!.details).toMatchObject({
+      groupId: EMERGENCY,
+      role: "emergency",
+      members: "alice@contoso.dev,carol@contoso.dev",
+    });
   });
 
   it("an addition: one critical alert naming who, the group and who did it; one audit entry; nothing twice", async () => {
     const { h, seen, audited } = await afterBaseline({ BREAKGLASS_ALERT_EMAILS: "secops@contoso.dev" });
     h.clock.advance(5 * MINUTE);
-    const added = await h.call(h.app.dev!.devAddMember, { as: "carol", params: { group: "aks-emergency-admins" }, json: { user: "mallory@contoso.dev" } });
+    const added = await h.call(h.app.dev!.devAddMember, {
+      as: "carol",
+      params: { group: "aks-emergency-admins" },
+      json: { user: "mallory@contoso.dev" },
+    });
     expect(added.status).toBe(200);
     h.clock.advance(MINUTE);
     expect((await h.app.groupWatch.run()).groups[0]).toEqual({ group: EMERGENCY, added: 1, removed: 0 });
 
     const fresh = (await alerts(h)).slice(seen);
     expect(fresh).toHaveLength(1);
-    expect(fresh[0]).toMatchObject({ kind: "group-member-added", severity: "critical", subject: "[break-glass] Mallory Outsider (mallory@contoso.dev) joined aks-emergency-admins (the emergency group)" });
-    expect(fresh[0]!.text).toContain("Added by Carol Both (carol@contoso.dev) at 2026-11-28T10:05:00.000Z, according to the Entra audit log.");
+    expect(fresh[0]).toMatchObject({
+      kind: "group-member-added",
+      severity: "critical",
+      subject: "[break-glass] Mallory Outsider (mallory@contoso.dev) joined aks-emergency-admins (the emergency group)",
+    });
+    expect(fresh[0]!.text).toContain(
+      "Added by Carol Both (carol@contoso.dev) at 2026-11-28T10:05:00.000Z, according to the Entra audit log.",
+    );
     expect(fresh[0]!.text).toContain("detected at 2026-11-28T10:06:00.000Z");
-    const email = (await h.world.outbox.list()).find((message) => message.channel === "email" && message.kind === "group-member-added")!;
+    const email = (await h.world.outbox.list()).find(
+      (message) => message.channel === "email" && message.kind === "group-member-added",
+    )!;
     expect(email.recipients).toEqual(["secops@contoso.dev", "bob@contoso.dev", "carol@contoso.dev"]); // BREAKGLASS_ALERT_EMAILS, then the approvers
     const entries = (await groupAudit(h)).slice(audited).filter((entry) => entry.type !== "group-watch-run");
     expect(entries).toEqual([
       expect.objectContaining({
         type: "group-member-added",
         actor: { oid: USERS.carol.oid, upn: "carol@contoso.dev" },
-        details: expect.objectContaining({ groupId: EMERGENCY, memberId: USERS.mallory.oid, member: "mallory@contoso.dev", attribution: "found", changedBy: "carol@contoso.dev" }),
+        details: expect.objectContaining({
+          groupId: EMERGENCY,
+          memberId: USERS.mallory.oid,
+          member: "mallory@contoso.dev",
+          attribution: "found",
+          changedBy: "carol@contoso.dev",
+        }),
       }),
     ]);
 
@@ -138,7 +168,9 @@ describe("group watch: membership changes", () => {
     const fresh = (await alerts(h)).slice(seen);
     expect(fresh.map((message) => message.kind)).toEqual(["group-member-added"]);
     expect(fresh[0]!.text).toContain("by a full comparison (the directory refused the stored delta link)");
-    expect((await groupAudit(h)).find((entry) => entry.type === "group-member-added")!.details).toMatchObject({ resync: true });
+    expect((await groupAudit(h)).find((entry) => entry.type === "group-member-added")!.details).toMatchObject({
+      resync: true,
+    });
     await h.app.groupWatch.run();
     expect((await alerts(h)).slice(seen)).toHaveLength(1);
   });
@@ -158,7 +190,10 @@ describe("group watch: membership changes", () => {
     let failures = 1;
     const flaky = watchWith(h, {
       audit: {
-        append: (entry) => (failures-- > 0 ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable")) : h.app.audit.append(entry)),
+        append: (entry) =>
+          failures-- > 0
+            ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable"))
+            : h.app.audit.append(entry),
         readStream: (stream) => h.app.audit.readStream(stream),
         readHead: (stream) => h.app.audit.readHead(stream),
       },
@@ -182,7 +217,15 @@ describe("group watch: failures", () => {
     await h.world.directory.addMember(EMERGENCY, USERS.bob.oid, undefined, h.clock.date());
     let channelsDown = true;
     const watch = watchWith(h, {
-      notifier: { send: (message) => (channelsDown ? Promise.resolve([{ channel: "teams", ok: false, error: "webhook 500" }, { channel: "email", ok: false, error: "Graph 503" }]) : h.world.outbox.send(message)) },
+      notifier: {
+        send: (message) =>
+          channelsDown
+            ? Promise.resolve([
+                { channel: "teams", ok: false, error: "webhook 500" },
+                { channel: "email", ok: false, error: "Graph 503" },
+              ])
+            : h.world.outbox.send(message),
+      },
     });
     await watch.run();
     expect((await groupAudit(h)).filter((entry) => entry.type === "group-member-added")).toHaveLength(2); // the trail has both already
@@ -205,7 +248,10 @@ describe("group watch: failures", () => {
     const watch = watchWith(h, {
       changes: { membershipDelta: () => Promise.reject(new TransientError("GRAPH_503", "Graph is unavailable")) },
       audit: {
-        append: (entry) => (auditDown ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable")) : h.app.audit.append(entry)),
+        append: (entry) =>
+          auditDown
+            ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable"))
+            : h.app.audit.append(entry),
         readStream: (stream) => h.app.audit.readStream(stream),
         readHead: (stream) => h.app.audit.readHead(stream),
       },
@@ -217,20 +263,34 @@ describe("group watch: failures", () => {
     h.clock.advance(DELIVERY_CLAIM_MS);
     await watch.run(); // still failing: the pending alerts go out now, once
     await watch.run();
-    expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual(["group-watch-failing", "group-watch-failing"]);
+    expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual([
+      "group-watch-failing",
+      "group-watch-failing",
+    ]);
   });
 
   it("a group too large for one table column still works (its state is split across columns)", async () => {
     const h = await createHarness({ env: { BREAKGLASS_GROUP_MAX_MEMBERS: "1000" } });
     for (let index = 0; index < 400; index++) {
       const oid = `f0000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
-      await h.world.directory.addUser({ oid, upn: `engineer-with-a-long-name-${index}@contoso.dev`, displayName: `Engineer With A Long Name ${index}`, mail: undefined, accountEnabled: true });
+      await h.world.directory.addUser({
+        oid,
+        upn: `engineer-with-a-long-name-${index}@contoso.dev`,
+        displayName: `Engineer With A Long Name ${index}`,
+        mail: undefined,
+        accountEnabled: true,
+      });
       await h.world.directory.addMember(APPROVERS, oid);
     }
     await h.app.groupWatch.run(); // the baseline: 400 approvers and more, far over one 32 KiB column
-    const baseline = (await alerts(h)).find((message) => message.kind === "group-baseline" && message.text.includes("aks-breakglass-approvers"));
-    expect(baseline!.text).toContain("Members (402)"); expect(baseline!.text).toContain("(352 not listed here; the audit entry names 250)");
-    const audited = (await h.app.audit.readStream(`groups-${h.clock.date().toISOString().slice(0, 10)}`)).find((entry) => entry.type === "group-baseline" && entry.details?.groupId === APPROVERS);
+    const baseline = (await alerts(h)).find(
+      (message) => message.kind === "group-baseline" && message.text.includes("aks-breakglass-approvers"),
+    );
+    expect(baseline!.text).toContain("Members (402)");
+    expect(baseline!.text).toContain("(352 not listed here; the audit entry names 250)");
+    const audited = (await h.app.audit.readStream(`groups-${h.clock.date().toISOString().slice(0, 10)}`)).find(
+      (entry) => entry.type === "group-baseline" && entry.details?.groupId === APPROVERS,
+    );
     expect(audited!.details).toMatchObject({ count: 402 });
     expect(String(audited!.details!.members).split(",")).toHaveLength(250);
     const seen = (await alerts(h)).length;
@@ -254,7 +314,10 @@ describe("group watch: failures", () => {
         clientState: CLIENT_STATE,
       },
       audit: {
-        append: (entry) => (auditDown && entry.type === "graph-subscription" ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable")) : h.app.audit.append(entry)),
+        append: (entry) =>
+          auditDown && entry.type === "graph-subscription"
+            ? Promise.reject(new TransientError("STORAGE_503", "audit table unavailable"))
+            : h.app.audit.append(entry),
         readStream: (stream) => h.app.audit.readStream(stream),
         readHead: (stream) => h.app.audit.readHead(stream),
       },
@@ -270,7 +333,10 @@ describe("group watch: failures", () => {
     let down = true;
     const watch = watchWith(h, {
       changes: {
-        membershipDelta: (groupId, link) => (down ? Promise.reject(new TransientError("GRAPH_503", "Graph is unavailable")) : h.world.directory.membershipDelta(groupId, link)),
+        membershipDelta: (groupId, link) =>
+          down
+            ? Promise.reject(new TransientError("GRAPH_503", "Graph is unavailable"))
+            : h.world.directory.membershipDelta(groupId, link),
       },
     });
     for (let run = 0; run < 3; run++) {
@@ -283,7 +349,12 @@ describe("group watch: failures", () => {
     await h.world.directory.addMember(EMERGENCY, USERS.mallory.oid, undefined, h.clock.date());
     down = false;
     await watch.run();
-    expect((await alerts(h)).slice(seen + 2).map((message) => message.kind).sort()).toEqual(["group-member-added", "group-watch-recovered", "group-watch-recovered"]);
+    expect(
+      (await alerts(h))
+        .slice(seen + 2)
+        .map((message) => message.kind)
+        .sort(),
+    ).toEqual(["group-member-added", "group-watch-recovered", "group-watch-recovered"]);
     const runs = (await groupAudit(h)).filter((entry) => entry.type === "group-watch-run");
     expect(runs.map((entry) => entry.outcome)).toEqual(["success", "failure", "failure", "failure", "success"]);
   });
@@ -297,16 +368,28 @@ describe("group watch: policy", () => {
     await h.app.groupWatch.run();
     const policy = (await alerts(h)).slice(seen).filter((message) => message.kind === "group-too-many-members");
     expect(policy).toHaveLength(1);
-    expect(policy[0]!.text).toContain("has 3 members (BREAKGLASS_GROUP_MAX_MEMBERS=2): alice@contoso.dev, carol@contoso.dev, mallory@contoso.dev");
-    expect((await groupAudit(h)).filter((entry) => entry.type === "group-policy").map((entry) => entry.code)).toEqual(["TOO_MANY_MEMBERS"]);
+    expect(policy[0]!.text).toContain(
+      "has 3 members (BREAKGLASS_GROUP_MAX_MEMBERS=2): alice@contoso.dev, carol@contoso.dev, mallory@contoso.dev",
+    );
+    expect((await groupAudit(h)).filter((entry) => entry.type === "group-policy").map((entry) => entry.code)).toEqual([
+      "TOO_MANY_MEMBERS",
+    ]);
   });
 
   it("a disabled account still in a group", async () => {
     const { h, seen } = await afterBaseline();
-    await h.world.directory.addUser({ oid: USERS.alice.oid, upn: USERS.alice.upn, displayName: USERS.alice.displayName, mail: USERS.alice.mail, accountEnabled: false });
+    await h.world.directory.addUser({
+      oid: USERS.alice.oid,
+      upn: USERS.alice.upn,
+      displayName: USERS.alice.displayName,
+      mail: USERS.alice.mail,
+      accountEnabled: false,
+    });
     await h.app.groupWatch.run();
     const fresh = (await alerts(h)).slice(seen);
-    expect(fresh.map((message) => message.subject)).toEqual(["[break-glass] Disabled account Alice Admin (alice@contoso.dev) is still in aks-emergency-admins (the emergency group)"]);
+    expect(fresh.map((message) => message.subject)).toEqual([
+      "[break-glass] Disabled account Alice Admin (alice@contoso.dev) is still in aks-emergency-admins (the emergency group)",
+    ]);
   });
 
   it("a member who is also the only approver (no second person possible), then no approver at all", async () => {
@@ -315,7 +398,12 @@ describe("group watch: policy", () => {
     await h.app.groupWatch.run();
     const sole = (await alerts(h)).slice(seen).filter((message) => message.kind === "group-sole-approver");
     expect(sole).toHaveLength(1);
-    expect(sole[0]).toMatchObject({ severity: "critical", text: expect.stringContaining("Carol Both (carol@contoso.dev) is the only enabled approver and is also in the emergency group") });
+    expect(sole[0]).toMatchObject({
+      severity: "critical",
+      text: expect.stringContaining(
+        "Carol Both (carol@contoso.dev) is the only enabled approver and is also in the emergency group",
+      ),
+    });
     await h.world.directory.removeMember(APPROVERS, USERS.carol.oid);
     await h.app.groupWatch.run();
     expect((await alerts(h)).slice(seen).filter((message) => message.kind === "group-no-approver")).toHaveLength(1);
@@ -323,23 +411,44 @@ describe("group watch: policy", () => {
 });
 
 describe("Graph change notifications", () => {
-  const post = (h: Harness, body: unknown, query: Record<string, string> = {}) => h.call(h.app.graphNotifications, { method: "POST", query, ...(body === undefined ? {} : { json: body }) });
+  const post = (h: Harness, body: unknown, query: Record<string, string> = {}) =>
+    h.call(h.app.graphNotifications, { method: "POST", query, ...(body === undefined ? {} : { json: body }) });
   const notification = (clientState: string | null, extra: Record<string, unknown> = {}) => ({
-    value: [{ subscriptionId: "sub-1", clientState, changeType: "updated", resource: `groups/${EMERGENCY}`, tenantId: "t", ...extra }],
+    value: [
+      {
+        subscriptionId: "sub-1",
+        clientState,
+        changeType: "updated",
+        resource: `groups/${EMERGENCY}`,
+        tenantId: "t",
+        ...extra,
+      },
+    ],
   });
 
   it("the validation handshake: the token echoed as text/plain", async () => {
     const h = await createHarness();
-    const reply = await post(h, undefined, { validationToken: "Validation: Testing client application reachability for subscription Request-Id: 1" });
-    expect(reply).toMatchObject({ status: 200, body: "Validation: Testing client application reachability for subscription Request-Id: 1" });
+    const reply = await post(h, undefined, {
+      validationToken: "Validation: Testing client application reachability for subscription Request-Id: 1",
+    });
+    expect(reply).toMatchObject({
+      status: 200,
+      body: "Validation: Testing client application reachability for subscription Request-Id: 1",
+    });
     expect(reply.headers.get("content-type")).toBe("text/plain; charset=utf-8");
     expect(reply.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
   it("a wrong or missing clientState is ignored and audited, at most once a minute with a count; nothing runs", async () => {
     const h = await createHarness({ env: { BREAKGLASS_GRAPH_CLIENT_STATE: CLIENT_STATE } });
-    const refusals = async () => (await h.app.audit.readStream(`security-${h.clock.date().toISOString().slice(0, 10)}`)).map((entry) => [entry.type, entry.code, entry.details?.count]);
-    for (const clientState of ["not-the-client-state", null, "another-guess"]) expect((await post(h, notification(clientState))).status).toBe(202);
+    const refusals = async () =>
+      (await h.app.audit.readStream(`security-${h.clock.date().toISOString().slice(0, 10)}`)).map((entry) => [
+        entry.type,
+        entry.code,
+        entry.details?.count,
+      ]);
+    for (const clientState of ["not-the-client-state", null, "another-guess"])
+      expect((await post(h, notification(clientState))).status).toBe(202);
     await h.runDeferred();
     expect(await refusals()).toEqual([["graph-notification-rejected", "CLIENT_STATE_MISMATCH", 1]]);
     h.clock.advance(REFUSAL_AUDIT_INTERVAL_MS);
@@ -413,7 +522,13 @@ describe("Graph change notifications", () => {
 
   it("refuses malformed and oversized notifications with a clear error", async () => {
     const h = await createHarness({ env: { BREAKGLASS_GRAPH_CLIENT_STATE: CLIENT_STATE } });
-    expect(await h.call(h.app.graphNotifications, { method: "POST", body: "{not json", headers: { "content-type": "application/json" } })).toMatchObject({ status: 400, body: { error: { code: "MALFORMED_JSON" } } });
+    expect(
+      await h.call(h.app.graphNotifications, {
+        method: "POST",
+        body: "{not json",
+        headers: { "content-type": "application/json" },
+      }),
+    ).toMatchObject({ status: 400, body: { error: { code: "MALFORMED_JSON" } } });
     expect(await post(h, { value: [] })).toMatchObject({ status: 400, body: { error: { code: "INVALID_REQUEST" } } });
     expect(await post(h, { value: [{ subscriptionId: "x".repeat(300000) }] })).toMatchObject({ status: 413 });
     expect(await post(h, undefined, { validationToken: "x".repeat(5000) })).toMatchObject({ status: 400 });
@@ -424,9 +539,16 @@ describe("Graph change notifications", () => {
 describe("group watch over the dev routes", () => {
   it("mallory joins through POST /api/dev/directory/...: the humans are told, and only then is her request accepted", async () => {
     const { h, seen } = await afterBaseline();
-    const ask = () => h.call(h.app.api.createRequest, { as: "mallory", json: { cluster: WEU, justification: "Entra outage", ticket: "INC-9" } });
+    const ask = () =>
+      h.call(h.app.api.createRequest, {
+        as: "mallory",
+        json: { cluster: WEU, justification: "Entra outage", ticket: "INC-9" },
+      });
     expect((await ask()).status).toBe(403);
-    await h.call(h.app.dev!.devAddMember, { params: { group: "aks-emergency-admins" }, json: { user: "mallory@contoso.dev" } });
+    await h.call(h.app.dev!.devAddMember, {
+      params: { group: "aks-emergency-admins" },
+      json: { user: "mallory@contoso.dev" },
+    });
     await h.app.groupWatch.run();
     const told = (await alerts(h)).slice(seen);
     expect(told.map((message) => message.kind)).toEqual(["group-member-added"]);

@@ -6,7 +6,17 @@ import { DevTokenIssuer } from "../../src/adapters/simulation/devTokens.js";
 import { endpoint } from "../../src/http/api.js";
 import { MAX_BODY_BYTES } from "../../src/http/body.js";
 import { TransientError } from "../../src/ports/errors.js";
-import { createHarness, MINUTE, NEU, T0, USERS, WEU, type Harness, type Reply, type UserName } from "../support/harness.js";
+import {
+  createHarness,
+  MINUTE,
+  NEU,
+  T0,
+  USERS,
+  WEU,
+  type Harness,
+  type Reply,
+  type UserName,
+} from "../support/harness.js";
 
 const NEW_REQUEST = { cluster: WEU, justification: "Entra ID outage", ticket: "INC-1", duration: "PT1H" };
 const UNKNOWN_ID = "bg-01m8gshv80v200jgzv74xjm1zr";
@@ -52,7 +62,11 @@ describe("HTTP API: authentication (401)", () => {
 
   it("refuses malformed, expired and forged tokens on every route", async () => {
     const expired = (await h.world.tokens.issue(USERS.alice, new Date(T0.getTime() - 2 * 3600_000))).access_token;
-    const stranger = await DevTokenIssuer.create({ authorityHost: h.config.endpoints.authority, tenantId: h.config.tenantId, audience: h.config.apiAudience });
+    const stranger = await DevTokenIssuer.create({
+      authorityHost: h.config.endpoints.authority,
+      tenantId: h.config.tenantId,
+      audience: h.config.apiAudience,
+    });
     const forged = (await stranger.issue(USERS.alice, T0)).access_token;
     const routes = [
       [h.app.api.createRequest, { json: NEW_REQUEST }],
@@ -107,10 +121,18 @@ describe("HTTP API: bad input (400/413/415) changes nothing", () => {
     ["a duration below the minimum", { json: { ...NEW_REQUEST, duration: "PT5M" } }, 400, "INVALID_DURATION"],
     ["a text body", { body: "cluster=aks", headers: { "content-type": "text/plain" } }, 415, "UNSUPPORTED_MEDIA_TYPE"],
     ["a body without a media type", { body: JSON.stringify(NEW_REQUEST) }, 415, "UNSUPPORTED_MEDIA_TYPE"],
-    ["an oversized body", { json: { ...NEW_REQUEST, justification: "x".repeat(MAX_BODY_BYTES) } }, 413, "PAYLOAD_TOO_LARGE"],
+    [
+      "an oversized body",
+      { json: { ...NEW_REQUEST, justification: "x".repeat(MAX_BODY_BYTES) } },
+      413,
+      "PAYLOAD_TOO_LARGE",
+    ],
     [
       "an oversized body that lies about its length",
-      { body: JSON.stringify({ ...NEW_REQUEST, ticket: "y".repeat(MAX_BODY_BYTES) }), headers: { "content-type": "application/json", "content-length": "10" } },
+      {
+        body: JSON.stringify({ ...NEW_REQUEST, ticket: "y".repeat(MAX_BODY_BYTES) }),
+        headers: { "content-type": "application/json", "content-length": "10" },
+      },
       413,
       "PAYLOAD_TOO_LARGE",
     ],
@@ -127,11 +149,36 @@ describe("HTTP API: bad input (400/413/415) changes nothing", () => {
 
   it("refuses bad bodies and parameters on the other routes too", async () => {
     const id = await createdId(h);
-    expectError(await h.call(h.app.api.denyRequest, { as: "bob", params: { id }, json: { reason: 42 } }), 400, "INVALID_REQUEST");
-    expectError(await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, json: { approved: true } }), 400, "INVALID_REQUEST");
-    expectError(await h.call(h.app.api.closeRequest, { as: "alice", params: { id }, body: "{", headers: { "content-type": "application/json" } }), 400, "MALFORMED_JSON");
-    expectError(await h.call(h.app.api.listRequests, { as: "bob", query: { status: "opened" } }), 400, "INVALID_REQUEST");
-    expectError(await h.call(h.app.api.listRequests, { as: "bob", query: { cluster: "aks-prod-weu" } }), 400, "INVALID_REQUEST");
+    expectError(
+      await h.call(h.app.api.denyRequest, { as: "bob", params: { id }, json: { reason: 42 } }),
+      400,
+      "INVALID_REQUEST",
+    );
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, json: { approved: true } }),
+      400,
+      "INVALID_REQUEST",
+    );
+    expectError(
+      await h.call(h.app.api.closeRequest, {
+        as: "alice",
+        params: { id },
+        body: "{",
+        headers: { "content-type": "application/json" },
+      }),
+      400,
+      "MALFORMED_JSON",
+    );
+    expectError(
+      await h.call(h.app.api.listRequests, { as: "bob", query: { status: "opened" } }),
+      400,
+      "INVALID_REQUEST",
+    );
+    expectError(
+      await h.call(h.app.api.listRequests, { as: "bob", query: { cluster: "aks-prod-weu" } }),
+      400,
+      "INVALID_REQUEST",
+    );
     expect((await h.app.requests.get(id))?.status).toBe("pending-approval");
     expect(await h.localAccounts()).toBe("disabled");
   });
@@ -161,7 +208,10 @@ describe("HTTP API: authorization (403) and no enumeration (404)", () => {
 
   it("matches the cluster id without regard to case", async () => {
     const h = await createHarness();
-    const reply = await create(h, "alice", { ...NEW_REQUEST, cluster: WEU.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions") });
+    const reply = await create(h, "alice", {
+      ...NEW_REQUEST,
+      cluster: WEU.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions"),
+    });
     expect(reply.status).toBe(202);
     expect(reply.body).toMatchObject({ cluster: WEU, clusterName: "aks-prod-weu" });
   });
@@ -169,8 +219,16 @@ describe("HTTP API: authorization (403) and no enumeration (404)", () => {
   it("refuses self-approval, also by someone in both groups (carol)", async () => {
     const h = await createHarness();
     const id = await createdId(h, "carol");
-    expectError(await h.call(h.app.api.approveRequest, { as: "carol", params: { id }, method: "POST" }), 403, "SELF_APPROVAL");
-    expectError(await h.call(h.app.api.denyRequest, { as: "carol", params: { id }, method: "POST" }), 403, "SELF_APPROVAL");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "carol", params: { id }, method: "POST" }),
+      403,
+      "SELF_APPROVAL",
+    );
+    expectError(
+      await h.call(h.app.api.denyRequest, { as: "carol", params: { id }, method: "POST" }),
+      403,
+      "SELF_APPROVAL",
+    );
     expect(await h.app.requests.get(id)).toMatchObject({ status: "pending-approval", approvals: [] });
     expect(await h.localAccounts()).toBe("disabled");
     expect((await securityTrail(h)).map((entry) => entry.code)).toEqual(["SELF_APPROVAL", "SELF_APPROVAL"]);
@@ -182,7 +240,11 @@ describe("HTTP API: authorization (403) and no enumeration (404)", () => {
   it("refuses decisions from non-approvers", async () => {
     const h = await createHarness();
     const id = await createdId(h, "carol");
-    expectError(await h.call(h.app.api.approveRequest, { as: "alice", params: { id }, method: "POST" }), 403, "NOT_APPROVER");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "alice", params: { id }, method: "POST" }),
+      403,
+      "NOT_APPROVER",
+    );
     expect((await h.app.requests.get(id))?.approvals).toEqual([]);
   });
 
@@ -193,9 +255,21 @@ describe("HTTP API: authorization (403) and no enumeration (404)", () => {
     expectError(await create(h, "mallory"), 403, "NOT_EMERGENCY_MEMBER");
     expectError(await h.call(h.app.api.getRequest, { as: "mallory", params: { id } }), 404, "REQUEST_NOT_FOUND");
     expectError(await h.call(h.app.api.listRequests, { as: "mallory" }), 403, "NOT_APPROVER");
-    expectError(await h.call(h.app.api.approveRequest, { as: "mallory", params: { id }, method: "POST" }), 403, "NOT_APPROVER");
-    expectError(await h.call(h.app.api.denyRequest, { as: "mallory", params: { id }, method: "POST" }), 403, "NOT_APPROVER");
-    expectError(await h.call(h.app.api.closeRequest, { as: "mallory", params: { id }, method: "POST" }), 404, "REQUEST_NOT_FOUND");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "mallory", params: { id }, method: "POST" }),
+      403,
+      "NOT_APPROVER",
+    );
+    expectError(
+      await h.call(h.app.api.denyRequest, { as: "mallory", params: { id }, method: "POST" }),
+      403,
+      "NOT_APPROVER",
+    );
+    expectError(
+      await h.call(h.app.api.closeRequest, { as: "mallory", params: { id }, method: "POST" }),
+      404,
+      "REQUEST_NOT_FOUND",
+    );
     expectError(await h.call(h.app.api.listClusters, { as: "mallory" }), 403, "NOT_AUTHORIZED");
     expect(await h.app.requests.get(id)).toEqual(before);
     expect(await h.localAccounts()).toBe("disabled");
@@ -205,12 +279,25 @@ describe("HTTP API: authorization (403) and no enumeration (404)", () => {
   it("answers 404 alike for unknown, malformed and forbidden ids", async () => {
     const h = await createHarness();
     const id = await createdId(h);
-    for (const [as, requestId] of [["bob", UNKNOWN_ID], ["bob", "../../etc"], ["bob", ""], ["mallory", id]] as const) {
+    for (const [as, requestId] of [
+      ["bob", UNKNOWN_ID],
+      ["bob", "../../etc"],
+      ["bob", ""],
+      ["mallory", id],
+    ] as const) {
       const reply = await h.call(h.app.api.getRequest, { as, params: { id: requestId } });
       expectError(reply, 404, "REQUEST_NOT_FOUND");
     }
-    expectError(await h.call(h.app.api.approveRequest, { as: "bob", params: { id: UNKNOWN_ID }, method: "POST" }), 404, "REQUEST_NOT_FOUND");
-    expectError(await h.call(h.app.api.closeRequest, { as: "alice", params: { id: UNKNOWN_ID }, method: "POST" }), 404, "REQUEST_NOT_FOUND");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "bob", params: { id: UNKNOWN_ID }, method: "POST" }),
+      404,
+      "REQUEST_NOT_FOUND",
+    );
+    expectError(
+      await h.call(h.app.api.closeRequest, { as: "alice", params: { id: UNKNOWN_ID }, method: "POST" }),
+      404,
+      "REQUEST_NOT_FOUND",
+    );
   });
 
   it("lets the requester and approvers read a request", async () => {
@@ -255,17 +342,37 @@ describe("HTTP API: conflicts (409)", () => {
     const h = await createHarness();
     const denied = await createdId(h);
     await h.call(h.app.api.denyRequest, { as: "bob", params: { id: denied }, method: "POST" });
-    expectError(await h.call(h.app.api.approveRequest, { as: "carol", params: { id: denied }, method: "POST" }), 409, "NOT_PENDING");
-    expectError(await h.call(h.app.api.denyRequest, { as: "bob", params: { id: denied }, method: "POST" }), 409, "NOT_PENDING");
-    expectError(await h.call(h.app.api.closeRequest, { as: "alice", params: { id: denied }, method: "POST" }), 409, "NOT_OPEN");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "carol", params: { id: denied }, method: "POST" }),
+      409,
+      "NOT_PENDING",
+    );
+    expectError(
+      await h.call(h.app.api.denyRequest, { as: "bob", params: { id: denied }, method: "POST" }),
+      409,
+      "NOT_PENDING",
+    );
+    expectError(
+      await h.call(h.app.api.closeRequest, { as: "alice", params: { id: denied }, method: "POST" }),
+      409,
+      "NOT_OPEN",
+    );
 
     const open = await createdId(h);
     await h.call(h.app.api.approveRequest, { as: "bob", params: { id: open }, method: "POST" });
-    expectError(await h.call(h.app.api.approveRequest, { as: "bob", params: { id: open }, method: "POST" }), 409, "NOT_PENDING");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "bob", params: { id: open }, method: "POST" }),
+      409,
+      "NOT_PENDING",
+    );
 
     const late = await createdId(h, "carol");
     h.clock.advance(30 * MINUTE); // the deadline has passed, though its timer has not fired yet
-    expectError(await h.call(h.app.api.approveRequest, { as: "bob", params: { id: late }, method: "POST" }), 409, "APPROVAL_EXPIRED");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "bob", params: { id: late }, method: "POST" }),
+      409,
+      "APPROVAL_EXPIRED",
+    );
     expect((await h.app.requests.get(late))?.approvals).toEqual([]);
   });
 
@@ -273,7 +380,11 @@ describe("HTTP API: conflicts (409)", () => {
     const h = await createHarness({ env: { BREAKGLASS_REQUIRED_APPROVALS: "2" } });
     const id = await createdId(h);
     await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
-    expectError(await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" }), 409, "ALREADY_APPROVED");
+    expectError(
+      await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" }),
+      409,
+      "ALREADY_APPROVED",
+    );
   });
 });
 
@@ -292,11 +403,18 @@ describe("HTTP API: clusters and lists", () => {
     await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
     const during = await h.call(h.app.api.listClusters, { as: "bob" });
     expect(during.body).toMatchObject([
-      { id: WEU, localAccounts: "enabled", openWindows: [{ requestId: id, closesAt: new Date(T0.getTime() + 60 * MINUTE).toISOString() }] },
+      {
+        id: WEU,
+        localAccounts: "enabled",
+        openWindows: [{ requestId: id, closesAt: new Date(T0.getTime() + 60 * MINUTE).toISOString() }],
+      },
       { id: NEU, localAccounts: "disabled", openWindows: [] },
     ]);
     await h.engine.advanceBy(60 * MINUTE);
-    expect((await h.call(h.app.api.listClusters, { as: "carol" })).body).toMatchObject([{ localAccounts: "disabled", openWindows: [] }, {}]);
+    expect((await h.call(h.app.api.listClusters, { as: "carol" })).body).toMatchObject([
+      { localAccounts: "disabled", openWindows: [] },
+      {},
+    ]);
   });
 
   it("lists requests for approvers, filtered by status and cluster", async () => {
@@ -306,7 +424,9 @@ describe("HTTP API: clusters and lists", () => {
     const c = await createdId(h, "carol", { ...NEW_REQUEST, cluster: NEU });
     await h.call(h.app.api.denyRequest, { as: "bob", params: { id: a }, method: "POST" });
     const ids = async (query: Record<string, string>) =>
-      ((await h.call(h.app.api.listRequests, { as: "bob", query })).body as { id: string }[]).map((request) => request.id);
+      ((await h.call(h.app.api.listRequests, { as: "bob", query })).body as { id: string }[]).map(
+        (request) => request.id,
+      );
     expect(await ids({})).toEqual([c, a]);
     expect(await ids({ status: "denied" })).toEqual([a]);
     expect(await ids({ cluster: NEU.toLowerCase() })).toEqual([c]);
@@ -325,7 +445,13 @@ describe("HTTP API: the audit trail", () => {
       requestId: id,
       next: null,
       entries: [
-        { sequence: 0, type: "requested", actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" }, cluster: WEU, at: T0.toISOString() },
+        {
+          sequence: 0,
+          type: "requested",
+          actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" },
+          cluster: WEU,
+          at: T0.toISOString(),
+        },
         { sequence: 1, type: "approvers-notified" },
         { sequence: 2, type: "denied", actor: { oid: USERS.bob.oid }, code: "DENIED" },
       ],
@@ -340,7 +466,11 @@ describe("HTTP API: the audit trail", () => {
 describe("HTTP API: failures that are not the client's", () => {
   it("answers 503 and records the request as failed when the workflow cannot start", async () => {
     const h = await createHarness({
-      wrapWorkflow: (client) => ({ ...client, startWindow: () => Promise.reject(new Error("task hub unavailable")), sendAction: client.sendAction.bind(client) }),
+      wrapWorkflow: (client) => ({
+        ...client,
+        startWindow: () => Promise.reject(new Error("task hub unavailable")),
+        sendAction: client.sendAction.bind(client),
+      }),
     });
     const reply = await create(h);
     expectError(reply, 503, "SERVICE_UNAVAILABLE");
@@ -355,17 +485,22 @@ describe("HTTP API: failures that are not the client's", () => {
 
   it("turns a storage outage into 503 and a bug into a 500 without details", async () => {
     const context = new InvocationContext({ functionName: "f", invocationId: "inv-1", logHandler: () => {} });
-    const outage = await endpoint(() => Promise.reject(new TransientError("STORAGE_503", "secret connection detail", 30_000)))(
-      undefined as never,
-      context,
-    );
+    const outage = await endpoint(() =>
+      Promise.reject(new TransientError("STORAGE_503", "secret connection detail", 30_000)),
+    )(undefined as never, context);
     expect(outage.status).toBe(503);
     expect(outage.body).not.toContain("secret");
     expect(new Headers(outage.headers as Record<string, string>).get("retry-after")).toBe("30");
-    const bug = await endpoint(() => Promise.reject(new TypeError("cannot read x of undefined")))(undefined as never, context);
+    const bug = await endpoint(() => Promise.reject(new TypeError("cannot read x of undefined")))(
+      undefined as never,
+      context,
+    );
     expect(bug.status).toBe(500);
     expect(JSON.parse(bug.body as string)).toEqual({
-      error: { code: "INTERNAL_ERROR", message: "internal error; the operator can find it in the logs under invocation inv-1" },
+      error: {
+        code: "INTERNAL_ERROR",
+        message: "internal error; the operator can find it in the logs under invocation inv-1",
+      },
     });
   });
 });

@@ -50,11 +50,20 @@ describe("offline host", () => {
   it("gives the durable client start, status, raise event and terminate", async () => {
     const started = await (await post("/api/durable/start/one")).json();
     expect(started).toEqual({ runtimeStatus: "Running", output: null });
-    expect(await (await post("/api/durable/go/one", "go")).json()).toEqual({ runtimeStatus: "Completed", output: "GO" });
+    expect(await (await post("/api/durable/go/one", "go")).json()).toEqual({
+      runtimeStatus: "Completed",
+      output: "GO",
+    });
     // Raising an event on an ended instance is no error for the client (the API answers 410).
-    expect(await (await post("/api/durable/go/one", "again")).json()).toEqual({ runtimeStatus: "Completed", output: "GO" });
+    expect(await (await post("/api/durable/go/one", "again")).json()).toEqual({
+      runtimeStatus: "Completed",
+      output: "GO",
+    });
     await post("/api/durable/start/two");
-    expect(await (await post("/api/durable/terminate/two")).json()).toEqual({ runtimeStatus: "Terminated", output: "by test" });
+    expect(await (await post("/api/durable/terminate/two")).json()).toEqual({
+      runtimeStatus: "Terminated",
+      output: "by test",
+    });
     expect(lines.some((line) => line.includes("activity shout (one#0) ok"))).toBe(true);
   });
 });

@@ -103,23 +103,42 @@ describe("functions/ registrations", () => {
   });
 
   it("register the orchestrators and every activity they call", async () => {
-    const { ACTIVITY_NAMES, GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } = await import("../../src/workflow/contracts.js");
-    const byType = (type: string) => simulation.filter((registration) => triggerOf(registration).type === type).map((r) => r.name).sort();
+    const { ACTIVITY_NAMES, GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } =
+      await import("../../src/workflow/contracts.js");
+    const byType = (type: string) =>
+      simulation
+        .filter((registration) => triggerOf(registration).type === type)
+        .map((r) => r.name)
+        .sort();
     expect(byType("orchestrationTrigger")).toEqual([WINDOW_ORCHESTRATOR, GROUP_SYNC_ORCHESTRATOR].sort());
     expect(byType("activityTrigger")).toEqual([...ACTIVITY_NAMES].sort());
   });
 
   it("give the routes that start or steer workflows a durable client", () => {
-    for (const name of ["createRequest", "approveRequest", "denyRequest", "closeRequest", "extendRequest", "submitReview", "watchdog", "graphNotifications"]) {
+    for (const name of [
+      "createRequest",
+      "approveRequest",
+      "denyRequest",
+      "closeRequest",
+      "extendRequest",
+      "submitReview",
+      "watchdog",
+      "graphNotifications",
+    ]) {
       const registration = simulation.find((candidate) => candidate.name === name)!;
-      expect(Object.values(registration.bindings).map((binding) => binding.type), name).toContain("durableClient");
+      expect(
+        Object.values(registration.bindings).map((binding) => binding.type),
+        name,
+      ).toContain("durableClient");
     }
   });
 
   it("serve requests through the process's app", async () => {
     const { HttpRequest, InvocationContext } = await import("@azure/functions");
     const invoke = (name: string, request: InstanceType<typeof HttpRequest>) =>
-      simulation.find((registration) => registration.name === name)!.handler(request, new InvocationContext({ functionName: name })) as Promise<{
+      simulation
+        .find((registration) => registration.name === name)!
+        .handler(request, new InvocationContext({ functionName: name })) as Promise<{
         status: number;
         body: string;
       }>;

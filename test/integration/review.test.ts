@@ -6,9 +6,17 @@ import { SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
 import { AZURE_AUDIENCE, startAzureWorld } from "../support/azureWorld.js";
 import { createHarness, MINUTE, T0, USERS, WEU, type Harness, type Reply, type UserName } from "../support/harness.js";
 
-const NEW_REQUEST = { cluster: WEU, justification: "Entra ID outage: kubectl through AAD fails", ticket: "INC-77", duration: "PT1H" };
+const NEW_REQUEST = {
+  cluster: WEU,
+  justification: "Entra ID outage: kubectl through AAD fails",
+  ticket: "INC-77",
+  duration: "PT1H",
+};
 
-async function pendingRequest(h: Harness, as: UserName = "alice"): Promise<{ id: string; link: string; token: string }> {
+async function pendingRequest(
+  h: Harness,
+  as: UserName = "alice",
+): Promise<{ id: string; link: string; token: string }> {
   const created = await h.call(h.app.api.createRequest, { as, json: NEW_REQUEST });
   expect(created.status).toBe(202);
   const { id } = created.body as { id: string };
@@ -22,7 +30,13 @@ async function session(h: Harness, user: UserName): Promise<string> {
   return `breakglass_session=${await h.token(user)}`;
 }
 
-async function open(h: Harness, id: string, token: string, as?: UserName, headers: Record<string, string> = {}): Promise<Reply> {
+async function open(
+  h: Harness,
+  id: string,
+  token: string,
+  as?: UserName,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return h.call(h.app.review.reviewRequest, {
     params: { id },
     query: { token },
@@ -30,7 +44,13 @@ async function open(h: Harness, id: string, token: string, as?: UserName, header
   });
 }
 
-async function submit(h: Harness, id: string, form: Record<string, string>, as?: UserName, contentType = "application/x-www-form-urlencoded"): Promise<Reply> {
+async function submit(
+  h: Harness,
+  id: string,
+  form: Record<string, string>,
+  as?: UserName,
+  contentType = "application/x-www-form-urlencoded",
+): Promise<Reply> {
   return h.call(h.app.review.submitReview, {
     params: { id },
     method: "POST",
@@ -48,7 +68,11 @@ function html(reply: Reply): string {
 }
 
 async function snapshotOf(h: Harness, id: string) {
-  return { request: await h.app.requests.get(id), audit: await h.auditTypes(id), activities: h.engine.activityCalls(id).length };
+  return {
+    request: await h.app.requests.get(id),
+    audit: await h.auditTypes(id),
+    activities: h.engine.activityCalls(id).length,
+  };
 }
 
 describe("the review page (GET)", () => {
@@ -85,7 +109,9 @@ describe("the review page (GET)", () => {
     const { id, token } = await pendingRequest(h);
     const page = await open(h, id, token, "bob");
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'none'; style-src 'nonce-[^']+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/);
+    expect(page.headers.get("content-security-policy")).toMatch(
+      /^default-src 'none'; style-src 'nonce-[^']+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/,
+    );
     expect(page.headers.get("x-frame-options")).toBe("DENY");
     expect(page.headers.get("referrer-policy")).toBe("no-referrer");
     expect(page.headers.get("cache-control")).toBe("no-store");
@@ -106,7 +132,17 @@ describe("the review page (GET)", () => {
   });
 
   it.each([
-    ["forged (signed with another key)", async (id: string) => (await createReviewTokens("another-key-of-at-least-32-characters!!", "http://localhost:7071").reviewUrl(id, "2026-11-28T10:30:00.000Z", T0)).split("token=")[1]!],
+    [
+      "forged (signed with another key)",
+      async (id: string) =>
+        (
+          await createReviewTokens("another-key-of-at-least-32-characters!!", "http://localhost:7071").reviewUrl(
+            id,
+            "2026-11-28T10:30:00.000Z",
+            T0,
+          )
+        ).split("token=")[1]!,
+    ],
     ["tampered", async (_id: string, token: string) => `${token.slice(0, -2)}xx`],
     ["missing", async () => ""],
     ["garbage", async () => "not-a-token"],
@@ -165,7 +201,10 @@ describe("the review page (GET)", () => {
     for (let i = 0; i < 25; i++) {
       await open(h, id, token, (["bob", "carol", "alice", "mallory"] as const)[i % 4]);
       await open(h, id, token); // a scanner following the link
-      await h.call(h.app.review.reviewRequest, { params: { id }, query: Object.fromEntries(new URL(link).searchParams) });
+      await h.call(h.app.review.reviewRequest, {
+        params: { id },
+        query: Object.fromEntries(new URL(link).searchParams),
+      });
     }
     expect(await snapshotOf(h, id)).toEqual(before);
     expect(await h.localAccounts()).toBe("disabled");
@@ -177,11 +216,19 @@ describe("deciding from the page (POST)", () => {
     const h = await createHarness();
     const { id, token } = await pendingRequest(h);
     const page = await open(h, id, token, "bob");
-    const result = await submit(h, id, { token: field(page, "token")!, csrf: field(page, "csrf")!, decision: "approve" }, "bob");
+    const result = await submit(
+      h,
+      id,
+      { token: field(page, "token")!, csrf: field(page, "csrf")!, decision: "approve" },
+      "bob",
+    );
     expect(result.status).toBe(200);
     expect(html(result)).toContain("You approved this request");
     expect(html(result)).toContain("Local accounts are enabled until 2026-11-28 11:00:00 UTC");
-    expect(await h.app.requests.get(id)).toMatchObject({ status: "open", approvals: [{ approver: { oid: USERS.bob.oid } }] });
+    expect(await h.app.requests.get(id)).toMatchObject({
+      status: "open",
+      approvals: [{ approver: { oid: USERS.bob.oid } }],
+    });
     expect(await h.localAccounts()).toBe("enabled");
   });
 
@@ -189,10 +236,18 @@ describe("deciding from the page (POST)", () => {
     const h = await createHarness();
     const { id, token } = await pendingRequest(h);
     const page = await open(h, id, token, "carol");
-    const result = await submit(h, id, { token, csrf: field(page, "csrf")!, decision: "deny", reason: "use the runbook" }, "carol");
+    const result = await submit(
+      h,
+      id,
+      { token, csrf: field(page, "csrf")!, decision: "deny", reason: "use the runbook" },
+      "carol",
+    );
     expect(result.status).toBe(200);
     expect(html(result)).toContain("You denied this request");
-    expect(await h.app.requests.get(id)).toMatchObject({ status: "denied", outcome: { message: expect.stringContaining("use the runbook") } });
+    expect(await h.app.requests.get(id)).toMatchObject({
+      status: "denied",
+      outcome: { message: expect.stringContaining("use the runbook") },
+    });
   });
 
   it("refuses a form without the anti-CSRF token, or with someone else's, or another request's", async () => {
@@ -246,10 +301,14 @@ describe("deciding from the page (POST)", () => {
     const again = await submit(h, id, form, "bob");
     expect(again.status).toBe(409);
     expect(html(again)).toContain("you have already approved this request");
-    expect(html((await open(h, id, token, "bob")))).toContain("You approved this request. Waiting for 1 more approval(s)");
+    expect(html(await open(h, id, token, "bob"))).toContain(
+      "You approved this request. Waiting for 1 more approval(s)",
+    );
     expect(await h.localAccounts()).toBe("disabled");
     const carolPage = await open(h, id, token, "carol");
-    expect((await submit(h, id, { token, csrf: field(carolPage, "csrf")!, decision: "approve" }, "carol")).status).toBe(200);
+    expect((await submit(h, id, { token, csrf: field(carolPage, "csrf")!, decision: "approve" }, "carol")).status).toBe(
+      200,
+    );
     expect(await h.localAccounts()).toBe("enabled");
   });
 
@@ -258,7 +317,12 @@ describe("deciding from the page (POST)", () => {
     const late = await pendingRequest(h);
     const latePage = await open(h, late.id, late.token, "bob");
     h.clock.advance(30 * MINUTE);
-    const tooLate = await submit(h, late.id, { token: late.token, csrf: field(latePage, "csrf")!, decision: "approve" }, "bob");
+    const tooLate = await submit(
+      h,
+      late.id,
+      { token: late.token, csrf: field(latePage, "csrf")!, decision: "approve" },
+      "bob",
+    );
     expect(tooLate.status).toBe(409);
     expect(html(tooLate)).toContain("can no longer be decided");
 
@@ -267,7 +331,12 @@ describe("deciding from the page (POST)", () => {
     await submit(h, decided.id, { token: decided.token, csrf: field(bobPage, "csrf")!, decision: "deny" }, "bob");
     const carolNoLonger = await open(h, decided.id, decided.token, "bob");
     expect(html(carolNoLonger)).toContain("Denied:");
-    const afterOutcome = await submit(h, decided.id, { token: decided.token, csrf: field(bobPage, "csrf")!, decision: "approve" }, "bob");
+    const afterOutcome = await submit(
+      h,
+      decided.id,
+      { token: decided.token, csrf: field(bobPage, "csrf")!, decision: "approve" },
+      "bob",
+    );
     expect(afterOutcome.status).toBe(409);
     expect(html(afterOutcome)).toContain("it no longer takes decisions");
     expect(html(afterOutcome)).toContain("INC-77"); // says what happened, with the request
@@ -282,7 +351,9 @@ describe("deciding from the page (POST)", () => {
     expect(json.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect((await submit(h, id, { token, csrf, decision: "maybe" }, "bob")).status).toBe(400);
     expect((await submit(h, id, { token, csrf, decision: "deny", reason: "x".repeat(1001) }, "bob")).status).toBe(400);
-    expect((await submit(h, id, { token, csrf, decision: "deny", reason: "x".repeat(17_000) }, "bob")).status).toBe(413);
+    expect((await submit(h, id, { token, csrf, decision: "deny", reason: "x".repeat(17_000) }, "bob")).status).toBe(
+      413,
+    );
     expect((await h.app.requests.get(id))!.status).toBe("pending-approval");
   });
 });
@@ -303,8 +374,13 @@ describe("sign-in behind App Service Authentication (azure mode)", () => {
       expect(page.status).toBe(200);
       expect(html(page)).toContain('value="approve"');
 
-      const principal = Buffer.from(JSON.stringify({ auth_typ: "aad", claims: [{ typ: "oid", val: bob.oid }] })).toString("base64");
-      const spoofed = await open(h, id, token, undefined, { "x-ms-client-principal": principal, "x-ms-client-principal-id": bob.oid });
+      const principal = Buffer.from(
+        JSON.stringify({ auth_typ: "aad", claims: [{ typ: "oid", val: bob.oid }] }),
+      ).toString("base64");
+      const spoofed = await open(h, id, token, undefined, {
+        "x-ms-client-principal": principal,
+        "x-ms-client-principal-id": bob.oid,
+      });
       expect(spoofed.status).toBe(401);
       expect(html(spoofed)).toContain("/.auth/login/aad?post_login_redirect_uri=");
 

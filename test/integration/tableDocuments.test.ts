@@ -9,8 +9,13 @@ interface Note {
 }
 
 function documents() {
-  const settings = { connectionString: inject("azuriteConnectionString"), tablePrefix: `t${randomBytes(5).toString("hex")}` };
-  const table = TableClient.fromConnectionString(settings.connectionString, `${settings.tablePrefix}Notes`, { allowInsecureConnection: true });
+  const settings = {
+    connectionString: inject("azuriteConnectionString"),
+    tablePrefix: `t${randomBytes(5).toString("hex")}`,
+  };
+  const table = TableClient.fromConnectionString(settings.connectionString, `${settings.tablePrefix}Notes`, {
+    allowInsecureConnection: true,
+  });
   return { store: new TableDocuments<Note>(settings, { table: "Notes", row: "note", empty: { text: "" } }), table };
 }
 
@@ -24,7 +29,9 @@ describe("TableDocuments", () => {
     const text = `${"a".repeat(CHUNK_CHARS - 10)}🚒 Zoë's group — ${"b".repeat(CHUNK_CHARS)}`;
     await store.update("k", () => ({ next: { text }, result: undefined }));
     expect((await store.read("k")).state.text).toBe(text);
-    const columns = Object.entries(await table.getEntity<Record<string, unknown>>("k", "note")).filter(([name]) => name.startsWith("data"));
+    const columns = Object.entries(await table.getEntity<Record<string, unknown>>("k", "note")).filter(([name]) =>
+      name.startsWith("data"),
+    );
     expect(columns.map(([name]) => name)).toEqual(["data", "data1", "data2"]);
     for (const [, value] of columns) expect(LONE_SURROGATE.test(String(value))).toBe(false);
   });
@@ -32,7 +39,9 @@ describe("TableDocuments", () => {
   it("a document too large for one row is refused with a clear code, and the stored one is kept", async () => {
     const { store } = documents();
     await store.update("k", () => ({ next: { text: "kept" }, result: undefined }));
-    await expect(store.update("k", () => ({ next: { text: "x".repeat(16 * CHUNK_CHARS) }, result: undefined }))).rejects.toMatchObject({ code: "STATE_TOO_LARGE" });
+    await expect(
+      store.update("k", () => ({ next: { text: "x".repeat(16 * CHUNK_CHARS) }, result: undefined })),
+    ).rejects.toMatchObject({ code: "STATE_TOO_LARGE" });
     expect((await store.read("k")).state.text).toBe("kept");
   });
 });

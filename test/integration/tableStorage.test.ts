@@ -18,7 +18,9 @@ function settings(): TableStorageSettings {
 }
 
 function rawTable(storage: TableStorageSettings, name: string) {
-  return TableClient.fromConnectionString(storage.connectionString, `${storage.tablePrefix}${name}`, { allowInsecureConnection: true });
+  return TableClient.fromConnectionString(storage.connectionString, `${storage.tablePrefix}${name}`, {
+    allowInsecureConnection: true,
+  });
 }
 
 async function rows(client: TableClient) {
@@ -46,7 +48,9 @@ describe("Table Storage audit log", () => {
     const log = new TableAuditLog(storage, SEAL_KEY);
     expect(await log.append(entry(0))).toEqual({ kind: "appended" });
     expect(await log.append(entry(0))).toEqual({ kind: "duplicate" });
-    expect(await log.append({ ...entry(0), details: { duration: "PT1H", ticket: "INC-1" } })).toEqual({ kind: "duplicate" });
+    expect(await log.append({ ...entry(0), details: { duration: "PT1H", ticket: "INC-1" } })).toEqual({
+      kind: "duplicate",
+    });
     const [stored, head, ...more] = await rows(rawTable(storage, "Audit"));
     expect(more).toEqual([]);
     expect(head).toMatchObject({ rowKey: "head", entries: 1, hash: entry(0).hash }); // written with the entry
@@ -75,23 +79,42 @@ describe("Table Storage audit log", () => {
   it("reads a stream in sequence order", async () => {
     const log = new TableAuditLog(settings(), SEAL_KEY);
     for (const sequence of [11, 2, 0, 10, 1]) await log.append(entry(sequence));
-    expect((await log.readStream(entry(0).stream)).map((stored) => stored.key)).toEqual(["000000", "000001", "000002", "000010", "000011"]);
+    expect((await log.readStream(entry(0).stream)).map((stored) => stored.key)).toEqual([
+      "000000",
+      "000001",
+      "000002",
+      "000010",
+      "000011",
+    ]);
   });
 
   it("holds every step of a full run, in order, once each", async () => {
     const h = await createHarness();
-    const created = await h.call(h.app.api.createRequest, { as: "alice", json: { cluster: WEU, justification: "outage", ticket: "INC-9" } });
+    const created = await h.call(h.app.api.createRequest, {
+      as: "alice",
+      json: { cluster: WEU, justification: "outage", ticket: "INC-9" },
+    });
     const { id } = created.body as { id: string };
     await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" });
     await h.engine.advanceBy(60 * MINUTE);
-    const client = rawTable({ connectionString: inject("azuriteConnectionString"), tablePrefix: h.tablePrefix }, "Audit");
+    const client = rawTable(
+      { connectionString: inject("azuriteConnectionString"), tablePrefix: h.tablePrefix },
+      "Audit",
+    );
     const stored = (await rows(client)).filter((row) => row.partitionKey === id && row.rowKey !== "head");
-    expect(stored.map((row) => [row.rowKey, row.type])).toEqual(DEADLINE_TRAIL.map((type, index) => [String(index).padStart(6, "0"), type]));
+    expect(stored.map((row) => [row.rowKey, row.type])).toEqual(
+      DEADLINE_TRAIL.map((type, index) => [String(index).padStart(6, "0"), type]),
+    );
     expect(stored.every((row) => row.cluster === WEU && typeof row.at === "string")).toBe(true);
     // Replaying the run's appends changes nothing: each lands on its key as a duplicate.
-    for (const existing of await h.app.audit.readStream(id)) expect(await h.app.audit.append(existing)).toEqual({ kind: "duplicate" });
+    for (const existing of await h.app.audit.readStream(id))
+      expect(await h.app.audit.append(existing)).toEqual({ kind: "duplicate" });
     expect((await rows(client)).filter((row) => row.partitionKey === id)).toHaveLength(DEADLINE_TRAIL.length + 1); // and the head
-    expect(await h.app.audit.readHead(id)).toEqual({ entries: DEADLINE_TRAIL.length, hash: stored.at(-1)!.hash, sealed: true });
+    expect(await h.app.audit.readHead(id)).toEqual({
+      entries: DEADLINE_TRAIL.length,
+      hash: stored.at(-1)!.hash,
+      sealed: true,
+    });
   });
 });
 
@@ -122,7 +145,9 @@ describe("Table Storage request store", () => {
     expect((await store.recordProgress(ids[0]!, { status: "opening", at })).kind).toBe("applied");
     expect((await store.recordProgress(ids[0]!, { status: "opening", at })).kind).toBe("already-there");
     expect((await store.recordProgress(ids[0]!, { status: "pending-approval", at })).kind).toBe("illegal");
-    expect((await store.recordProgress("bg-01m8gshv80000000000000000z", { status: "opening", at })).kind).toBe("not-found");
+    expect((await store.recordProgress("bg-01m8gshv80000000000000000z", { status: "opening", at })).kind).toBe(
+      "not-found",
+    );
     expect(await store.get(ids[0]!)).toMatchObject({ status: "opening", updatedAt: at });
   });
 
@@ -154,7 +179,15 @@ describe("Table Storage request store", () => {
     expect(await store.create(request(ids[1]!))).toEqual({ kind: "created" });
 
     // A crash between ending a request and releasing its slot leaves the slot behind...
-    await rawTable(storage, "Requests").updateEntity({ partitionKey: ids[1]!, rowKey: "request", status: "denied", data: JSON.stringify({ ...request(ids[1]!), status: "denied" }) }, "Merge");
+    await rawTable(storage, "Requests").updateEntity(
+      {
+        partitionKey: ids[1]!,
+        rowKey: "request",
+        status: "denied",
+        data: JSON.stringify({ ...request(ids[1]!), status: "denied" }),
+      },
+      "Merge",
+    );
     // ...and the next request takes it over instead of being refused forever.
     expect(await store.create(request(ids[2]!))).toEqual({ kind: "created" });
     expect((await rows(rawTable(storage, "LiveRequests"))).map((row) => row.requestId)).toEqual([ids[2]]);
@@ -163,14 +196,20 @@ describe("Table Storage request store", () => {
   it("stops blocking once a pending request is past its approval deadline, even if its end was never recorded", async () => {
     const store = new TableRequestStore(settings());
     await store.create(request(ids[0]!)); // deadline 10:30, and its workflow never records the expiry
-    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-28T10:29:59.000Z" })).toMatchObject({ kind: "live-request-exists" });
-    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-28T10:30:00.000Z" })).toEqual({ kind: "created" });
+    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-28T10:29:59.000Z" })).toMatchObject({
+      kind: "live-request-exists",
+    });
+    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-28T10:30:00.000Z" })).toEqual({
+      kind: "created",
+    });
   });
 
   it("keeps blocking while a window may be open, however old", async () => {
     const store = new TableRequestStore(settings());
     await store.create(request(ids[0]!));
     await store.recordProgress(ids[0]!, { status: "opening", at: "2026-11-28T10:05:00.000Z" });
-    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-29T10:00:00.000Z" })).toMatchObject({ kind: "live-request-exists" });
+    expect(await store.create({ ...request(ids[1]!), requestedAt: "2026-11-29T10:00:00.000Z" })).toMatchObject({
+      kind: "live-request-exists",
+    });
   });
 });

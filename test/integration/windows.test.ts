@@ -11,10 +11,16 @@ import { createHarness, MINUTE, NEU, T0, USERS, WEU, type Harness, type UserName
 const at = (ms: number) => new Date(T0.getTime() + ms).toISOString();
 
 async function openWindow(h: Harness, as: UserName, duration = "PT15M", cluster: string = WEU): Promise<string> {
-  const created = await h.call(h.app.api.createRequest, { as, json: { cluster, justification: "Entra outage", ticket: "INC-9", duration } });
+  const created = await h.call(h.app.api.createRequest, {
+    as,
+    json: { cluster, justification: "Entra outage", ticket: "INC-9", duration },
+  });
   expect(created.status).toBe(202);
   const { id } = created.body as { id: string };
-  expect((await h.call(h.app.api.approveRequest, { as: as === "bob" ? "carol" : "bob", params: { id }, method: "POST" })).status).toBe(202);
+  expect(
+    (await h.call(h.app.api.approveRequest, { as: as === "bob" ? "carol" : "bob", params: { id }, method: "POST" }))
+      .status,
+  ).toBe(202);
   return id;
 }
 
@@ -38,10 +44,16 @@ describe("overlapping windows", () => {
     expect(await status(h, alice)).toBe("closed");
     expect(await h.localAccounts()).toBe("enabled");
     expect((await h.app.requests.get(alice))!.outcome?.code).toBe("WINDOW_ENDED");
-    expect((await h.audit(alice)).find((entry) => entry.type === "locked")).toMatchObject({ details: { change: "kept-open", otherWindows: 1 } });
-    const aliceClosed = (await h.world.outbox.list(alice)).find((message) => message.kind === "closed" && message.channel === "email");
+    expect((await h.audit(alice)).find((entry) => entry.type === "locked")).toMatchObject({
+      details: { change: "kept-open", otherWindows: 1 },
+    });
+    const aliceClosed = (await h.world.outbox.list(alice)).find(
+      (message) => message.kind === "closed" && message.channel === "email",
+    );
     expect(aliceClosed!.text).toContain("Local accounts stay enabled for 1 other open window(s)");
-    const clusters = (await h.call(h.app.api.listClusters, { as: "carol" })).body as { openWindows: { requestId: string }[] }[];
+    const clusters = (await h.call(h.app.api.listClusters, { as: "carol" })).body as {
+      openWindows: { requestId: string }[];
+    }[];
     expect(clusters[0]!.openWindows.map((window) => window.requestId)).toEqual([carol]);
 
     await h.engine.advanceBy(20 * MINUTE);
@@ -63,7 +75,8 @@ describe("overlapping windows", () => {
       await h.world.directory.addUser(member);
       await h.world.directory.addMember(h.config.emergencyGroupId, member.oid);
     }
-    const tokenOf = async (member: (typeof team)[number]) => `Bearer ${(await h.world.tokens.issue(member, h.clock.date())).access_token}`;
+    const tokenOf = async (member: (typeof team)[number]) =>
+      `Bearer ${(await h.world.tokens.issue(member, h.clock.date())).access_token}`;
     const ids = await Promise.all(
       team.map(async (member) => {
         const created = await h.call(h.app.api.createRequest, {
@@ -78,7 +91,15 @@ describe("overlapping windows", () => {
     expect(await Promise.all(ids.map((id) => status(h, id)))).toEqual(ids.map(() => "open"));
     expect(await h.localAccounts()).toBe("enabled");
 
-    await Promise.all(team.map(async (member, index) => h.call(h.app.api.closeRequest, { headers: { authorization: await tokenOf(member) }, params: { id: ids[index]! }, method: "POST" })));
+    await Promise.all(
+      team.map(async (member, index) =>
+        h.call(h.app.api.closeRequest, {
+          headers: { authorization: await tokenOf(member) },
+          params: { id: ids[index]! },
+          method: "POST",
+        }),
+      ),
+    );
     await h.engine.advanceBy(2 * MINUTE);
     expect(await Promise.all(ids.map((id) => status(h, id)))).toEqual(ids.map(() => "closed"));
     expect(await h.localAccounts()).toBe("disabled");
@@ -106,33 +127,59 @@ describe("extend and close", () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT1H");
     h.clock.advance(30 * MINUTE);
-    expect(await extend(h, id, "PT2H")).toMatchObject({ status: 202, body: { accepted: "extend", closesAt: at(3 * 60 * MINUTE) } });
-    expect((await h.app.requests.get(id))!.extension).toMatchObject({ duration: "PT2H", status: "pending", closesAt: at(180 * MINUTE), approvalDeadline: at(60 * MINUTE) });
+    expect(await extend(h, id, "PT2H")).toMatchObject({
+      status: 202,
+      body: { accepted: "extend", closesAt: at(3 * 60 * MINUTE) },
+    });
+    expect((await h.app.requests.get(id))!.extension).toMatchObject({
+      duration: "PT2H",
+      status: "pending",
+      closesAt: at(180 * MINUTE),
+      approvalDeadline: at(60 * MINUTE),
+    });
     expect(await outboxKinds(h, id)).toContain("extension-requested");
-    const review = (await h.world.outbox.list(id)).find((message) => message.kind === "extension-requested" && message.channel === "email")!;
+    const review = (await h.world.outbox.list(id)).find(
+      (message) => message.kind === "extension-requested" && message.channel === "email",
+    )!;
     expect(review.links[0]!.label).toBe("Review and decide");
 
     expect((await h.call(h.app.api.approveRequest, { as: "alice", params: { id }, method: "POST" })).status).toBe(403); // not her own
     expect((await h.call(h.app.api.approveRequest, { as: "carol", params: { id }, method: "POST" })).status).toBe(202);
-    expect(await h.app.requests.get(id)).toMatchObject({ status: "open", window: { closesAt: at(180 * MINUTE) }, extension: { status: "approved" } });
+    expect(await h.app.requests.get(id)).toMatchObject({
+      status: "open",
+      window: { closesAt: at(180 * MINUTE) },
+      extension: { status: "approved" },
+    });
     expect((await h.app.registry.read(h.cluster())).windows).toEqual([{ requestId: id, closesAt: at(180 * MINUTE) }]);
     await h.engine.advanceBy(60 * MINUTE); // past the original deadline
     expect(await h.localAccounts()).toBe("enabled");
     await h.engine.advanceBy(90 * MINUTE);
     expect(await status(h, id)).toBe("closed");
     expect(await h.localAccounts()).toBe("disabled");
-    expect(await h.auditTypes(id)).toEqual(expect.arrayContaining(["extension-requested", "approval-recorded", "extended"]));
+    expect(await h.auditTypes(id)).toEqual(
+      expect.arrayContaining(["extension-requested", "approval-recorded", "extended"]),
+    );
   });
 
   it("never extends past the policy maximum from when the window opened", async () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT1H");
     const beyond = await extend(h, id, "PT3H1M");
-    expect(beyond).toMatchObject({ status: 400, body: { error: { code: "INVALID_DURATION", message: expect.stringContaining("can be extended by PT3H at most") } } });
+    expect(beyond).toMatchObject({
+      status: 400,
+      body: {
+        error: { code: "INVALID_DURATION", message: expect.stringContaining("can be extended by PT3H at most") },
+      },
+    });
     expect((await extend(h, id, "PT3H")).status).toBe(202); // exactly to the maximum
     // And the workflow itself refuses an extension that would go beyond, should one reach it.
     const alice = { oid: USERS.alice.oid, upn: USERS.alice.upn, displayName: USERS.alice.displayName };
-    await h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, { type: "extend", actor: alice, at: h.clock.date().toISOString(), duration: "PT10H" });
+    await h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, {
+      type: "extend",
+      actor: alice,
+      at: h.clock.date().toISOString(),
+      duration: "PT10H",
+    });
     expect((await h.audit(id)).at(-1)).toMatchObject({ type: "event-ignored", code: "EXTENSION_PENDING" });
   });
 
@@ -143,16 +190,29 @@ describe("extend and close", () => {
     expect((await extend(h, id, "PT30M", "mallory")).status).toBe(404);
     expect((await extend(h, id, "PT30M")).status).toBe(202);
     expect((await extend(h, id, "PT30M")).body).toMatchObject({ error: { code: "EXTENSION_PENDING" } });
-    const pending = await h.call(h.app.api.createRequest, { as: "carol", json: { cluster: WEU, justification: "x", ticket: "y" } });
-    expect((await extend(h, (pending.body as { id: string }).id, "PT30M", "carol")).body).toMatchObject({ error: { code: "NOT_OPEN" } });
+    const pending = await h.call(h.app.api.createRequest, {
+      as: "carol",
+      json: { cluster: WEU, justification: "x", ticket: "y" },
+    });
+    expect((await extend(h, (pending.body as { id: string }).id, "PT30M", "carol")).body).toMatchObject({
+      error: { code: "NOT_OPEN" },
+    });
   });
 
   it("an extension denied, or not decided in time, leaves the deadline where it was", async () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT1H");
     await extend(h, id, "PT30M");
-    await h.call(h.app.api.denyRequest, { as: "bob", params: { id }, method: "POST", json: { reason: "fix it in the hour" } });
-    expect(await h.app.requests.get(id)).toMatchObject({ window: { closesAt: at(60 * MINUTE) }, extension: { status: "denied" } });
+    await h.call(h.app.api.denyRequest, {
+      as: "bob",
+      params: { id },
+      method: "POST",
+      json: { reason: "fix it in the hour" },
+    });
+    expect(await h.app.requests.get(id)).toMatchObject({
+      window: { closesAt: at(60 * MINUTE) },
+      extension: { status: "denied" },
+    });
     expect(await outboxKinds(h, id)).toContain("extension-denied");
     await extend(h, id, "PT30M");
     await h.engine.advanceBy(31 * MINUTE); // the approval timeout (PT30M) passes
@@ -165,16 +225,25 @@ describe("extend and close", () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT1H");
     await extend(h, id, "PT30M");
-    const mail = (await h.world.outbox.list(id)).find((message) => message.kind === "extension-requested" && message.channel === "email")!;
+    const mail = (await h.world.outbox.list(id)).find(
+      (message) => message.kind === "extension-requested" && message.channel === "email",
+    )!;
     const token = new URL(mail.links[0]!.url).searchParams.get("token")!;
-    const page = await h.call(h.app.review.reviewRequest, { params: { id }, query: { token }, headers: { cookie: `breakglass_session=${await h.token("carol")}` } });
+    const page = await h.call(h.app.review.reviewRequest, {
+      params: { id },
+      query: { token },
+      headers: { cookie: `breakglass_session=${await h.token("carol")}` },
+    });
     expect(String(page.body)).toContain("Extension requested");
     const csrf = /name="csrf" value="([^"]+)"/.exec(String(page.body))![1]!;
     const decided = await h.call(h.app.review.submitReview, {
       params: { id },
       method: "POST",
       body: new URLSearchParams({ token, csrf, decision: "approve" }).toString(),
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: `breakglass_session=${await h.token("carol")}` },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: `breakglass_session=${await h.token("carol")}`,
+      },
     });
     expect(decided.status).toBe(200);
     expect(String(decided.body)).toContain("You approved this extension");
@@ -187,8 +256,19 @@ describe("relentless lockdown", () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT15M");
     const fault = (status: number, count: number, retryAfterSeconds?: number) =>
-      h.world.clusters.injectFault(h.cluster(), { operation: "disable", status, count, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
-    const nextRetryIn = () => Math.min(...h.engine.pendingTimers().filter((timer) => !timer.canceled).map((timer) => timer.fireAt.getTime())) - h.clock.now();
+      h.world.clusters.injectFault(h.cluster(), {
+        operation: "disable",
+        status,
+        count,
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      });
+    const nextRetryIn = () =>
+      Math.min(
+        ...h.engine
+          .pendingTimers()
+          .filter((timer) => !timer.canceled)
+          .map((timer) => timer.fireAt.getTime()),
+      ) - h.clock.now();
 
     await fault(409, 1);
     await h.engine.advanceBy(15 * MINUTE); // the deadline: attempt 1 fails (409)
@@ -199,7 +279,11 @@ describe("relentless lockdown", () => {
     await fault(500, 3);
     await h.engine.advanceBy(240_000); // attempt 3 fails: the alarm
     expect(await status(h, id)).toBe("lockdown-failed");
-    expect((await h.world.outbox.list(id)).filter((message) => message.kind === "lockdown-failed").map((message) => message.severity)).toEqual(["critical", "critical"]);
+    expect(
+      (await h.world.outbox.list(id))
+        .filter((message) => message.kind === "lockdown-failed")
+        .map((message) => message.severity),
+    ).toEqual(["critical", "critical"]);
     await h.engine.advanceBy(60_000 + 120_000); // attempts 4 and 5 fail
     expect(await h.localAccounts()).toBe("enabled");
     await h.engine.advanceBy(240_000); // attempt 6 works
@@ -227,18 +311,29 @@ describe("watchdog", () => {
     expect(report).toMatchObject({ pruned: [id], action: "locked" });
     expect(await h.localAccounts()).toBe("disabled");
     const alerts = (await h.world.outbox.list()).filter((message) => message.kind.startsWith("watchdog-"));
-    expect(alerts.map((message) => message.kind)).toEqual(["watchdog-window-overdue", "watchdog-window-overdue", "watchdog-watchdog-locked", "watchdog-watchdog-locked"]);
+    expect(alerts.map((message) => message.kind)).toEqual([
+      "watchdog-window-overdue",
+      "watchdog-window-overdue",
+      "watchdog-watchdog-locked",
+      "watchdog-watchdog-locked",
+    ]);
     expect(alerts[0]!.text).toContain(id);
     expect(alerts[0]!.text).toContain("its workflow was terminated");
     expect(alerts[1]!.recipients).toEqual(expect.arrayContaining(["alice@contoso.dev", "bob@contoso.dev"]));
     expect(await h.app.requests.get(id)).toMatchObject({ status: "closed", outcome: { code: "CLOSED_BY_WATCHDOG" } });
     // Its workflow will never record where the trail ends: the watchdog did, so it still verifies long after.
-    expect((await h.app.auditIndex.get(id))!.closedHead).toMatchObject({ entries: (await h.audit(id)).length, sealed: true });
+    expect((await h.app.auditIndex.get(id))!.closedHead).toMatchObject({
+      entries: (await h.audit(id)).length,
+      sealed: true,
+    });
     h.clock.advance(CLOSE_RECORD_GRACE_MS + MINUTE);
     expect(await verifyRequestTrail(h.app, id, h.clock.date())).toMatchObject({ ok: true });
     const trail = await h.app.audit.readStream(`watchdog-${h.clock.date().toISOString().slice(0, 10)}`);
     expect(trail.map((entry) => entry.type)).toEqual(["watchdog-pruned", "watchdog-locked", "watchdog-certificates"]);
-    expect(trail[0]).toMatchObject({ message: "its workflow was terminated", details: { requestId: id, workflow: "terminated" } });
+    expect(trail[0]).toMatchObject({
+      message: "its workflow was terminated",
+      details: { requestId: id, workflow: "terminated" },
+    });
   });
 
   it("when it cannot record where the trail of a request it closes ends, it still alerts and locks", async () => {
@@ -269,7 +364,8 @@ describe("watchdog", () => {
     const h = await createHarness({ env: { BREAKGLASS_DRIFT_ACTION: "alert" } });
     await h.world.clusters.setLocalAccountsOutOfBand(h.cluster(), true);
     const workflow = h.app.workflow(undefined as never);
-    for (let run = 0; run < 3; run++) expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "drift-alerted" });
+    for (let run = 0; run < 3; run++)
+      expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "drift-alerted" });
     expect(await h.localAccounts()).toBe("enabled");
     expect((await outboxKinds(h)).filter((kind) => kind === "watchdog-drift")).toHaveLength(2); // teams + email, once
     await h.world.clusters.setLocalAccountsOutOfBand(h.cluster(), false);
@@ -283,7 +379,10 @@ describe("watchdog", () => {
     expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "none", pruned: [] });
     expect(await status(h, id)).toBe("open");
     const table = h.table("SimClusters");
-    await table.updateEntity({ partitionKey: "cluster", rowKey: clusterKey(h.cluster(NEU)), entraIntegration: false }, "Merge");
+    await table.updateEntity(
+      { partitionKey: "cluster", rowKey: clusterKey(h.cluster(NEU)), entraIntegration: false },
+      "Merge",
+    );
     const reports = await h.app.watchdog.run(workflow);
     expect(reports[1]).toMatchObject({ action: "none", condition: "entra-integration-off" });
     await h.app.watchdog.run(workflow);
@@ -297,11 +396,25 @@ describe("certificates at lockdown", () => {
     const id = await openWindow(h, "alice", "PT15M");
     if (fetch) {
       h.clock.advance(MINUTE);
-      expect((await h.call(h.app.dev!.devAdminCredentials, { as: "alice", params: { name: "aks-prod-weu" }, method: "POST" })).status).toBe(200);
+      expect(
+        (
+          await h.call(h.app.dev!.devAdminCredentials, {
+            as: "alice",
+            params: { name: "aks-prod-weu" },
+            method: "POST",
+          })
+        ).status,
+      ).toBe(200);
     }
     await h.engine.advanceBy(30 * MINUTE);
     expect(await status(h, id)).toBe("closed");
-    return { h, id, rotations: await h.world.clusters.certificateRotations(h.cluster()), kinds: await outboxKinds(h, id), trail: await h.audit(id) };
+    return {
+      h,
+      id,
+      rotations: await h.world.clusters.certificateRotations(h.cluster()),
+      kinds: await outboxKinds(h, id),
+      trail: await h.audit(id),
+    };
   }
 
   it.each([
@@ -311,20 +424,29 @@ describe("certificates at lockdown", () => {
     ["when-credentials-issued", false, 0, undefined],
     ["never", true, 0, "rotation-advised"],
     ["never", false, 0, undefined],
-  ] as const)("BREAKGLASS_ROTATE_CERTIFICATES=%s, admin credentials fetched: %s", async (policy, fetched, rotations, notification) => {
-    const run = await windowWithFetch(policy, fetched);
-    expect(run.rotations).toBe(rotations);
-    const entry = run.trail.find((candidate) => candidate.type === "certificates-rotated" || candidate.type === "certificates-checked")!;
-    expect(entry).toMatchObject({
-      type: rotations ? "certificates-rotated" : "certificates-checked",
-      details: { action: rotations ? "rotate" : notification ? "advise" : "none", fetches: fetched ? 1 : 0 },
-    });
-    if (notification) {
-      expect(run.kinds).toContain(notification);
-      const message = (await run.h.world.outbox.list(run.id)).find((candidate) => candidate.kind === notification)!;
-      expect(message.text).toMatch(notification === "rotation-advised" ? /az aks rotate-certs .*--name aks-prod-weu/ : /up to ~30 minutes of disruption/);
-    } else {
-      expect(run.kinds.filter((kind) => kind.includes("rotat") || kind.includes("certificates"))).toEqual([]);
-    }
-  });
+  ] as const)(
+    "BREAKGLASS_ROTATE_CERTIFICATES=%s, admin credentials fetched: %s",
+    async (policy, fetched, rotations, notification) => {
+      const run = await windowWithFetch(policy, fetched);
+      expect(run.rotations).toBe(rotations);
+      const entry = run.trail.find(
+        (candidate) => candidate.type === "certificates-rotated" || candidate.type === "certificates-checked",
+      )!;
+      expect(entry).toMatchObject({
+        type: rotations ? "certificates-rotated" : "certificates-checked",
+        details: { action: rotations ? "rotate" : notification ? "advise" : "none", fetches: fetched ? 1 : 0 },
+      });
+      if (notification) {
+        expect(run.kinds).toContain(notification);
+        const message = (await run.h.world.outbox.list(run.id)).find((candidate) => candidate.kind === notification)!;
+        expect(message.text).toMatch(
+          notification === "rotation-advised"
+            ? /az aks rotate-certs .*--name aks-prod-weu/
+            : /up to ~30 minutes of disruption/,
+        );
+      } else {
+        expect(run.kinds.filter((kind) => kind.includes("rotat") || kind.includes("certificates"))).toEqual([]);
+      }
+    },
+  );
 });

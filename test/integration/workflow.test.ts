@@ -20,7 +20,9 @@ async function requestWindow(h: Harness, as: UserName = "alice", duration = "PT1
 }
 
 async function decide(h: Harness, id: string, decision: "approve" | "deny" | "close", as: UserName, json?: unknown) {
-  const handler = { approve: h.app.api.approveRequest, deny: h.app.api.denyRequest, close: h.app.api.closeRequest }[decision];
+  const handler = { approve: h.app.api.approveRequest, deny: h.app.api.denyRequest, close: h.app.api.closeRequest }[
+    decision
+  ];
   return h.call(handler, { as, params: { id }, method: "POST", ...(json === undefined ? {} : { json }) });
 }
 
@@ -70,7 +72,11 @@ describe("emergency-window workflow", () => {
     const trail = await h.audit(id);
     expect(trail.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
-    expect(trail[0]).toMatchObject({ actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" }, cluster: WEU, at: at(0) });
+    expect(trail[0]).toMatchObject({
+      actor: { oid: USERS.alice.oid, upn: "alice@contoso.dev" },
+      cluster: WEU,
+      at: at(0),
+    });
     expect(trail[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, outcome: "success" });
     expect(trail[8]).toMatchObject({ type: "locked", at: at(65 * MINUTE), details: { change: "changed" } });
     expect(trail[9]).toMatchObject({ type: "certificates-checked", details: { action: "none", fetches: 0 } });
@@ -87,7 +93,9 @@ describe("emergency-window workflow", () => {
     // The approvers are asked by mail; the requester (not an approver) is not.
     expect(outbox[1]!.recipients).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
     expect(outbox[3]!.recipients).toEqual(["alice@contoso.dev"]);
-    expect(outbox[3]!.text).toContain("az aks get-credentials --subscription 00000000-0000-0000-0000-000000000001 --resource-group rg-aks-prod --name aks-prod-weu --admin");
+    expect(outbox[3]!.text).toContain(
+      "az aks get-credentials --subscription 00000000-0000-0000-0000-000000000001 --resource-group rg-aks-prod --name aks-prod-weu --admin",
+    );
   });
 
   it("denied: nothing is enabled and the requester is told why", async () => {
@@ -96,13 +104,20 @@ describe("emergency-window workflow", () => {
     expect((await decide(h, id, "deny", "bob", { reason: "use the runbook first" })).status).toBe(202);
     expect(await stored(h, id)).toMatchObject({
       status: "denied",
-      outcome: { code: "DENIED", by: { oid: USERS.bob.oid }, message: expect.stringContaining("use the runbook first") },
+      outcome: {
+        code: "DENIED",
+        by: { oid: USERS.bob.oid },
+        message: expect.stringContaining("use the runbook first"),
+      },
     });
     expect(await h.localAccounts()).toBe("disabled");
     expect(clusterCalls(h, id)).toEqual([]);
     expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "denied"]);
     expect((await h.audit(id))[2]).toMatchObject({ actor: { oid: USERS.bob.oid }, code: "DENIED", outcome: "info" });
-    expect((await h.world.outbox.list(id)).filter((m) => m.kind === "denied").map((m) => m.channel)).toEqual(["teams", "email"]);
+    expect((await h.world.outbox.list(id)).filter((m) => m.kind === "denied").map((m) => m.channel)).toEqual([
+      "teams",
+      "email",
+    ]);
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });
 
@@ -112,7 +127,10 @@ describe("emergency-window workflow", () => {
     await h.engine.advanceBy(30 * MINUTE - 1);
     expect((await stored(h, id)).status).toBe("pending-approval");
     await h.engine.advanceBy(1);
-    expect(await stored(h, id)).toMatchObject({ status: "expired", outcome: { code: "APPROVAL_TIMEOUT", at: at(30 * MINUTE) } });
+    expect(await stored(h, id)).toMatchObject({
+      status: "expired",
+      outcome: { code: "APPROVAL_TIMEOUT", at: at(30 * MINUTE) },
+    });
     expect(await h.localAccounts()).toBe("disabled");
     expect(clusterCalls(h, id)).toEqual([]);
     expect(await h.auditTypes(id)).toEqual(["requested", "approvers-notified", "expired"]);
@@ -140,7 +158,10 @@ describe("emergency-window workflow", () => {
     expect(await h.localAccounts()).toBe("disabled");
     expect(await h.auditTypes(id)).toEqual(CLOSED_EARLY_TRAIL);
     expect((await h.audit(id))[6]).toMatchObject({ actor: { oid: USERS.alice.oid } });
-    expect((await h.audit(id)).find((entry) => entry.type === "closed")).toMatchObject({ outcome: "success", code: "CLOSED_EARLY" });
+    expect((await h.audit(id)).find((entry) => entry.type === "closed")).toMatchObject({
+      outcome: "success",
+      code: "CLOSED_EARLY",
+    });
     // Its timer was cancelled, so the instance is done at once, not at the old deadline.
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
   });
@@ -150,7 +171,10 @@ describe("emergency-window workflow", () => {
     const open = await requestWindow(h);
     await decide(h, open, "approve", "bob");
     expect((await decide(h, open, "close", "bob")).status).toBe(202);
-    expect(await stored(h, open)).toMatchObject({ status: "closed", outcome: { code: "CLOSED_EARLY", by: { oid: USERS.bob.oid } } });
+    expect(await stored(h, open)).toMatchObject({
+      status: "closed",
+      outcome: { code: "CLOSED_EARLY", by: { oid: USERS.bob.oid } },
+    });
 
     const pending = await requestWindow(h);
     expect((await decide(h, pending, "close", "alice")).status).toBe(202);
@@ -165,7 +189,10 @@ describe("emergency-window workflow", () => {
     const h = await createHarness({ env: { BREAKGLASS_REQUIRED_APPROVALS: "2" } });
     const id = await requestWindow(h);
     expect((await decide(h, id, "approve", "bob")).status).toBe(202);
-    expect(await stored(h, id)).toMatchObject({ status: "pending-approval", approvals: [{ approver: { oid: USERS.bob.oid } }] });
+    expect(await stored(h, id)).toMatchObject({
+      status: "pending-approval",
+      approvals: [{ approver: { oid: USERS.bob.oid } }],
+    });
     expect(await h.localAccounts()).toBe("disabled");
 
     // The API refuses a second approval by the same person...
@@ -181,7 +208,10 @@ describe("emergency-window workflow", () => {
 
     expect((await decide(h, id, "approve", "carol")).status).toBe(202);
     expect((await stored(h, id)).status).toBe("open");
-    expect((await stored(h, id)).approvals.map((approval) => approval.approver.upn)).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
+    expect((await stored(h, id)).approvals.map((approval) => approval.approver.upn)).toEqual([
+      "bob@contoso.dev",
+      "carol@contoso.dev",
+    ]);
     expect(await h.localAccounts()).toBe("enabled");
 
     const trail = await h.audit(id);
@@ -208,7 +238,10 @@ describe("emergency-window workflow", () => {
     await h.engine.advanceBy(9 * MINUTE);
     expect((await stored(h, id)).status).toBe("opening"); // still trying
     await h.engine.advanceBy(2 * MINUTE);
-    expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "OPEN_TIMED_OUT", message: expect.stringContaining("ARM answered 409") } });
+    expect(await stored(h, id)).toMatchObject({
+      status: "failed",
+      outcome: { code: "OPEN_TIMED_OUT", message: expect.stringContaining("ARM answered 409") },
+    });
     expect(await h.localAccounts()).toBe("disabled");
     const calls = clusterCalls(h, id);
     expect(calls.at(-1)).toBe("close");
@@ -217,7 +250,11 @@ describe("emergency-window workflow", () => {
     expect(types.slice(0, 5)).toEqual(["requested", "approvers-notified", "approval-recorded", "approved", "enabling"]);
     expect(new Set(types.slice(5, -4))).toEqual(new Set(["enable-retry"]));
     expect(types.slice(-4)).toEqual(["enable-failed", "locking", "locked", "failed"]);
-    expect((await h.audit(id)).find((entry) => entry.type === "enable-retry")).toMatchObject({ outcome: "failure", code: "ARM_409", details: { attempt: 1 } });
+    expect((await h.audit(id)).find((entry) => entry.type === "enable-retry")).toMatchObject({
+      outcome: "failure",
+      code: "ARM_409",
+      details: { attempt: 1 },
+    });
     expect((await h.world.outbox.list(id)).some((message) => message.kind === "failed")).toBe(true);
     expect(await h.app.registry.read(h.cluster())).toEqual({ windows: [] });
   });
@@ -246,7 +283,15 @@ describe("emergency-window workflow", () => {
     expect(await stored(h, id)).toMatchObject({ status: "closed", window: { closedAt: at(15 * MINUTE + 45_000) } });
     expect(await h.localAccounts()).toBe("disabled");
     expect(clusterCalls(h, id)).toEqual(["open", "close", "close", "close"]);
-    expect((await h.auditTypes(id)).slice(-7)).toEqual(["deadline-reached", "locking", "lockdown-retry", "lockdown-retry", "locked", "certificates-checked", "closed"]);
+    expect((await h.auditTypes(id)).slice(-7)).toEqual([
+      "deadline-reached",
+      "locking",
+      "lockdown-retry",
+      "lockdown-retry",
+      "locked",
+      "certificates-checked",
+      "closed",
+    ]);
   });
 
   it("disable that keeps failing: lockdown-failed and a critical alert after three failures, retried until it works", async () => {
@@ -257,9 +302,16 @@ describe("emergency-window workflow", () => {
     await h.engine.advanceBy(15 * MINUTE + 2 * MINUTE);
     expect(await stored(h, id)).toMatchObject({ status: "lockdown-failed", outcome: { code: "ARM_503" } });
     expect(await h.localAccounts()).toBe("enabled");
-    const alarm = (await h.world.outbox.list(id)).find((message) => message.kind === "lockdown-failed" && message.channel === "email");
+    const alarm = (await h.world.outbox.list(id)).find(
+      (message) => message.kind === "lockdown-failed" && message.channel === "email",
+    );
     expect(alarm).toMatchObject({ severity: "critical", text: expect.stringContaining("Severity: CRITICAL") });
-    expect(alarm!.recipients).toEqual(["alice@contoso.dev", "bob@contoso.dev", "carol@contoso.dev", "secops@contoso.dev"]);
+    expect(alarm!.recipients).toEqual([
+      "alice@contoso.dev",
+      "bob@contoso.dev",
+      "carol@contoso.dev",
+      "secops@contoso.dev",
+    ]);
 
     await h.engine.advanceBy(6 * 60 * MINUTE); // six hours of failures
     expect((await stored(h, id)).status).toBe("lockdown-failed");
@@ -297,12 +349,20 @@ describe("emergency-window workflow", () => {
     await decide(h, id, "approve", "bob");
     expect((await stored(h, id)).status).toBe("open");
     const trail = await h.audit(id);
-    expect(trail[1]).toMatchObject({ type: "notification-failed", outcome: "failure", message: "email: mail relay down", details: { notification: "approval-requested" } });
+    expect(trail[1]).toMatchObject({
+      type: "notification-failed",
+      outcome: "failure",
+      message: "email: mail relay down",
+      details: { notification: "approval-requested" },
+    });
     expect(trail.map((entry) => entry.type)).toContain("opened");
   });
 
   it("a notifier that throws is contained the same way", async () => {
-    const h = await createHarness({ wrapActivity: (name, activity) => (name === "sendNotification" ? () => Promise.reject(new Error("bug")) : activity) });
+    const h = await createHarness({
+      wrapActivity: (name, activity) =>
+        name === "sendNotification" ? () => Promise.reject(new Error("bug")) : activity,
+    });
     const id = await requestWindow(h);
     await decide(h, id, "approve", "bob");
     await h.engine.advanceBy(60 * MINUTE);
@@ -340,7 +400,13 @@ describe("emergency-window workflow", () => {
     expect(await stored(h, id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
     const trail = await h.audit(id);
     expect(trail.map((entry) => entry.key)).toEqual(trail.map((_, index) => String(index).padStart(6, "0")));
-    expect(trail.map((entry) => entry.type).slice(-5)).toEqual(["deadline-reached", "locking", "locked", "certificates-checked", "closed"]);
+    expect(trail.map((entry) => entry.type).slice(-5)).toEqual([
+      "deadline-reached",
+      "locking",
+      "locked",
+      "certificates-checked",
+      "closed",
+    ]);
     // Written late and out of order, the entries still form the chain the workflow computed.
     expect(await verifyRequestTrail(h.app, id, h.clock.date())).toEqual({ ok: true, entries: trail.length });
   });
@@ -350,7 +416,10 @@ describe("emergency-window workflow", () => {
     const h = await createHarness({
       wrapActivity: (name, activity) =>
         name === "appendAuditEntry"
-          ? (input, context) => (deadlineEntryFails && (input as { type: string }).type === "deadline-reached" ? Promise.reject(new Error("audit table unavailable")) : activity(input, context))
+          ? (input, context) =>
+              deadlineEntryFails && (input as { type: string }).type === "deadline-reached"
+                ? Promise.reject(new Error("audit table unavailable"))
+                : activity(input, context)
           : activity,
     });
     const id = await requestWindow(h, "alice", "PT15M");
@@ -370,7 +439,10 @@ describe("emergency-window workflow", () => {
     const h = await createHarness({
       wrapActivity: (name, activity) =>
         name === "appendAuditEntry"
-          ? (input, context) => ((input as { type: string }).type === "approvers-notified" && failures-- > 0 ? Promise.reject(new Error("audit table unavailable")) : activity(input, context))
+          ? (input, context) =>
+              (input as { type: string }).type === "approvers-notified" && failures-- > 0
+                ? Promise.reject(new Error("audit table unavailable"))
+                : activity(input, context)
           : activity,
     });
     const id = await requestWindow(h);

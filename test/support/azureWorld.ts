@@ -37,9 +37,21 @@ export async function startAzureWorld(): Promise<AzureWorld> {
     new HttpsFake(() => ({ status: 202 })).start(),
   ]);
   for (const user of SIMULATION_USERS) {
-    graph.addUser({ id: user.oid, displayName: user.displayName, userPrincipalName: user.upn, mail: user.mail, accountEnabled: user.accountEnabled });
+    graph.addUser({
+      id: user.oid,
+      displayName: user.displayName,
+      userPrincipalName: user.upn,
+      mail: user.mail,
+      accountEnabled: user.accountEnabled,
+    });
   }
-  graph.addUser({ id: "5e7d0000-0000-4000-8000-000000000009", displayName: "Break-glass", userPrincipalName: MAIL_SENDER, mail: MAIL_SENDER, accountEnabled: true });
+  graph.addUser({
+    id: "5e7d0000-0000-4000-8000-000000000009",
+    displayName: "Break-glass",
+    userPrincipalName: MAIL_SENDER,
+    mail: MAIL_SENDER,
+    accountEnabled: true,
+  });
   const oid = (name: string) => SIMULATION_USERS.find((user) => user.upn.startsWith(`${name}@`))!.oid;
   graph.addGroup(AZURE_GROUPS.emergency, "aks-emergency-admins", [oid("alice"), oid("carol")]);
   graph.addGroup(AZURE_GROUPS.seniors, "platform-seniors", [oid("carol")]);
@@ -68,7 +80,13 @@ export async function startAzureWorld(): Promise<AzureWorld> {
       GRAPH_ENDPOINT: graph.url,
       AZURE_AUTHORITY_HOST: entra.url,
     },
-    options: { credential: fakeCredential, pollIntervalMs: 5, maxRetries: 0, timeoutMs: 2_000, operationTimeoutMs: 5_000 },
+    options: {
+      credential: fakeCredential,
+      pollIntervalMs: 5,
+      maxRetries: 0,
+      timeoutMs: 2_000,
+      operationTimeoutMs: 5_000,
+    },
     async token(upn, now) {
       const user = SIMULATION_USERS.find((candidate) => candidate.upn === upn)!;
       return entra.token(user, AZURE_AUDIENCE, now);

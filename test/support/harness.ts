@@ -113,7 +113,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     Object.entries(app.activities).map(([name, activity]) => [name, wrap(name, activity as ActivityFunction)]),
   );
   const engine = new DurableEngine({
-    orchestrators: { [WINDOW_ORCHESTRATOR]: createExecutor(emergencyWindowOrchestrator), [GROUP_SYNC_ORCHESTRATOR]: createExecutor(groupSyncOrchestrator) },
+    orchestrators: {
+      [WINDOW_ORCHESTRATOR]: createExecutor(emergencyWindowOrchestrator),
+      [GROUP_SYNC_ORCHESTRATOR]: createExecutor(groupSyncOrchestrator),
+    },
     activities,
     clock,
     log: (line) => logs.push(line),
@@ -141,7 +144,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     engine,
     logs,
     tablePrefix,
-    table: (name) => TableClient.fromConnectionString(inject("azuriteConnectionString"), `${tablePrefix}${name}`, { allowInsecureConnection: true }),
+    table: (name) =>
+      TableClient.fromConnectionString(inject("azuriteConnectionString"), `${tablePrefix}${name}`, {
+        allowInsecureConnection: true,
+      }),
     cluster,
     token,
     async runDeferred() {
@@ -199,5 +205,10 @@ function toReply(response: HttpResponseInit): Reply {
   const headers = new Headers(response.headers);
   const text = typeof response.body === "string" ? response.body : "";
   const json = headers.get("content-type")?.startsWith("application/json") ?? false;
-  return { status: response.status ?? 200, headers, cookies: response.cookies ?? [], body: text && json ? (JSON.parse(text) as unknown) : text || undefined };
+  return {
+    status: response.status ?? 200,
+    headers,
+    cookies: response.cookies ?? [],
+    body: text && json ? (JSON.parse(text) as unknown) : text || undefined,
+  };
 }

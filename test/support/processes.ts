@@ -26,7 +26,12 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals, group?: boolean): Promise<number | null>;
 }
 
-export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv, detached = false): RunningProcess {
+export function run(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  detached = false,
+): RunningProcess {
   const child = spawn(command, args, { cwd: ROOT, env, detached, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -14,4 +14,6 @@ export const DEADLINE_TRAIL = [
 ] as const;
 
 /** The same window, closed early by someone instead. */
-export const CLOSED_EARLY_TRAIL = DEADLINE_TRAIL.map((type) => (type === "deadline-reached" ? "close-requested" : type));
+export const CLOSED_EARLY_TRAIL = DEADLINE_TRAIL.map((type) =>
+  type === "deadline-reached" ? "close-requested" : type,
+);

@@ -4,7 +4,13 @@ import { HttpRequest } from "@azure/functions";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DevTokenIssuer } from "../../src/adapters/simulation/devTokens.js";
-import { authenticate, createTokenVerifier, tenantIssuers, tenantSigningKeys, type VerifyToken } from "../../src/http/authentication.js";
+import {
+  authenticate,
+  createTokenVerifier,
+  tenantIssuers,
+  tenantSigningKeys,
+  type VerifyToken,
+} from "../../src/http/authentication.js";
 import { ApiError } from "../../src/http/errors.js";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
@@ -26,8 +32,21 @@ beforeAll(async () => {
 });
 
 function token(claims: Record<string, unknown> = {}, options: { key?: Keys; kid?: string; alg?: string } = {}) {
-  const { iss = `${AUTHORITY}/${TENANT}/v2.0`, aud = AUDIENCE, iat = seconds(NOW), exp = seconds(NOW) + 3600, ...rest } = claims;
-  return new SignJWT({ oid: OID, tid: TENANT, scp: "BreakGlass.Access", preferred_username: "alice@contoso.com", name: "Alice", ...rest })
+  const {
+    iss = `${AUTHORITY}/${TENANT}/v2.0`,
+    aud = AUDIENCE,
+    iat = seconds(NOW),
+    exp = seconds(NOW) + 3600,
+    ...rest
+  } = claims;
+  return new SignJWT({
+    oid: OID,
+    tid: TENANT,
+    scp: "BreakGlass.Access",
+    preferred_username: "alice@contoso.com",
+    name: "Alice",
+    ...rest,
+  })
     .setProtectedHeader({ alg: options.alg ?? "RS256", kid: options.kid ?? "k1" })
     .setIssuer(String(iss))
     .setAudience(aud as string)
@@ -37,7 +56,13 @@ function token(claims: Record<string, unknown> = {}, options: { key?: Keys; kid?
 }
 
 function verifier(now = NOW): VerifyToken {
-  return createTokenVerifier({ keys: createLocalJWKSet({ keys: [publicJwk] }), authorityHost: AUTHORITY, tenantId: TENANT, audience: AUDIENCE, now: () => now });
+  return createTokenVerifier({
+    keys: createLocalJWKSet({ keys: [publicJwk] }),
+    authorityHost: AUTHORITY,
+    tenantId: TENANT,
+    audience: AUDIENCE,
+    now: () => now,
+  });
 }
 
 async function rejection(verify: VerifyToken, jwt: string): Promise<ApiError> {
@@ -52,18 +77,29 @@ async function rejection(verify: VerifyToken, jwt: string): Promise<ApiError> {
 
 describe("token verification", () => {
   it("accepts a valid v2 token and identifies the caller by oid", async () => {
-    await expect(verifier()(await token())).resolves.toEqual({ oid: OID, tenantId: TENANT, upn: "alice@contoso.com", name: "Alice" });
+    await expect(verifier()(await token())).resolves.toEqual({
+      oid: OID,
+      tenantId: TENANT,
+      upn: "alice@contoso.com",
+      name: "Alice",
+    });
   });
 
   it("accepts the tenant's v1 issuer", async () => {
     expect(tenantIssuers(AUTHORITY, TENANT)).toContain(`https://sts.windows.net/${TENANT}/`);
-    await expect(verifier()(await token({ iss: `https://sts.windows.net/${TENANT}/`, upn: "alice@contoso.com" }))).resolves.toMatchObject({ oid: OID });
+    await expect(
+      verifier()(await token({ iss: `https://sts.windows.net/${TENANT}/`, upn: "alice@contoso.com" })),
+    ).resolves.toMatchObject({ oid: OID });
   });
 
   const refusals: [string, () => Promise<string>, RegExp][] = [
     ["expired", () => token({ iat: seconds(NOW) - 7200, exp: seconds(NOW) - 3600 }), /expired/],
     ["for another audience", () => token({ aud: "api://someone-else" }), /audience/],
-    ["from another tenant's issuer", () => token({ iss: `${AUTHORITY}/99999999-2222-3333-4444-555555555555/v2.0` }), /issuer/],
+    [
+      "from another tenant's issuer",
+      () => token({ iss: `${AUTHORITY}/99999999-2222-3333-4444-555555555555/v2.0` }),
+      /issuer/,
+    ],
     ["signed by another key (forged)", () => token({}, { key: other }), /signature or format/],
     ["with an unknown key id", () => token({}, { kid: "nope" }), /signature or format/],
     ["without an oid", () => token({ oid: undefined }), /oid/],
@@ -83,7 +119,11 @@ describe("token verification", () => {
   it("refuses an unsigned token (alg none)", async () => {
     const [, payload] = (await token()).split(".");
     const unsigned = `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${payload}.`;
-    const request = new HttpRequest({ method: "GET", url: "http://x/api", headers: { authorization: `Bearer ${unsigned}x` } });
+    const request = new HttpRequest({
+      method: "GET",
+      url: "http://x/api",
+      headers: { authorization: `Bearer ${unsigned}x` },
+    });
     await expect(authenticate(request, verifier())).rejects.toMatchObject({ status: 401 });
   });
 
@@ -96,10 +136,17 @@ describe("token verification", () => {
 
 describe("the Authorization header", () => {
   const request = (authorization?: string) =>
-    new HttpRequest({ method: "GET", url: "http://localhost/api/requests", headers: authorization ? { authorization } : {} });
+    new HttpRequest({
+      method: "GET",
+      url: "http://localhost/api/requests",
+      headers: authorization ? { authorization } : {},
+    });
 
   it("is required", async () => {
-    await expect(authenticate(request(), verifier())).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/Authorization: Bearer/) });
+    await expect(authenticate(request(), verifier())).rejects.toMatchObject({
+      status: 401,
+      message: expect.stringMatching(/Authorization: Bearer/),
+    });
   });
 
   it.each(["Basic dXNlcjpwYXNz", "Bearer", "Bearer not-a-jwt", "Token a.b.c"])("refuses %j", async (header) => {
@@ -133,7 +180,13 @@ describe("azure mode: the tenant's JWKS", () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const remoteVerifier = (host: string) =>
-    createTokenVerifier({ keys: tenantSigningKeys(host, TENANT), authorityHost: host, tenantId: TENANT, audience: AUDIENCE, now: () => NOW });
+    createTokenVerifier({
+      keys: tenantSigningKeys(host, TENANT),
+      authorityHost: host,
+      tenantId: TENANT,
+      audience: AUDIENCE,
+      now: () => NOW,
+    });
 
   it("fetches the keys from {authority}/{tenant}/discovery/v2.0/keys and verifies with them", async () => {
     keys = [publicJwk];
@@ -144,12 +197,18 @@ describe("azure mode: the tenant's JWKS", () => {
 
   it("refuses a token whose key the tenant does not publish", async () => {
     keys = [publicJwk];
-    const error = await rejection(remoteVerifier(authority), await token({ iss: `${authority}/${TENANT}/v2.0` }, { key: other, kid: "k2" }));
+    const error = await rejection(
+      remoteVerifier(authority),
+      await token({ iss: `${authority}/${TENANT}/v2.0` }, { key: other, kid: "k2" }),
+    );
     expect(error.status).toBe(401);
   });
 
   it("answers 503, not 401, when the keys cannot be fetched", async () => {
-    const error = await rejection(remoteVerifier("http://127.0.0.1:9"), await token({ iss: `http://127.0.0.1:9/${TENANT}/v2.0` }));
+    const error = await rejection(
+      remoteVerifier("http://127.0.0.1:9"),
+      await token({ iss: `http://127.0.0.1:9/${TENANT}/v2.0` }),
+    );
     expect(error.status).toBe(503);
     expect(error.code).toBe("AUTHENTICATION_UNAVAILABLE");
   });
@@ -158,11 +217,25 @@ describe("azure mode: the tenant's JWKS", () => {
 describe("simulation tokens", () => {
   it("are checked by the same verifier as Entra tokens", async () => {
     const issuer = await DevTokenIssuer.create({ authorityHost: AUTHORITY, tenantId: TENANT, audience: AUDIENCE });
-    const verify = createTokenVerifier({ keys: issuer.keys, authorityHost: AUTHORITY, tenantId: TENANT, audience: AUDIENCE, now: () => NOW });
+    const verify = createTokenVerifier({
+      keys: issuer.keys,
+      authorityHost: AUTHORITY,
+      tenantId: TENANT,
+      audience: AUDIENCE,
+      now: () => NOW,
+    });
     const issued = await issuer.issue({ oid: OID, upn: "alice@contoso.dev", displayName: "Alice" }, NOW);
     expect(issued).toMatchObject({ token_type: "Bearer", expires_in: 3600 });
-    await expect(verify(issued.access_token)).resolves.toEqual({ oid: OID, tenantId: TENANT, upn: "alice@contoso.dev", name: "Alice" });
-    const expired = await issuer.issue({ oid: OID, upn: "alice@contoso.dev", displayName: "Alice" }, new Date(NOW.getTime() - 2 * 3600_000));
+    await expect(verify(issued.access_token)).resolves.toEqual({
+      oid: OID,
+      tenantId: TENANT,
+      upn: "alice@contoso.dev",
+      name: "Alice",
+    });
+    const expired = await issuer.issue(
+      { oid: OID, upn: "alice@contoso.dev", displayName: "Alice" },
+      new Date(NOW.getTime() - 2 * 3600_000),
+    );
     expect((await rejection(verify, expired.access_token)).message).toMatch(/expired/);
   });
 

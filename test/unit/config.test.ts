@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { SIMULATION_CLUSTER_IDS, SIMULATION_GROUPS, SIMULATION_TENANT_ID } from "../../src/adapters/simulation/fixtures.js";
+import {
+  SIMULATION_CLUSTER_IDS,
+  SIMULATION_GROUPS,
+  SIMULATION_TENANT_ID,
+} from "../../src/adapters/simulation/fixtures.js";
 import { ConfigError, parseConfig } from "../../src/config.js";
 import { HOUR_MS, MINUTE_MS } from "../../src/domain/duration.js";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
-const CLUSTER = "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-x/providers/Microsoft.ContainerService/managedClusters/aks-x";
+const CLUSTER =
+  "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-x/providers/Microsoft.ContainerService/managedClusters/aks-x";
 
 /** A complete, valid azure-mode environment. */
 const AZURE: Record<string, string> = {
@@ -56,7 +61,9 @@ describe("configuration defaults", () => {
     expect(config.graphClientState).toBeUndefined();
     expect(config.clientId).toBeUndefined();
     expect(config.publicBaseUrl).toBe("https://breakglass.contoso.com");
-    expect(config.clusters).toEqual([{ id: CLUSTER, subscriptionId: "00000000-0000-0000-0000-0000000000aa", resourceGroup: "rg-x", name: "aks-x" }]);
+    expect(config.clusters).toEqual([
+      { id: CLUSTER, subscriptionId: "00000000-0000-0000-0000-0000000000aa", resourceGroup: "rg-x", name: "aks-x" },
+    ]);
   });
 
   it("runs simulation mode with no other setting, on the fixtures", () => {
@@ -85,26 +92,36 @@ describe("configuration defaults", () => {
       AZURE_CLIENT_ID: "bbbbbbbb-0000-0000-0000-000000000001",
       TASKHUB_NAME: "   ",
     });
-    expect(config.policy).toMatchObject({ minDurationMs: 5 * MINUTE_MS, defaultDurationMs: 30 * MINUTE_MS, requiredApprovals: 2 });
+    expect(config.policy).toMatchObject({
+      minDurationMs: 5 * MINUTE_MS,
+      defaultDurationMs: 30 * MINUTE_MS,
+      requiredApprovals: 2,
+    });
     expect(config.alertEmails).toEqual(["sec@contoso.com", "oncall@contoso.com"]);
     expect(config.taskHubName).toBe("breakglass");
   });
 
   it("accepts several clusters and matches their ids without regard to case later", () => {
     const second = CLUSTER.replace("aks-x", "aks-y");
-    expect(parseConfig({ ...AZURE, BREAKGLASS_CLUSTERS: `${CLUSTER}, ${second}` }).clusters.map((c) => c.name)).toEqual(["aks-x", "aks-y"]);
+    expect(parseConfig({ ...AZURE, BREAKGLASS_CLUSTERS: `${CLUSTER}, ${second}` }).clusters.map((c) => c.name)).toEqual(
+      ["aks-x", "aks-y"],
+    );
   });
 });
 
 describe("configuration errors name the variable and the rule", () => {
   it("requires BREAKGLASS_MODE and names the allowed values", () => {
     expect(problemsOf({})).toEqual(["BREAKGLASS_MODE: is required; set it to one of: azure, simulation"]);
-    expect(problemsOf({ BREAKGLASS_MODE: "prod" })).toEqual(['BREAKGLASS_MODE: must be one of: azure, simulation (got "prod")']);
+    expect(problemsOf({ BREAKGLASS_MODE: "prod" })).toEqual([
+      'BREAKGLASS_MODE: must be one of: azure, simulation (got "prod")',
+    ]);
   });
 
   it("refuses simulation mode when hosted in Azure", () => {
     const [problem] = problemsOf({ BREAKGLASS_MODE: "simulation", WEBSITE_INSTANCE_ID: "abc123" });
-    expect(problem).toMatch(/^BREAKGLASS_MODE: simulation is refused when hosted in Azure \(WEBSITE_INSTANCE_ID is set\)/);
+    expect(problem).toMatch(
+      /^BREAKGLASS_MODE: simulation is refused when hosted in Azure \(WEBSITE_INSTANCE_ID is set\)/,
+    );
   });
 
   it("lists every setting azure mode requires, all at once", () => {
@@ -126,13 +143,21 @@ describe("configuration errors name the variable and the rule", () => {
     ["BREAKGLASS_EMERGENCY_GROUP_ID", "aks-emergency-admins", /^BREAKGLASS_EMERGENCY_GROUP_ID: must be a GUID/],
     ["BREAKGLASS_APPROVER_GROUP_ID", "123", /^BREAKGLASS_APPROVER_GROUP_ID: must be a GUID/],
     ["BREAKGLASS_CLUSTERS", "aks-prod", /^BREAKGLASS_CLUSTERS: "aks-prod" is not an AKS resource id/],
-    ["BREAKGLASS_CLUSTERS", `${CLUSTER},${CLUSTER.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions")}`, /^BREAKGLASS_CLUSTERS: ".*" is listed twice/],
+    [
+      "BREAKGLASS_CLUSTERS",
+      `${CLUSTER},${CLUSTER.toUpperCase().replace("/SUBSCRIPTIONS", "/subscriptions")}`,
+      /^BREAKGLASS_CLUSTERS: ".*" is listed twice/,
+    ],
     [
       "BREAKGLASS_CLUSTERS",
       "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm",
       /^BREAKGLASS_CLUSTERS: .* is not an AKS resource id/,
     ],
-    ["BREAKGLASS_MIN_DURATION", "15 minutes", /^BREAKGLASS_MIN_DURATION: must be a positive ISO-8601 duration such as PT15M \(got "15 minutes"\)/],
+    [
+      "BREAKGLASS_MIN_DURATION",
+      "15 minutes",
+      /^BREAKGLASS_MIN_DURATION: must be a positive ISO-8601 duration such as PT15M \(got "15 minutes"\)/,
+    ],
     ["BREAKGLASS_MAX_DURATION", "P1M", /^BREAKGLASS_MAX_DURATION: must be a positive ISO-8601 duration/],
     ["BREAKGLASS_MAX_DURATION", "P2D", /^BREAKGLASS_MAX_DURATION: must be at most P1D/],
     ["BREAKGLASS_DEFAULT_DURATION", "PT0S", /^BREAKGLASS_DEFAULT_DURATION: must be a positive ISO-8601 duration/],
@@ -141,16 +166,44 @@ describe("configuration errors name the variable and the rule", () => {
     ["BREAKGLASS_REQUIRED_APPROVALS", "0", /^BREAKGLASS_REQUIRED_APPROVALS: must be at least 1/],
     ["BREAKGLASS_REQUIRED_APPROVALS", "two", /^BREAKGLASS_REQUIRED_APPROVALS: must be a whole number from 1 to 10/],
     ["BREAKGLASS_REQUIRED_APPROVALS", "11", /^BREAKGLASS_REQUIRED_APPROVALS: must be at most 10/],
-    ["BREAKGLASS_ROTATE_CERTIFICATES", "sometimes", /^BREAKGLASS_ROTATE_CERTIFICATES: must be one of: never, when-credentials-issued, always/],
+    [
+      "BREAKGLASS_ROTATE_CERTIFICATES",
+      "sometimes",
+      /^BREAKGLASS_ROTATE_CERTIFICATES: must be one of: never, when-credentials-issued, always/,
+    ],
     ["BREAKGLASS_DRIFT_ACTION", "ignore", /^BREAKGLASS_DRIFT_ACTION: must be one of: alert, relock/],
-    ["BREAKGLASS_WATCHDOG_SCHEDULE", "*/1 * * * *", /^BREAKGLASS_WATCHDOG_SCHEDULE: must be a six-field NCRONTAB expression/],
-    ["BREAKGLASS_GROUP_WATCH_SCHEDULE", "every 5 minutes please", /^BREAKGLASS_GROUP_WATCH_SCHEDULE: must be a six-field NCRONTAB expression/],
-    ["BREAKGLASS_WATCHDOG_SCHEDULE", "0 0 25 * * *", /^BREAKGLASS_WATCHDOG_SCHEDULE: must be a six-field NCRONTAB expression/],
+    [
+      "BREAKGLASS_WATCHDOG_SCHEDULE",
+      "*/1 * * * *",
+      /^BREAKGLASS_WATCHDOG_SCHEDULE: must be a six-field NCRONTAB expression/,
+    ],
+    [
+      "BREAKGLASS_GROUP_WATCH_SCHEDULE",
+      "every 5 minutes please",
+      /^BREAKGLASS_GROUP_WATCH_SCHEDULE: must be a six-field NCRONTAB expression/,
+    ],
+    [
+      "BREAKGLASS_WATCHDOG_SCHEDULE",
+      "0 0 25 * * *",
+      /^BREAKGLASS_WATCHDOG_SCHEDULE: must be a six-field NCRONTAB expression/,
+    ],
     ["BREAKGLASS_GROUP_MAX_MEMBERS", "-1", /^BREAKGLASS_GROUP_MAX_MEMBERS: must be a whole number/],
-    ["BREAKGLASS_TEAMS_WEBHOOK_URL", "http://hooks.example/x", /^BREAKGLASS_TEAMS_WEBHOOK_URL: must be an https:\/\/ URL/],
-    ["BREAKGLASS_ALERT_EMAILS", "sec@contoso.com, not-an-email", /^BREAKGLASS_ALERT_EMAILS: must be a comma-separated list of email addresses/],
+    [
+      "BREAKGLASS_TEAMS_WEBHOOK_URL",
+      "http://hooks.example/x",
+      /^BREAKGLASS_TEAMS_WEBHOOK_URL: must be an https:\/\/ URL/,
+    ],
+    [
+      "BREAKGLASS_ALERT_EMAILS",
+      "sec@contoso.com, not-an-email",
+      /^BREAKGLASS_ALERT_EMAILS: must be a comma-separated list of email addresses/,
+    ],
     ["BREAKGLASS_LINK_SIGNING_KEY", "short", /^BREAKGLASS_LINK_SIGNING_KEY: must be at least 32 characters/],
-    ["BREAKGLASS_PUBLIC_BASE_URL", "http://breakglass.contoso.com", /^BREAKGLASS_PUBLIC_BASE_URL: must be an https:\/\/ URL/],
+    [
+      "BREAKGLASS_PUBLIC_BASE_URL",
+      "http://breakglass.contoso.com",
+      /^BREAKGLASS_PUBLIC_BASE_URL: must be an https:\/\/ URL/,
+    ],
     ["BREAKGLASS_GRAPH_CLIENT_STATE", "tiny", /^BREAKGLASS_GRAPH_CLIENT_STATE: must be at least 16 characters/],
     ["AZURE_ARM_ENDPOINT", "management.azure.com", /^AZURE_ARM_ENDPOINT: must be an https:\/\/ URL/],
     ["GRAPH_ENDPOINT", "ftp://graph", /^GRAPH_ENDPOINT: must be an https:\/\/ URL/],
@@ -186,8 +239,8 @@ describe("configuration errors name the variable and the rule", () => {
   });
 
   it("allows plain http for the public URL in simulation mode only", () => {
-    expect(parseConfig({ BREAKGLASS_MODE: "simulation", BREAKGLASS_PUBLIC_BASE_URL: "http://127.0.0.1:7071" }).publicBaseUrl).toBe(
-      "http://127.0.0.1:7071",
-    );
+    expect(
+      parseConfig({ BREAKGLASS_MODE: "simulation", BREAKGLASS_PUBLIC_BASE_URL: "http://127.0.0.1:7071" }).publicBaseUrl,
+    ).toBe("http://127.0.0.1:7071");
   });
 });

@@ -3,13 +3,18 @@ import { describe, expect, it } from "vitest";
 import { createCredential, isHostedInAzure, retryAfterMs, scopeOf } from "../../src/adapters/azure/credentials.js";
 
 describe("credentials", () => {
-  const settings = { clientId: "11111111-0000-4000-8000-000000000001", authorityHost: "https://login.microsoftonline.us" };
+  const settings = {
+    clientId: "11111111-0000-4000-8000-000000000001",
+    authorityHost: "https://login.microsoftonline.us",
+  };
 
   it("use the managed identity when hosted in Azure (the user-assigned one when named)", () => {
     expect(isHostedInAzure({ WEBSITE_INSTANCE_ID: "abc" })).toBe(true);
     expect(isHostedInAzure({ IDENTITY_ENDPOINT: "http://localhost:8081/msi/token" })).toBe(true);
     expect(createCredential(settings, { WEBSITE_INSTANCE_ID: "abc" })).toBeInstanceOf(ManagedIdentityCredential);
-    expect(createCredential({ ...settings, clientId: undefined }, { WEBSITE_INSTANCE_ID: "abc" })).toBeInstanceOf(ManagedIdentityCredential);
+    expect(createCredential({ ...settings, clientId: undefined }, { WEBSITE_INSTANCE_ID: "abc" })).toBeInstanceOf(
+      ManagedIdentityCredential,
+    );
   });
 
   it("use DefaultAzureCredential elsewhere", () => {

@@ -8,10 +8,17 @@ import { formatIsoDuration, HOUR_MS, MINUTE_MS, parseIsoDuration } from "../../s
 import { isRequestId, newRequestId } from "../../src/domain/ids.js";
 import { decideTransition, isTerminal, REQUEST_STATUSES } from "../../src/domain/lifecycle.js";
 import { adminCredentialsCommand, renderNotification } from "../../src/domain/notifications.js";
-import { blocksNewRequest, decideApproval, decideDuration, mayViewRequest, type WindowPolicy } from "../../src/domain/policy.js";
+import {
+  blocksNewRequest,
+  decideApproval,
+  decideDuration,
+  mayViewRequest,
+  type WindowPolicy,
+} from "../../src/domain/policy.js";
 import type { Approval, Person } from "../../src/domain/request.js";
 
-const CLUSTER_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
+const CLUSTER_ID =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
 const person = (oid: string, upn = `${oid}@contoso.dev`): Person => ({ oid, upn, displayName: upn });
 
 describe("ISO-8601 durations", () => {
@@ -34,7 +41,8 @@ describe("ISO-8601 durations", () => {
     expect(formatIsoDuration(90 * MINUTE_MS)).toBe("PT1H30M");
     expect(formatIsoDuration(26 * HOUR_MS)).toBe("P1DT2H");
     expect(formatIsoDuration(0)).toBe("PT0S");
-    for (const ms of [1_000, 61_000, 4 * HOUR_MS, 25 * HOUR_MS + 1_500]) expect(parseIsoDuration(formatIsoDuration(ms))).toBe(ms);
+    for (const ms of [1_000, 61_000, 4 * HOUR_MS, 25 * HOUR_MS + 1_500])
+      expect(parseIsoDuration(formatIsoDuration(ms))).toBe(ms);
   });
 });
 
@@ -61,7 +69,12 @@ describe("managed clusters", () => {
   const managed = [parseManagedClusterId(CLUSTER_ID)!];
 
   it("parses an ARM id", () => {
-    expect(managed[0]).toEqual({ id: CLUSTER_ID, subscriptionId: "00000000-0000-0000-0000-000000000001", resourceGroup: "rg-aks-prod", name: "aks-prod-weu" });
+    expect(managed[0]).toEqual({
+      id: CLUSTER_ID,
+      subscriptionId: "00000000-0000-0000-0000-000000000001",
+      resourceGroup: "rg-aks-prod",
+      name: "aks-prod-weu",
+    });
   });
 
   it("finds a cluster in any casing and with a trailing slash, returning the configured spelling", () => {
@@ -104,16 +117,28 @@ describe("request lifecycle", () => {
 });
 
 describe("policy", () => {
-  const policy: WindowPolicy = { minDurationMs: 15 * MINUTE_MS, maxDurationMs: 4 * HOUR_MS, defaultDurationMs: HOUR_MS, approvalTimeoutMs: 30 * MINUTE_MS, requiredApprovals: 2 };
+  const policy: WindowPolicy = {
+    minDurationMs: 15 * MINUTE_MS,
+    maxDurationMs: 4 * HOUR_MS,
+    defaultDurationMs: HOUR_MS,
+    approvalTimeoutMs: 30 * MINUTE_MS,
+    requiredApprovals: 2,
+  };
 
   it("defaults and bounds the duration", () => {
     expect(decideDuration(undefined, policy)).toEqual({ ok: true, ms: HOUR_MS, iso: "PT1H" });
     expect(decideDuration("PT90M", policy)).toEqual({ ok: true, ms: 90 * MINUTE_MS, iso: "PT1H30M" });
     expect(decideDuration("PT15M", policy)).toMatchObject({ ok: true });
     expect(decideDuration("PT4H", policy)).toMatchObject({ ok: true });
-    expect(decideDuration("PT14M", policy)).toEqual({ ok: false, message: "duration PT14M is outside the policy: it must be between PT15M and PT4H" });
+    expect(decideDuration("PT14M", policy)).toEqual({
+      ok: false,
+      message: "duration PT14M is outside the policy: it must be between PT15M and PT4H",
+    });
     expect(decideDuration("PT4H1S", policy)).toMatchObject({ ok: false });
-    expect(decideDuration("an hour", policy)).toMatchObject({ ok: false, message: expect.stringContaining("not an ISO-8601 duration") });
+    expect(decideDuration("an hour", policy)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("not an ISO-8601 duration"),
+    });
   });
 
   it("counts distinct approvers other than the requester, up to the required number", () => {
@@ -130,10 +155,14 @@ describe("policy", () => {
 
   it("blocks a new request from the same person until the old one ends or can no longer open", () => {
     const deadline = "2026-11-28T10:30:00.000Z";
-    expect(blocksNewRequest({ status: "pending-approval", approvalDeadline: deadline }, "2026-11-28T10:29:59.999Z")).toBe(true);
+    expect(
+      blocksNewRequest({ status: "pending-approval", approvalDeadline: deadline }, "2026-11-28T10:29:59.999Z"),
+    ).toBe(true);
     expect(blocksNewRequest({ status: "pending-approval", approvalDeadline: deadline }, deadline)).toBe(false);
     expect(blocksNewRequest({ status: "open", approvalDeadline: deadline }, "2026-11-29T00:00:00.000Z")).toBe(true);
-    expect(blocksNewRequest({ status: "lockdown-failed", approvalDeadline: deadline }, "2026-11-29T00:00:00.000Z")).toBe(true);
+    expect(
+      blocksNewRequest({ status: "lockdown-failed", approvalDeadline: deadline }, "2026-11-29T00:00:00.000Z"),
+    ).toBe(true);
     expect(blocksNewRequest({ status: "closed", approvalDeadline: deadline }, "2026-11-28T10:00:00.000Z")).toBe(false);
   });
 
@@ -146,7 +175,12 @@ describe("policy", () => {
 });
 
 describe("access", () => {
-  const roles = (over: Partial<Roles>): Roles => ({ accountEnabled: true, emergencyMember: false, approver: false, ...over });
+  const roles = (over: Partial<Roles>): Roles => ({
+    accountEnabled: true,
+    emergencyMember: false,
+    approver: false,
+    ...over,
+  });
 
   it("requires an enabled emergency member to request", () => {
     expect(requesterRefusal(roles({ emergencyMember: true }))).toBeUndefined();
@@ -170,7 +204,13 @@ describe("access", () => {
 });
 
 describe("audit entries", () => {
-  const fields = { type: "requested" as const, at: "2026-11-28T10:00:00.000Z", actor: { oid: "a", upn: "a@x" }, cluster: CLUSTER_ID, outcome: "info" as const };
+  const fields = {
+    type: "requested" as const,
+    at: "2026-11-28T10:00:00.000Z",
+    actor: { oid: "a", upn: "a@x" },
+    cluster: CLUSTER_ID,
+    outcome: "info" as const,
+  };
 
   it("key request entries by zero-padded sequence so that they sort in order", () => {
     expect(requestAuditEntry("bg-1", 7, "p", fields).key).toBe("000007");
@@ -179,7 +219,10 @@ describe("audit entries", () => {
   });
 
   it("put refusals outside requests in a daily security stream", () => {
-    expect(securityAuditEntry("ab12", fields)).toMatchObject({ stream: "security-2026-11-28", key: "2026-11-28T10:00:00.000Z-ab12" });
+    expect(securityAuditEntry("ab12", fields)).toMatchObject({
+      stream: "security-2026-11-28",
+      key: "2026-11-28T10:00:00.000Z-ab12",
+    });
   });
 
   it("compare content regardless of member order and absent members", () => {
@@ -212,21 +255,33 @@ describe("notifications", () => {
   });
 
   it("asks the approvers with the request's facts and links", () => {
-    const rendered = renderNotification({ event: "approval-requested", request, at: request.requestedAt }, { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" });
+    const rendered = renderNotification(
+      { event: "approval-requested", request, at: request.requestedAt },
+      { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" },
+    );
     expect(rendered).toMatchObject({ audience: "approvers", severity: "warning" });
     expect(rendered.subject).toContain("aks-prod-weu");
     expect(rendered.text).toContain("Entra outage");
     expect(rendered.facts).toContainEqual({ name: "Ticket", value: "INC42" });
-    expect(rendered.links[0]).toEqual({ label: "Review and decide", url: "https://bg.example/api/requests/bg-01/review?token=t" });
+    expect(rendered.links[0]).toEqual({
+      label: "Review and decide",
+      url: "https://bg.example/api/requests/bg-01/review?token=t",
+    });
   });
 
   it("tells the requester how to get in when the window opens, and raises the alarm when lockdown fails", () => {
     const window = { openedAt: "2026-11-28T10:05:00.000Z", closesAt: "2026-11-28T11:05:00.000Z" };
-    const opened = renderNotification({ event: "opened", request, at: window.openedAt, window }, { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" });
+    const opened = renderNotification(
+      { event: "opened", request, at: window.openedAt, window },
+      { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" },
+    );
     expect(opened.text).toContain(adminCredentialsCommand(request));
     expect(opened.text).toContain("until the cluster certificates are rotated");
     const outcome = { code: "RETRIES_EXHAUSTED", message: "ARM 409", at: window.closesAt };
-    const alarm = renderNotification({ event: "lockdown-failed", request, at: window.closesAt, outcome }, { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" });
+    const alarm = renderNotification(
+      { event: "lockdown-failed", request, at: window.closesAt, outcome },
+      { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" },
+    );
     expect(alarm).toMatchObject({ audience: "alert", severity: "critical" });
     expect(alarm.text).toContain("--disable-local-accounts");
   });
@@ -238,7 +293,18 @@ describe("instants people type", () => {
     expect(parseInstant("2026-11-01T10:30Z")?.toISOString()).toBe("2026-11-01T10:30:00.000Z");
     expect(parseInstant("2026-11-01T10:30:15.250+01:00")?.toISOString()).toBe("2026-11-01T09:30:15.250Z");
     expect(parseInstant("2024-02-29")?.toISOString()).toBe("2024-02-29T00:00:00.000Z");
-    for (const text of ["2026-02-31", "2026-02-29", "2026-13-01", "2026-11-01T24:00Z", "2026-11-01T10:60Z", "2026-11-01T10:30", "2026-11-01T10:30+25:00", "yesterday", "2026-11-1", ""]) {
+    for (const text of [
+      "2026-02-31",
+      "2026-02-29",
+      "2026-13-01",
+      "2026-11-01T24:00Z",
+      "2026-11-01T10:60Z",
+      "2026-11-01T10:30",
+      "2026-11-01T10:30+25:00",
+      "yesterday",
+      "2026-11-1",
+      "",
+    ]) {
       expect(parseInstant(text), text).toBeUndefined();
     }
   });

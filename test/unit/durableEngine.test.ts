@@ -3,14 +3,27 @@ import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import { describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../dev/durable/clock.js";
-import { DurableEngine, NondeterminismError, type ActivityFunction, type InstanceSnapshot, type InstanceStore } from "../../dev/durable/engine.js";
+import {
+  DurableEngine,
+  NondeterminismError,
+  type ActivityFunction,
+  type InstanceSnapshot,
+  type InstanceStore,
+} from "../../dev/durable/engine.js";
 import { createExecutor, EventType } from "../../dev/durable/sdk.js";
 
 const T0 = new Date("2026-11-28T10:00:00.000Z");
 
-function engine(orchestrator: OrchestrationHandler, activities: Record<string, ActivityFunction> = {}, strictReplay = true) {
+function engine(
+  orchestrator: OrchestrationHandler,
+  activities: Record<string, ActivityFunction> = {},
+  strictReplay = true,
+) {
   const clock = new ManualClock(T0);
-  return { clock, engine: new DurableEngine({ orchestrators: { o: createExecutor(orchestrator) }, activities, clock, strictReplay }) };
+  return {
+    clock,
+    engine: new DurableEngine({ orchestrators: { o: createExecutor(orchestrator) }, activities, clock, strictReplay }),
+  };
 }
 
 const later = (context: OrchestrationContext, ms: number) => new Date(context.df.currentUtcDateTime.getTime() + ms);
@@ -24,12 +37,18 @@ describe("durable engine", () => {
         const b = (yield context.df.callActivity("echo", "text")) as string;
         return { a, b, input: context.df.getInput() };
       },
-      { double: (input) => ((input as { n: number }).n * 2), echo: (input) => (seen.push(input), input) },
+      { double: (input) => (input as { n: number }).n * 2, echo: (input) => (seen.push(input), input) },
     );
     await e.startNew("o", "i1", { x: 1 });
-    expect(e.getStatus("i1")).toMatchObject({ runtimeStatus: "Completed", output: { a: 4, b: "text", input: { x: 1 } } });
+    expect(e.getStatus("i1")).toMatchObject({
+      runtimeStatus: "Completed",
+      output: { a: 4, b: "text", input: { x: 1 } },
+    });
     expect(seen).toEqual(["text"]);
-    expect(e.activityCalls("i1").map((call) => [call.name, call.taskId])).toEqual([["double", 0], ["echo", 1]]);
+    expect(e.activityCalls("i1").map((call) => [call.name, call.taskId])).toEqual([
+      ["double", 0],
+      ["echo", 1],
+    ]);
     const types = e.history("i1").map((event) => event.EventType);
     expect(types.filter((type) => type === EventType.TaskScheduled)).toHaveLength(2);
     expect(types.at(-2)).toBe(EventType.ExecutionCompleted);
@@ -86,12 +105,10 @@ describe("durable engine", () => {
   });
 
   it("keeps events raised before anyone waits for them", async () => {
-    const { engine: e } = engine(
-      function* (context) {
-        yield context.df.createTimer(later(context, 1_000));
-        return (yield context.df.waitForExternalEvent("go")) as unknown;
-      },
-    );
+    const { engine: e } = engine(function* (context) {
+      yield context.df.createTimer(later(context, 1_000));
+      return (yield context.df.waitForExternalEvent("go")) as unknown;
+    });
     await e.startNew("o", "i", null);
     expect(await e.raiseEvent("i", "go", { early: true })).toBe("delivered");
     await e.advanceBy(1_000);
@@ -99,10 +116,13 @@ describe("durable engine", () => {
   });
 
   it("answers raised events like the extension: unknown instance, ended instance", async () => {
-    const { engine: e } = engine(function* (context) {
-      yield context.df.callActivity("a", null);
-      return "done";
-    }, { a: () => 1 });
+    const { engine: e } = engine(
+      function* (context) {
+        yield context.df.callActivity("a", null);
+        return "done";
+      },
+      { a: () => 1 },
+    );
     expect(await e.raiseEvent("nobody", "go", null)).toBe("not-found");
     await e.startNew("o", "i", null);
     expect(await e.raiseEvent("i", "go", null)).toBe("not-running");
@@ -129,9 +149,21 @@ describe("durable engine", () => {
     expect(e.pendingTimers().map((timer) => timer.fireAt.getTime() - clock.now())).toEqual([2_000]);
     await e.advanceBy(2_000);
     expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: "ok" });
-    const trail = e.history("i")
-      .filter((event) => [EventType.TaskScheduled, EventType.TaskFailed, EventType.TaskCompleted, EventType.TimerCreated, EventType.TimerFired].includes(event.EventType as never))
-      .map((event) => `${event.EventType}:${event.EventId >= 0 ? event.EventId : (event.TaskScheduledId ?? event.TimerId) as number}`);
+    const trail = e
+      .history("i")
+      .filter((event) =>
+        [
+          EventType.TaskScheduled,
+          EventType.TaskFailed,
+          EventType.TaskCompleted,
+          EventType.TimerCreated,
+          EventType.TimerFired,
+        ].includes(event.EventType as never),
+      )
+      .map(
+        (event) =>
+          `${event.EventType}:${event.EventId >= 0 ? event.EventId : ((event.TaskScheduledId ?? event.TimerId) as number)}`,
+      );
     expect(trail).toEqual(["4:0", "6:0", "10:1", "11:1", "4:2", "6:2", "10:3", "11:3", "4:4", "5:4"]);
   });
 
@@ -145,12 +177,19 @@ describe("durable engine", () => {
           return String(error).split("\n")[0];
         }
       },
-      { broken: () => { throw new Error("still broken"); } },
+      {
+        broken: () => {
+          throw new Error("still broken");
+        },
+      },
     );
     await e.startNew("o", "i", null);
     await e.advanceBy(60_000);
     expect(e.activityCalls("i")).toHaveLength(3);
-    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Completed", output: expect.stringContaining("still broken") });
+    expect(e.getStatus("i")).toMatchObject({
+      runtimeStatus: "Completed",
+      output: expect.stringContaining("still broken"),
+    });
   });
 
   it("fails the instance when the orchestrator throws", async () => {
@@ -168,7 +207,10 @@ describe("durable engine", () => {
       yield context.df.callActivity("missing", null);
     });
     await e.startNew("o", "i", null);
-    expect(e.getStatus("i")).toMatchObject({ runtimeStatus: "Failed", output: expect.stringContaining("'missing' doesn't exist") });
+    expect(e.getStatus("i")).toMatchObject({
+      runtimeStatus: "Failed",
+      output: expect.stringContaining("'missing' doesn't exist"),
+    });
   });
 
   it("continues as new: a fresh execution with the new input and an empty history", async () => {
@@ -277,7 +319,9 @@ describe("durable engine: recovery after a restart", () => {
       this.rows.set(snapshot.instanceId, JSON.stringify(snapshot));
     }
     async loadRunning() {
-      return [...this.rows.values()].map((row) => JSON.parse(row) as InstanceSnapshot).filter((snapshot) => snapshot.runtimeStatus === "Running");
+      return [...this.rows.values()]
+        .map((row) => JSON.parse(row) as InstanceSnapshot)
+        .filter((snapshot) => snapshot.runtimeStatus === "Running");
     }
   }
 
@@ -339,7 +383,10 @@ describe("durable engine: recovery after a restart", () => {
     });
     expect(await upgraded.recover()).toBe(1);
     await upgraded.advanceBy(60_000); // the next episode replays the old history against the new code
-    expect(upgraded.getStatus("i")).toMatchObject({ runtimeStatus: "Failed", output: expect.stringContaining("non-deterministic") });
+    expect(upgraded.getStatus("i")).toMatchObject({
+      runtimeStatus: "Failed",
+      output: expect.stringContaining("non-deterministic"),
+    });
     expect(await store.loadRunning()).toEqual([]);
   });
 

@@ -18,9 +18,20 @@ const request: NotificationFacts["request"] = {
   approvalDeadline: "2026-11-28T10:30:00.000Z",
   requiredApprovals: 1,
 };
-const approvalRequested = renderNotification({ event: "approval-requested", request, at: request.requestedAt }, { publicBaseUrl: "https://breakglass.contoso.com", reviewUrl: "https://breakglass.contoso.com/api/requests/bg-01m8gshv80v200jgzv74xjm1zr/review?token=SIGNED" });
+const approvalRequested = renderNotification(
+  { event: "approval-requested", request, at: request.requestedAt },
+  {
+    publicBaseUrl: "https://breakglass.contoso.com",
+    reviewUrl: "https://breakglass.contoso.com/api/requests/bg-01m8gshv80v200jgzv74xjm1zr/review?token=SIGNED",
+  },
+);
 const lockdownFailed = renderNotification(
-  { event: "lockdown-failed", request, at: "2026-11-28T11:05:00.000Z", outcome: { code: "RETRIES_EXHAUSTED", message: "ARM answered 409", at: "2026-11-28T11:05:00.000Z" } },
+  {
+    event: "lockdown-failed",
+    request,
+    at: "2026-11-28T11:05:00.000Z",
+    outcome: { code: "RETRIES_EXHAUSTED", message: "ARM answered 409", at: "2026-11-28T11:05:00.000Z" },
+  },
   { publicBaseUrl: "https://breakglass.contoso.com" },
 );
 

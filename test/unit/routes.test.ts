@@ -17,8 +17,14 @@ describe("offline host routes", () => {
   });
 
   it("binds parameters, decoded, one segment each", () => {
-    expect(matchRoute(routes, "POST", "/api/requests/bg-1/approve")).toEqual({ kind: "found", target: "approve", params: { id: "bg-1" } });
-    expect(matchRoute(routes, "DELETE", "/api/dev/directory/groups/aks-emergency-admins/members/mallory%40contoso.dev")).toEqual({
+    expect(matchRoute(routes, "POST", "/api/requests/bg-1/approve")).toEqual({
+      kind: "found",
+      target: "approve",
+      params: { id: "bg-1" },
+    });
+    expect(
+      matchRoute(routes, "DELETE", "/api/dev/directory/groups/aks-emergency-admins/members/mallory%40contoso.dev"),
+    ).toEqual({
       kind: "found",
       target: "remove",
       params: { group: "aks-emergency-admins", user: "mallory@contoso.dev" },
@@ -28,11 +34,18 @@ describe("offline host routes", () => {
 
   it("supports optional parameters", () => {
     expect(matchRoute(routes, "GET", "/api/files")).toEqual({ kind: "found", target: "files", params: {} });
-    expect(matchRoute(routes, "GET", "/api/files/x")).toEqual({ kind: "found", target: "files", params: { name: "x" } });
+    expect(matchRoute(routes, "GET", "/api/files/x")).toEqual({
+      kind: "found",
+      target: "files",
+      params: { name: "x" },
+    });
   });
 
   it("tells a wrong method from an unknown path", () => {
-    expect(matchRoute(routes, "DELETE", "/api/requests")).toEqual({ kind: "method-not-allowed", allowed: ["GET", "POST"] });
+    expect(matchRoute(routes, "DELETE", "/api/requests")).toEqual({
+      kind: "method-not-allowed",
+      allowed: ["GET", "POST"],
+    });
     expect(matchRoute(routes, "GET", "/requests")).toEqual({ kind: "not-found" });
     expect(matchRoute(routes, "GET", "/api/requests.json")).toEqual({ kind: "not-found" });
   });

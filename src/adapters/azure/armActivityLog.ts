@@ -2,7 +2,11 @@
 import { MonitorClient } from "@azure/arm-monitor";
 import type { TokenCredential } from "@azure/core-auth";
 import type { ManagedCluster } from "../../domain/clusters.js";
-import { ADMIN_CREDENTIAL_OPERATION, type ActivityLogReader, type AdminCredentialFetch } from "../../ports/activityLog.js";
+import {
+  ADMIN_CREDENTIAL_OPERATION,
+  type ActivityLogReader,
+  type AdminCredentialFetch,
+} from "../../ports/activityLog.js";
 import { TransientError } from "../../ports/errors.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
 
@@ -15,12 +19,19 @@ export class ArmActivityLog implements ActivityLogReader {
     private readonly maxRetries?: number,
   ) {}
 
-  async adminCredentialFetches(cluster: ManagedCluster, from: Date, to: Date): Promise<readonly AdminCredentialFetch[]> {
+  async adminCredentialFetches(
+    cluster: ManagedCluster,
+    from: Date,
+    to: Date,
+  ): Promise<readonly AdminCredentialFetch[]> {
     const filter =
-      `eventTimestamp ge '${from.toISOString()}' and eventTimestamp le '${to.toISOString()}' ` + `and resourceUri eq '${cluster.id}'`;
+      `eventTimestamp ge '${from.toISOString()}' and eventTimestamp le '${to.toISOString()}' ` +
+      `and resourceUri eq '${cluster.id}'`;
     const fetches: AdminCredentialFetch[] = [];
     try {
-      for await (const event of this.client(cluster).activityLogs.list(filter, { select: "eventTimestamp,operationName,status,caller,resourceId" })) {
+      for await (const event of this.client(cluster).activityLogs.list(filter, {
+        select: "eventTimestamp,operationName,status,caller,resourceId",
+      })) {
         const operation = event.operationName?.value ?? "";
         const status = event.status?.value ?? "Succeeded";
         if (operation.toLowerCase() !== ADMIN_CREDENTIAL_OPERATION.toLowerCase() || status !== "Succeeded") continue;
@@ -28,8 +39,17 @@ export class ArmActivityLog implements ActivityLogReader {
       }
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
-      const hint = retryAfterMs((error as { response?: { headers?: { get(name: string): string | undefined } } }).response?.headers?.get("retry-after"));
-      throw new TransientError(`ACTIVITY_LOG_${status ?? "UNAVAILABLE"}`, `the Activity Log could not be read: ${String(error)}`, hint, { cause: error });
+      const hint = retryAfterMs(
+        (error as { response?: { headers?: { get(name: string): string | undefined } } }).response?.headers?.get(
+          "retry-after",
+        ),
+      );
+      throw new TransientError(
+        `ACTIVITY_LOG_${status ?? "UNAVAILABLE"}`,
+        `the Activity Log could not be read: ${String(error)}`,
+        hint,
+        { cause: error },
+      );
     }
     return fetches.sort((a, b) => a.at.localeCompare(b.at));
   }

@@ -2,10 +2,20 @@
 // PUT of the managed cluster, so a write is: fresh GET → same model with the switch flipped →
 // PUT with If-Match of the eTag just read → wait for the long-running operation (the poller
 // honours Retry-After; a timeout bounds the wait).
-import { ContainerServiceClient, isRestError, type ManagedCluster as ArmManagedCluster } from "@azure/arm-containerservice";
+import {
+  ContainerServiceClient,
+  isRestError,
+  type ManagedCluster as ArmManagedCluster,
+} from "@azure/arm-containerservice";
 import type { TokenCredential } from "@azure/core-auth";
 import type { ManagedCluster } from "../../domain/clusters.js";
-import type { ClusterControl, ClusterReadResult, ClusterState, ClusterWriteResult, RotationResult } from "../../ports/clusterControl.js";
+import type {
+  ClusterControl,
+  ClusterReadResult,
+  ClusterState,
+  ClusterWriteResult,
+  RotationResult,
+} from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
 
@@ -40,7 +50,8 @@ export class ArmClusterControl implements ClusterControl {
     try {
       const fresh = await this.get(cluster);
       if (!fresh) return { kind: "not-found" };
-      if (fresh.eTag !== ifMatch) throw new TransientError("ETAG_MISMATCH", `cluster ${cluster.name} changed since it was read`);
+      if (fresh.eTag !== ifMatch)
+        throw new TransientError("ETAG_MISMATCH", `cluster ${cluster.name} changed since it was read`);
       if (stateOf(fresh).localAccounts === (enabled ? "enabled" : "disabled")) return { kind: "unchanged" };
       await this.client(cluster).managedClusters.createOrUpdate(
         cluster.resourceGroup,
@@ -113,7 +124,10 @@ function stateOf(cluster: ArmManagedCluster): ClusterState {
  * (409 operation in progress, 412 eTag race, 429, 5xx, timeouts, failed operations), a thrown
  * TransientError carrying the server's retry hint.
  */
-function refusalOrThrow(error: unknown, what: string): { kind: "not-found" } | { kind: "rejected"; code: string; message: string } {
+function refusalOrThrow(
+  error: unknown,
+  what: string,
+): { kind: "not-found" } | { kind: "rejected"; code: string; message: string } {
   if (error instanceof TransientError) throw error;
   if (isRestError(error) && error.statusCode !== undefined) {
     const status = error.statusCode;
@@ -121,19 +135,32 @@ function refusalOrThrow(error: unknown, what: string): { kind: "not-found" } | {
     if (status === 404) return { kind: "not-found" };
     if (status === 400) return { kind: "rejected", code, message: explain(code, error.message) };
     if (status === 401 || status === 403) {
-      return { kind: "rejected", code, message: `the app's identity may not ${what}: ${error.message} (grant it the role in the README)` };
+      return {
+        kind: "rejected",
+        code,
+        message: `the app's identity may not ${what}: ${error.message} (grant it the role in the README)`,
+      };
     }
     const hint = retryAfterMs(error.response?.headers.get("retry-after"));
-    throw new TransientError(`ARM_${status}`, `ARM answered ${status} (${code}) to ${what}: ${error.message}`, hint, { cause: error });
+    throw new TransientError(`ARM_${status}`, `ARM answered ${status} (${code}) to ${what}: ${error.message}`, hint, {
+      cause: error,
+    });
   }
   const name = error instanceof Error ? error.name : "";
   if (name === "AbortError" || name === "TimeoutError") {
-    throw new TransientError("ARM_TIMEOUT", `${what} did not finish in time; it may still complete`, undefined, { cause: error });
+    throw new TransientError("ARM_TIMEOUT", `${what} did not finish in time; it may still complete`, undefined, {
+      cause: error,
+    });
   }
   // A long-running operation that ended Failed/Canceled, or the network: worth another try.
-  throw new TransientError("ARM_OPERATION_FAILED", `${what} failed: ${error instanceof Error ? error.message : String(error)}`, undefined, {
-    cause: error,
-  });
+  throw new TransientError(
+    "ARM_OPERATION_FAILED",
+    `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+    undefined,
+    {
+      cause: error,
+    },
+  );
 }
 
 function explain(code: string, message: string): string {

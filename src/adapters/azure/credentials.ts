@@ -16,9 +16,14 @@ export function isHostedInAzure(env: Readonly<Record<string, string | undefined>
   return Boolean(env.WEBSITE_INSTANCE_ID || env.IDENTITY_ENDPOINT);
 }
 
-export function createCredential(settings: CredentialSettings, env: Readonly<Record<string, string | undefined>>): TokenCredential {
+export function createCredential(
+  settings: CredentialSettings,
+  env: Readonly<Record<string, string | undefined>>,
+): TokenCredential {
   if (isHostedInAzure(env)) {
-    return settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new ManagedIdentityCredential();
+    return settings.clientId
+      ? new ManagedIdentityCredential({ clientId: settings.clientId })
+      : new ManagedIdentityCredential();
   }
   return new DefaultAzureCredential({
     authorityHost: settings.authorityHost,

@@ -122,7 +122,12 @@ function toFailure(error: unknown): GraphFailure {
     return new GraphFailure(-1, /abort|timeout/i.test(name) ? "TIMEOUT" : "NETWORK", message);
   }
   const graphError = error as GraphError;
-  return new GraphFailure(status, graphError.code ?? `HTTP_${status}`, message, retryAfterMs(graphError.headers?.get("retry-after")));
+  return new GraphFailure(
+    status,
+    graphError.code ?? `HTTP_${status}`,
+    message,
+    retryAfterMs(graphError.headers?.get("retry-after")),
+  );
 }
 
 /**
@@ -133,12 +138,20 @@ function toFailure(error: unknown): GraphFailure {
 export function asTransient(error: unknown, what: string): never {
   if (!(error instanceof GraphFailure)) throw error;
   if (error.status === 401 || error.status === 403) {
-    throw new TransientError("GRAPH_FORBIDDEN", `Microsoft Graph refused to ${what} (${error.code}): grant the app the Graph permissions in the README`);
+    throw new TransientError(
+      "GRAPH_FORBIDDEN",
+      `Microsoft Graph refused to ${what} (${error.code}): grant the app the Graph permissions in the README`,
+    );
   }
   if (error.status === -1 || error.status === 429 || error.status >= 500) {
-    throw new TransientError(`GRAPH_${error.status === -1 ? error.code : error.status}`, `Microsoft Graph could not ${what}: ${error.message}`, error.retryAfterMs, {
-      cause: error,
-    });
+    throw new TransientError(
+      `GRAPH_${error.status === -1 ? error.code : error.status}`,
+      `Microsoft Graph could not ${what}: ${error.message}`,
+      error.retryAfterMs,
+      {
+        cause: error,
+      },
+    );
   }
   throw error;
 }

@@ -34,7 +34,9 @@ export class GraphDirectory implements Directory, GroupChanges {
 
   async checkMemberGroups(oid: string, groupIds: readonly string[]): Promise<readonly string[]> {
     try {
-      const result = await this.graph.post<{ value: string[] }>(`/users/${encodeURIComponent(oid)}/checkMemberGroups`, { groupIds });
+      const result = await this.graph.post<{ value: string[] }>(`/users/${encodeURIComponent(oid)}/checkMemberGroups`, {
+        groupIds,
+      });
       return result.value;
     } catch (error) {
       if (error instanceof GraphFailure && error.status === 404) return []; // no such user: in no group
@@ -55,7 +57,9 @@ export class GraphDirectory implements Directory, GroupChanges {
 
   async getGroup(groupId: string): Promise<DirectoryGroup | undefined> {
     try {
-      const group = await this.graph.get<{ id: string; displayName?: string | null }>(`/groups/${encodeURIComponent(groupId)}?$select=id,displayName`);
+      const group = await this.graph.get<{ id: string; displayName?: string | null }>(
+        `/groups/${encodeURIComponent(groupId)}?$select=id,displayName`,
+      );
       return group ? { id: group.id, displayName: group.displayName ?? group.id } : undefined;
     } catch (error) {
       return asTransient(error, "read a group");
@@ -64,14 +68,19 @@ export class GraphDirectory implements Directory, GroupChanges {
 
   async membershipDelta(groupId: string, deltaLink?: string): Promise<MembershipDelta> {
     const changes: MemberChange[] = [];
-    let next: string | undefined = deltaLink ?? `/groups/delta?$filter=id eq '${encodeURIComponent(groupId)}'&$select=members`;
+    let next: string | undefined =
+      deltaLink ?? `/groups/delta?$filter=id eq '${encodeURIComponent(groupId)}'&$select=members`;
     try {
       for (;;) {
         const page: DeltaPage | undefined = await this.graph.get<DeltaPage>(next);
         for (const group of page?.value ?? []) {
           if (group.id.toLowerCase() !== groupId.toLowerCase()) continue;
           for (const member of group["members@delta"] ?? []) {
-            changes.push({ id: member.id, kind: memberKind(member["@odata.type"]), change: member["@removed"] ? "removed" : "added" });
+            changes.push({
+              id: member.id,
+              kind: memberKind(member["@odata.type"]),
+              change: member["@removed"] ? "removed" : "added",
+            });
           }
         }
         if (page?.["@odata.nextLink"]) next = page["@odata.nextLink"];
@@ -80,7 +89,11 @@ export class GraphDirectory implements Directory, GroupChanges {
       }
     } catch (error) {
       // An expired or unknown delta token: Graph wants a full resync.
-      if (deltaLink && error instanceof GraphFailure && (error.status === 410 || /syncStateNotFound|resyncRequired/i.test(error.code))) {
+      if (
+        deltaLink &&
+        error instanceof GraphFailure &&
+        (error.status === 410 || /syncStateNotFound|resyncRequired/i.test(error.code))
+      ) {
         return { kind: "resync-required" };
       }
       return asTransient(error, "read group changes");

@@ -12,7 +12,10 @@ interface DirectoryAuditEntry {
     user?: { id?: string | null; displayName?: string | null; userPrincipalName?: string | null } | null;
     app?: { displayName?: string | null; servicePrincipalId?: string | null } | null;
   };
-  targetResources?: { id?: string | null; modifiedProperties?: { displayName?: string | null; oldValue?: string | null; newValue?: string | null }[] }[];
+  targetResources?: {
+    id?: string | null;
+    modifiedProperties?: { displayName?: string | null; oldValue?: string | null; newValue?: string | null }[];
+  }[];
 }
 
 const ACTIVITY = { added: "Add member to group", removed: "Remove member from group" } as const;
@@ -27,10 +30,15 @@ export class GraphDirectoryAudit implements DirectoryAudit {
       ` and targetResources/any(t:t/id eq '${memberId}')`;
     let entries: DirectoryAuditEntry[];
     try {
-      entries = await this.graph.getAll<DirectoryAuditEntry>(`/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}&$top=50`);
+      entries = await this.graph.getAll<DirectoryAuditEntry>(
+        `/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}&$top=50`,
+      );
     } catch (error) {
       if (error instanceof GraphFailure && (error.status === 401 || error.status === 403)) {
-        return { kind: "unavailable", reason: `${error.code}: grant the app AuditLog.Read.All to name who made changes` };
+        return {
+          kind: "unavailable",
+          reason: `${error.code}: grant the app AuditLog.Read.All to name who made changes`,
+        };
       }
       return asTransient(error, "read the directory audit log");
     }
@@ -39,7 +47,11 @@ export class GraphDirectoryAudit implements DirectoryAudit {
       (entry.targetResources ?? []).some(
         (target) =>
           target.id?.toLowerCase() === group ||
-          (target.modifiedProperties ?? []).some((property) => property.displayName === "Group.ObjectID" && `${property.newValue ?? ""}${property.oldValue ?? ""}`.toLowerCase().includes(group)),
+          (target.modifiedProperties ?? []).some(
+            (property) =>
+              property.displayName === "Group.ObjectID" &&
+              `${property.newValue ?? ""}${property.oldValue ?? ""}`.toLowerCase().includes(group),
+          ),
       );
     const entry = entries
       .filter((candidate) => candidate.result !== "failure" && names(candidate))
@@ -60,7 +72,12 @@ export class GraphDirectoryAudit implements DirectoryAudit {
     }
     return {
       kind: "found",
-      author: { kind: "app", ...(app?.servicePrincipalId ? { id: app.servicePrincipalId } : {}), displayName: app?.displayName ?? "an application", at: entry.activityDateTime },
+      author: {
+        kind: "app",
+        ...(app?.servicePrincipalId ? { id: app.servicePrincipalId } : {}),
+        displayName: app?.displayName ?? "an application",
+        at: entry.activityDateTime,
+      },
     };
   }
 }

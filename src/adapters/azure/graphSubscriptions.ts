@@ -31,7 +31,9 @@ export class GraphSubscriptionsClient implements GraphSubscriptions {
 
   async renew(id: string, expiresAt: Date): Promise<Subscription | "not-found"> {
     try {
-      const renewed = await this.graph.patch<GraphSubscription>(`/subscriptions/${encodeURIComponent(id)}`, { expirationDateTime: expiresAt.toISOString() });
+      const renewed = await this.graph.patch<GraphSubscription>(`/subscriptions/${encodeURIComponent(id)}`, {
+        expirationDateTime: expiresAt.toISOString(),
+      });
       return { id: renewed.id, expiresAt: renewed.expirationDateTime };
     } catch (error) {
       if (error instanceof GraphFailure && error.status === 404) return "not-found";

@@ -12,7 +12,8 @@ import { readEntity, storageCall, Table, type Entity, type TableStorageSettings 
 const REQUESTS = "request";
 const byCluster = (cluster: string) => `cluster|${clusterKey({ id: cluster })}`;
 const byMonth = (at: string) => `month|${at.slice(0, 7)}`;
-const rowKeyOf = (request: Pick<IndexedRequest, "requestedAt" | "requestId">) => `${request.requestedAt}|${request.requestId}`;
+const rowKeyOf = (request: Pick<IndexedRequest, "requestedAt" | "requestId">) =>
+  `${request.requestedAt}|${request.requestId}`;
 
 export class TableAuditIndex implements AuditIndex {
   private readonly table: Table;
@@ -26,12 +27,19 @@ export class TableAuditIndex implements AuditIndex {
 
   async add(request: Omit<IndexedRequest, "closedHead">): Promise<void> {
     const client = await this.table.client();
-    const fields = { requestId: request.requestId, cluster: request.cluster, requestedAt: request.requestedAt, requester: request.requester };
+    const fields = {
+      requestId: request.requestId,
+      cluster: request.cluster,
+      requestedAt: request.requestedAt,
+      requester: request.requester,
+    };
     // Merge, so that adding again never drops a head recorded meanwhile. The request's own row
     // last: when it exists, so do its listings (verification checks that they still do).
     for (const partitionKey of [byCluster(request.cluster), byMonth(request.requestedAt), REQUESTS]) {
       const rowKey = partitionKey === REQUESTS ? request.requestId : rowKeyOf(request);
-      await storageCall("index an audited request", () => client.upsertEntity({ partitionKey, rowKey, ...fields }, "Merge"));
+      await storageCall("index an audited request", () =>
+        client.upsertEntity({ partitionKey, rowKey, ...fields }, "Merge"),
+      );
     }
   }
 
@@ -39,7 +47,10 @@ export class TableAuditIndex implements AuditIndex {
     const client = await this.table.client();
     const seal = sealHead(this.sealKey, "closed", requestId, head);
     await storageCall("record the head of an audit trail", () =>
-      client.upsertEntity({ partitionKey: REQUESTS, rowKey: requestId, headEntries: head.entries, headHash: head.hash, headSeal: seal }, "Merge"),
+      client.upsertEntity(
+        { partitionKey: REQUESTS, rowKey: requestId, headEntries: head.entries, headHash: head.hash, headSeal: seal },
+        "Merge",
+      ),
     );
   }
 
@@ -48,7 +59,14 @@ export class TableAuditIndex implements AuditIndex {
     const row = await readEntity(client, REQUESTS, requestId);
     if (!row) return undefined;
     const request = this.toRequest(row);
-    const listed = request.cluster && request.requestedAt ? await Promise.all([byCluster(request.cluster), byMonth(request.requestedAt)].map((partition) => readEntity(client, partition, rowKeyOf(request)))) : [];
+    const listed =
+      request.cluster && request.requestedAt
+        ? await Promise.all(
+            [byCluster(request.cluster), byMonth(request.requestedAt)].map((partition) =>
+              readEntity(client, partition, rowKeyOf(request)),
+            ),
+          )
+        : [];
     return { ...request, findable: listed.length === 2 && listed.every((listing) => listing !== undefined) };
   }
 
@@ -58,7 +76,9 @@ export class TableAuditIndex implements AuditIndex {
     const from = query.from.toISOString();
     const start = query.after !== undefined && query.after > from ? query.after : from;
     const end = query.to.toISOString();
-    const partitions = query.cluster ? [byCluster(query.cluster)] : monthsBetween(query.from, query.to).map((month) => `month|${month}`);
+    const partitions = query.cluster
+      ? [byCluster(query.cluster)]
+      : monthsBetween(query.from, query.to).map((month) => `month|${month}`);
     const found: IndexedRequest[] = [];
     for (const partition of partitions) {
       found.push(...(await this.range(client, partition, start, end, query.limit + 1 - found.length, start !== from)));
@@ -70,7 +90,14 @@ export class TableAuditIndex implements AuditIndex {
   }
 
   /** Rows of a partition from `start` (after it, for a cursor) to before `end`, in key order, at most `limit`. */
-  private async range(client: TableClient, partition: string, start: string, end: string, limit: number, exclusive: boolean): Promise<IndexedRequest[]> {
+  private async range(
+    client: TableClient,
+    partition: string,
+    start: string,
+    end: string,
+    limit: number,
+    exclusive: boolean,
+  ): Promise<IndexedRequest[]> {
     const filter = exclusive
       ? odata`PartitionKey eq ${partition} and RowKey gt ${start} and RowKey lt ${end}`
       : odata`PartitionKey eq ${partition} and RowKey ge ${start} and RowKey lt ${end}`;
@@ -93,7 +120,9 @@ export class TableAuditIndex implements AuditIndex {
       cluster: text("cluster"),
       requestedAt: text("requestedAt"),
       requester: text("requester"),
-      ...(head ? { closedHead: { ...head, sealed: isSealed(this.sealKey, "closed", requestId, head, text("headSeal")) } } : {}),
+      ...(head
+        ? { closedHead: { ...head, sealed: isSealed(this.sealKey, "closed", requestId, head, text("headSeal")) } }
+        : {}),
     };
   }
 }

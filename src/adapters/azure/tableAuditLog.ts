@@ -4,11 +4,27 @@
 // app's key), written in the same entity-group transaction as each entry, so the head can never
 // disagree with the entries the app wrote.
 import { odata, type TransactionAction } from "@azure/data-tables";
-import { advanceHead, sameAuditContent, type AuditEntry, type AuditEventType, type AuditHead, type AuditOutcome } from "../../domain/audit.js";
+import {
+  advanceHead,
+  sameAuditContent,
+  type AuditEntry,
+  type AuditEventType,
+  type AuditHead,
+  type AuditOutcome,
+} from "../../domain/audit.js";
 import { isSealed, sealHead } from "../../auditChain.js";
 import type { AppendResult, AuditLog, SealedHead } from "../../ports/auditLog.js";
 import { TransientError } from "../../ports/errors.js";
-import { queryAll, readEntity, statusOf, Table, toTransient, tryStorageCall, type Entity, type TableStorageSettings } from "./tables.js";
+import {
+  queryAll,
+  readEntity,
+  statusOf,
+  Table,
+  toTransient,
+  tryStorageCall,
+  type Entity,
+  type TableStorageSettings,
+} from "./tables.js";
 
 /** Sorts after every entry key (digits, or ISO dates), and cannot be one. */
 const HEAD_ROW = "head";
@@ -33,7 +49,13 @@ export class TableAuditLog implements AuditLog {
       const head = advanceHead(headRow ? headOf(headRow) : undefined, entry);
       const actions: TransactionAction[] = [["create", toRow(entry)]];
       if (head) {
-        const row = { partitionKey: entry.stream, rowKey: HEAD_ROW, entries: head.entries, hash: head.hash, seal: sealHead(this.sealKey, "current", entry.stream, head) };
+        const row = {
+          partitionKey: entry.stream,
+          rowKey: HEAD_ROW,
+          entries: head.entries,
+          hash: head.hash,
+          seal: sealHead(this.sealKey, "current", entry.stream, head),
+        };
         actions.push(headRow ? ["update", row, "Replace", { etag: headRow.etag }] : ["create", row]);
       }
       try {
@@ -56,15 +78,30 @@ export class TableAuditLog implements AuditLog {
 
   async readStream(stream: string): Promise<readonly AuditEntry[]> {
     const client = await this.table.client();
-    const rows = await queryAll(client, odata`PartitionKey eq ${stream} and RowKey ne ${HEAD_ROW}`, `read audit stream ${stream}`);
+    const rows = await queryAll(
+      client,
+      odata`PartitionKey eq ${stream} and RowKey ne ${HEAD_ROW}`,
+      `read audit stream ${stream}`,
+    );
     return rows.map(fromRow).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async readHead(stream: string): Promise<SealedHead | undefined> {
-    const read = await tryStorageCall(`read audit head ${stream}`, async () => (await this.table.client()).getEntity(stream, HEAD_ROW));
+    const read = await tryStorageCall(`read audit head ${stream}`, async () =>
+      (await this.table.client()).getEntity(stream, HEAD_ROW),
+    );
     if (!read.ok) return undefined;
     const head = headOf(read.value);
-    return { ...head, sealed: isSealed(this.sealKey, "current", stream, head, typeof read.value.seal === "string" ? read.value.seal : "") };
+    return {
+      ...head,
+      sealed: isSealed(
+        this.sealKey,
+        "current",
+        stream,
+        head,
+        typeof read.value.seal === "string" ? read.value.seal : "",
+      ),
+    };
   }
 }
 

@@ -16,7 +16,7 @@ const chunkColumn = (index: number) => (index === 0 ? "data" : `data${index}`);
 /** Pieces of at most CHUNK_CHARS, never ending between the two halves of a surrogate pair. */
 function splitChunks(json: string): string[] {
   const chunks: string[] = [];
-  for (let start = 0; start < json.length || !chunks.length; ) {
+  for (let start = 0; start < json.length || !chunks.length;) {
     let end = Math.min(start + CHUNK_CHARS, json.length);
     const last = json.charCodeAt(end - 1);
     if (end < json.length && last >= 0xd800 && last <= 0xdbff) end--;
@@ -54,7 +54,9 @@ export class TableDocuments<S> implements StateStore<S> {
 
   async read(key: string): Promise<Versioned<S>> {
     const row = await readEntity(await this.table.client(), key, this.layout.row);
-    return row ? { state: JSON.parse(joinChunks(row)) as S, version: row.etag } : { state: this.layout.empty, version: undefined };
+    return row
+      ? { state: JSON.parse(joinChunks(row)) as S, version: row.etag }
+      : { state: this.layout.empty, version: undefined };
   }
 
   async replace(key: string, next: S, version: string | undefined): Promise<boolean> {
@@ -62,7 +64,11 @@ export class TableDocuments<S> implements StateStore<S> {
     const json = JSON.stringify(next);
     const chunks = splitChunks(json);
     // Not transient, but thrown like a storage failure: the caller's run fails loudly and says why.
-    if (chunks.length > MAX_CHUNKS) throw new TransientError("STATE_TOO_LARGE", `${this.layout.table} ${key} would be ${json.length} characters; at most ${MAX_CHUNKS * CHUNK_CHARS} fit in a row`);
+    if (chunks.length > MAX_CHUNKS)
+      throw new TransientError(
+        "STATE_TOO_LARGE",
+        `${this.layout.table} ${key} would be ${json.length} characters; at most ${MAX_CHUNKS * CHUNK_CHARS} fit in a row`,
+      );
     const data = Object.fromEntries(chunks.map((chunk, index) => [chunkColumn(index), chunk]));
     const entity = { partitionKey: key, rowKey: this.layout.row, ...this.layout.columns?.(key, next), ...data };
     const written = await tryStorageCall(`write ${this.layout.table} ${key}`, () =>
@@ -78,6 +84,9 @@ export class TableDocuments<S> implements StateStore<S> {
       const { next, result } = change(state);
       if (!next || (await this.replace(key, next, version))) return result;
     }
-    throw new TransientError("STATE_CONTENDED", `${this.layout.table} ${key} kept changing during ${MAX_ROUNDS} attempts`);
+    throw new TransientError(
+      "STATE_CONTENDED",
+      `${this.layout.table} ${key} kept changing during ${MAX_ROUNDS} attempts`,
+    );
   }
 }

@@ -9,8 +9,21 @@ import { decideTransition, isTerminal } from "../../domain/lifecycle.js";
 import { blocksNewRequest } from "../../domain/policy.js";
 import type { EmergencyRequest, RequestProgress } from "../../domain/request.js";
 import { TransientError } from "../../ports/errors.js";
-import type { CreateRequestResult, RecordProgressResult, RequestFilter, RequestStore } from "../../ports/requestStore.js";
-import { queryAll, readEntity, storageCall, Table, tryStorageCall, type Entity, type TableStorageSettings } from "./tables.js";
+import type {
+  CreateRequestResult,
+  RecordProgressResult,
+  RequestFilter,
+  RequestStore,
+} from "../../ports/requestStore.js";
+import {
+  queryAll,
+  readEntity,
+  storageCall,
+  Table,
+  tryStorageCall,
+  type Entity,
+  type TableStorageSettings,
+} from "./tables.js";
 
 const REQUEST_ROW = "request";
 const SLOT_PARTITION = "live";
@@ -69,7 +82,11 @@ export class TableRequestStore implements RequestStore {
       filter.status ? odata`status eq ${filter.status}` : undefined,
       filter.clusterId ? odata`clusterId eq ${filter.clusterId.toLowerCase()}` : undefined,
     ].filter((clause): clause is string => clause !== undefined);
-    const rows = await queryAll(await this.requests.client(), clauses.length ? clauses.join(" and ") : undefined, "list requests");
+    const rows = await queryAll(
+      await this.requests.client(),
+      clauses.length ? clauses.join(" and ") : undefined,
+      "list requests",
+    );
     return rows.map(fromRow).sort((a, b) => b.requestedAt.localeCompare(a.requestedAt) || b.id.localeCompare(a.id));
   }
 
@@ -88,7 +105,9 @@ export class TableRequestStore implements RequestStore {
       if (holder && blocksNewRequest(holder, request.requestedAt)) return { kind: "taken", holder: holderId };
       // The holder ended (or can no longer open) but still has the slot: take it over.
       const taken = await tryStorageCall("take over live-request slot", () =>
-        slots.updateEntity({ partitionKey: SLOT_PARTITION, rowKey, requestId: request.id }, "Replace", { etag: slot.etag }),
+        slots.updateEntity({ partitionKey: SLOT_PARTITION, rowKey, requestId: request.id }, "Replace", {
+          etag: slot.etag,
+        }),
       );
       if (taken.ok) return { kind: "claimed" };
     }
@@ -102,7 +121,9 @@ export class TableRequestStore implements RequestStore {
     const slot = await readEntity(slots, SLOT_PARTITION, rowKey);
     if (!slot || slot.requestId !== request.id) return; // already released, or taken by a newer request
     // 404/412: released or taken over in the meantime; either way it is no longer ours.
-    await tryStorageCall("release live-request slot", () => slots.deleteEntity(SLOT_PARTITION, rowKey, { etag: slot.etag }));
+    await tryStorageCall("release live-request slot", () =>
+      slots.deleteEntity(SLOT_PARTITION, rowKey, { etag: slot.etag }),
+    );
   }
 }
 
@@ -115,9 +136,9 @@ function applyProgress(current: EmergencyRequest, progress: RequestProgress): Em
     ...current,
     status: progress.status,
     approvals: progress.approvals ?? current.approvals,
-    ...(progress.window ?? current.window ? { window: progress.window ?? current.window } : {}),
-    ...(progress.extension ?? current.extension ? { extension: progress.extension ?? current.extension } : {}),
-    ...(progress.outcome ?? current.outcome ? { outcome: progress.outcome ?? current.outcome } : {}),
+    ...((progress.window ?? current.window) ? { window: progress.window ?? current.window } : {}),
+    ...((progress.extension ?? current.extension) ? { extension: progress.extension ?? current.extension } : {}),
+    ...((progress.outcome ?? current.outcome) ? { outcome: progress.outcome ?? current.outcome } : {}),
     updatedAt: progress.at,
   };
 }

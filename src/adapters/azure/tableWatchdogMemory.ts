@@ -20,7 +20,10 @@ export class TableWatchdogMemory implements WatchdogMemory {
   async remember(cluster: ManagedCluster, condition: string | undefined): Promise<void> {
     const client = await this.table.client();
     await storageCall("remember watchdog condition", () =>
-      client.upsertEntity({ partitionKey: clusterKey(cluster), rowKey: ROW, cluster: cluster.id, condition: condition ?? "" }, "Replace"),
+      client.upsertEntity(
+        { partitionKey: clusterKey(cluster), rowKey: ROW, cluster: cluster.id, condition: condition ?? "" },
+        "Replace",
+      ),
     );
   }
 }

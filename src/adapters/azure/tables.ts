@@ -30,11 +30,16 @@ export class Table {
   }
 
   private async create(): Promise<TableClient> {
-    const client = TableClient.fromConnectionString(this.settings.connectionString, `${this.settings.tablePrefix}${this.name}`, {
-      allowInsecureConnection: /(^|;)\s*(UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:)/i.test(
-        this.settings.connectionString,
-      ),
-    });
+    const client = TableClient.fromConnectionString(
+      this.settings.connectionString,
+      `${this.settings.tablePrefix}${this.name}`,
+      {
+        allowInsecureConnection:
+          /(^|;)\s*(UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:)/i.test(
+            this.settings.connectionString,
+          ),
+      },
+    );
     await storageCall(`create table ${this.name}`, () => client.createTable());
     return client;
   }
@@ -42,7 +47,8 @@ export class Table {
 
 /** The HTTP status of a storage error; data-tables' RestError has statusCode but (for 409/412) no code. */
 export function statusOf(error: unknown): number | undefined {
-  if (error && typeof error === "object" && "statusCode" in error && typeof error.statusCode === "number") return error.statusCode;
+  if (error && typeof error === "object" && "statusCode" in error && typeof error.statusCode === "number")
+    return error.statusCode;
   return undefined;
 }
 
@@ -58,7 +64,8 @@ export async function storageCall<T>(what: string, call: () => Promise<T>): Prom
   }
 }
 
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: 404 | 409 | 412 };
+export type Outcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly status: 404 | 409 | 412 };
 
 /** Like storageCall, but 404/409/412 come back as a value for the caller to decide on. */
 export async function tryStorageCall<T>(what: string, call: () => Promise<T>): Promise<Outcome<T>> {
@@ -76,13 +83,22 @@ export function toTransient(what: string, error: unknown): TransientError {
   if (error instanceof TransientError) return error;
   const status = statusOf(error);
   const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
-  return new TransientError(status ? `STORAGE_${status}` : "STORAGE_UNAVAILABLE", `Table Storage: ${what} failed: ${detail}`, undefined, {
-    cause: error,
-  });
+  return new TransientError(
+    status ? `STORAGE_${status}` : "STORAGE_UNAVAILABLE",
+    `Table Storage: ${what} failed: ${detail}`,
+    undefined,
+    {
+      cause: error,
+    },
+  );
 }
 
 /** Reads an entity, or undefined when it does not exist. */
-export async function readEntity(client: TableClient, partitionKey: string, rowKey: string): Promise<Entity | undefined> {
+export async function readEntity(
+  client: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<Entity | undefined> {
   const read = await tryStorageCall(`read ${partitionKey}/${rowKey}`, () => client.getEntity(partitionKey, rowKey));
   return read.ok ? read.value : undefined;
 }
@@ -91,7 +107,9 @@ export async function readEntity(client: TableClient, partitionKey: string, rowK
 export async function queryAll(client: TableClient, filter: string | undefined, what: string): Promise<Entity[]> {
   return storageCall(what, async () => {
     const entities: Entity[] = [];
-    for await (const entity of client.listEntities<Record<string, unknown>>(filter ? { queryOptions: { filter } } : {})) {
+    for await (const entity of client.listEntities<Record<string, unknown>>(
+      filter ? { queryOptions: { filter } } : {},
+    )) {
       entities.push(entity);
     }
     return entities;

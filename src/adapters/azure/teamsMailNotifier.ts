@@ -22,8 +22,10 @@ export class TeamsMailNotifier implements Notifier {
 
   async send(notification: Notification): Promise<readonly Delivery[]> {
     const deliveries: Promise<Delivery>[] = [];
-    if (notification.recipients.teams && this.settings.teamsWebhookUrl) deliveries.push(this.postToTeams(notification, this.settings.teamsWebhookUrl));
-    if (notification.recipients.emails.length && this.settings.mailSender) deliveries.push(this.sendMail(notification, this.settings.mailSender));
+    if (notification.recipients.teams && this.settings.teamsWebhookUrl)
+      deliveries.push(this.postToTeams(notification, this.settings.teamsWebhookUrl));
+    if (notification.recipients.emails.length && this.settings.mailSender)
+      deliveries.push(this.sendMail(notification, this.settings.mailSender));
     return Promise.all(deliveries);
   }
 
@@ -35,7 +37,9 @@ export class TeamsMailNotifier implements Notifier {
         body: JSON.stringify(teamsWebhookMessage(notification)),
         signal: AbortSignal.timeout(this.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       });
-      return response.ok ? { channel: "teams", ok: true } : { channel: "teams", ok: false, error: `the webhook answered HTTP ${response.status}` };
+      return response.ok
+        ? { channel: "teams", ok: true }
+        : { channel: "teams", ok: false, error: `the webhook answered HTTP ${response.status}` };
     } catch (error) {
       return { channel: "teams", ok: false, error: `the webhook could not be reached: ${describe(error)}` };
     }

@@ -1,7 +1,13 @@
 import { OrchestrationRuntimeStatus, type DurableClient } from "durable-functions";
 import type { GroupWatchInput } from "../../groupWatch.js";
 import type { WorkflowClient, WorkflowStatus } from "../../ports/workflowClient.js";
-import { GROUP_SYNC_ORCHESTRATOR, REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction, type WindowWorkflowInput } from "../../workflow/contracts.js";
+import {
+  GROUP_SYNC_ORCHESTRATOR,
+  REQUEST_ACTION_EVENT,
+  WINDOW_ORCHESTRATOR,
+  type RequestAction,
+  type WindowWorkflowInput,
+} from "../../workflow/contracts.js";
 
 /** The WorkflowClient on the Durable Functions client binding of one invocation. */
 export class DurableWorkflowClient implements WorkflowClient {

@@ -33,7 +33,11 @@ export class DevTokenIssuer {
     return new DevTokenIssuer(settings, privateKey, createLocalJWKSet({ keys: [jwk] }));
   }
 
-  async issue(user: Pick<DirectoryUser, "oid" | "upn" | "displayName">, now: Date, lifetimeSeconds = DEV_TOKEN_LIFETIME_SECONDS): Promise<DevToken> {
+  async issue(
+    user: Pick<DirectoryUser, "oid" | "upn" | "displayName">,
+    now: Date,
+    lifetimeSeconds = DEV_TOKEN_LIFETIME_SECONDS,
+  ): Promise<DevToken> {
     const issuedAt = Math.floor(now.getTime() / 1000);
     const token = await new SignJWT({
       oid: user.oid,

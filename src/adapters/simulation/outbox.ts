@@ -37,7 +37,8 @@ export class OutboxNotifier implements Notifier {
   async send(notification: Notification): Promise<readonly Delivery[]> {
     const channels: { channel: Delivery["channel"]; recipients: readonly string[] }[] = [];
     if (notification.recipients.teams) channels.push({ channel: "teams", recipients: [TEAMS_CHANNEL] });
-    if (notification.recipients.emails.length) channels.push({ channel: "email", recipients: notification.recipients.emails });
+    if (notification.recipients.emails.length)
+      channels.push({ channel: "email", recipients: notification.recipients.emails });
     const deliveries: Delivery[] = [];
     for (const { channel, recipients } of channels) {
       try {
@@ -52,12 +53,18 @@ export class OutboxNotifier implements Notifier {
 
   /** Every message, oldest first; only those about one request when `requestId` is given. */
   async list(requestId?: string): Promise<readonly OutboxMessage[]> {
-    const filter = requestId ? odata`PartitionKey eq ${OUTBOX} and requestId eq ${requestId}` : odata`PartitionKey eq ${OUTBOX}`;
+    const filter = requestId
+      ? odata`PartitionKey eq ${OUTBOX} and requestId eq ${requestId}`
+      : odata`PartitionKey eq ${OUTBOX}`;
     const rows = await queryAll(await this.table.client(), filter, "read outbox");
     return rows.map(fromRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  private async store(notification: Notification, channel: Delivery["channel"], recipients: readonly string[]): Promise<void> {
+  private async store(
+    notification: Notification,
+    channel: Delivery["channel"],
+    recipients: readonly string[],
+  ): Promise<void> {
     const client = await this.table.client();
     const at = this.now().toISOString();
     await storageCall("write outbox", () =>

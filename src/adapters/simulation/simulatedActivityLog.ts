@@ -42,6 +42,11 @@ export class SimulatedActivityLog implements ActivityLogReader {
       odata`PartitionKey eq ${clusterKey(cluster)} and RowKey ge ${from.toISOString()} and RowKey lt ${`${to.toISOString()}~`}`,
       "read activity log",
     );
-    return rows.map((row) => ({ operation: String(row.operation), cluster: String(row.cluster), at: String(row.at), caller: String(row.caller) }));
+    return rows.map((row) => ({
+      operation: String(row.operation),
+      cluster: String(row.cluster),
+      at: String(row.at),
+      caller: String(row.caller),
+    }));
   }
 }

@@ -3,9 +3,21 @@
 // ARM come for free. Injected faults make the next N operations fail the way ARM would.
 import { odata } from "@azure/data-tables";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
-import type { ClusterControl, ClusterReadResult, ClusterWriteResult, RotationResult } from "../../ports/clusterControl.js";
+import type {
+  ClusterControl,
+  ClusterReadResult,
+  ClusterWriteResult,
+  RotationResult,
+} from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
-import { queryAll, readEntity, storageCall, Table, tryStorageCall, type TableStorageSettings } from "../azure/tables.js";
+import {
+  queryAll,
+  readEntity,
+  storageCall,
+  Table,
+  tryStorageCall,
+  type TableStorageSettings,
+} from "../azure/tables.js";
 
 const CLUSTER_PARTITION = "cluster";
 const FAULT_PARTITION = "fault";
@@ -53,7 +65,11 @@ export class SimulatedClusters implements ClusterControl {
     if (fault !== undefined) return faultResult(fault);
     const row = await readEntity(client, CLUSTER_PARTITION, clusterKey(cluster));
     if (row && !enabled && row.entraIntegration === false) {
-      return { kind: "rejected", code: "BadRequest", message: "local accounts cannot be disabled while Entra ID integration (AKS-managed AAD) is off" };
+      return {
+        kind: "rejected",
+        code: "BadRequest",
+        message: "local accounts cannot be disabled while Entra ID integration (AKS-managed AAD) is off",
+      };
     }
     const written = await tryStorageCall(`set local accounts on ${cluster.name}`, () =>
       client.updateEntity(
@@ -70,7 +86,10 @@ export class SimulatedClusters implements ClusterControl {
     );
     if (written.ok) return { kind: "written" };
     if (written.status === 404) return { kind: "not-found" };
-    throw new TransientError("ETAG_MISMATCH", `cluster ${cluster.name} changed since it was read (412 Precondition Failed)`);
+    throw new TransientError(
+      "ETAG_MISMATCH",
+      `cluster ${cluster.name} changed since it was read (412 Precondition Failed)`,
+    );
   }
 
   async rotateCertificates(cluster: ManagedCluster): Promise<RotationResult> {
@@ -81,7 +100,11 @@ export class SimulatedClusters implements ClusterControl {
     if (!row) return { kind: "not-found" };
     await storageCall("rotate certificates", () =>
       client.updateEntity(
-        { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), certificateRotations: Number(row.certificateRotations ?? 0) + 1 },
+        {
+          partitionKey: CLUSTER_PARTITION,
+          rowKey: clusterKey(cluster),
+          certificateRotations: Number(row.certificateRotations ?? 0) + 1,
+        },
         "Merge",
       ),
     );
@@ -121,7 +144,10 @@ export class SimulatedClusters implements ClusterControl {
   async setLocalAccountsOutOfBand(cluster: ManagedCluster, enabled: boolean): Promise<void> {
     const client = await this.client();
     await storageCall("out-of-band change", () =>
-      client.updateEntity({ partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), localAccountsEnabled: enabled }, "Merge"),
+      client.updateEntity(
+        { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), localAccountsEnabled: enabled },
+        "Merge",
+      ),
     );
   }
 
@@ -137,7 +163,9 @@ export class SimulatedClusters implements ClusterControl {
   private async seed(): Promise<void> {
     const client = await this.table.client();
     const existing = new Set(
-      (await queryAll(client, odata`PartitionKey eq ${CLUSTER_PARTITION}`, "list simulated clusters")).map((row) => row.rowKey),
+      (await queryAll(client, odata`PartitionKey eq ${CLUSTER_PARTITION}`, "list simulated clusters")).map(
+        (row) => row.rowKey,
+      ),
     );
     for (const cluster of this.clusters) {
       if (existing.has(clusterKey(cluster))) continue;
@@ -157,28 +185,49 @@ export class SimulatedClusters implements ClusterControl {
   }
 
   /** Consumes one injected fault for the operation, if any is left. */
-  private async takeFault(cluster: ManagedCluster, operation: FaultOperation): Promise<{ status: number; retryAfterMs?: number } | undefined> {
+  private async takeFault(
+    cluster: ManagedCluster,
+    operation: FaultOperation,
+  ): Promise<{ status: number; retryAfterMs?: number } | undefined> {
     const client = await this.table.client();
     const rowKey = `${clusterKey(cluster)}|${operation}`;
     for (;;) {
       const fault = await readEntity(client, FAULT_PARTITION, rowKey);
       if (!fault || Number(fault.remaining) <= 0) return undefined;
       const taken = await tryStorageCall("consume fault", () =>
-        client.updateEntity({ partitionKey: FAULT_PARTITION, rowKey, remaining: Number(fault.remaining) - 1 }, "Merge", {
-          etag: fault.etag,
-        }),
+        client.updateEntity(
+          { partitionKey: FAULT_PARTITION, rowKey, remaining: Number(fault.remaining) - 1 },
+          "Merge",
+          {
+            etag: fault.etag,
+          },
+        ),
       );
       const retryAfterSeconds = Number(fault.retryAfterSeconds ?? -1);
-      if (taken.ok) return { status: Number(fault.status), ...(retryAfterSeconds >= 0 ? { retryAfterMs: retryAfterSeconds * 1000 } : {}) };
+      if (taken.ok)
+        return {
+          status: Number(fault.status),
+          ...(retryAfterSeconds >= 0 ? { retryAfterMs: retryAfterSeconds * 1000 } : {}),
+        };
     }
   }
 }
 
 /** What ARM's answer with this status means for the caller: a typed refusal, or a thrown transient error. */
-function faultResult({ status, retryAfterMs }: { status: number; retryAfterMs?: number }): Extract<ClusterWriteResult, { kind: "not-found" | "rejected" }> {
+function faultResult({
+  status,
+  retryAfterMs,
+}: {
+  status: number;
+  retryAfterMs?: number;
+}): Extract<ClusterWriteResult, { kind: "not-found" | "rejected" }> {
   if (status === 404) return { kind: "not-found" };
   if (status === 400) {
-    return { kind: "rejected", code: "BadRequest", message: "simulated fault: ARM rejected the request (400 Bad Request)" };
+    return {
+      kind: "rejected",
+      code: "BadRequest",
+      message: "simulated fault: ARM rejected the request (400 Bad Request)",
+    };
   }
   throw new TransientError(`ARM_${status}`, `simulated fault: ARM answered ${status}`, retryAfterMs);
 }

@@ -7,7 +7,15 @@ import { membershipDiff, type Attribution, type ChangeAuthor } from "../../domai
 import type { Directory, DirectoryGroup, DirectoryUser } from "../../ports/directory.js";
 import type { DirectoryAudit, MemberChangeQuery } from "../../ports/directoryAudit.js";
 import type { GroupChanges, MembershipDelta } from "../../ports/groupChanges.js";
-import { queryAll, readEntity, storageCall, Table, tryStorageCall, type Entity, type TableStorageSettings } from "../azure/tables.js";
+import {
+  queryAll,
+  readEntity,
+  storageCall,
+  Table,
+  tryStorageCall,
+  type Entity,
+  type TableStorageSettings,
+} from "../azure/tables.js";
 import { SIMULATION_GROUPS, SIMULATION_USERS } from "./fixtures.js";
 
 const USERS = "user";
@@ -107,15 +115,24 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
     const group = groupId.toLowerCase();
     const client = await this.client();
     const generation = Number((await readEntity(client, META, DELTA_GENERATION))?.generation ?? 0);
-    const members = (await queryAll(client, odata`PartitionKey eq ${membersOf(group)}`, "list group members")).map((edge) => ({
-      id: String(edge.rowKey),
-      kind: edge.kind === "group" ? ("group" as const) : ("user" as const),
-    }));
-    const link = `simulation:delta:${group}:${generation}:${members.map((member) => member.id).sort().join(",")}`;
-    if (deltaLink === undefined) return { kind: "changes", changes: members.map((member) => ({ ...member, change: "added" })), deltaLink: link };
+    const members = (await queryAll(client, odata`PartitionKey eq ${membersOf(group)}`, "list group members")).map(
+      (edge) => ({
+        id: String(edge.rowKey),
+        kind: edge.kind === "group" ? ("group" as const) : ("user" as const),
+      }),
+    );
+    const link = `simulation:delta:${group}:${generation}:${members
+      .map((member) => member.id)
+      .sort()
+      .join(",")}`;
+    if (deltaLink === undefined)
+      return { kind: "changes", changes: members.map((member) => ({ ...member, change: "added" })), deltaLink: link };
     const parsed = DELTA_LINK.exec(deltaLink);
     if (!parsed || parsed[1] !== group || Number(parsed[2]) !== generation) return { kind: "resync-required" };
-    const { added, removed } = membershipDiff(parsed[3] ? parsed[3].split(",") : [], members.map((member) => member.id));
+    const { added, removed } = membershipDiff(
+      parsed[3] ? parsed[3].split(",") : [],
+      members.map((member) => member.id),
+    );
     const kindOf = new Map(members.map((member) => [member.id, member.kind]));
     return {
       kind: "changes",
@@ -131,7 +148,9 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
   async expireDeltaLinks(): Promise<void> {
     const client = await this.client();
     const generation = Number((await readEntity(client, META, DELTA_GENERATION))?.generation ?? 0);
-    await storageCall("expire delta links", () => client.upsertEntity({ partitionKey: META, rowKey: DELTA_GENERATION, generation: generation + 1 }, "Replace"));
+    await storageCall("expire delta links", () =>
+      client.upsertEntity({ partitionKey: META, rowKey: DELTA_GENERATION, generation: generation + 1 }, "Replace"),
+    );
   }
 
   async whoChanged(query: MemberChangeQuery): Promise<Attribution> {
@@ -165,23 +184,52 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
   }
 
   /** Adds a user to a group (idempotent); a change is logged with its author, as Entra does. */
-  async addMember(groupId: string, oid: string, author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR, at = new Date()): Promise<void> {
+  async addMember(
+    groupId: string,
+    oid: string,
+    author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR,
+    at = new Date(),
+  ): Promise<void> {
     const client = await this.client();
-    const added = await tryStorageCall("add group member", () => client.createEntity({ partitionKey: membersOf(groupId), rowKey: oid.toLowerCase(), kind: "user" }));
+    const added = await tryStorageCall("add group member", () =>
+      client.createEntity({ partitionKey: membersOf(groupId), rowKey: oid.toLowerCase(), kind: "user" }),
+    );
     if (added.ok) await this.logChange(client, groupId, oid, "added", author, at); // 409: a member already
   }
 
   /** Removes a direct member from a group (idempotent); a change is logged with its author. */
-  async removeMember(groupId: string, oid: string, author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR, at = new Date()): Promise<void> {
+  async removeMember(
+    groupId: string,
+    oid: string,
+    author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR,
+    at = new Date(),
+  ): Promise<void> {
     const client = await this.client();
-    const removed = await tryStorageCall("remove group member", () => client.deleteEntity(membersOf(groupId), oid.toLowerCase()));
+    const removed = await tryStorageCall("remove group member", () =>
+      client.deleteEntity(membersOf(groupId), oid.toLowerCase()),
+    );
     if (removed.ok) await this.logChange(client, groupId, oid, "removed", author, at); // 404: not a member
   }
 
-  private async logChange(client: TableClient, groupId: string, oid: string, change: "added" | "removed", author: Omit<ChangeAuthor, "at">, at: Date) {
+  private async logChange(
+    client: TableClient,
+    groupId: string,
+    oid: string,
+    change: "added" | "removed",
+    author: Omit<ChangeAuthor, "at">,
+    at: Date,
+  ) {
     const memberId = oid.toLowerCase();
-    const entry = { partitionKey: changesOf(groupId), rowKey: `${at.toISOString()}-${memberId}-${change}`, memberId, change, at: at.toISOString() };
-    await storageCall("log a group change", () => client.upsertEntity({ ...entry, author: JSON.stringify({ ...author, at: entry.at }) }, "Replace"));
+    const entry = {
+      partitionKey: changesOf(groupId),
+      rowKey: `${at.toISOString()}-${memberId}-${change}`,
+      memberId,
+      change,
+      at: at.toISOString(),
+    };
+    await storageCall("log a group change", () =>
+      client.upsertEntity({ ...entry, author: JSON.stringify({ ...author, at: entry.at }) }, "Replace"),
+    );
   }
 
   private client(): Promise<TableClient> {
@@ -197,7 +245,11 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
     const client = await this.table.client();
     if (await readEntity(client, META, SEEDED)) return client;
     const rows = [
-      ...Object.values(SIMULATION_GROUPS).map((group) => ({ partitionKey: GROUPS, rowKey: group.id, displayName: group.displayName })),
+      ...Object.values(SIMULATION_GROUPS).map((group) => ({
+        partitionKey: GROUPS,
+        rowKey: group.id,
+        displayName: group.displayName,
+      })),
       ...SIMULATION_USERS.flatMap((user) => [
         {
           partitionKey: USERS,
@@ -208,7 +260,11 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
           mail: user.mail,
           accountEnabled: user.accountEnabled,
         },
-        ...user.groups.map((group) => ({ partitionKey: membersOf(SIMULATION_GROUPS[group].id), rowKey: user.oid, kind: "user" })),
+        ...user.groups.map((group) => ({
+          partitionKey: membersOf(SIMULATION_GROUPS[group].id),
+          rowKey: user.oid,
+          kind: "user",
+        })),
       ]),
       { partitionKey: META, rowKey: SEEDED },
     ];

@@ -6,7 +6,8 @@ import { ADMIN_CREDENTIAL_OPERATION } from "../../../src/ports/activityLog.js";
 import { FakeArm } from "../../support/fakes/fakeArm.js";
 import { bearerFor, fakeCredential } from "../../support/fakes/https.js";
 
-const ID = "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-a";
+const ID =
+  "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-a";
 const OTHER = ID.replace("aks-a", "aks-b");
 let arm: FakeArm;
 
@@ -33,7 +34,11 @@ afterAll(() => arm.stop());
 describe("Activity Log reader", () => {
   it("finds the successful admin-credential fetches of one cluster in a period, across pages", async () => {
     const reader = new ArmActivityLog(fakeCredential, arm.url, 0);
-    const fetches = await reader.adminCredentialFetches(parseManagedClusterId(ID)!, new Date("2026-11-28T10:00:00Z"), new Date("2026-11-28T11:00:00Z"));
+    const fetches = await reader.adminCredentialFetches(
+      parseManagedClusterId(ID)!,
+      new Date("2026-11-28T10:00:00Z"),
+      new Date("2026-11-28T11:00:00Z"),
+    );
     expect(fetches).toEqual([
       { at: "2026-11-28T10:05:01.000Z", caller: "alice@contoso.com" },
       { at: "2026-11-28T10:20:00.000Z", caller: "alice@contoso.com" },
@@ -48,13 +53,32 @@ describe("Activity Log reader", () => {
 
   it("answers none when nothing was fetched", async () => {
     const reader = new ArmActivityLog(fakeCredential, arm.url, 0);
-    expect(await reader.adminCredentialFetches(parseManagedClusterId(ID)!, new Date("2026-11-28T12:00:00Z"), new Date("2026-11-28T13:00:00Z"))).toEqual([]);
+    expect(
+      await reader.adminCredentialFetches(
+        parseManagedClusterId(ID)!,
+        new Date("2026-11-28T12:00:00Z"),
+        new Date("2026-11-28T13:00:00Z"),
+      ),
+    ).toEqual([]);
   });
 
   it("throws a transient error when the log cannot be read", async () => {
-    arm.inject({ path: /eventtypes/, response: { status: 503, headers: { "Retry-After": "4" }, body: { error: { code: "ServiceUnavailable", message: "later" } } } });
+    arm.inject({
+      path: /eventtypes/,
+      response: {
+        status: 503,
+        headers: { "Retry-After": "4" },
+        body: { error: { code: "ServiceUnavailable", message: "later" } },
+      },
+    });
     const reader = new ArmActivityLog(fakeCredential, arm.url, 0);
-    await expect(reader.adminCredentialFetches(parseManagedClusterId(ID)!, new Date("2026-11-28T10:00:00Z"), new Date("2026-11-28T11:00:00Z"))).rejects.toMatchObject({
+    await expect(
+      reader.adminCredentialFetches(
+        parseManagedClusterId(ID)!,
+        new Date("2026-11-28T10:00:00Z"),
+        new Date("2026-11-28T11:00:00Z"),
+      ),
+    ).rejects.toMatchObject({
       code: "ACTIVITY_LOG_503",
       retryAfterMs: 4_000,
     });

@@ -6,7 +6,8 @@ import { TransientError } from "../../../src/ports/errors.js";
 import { FakeArm } from "../../support/fakes/fakeArm.js";
 import { bearerFor, fakeCredential } from "../../support/fakes/https.js";
 
-const ID = "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-a";
+const ID =
+  "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-a";
 const cluster = parseManagedClusterId(ID)!;
 let arm: FakeArm;
 let control: ArmClusterControl;
@@ -22,7 +23,12 @@ beforeEach(() => {
   arm.nextOutcome = "Succeeded";
   arm.pollRetryAfter = undefined;
   arm.addCluster(ID);
-  control = new ArmClusterControl(fakeCredential, { endpoint: arm.url, pollIntervalMs: 5, maxRetries: 0, operationTimeoutMs: 5_000 });
+  control = new ArmClusterControl(fakeCredential, {
+    endpoint: arm.url,
+    pollIntervalMs: 5,
+    maxRetries: 0,
+    operationTimeoutMs: 5_000,
+  });
 });
 
 async function etag(of: ManagedCluster = cluster): Promise<string> {
@@ -49,7 +55,11 @@ describe("ARM cluster control", () => {
     expect(put.headers["if-match"]).toBe('"1"');
     const body = put.body as { location: string; properties: Record<string, unknown> };
     expect(body.location).toBe("westeurope");
-    expect(body.properties).toMatchObject({ disableLocalAccounts: false, dnsPrefix: "aks-a-dns", aadProfile: { managed: true } });
+    expect(body.properties).toMatchObject({
+      disableLocalAccounts: false,
+      dnsPrefix: "aks-a-dns",
+      aadProfile: { managed: true },
+    });
     expect(body.properties).not.toHaveProperty("provisioningState"); // read-only fields stay out of the PUT
     expect(arm.received("GET", "/operations/")).toHaveLength(3); // two InProgress, then Succeeded
     expect(arm.requests.map((request) => request.method)).toEqual(["GET", "GET", "PUT", "GET", "GET", "GET", "GET"]);
@@ -71,17 +81,29 @@ describe("ARM cluster control", () => {
     [429, "TooManyRequests", "17", 17_000],
     [500, "InternalServerError", undefined, undefined],
     [503, "ServiceUnavailable", "5", 5_000],
-  ])("turns a %d on the PUT into a transient error with the server's retry hint", async (status, code, retryAfter, hint) => {
-    arm.inject({ method: "PUT", response: { status, headers: retryAfter ? { "Retry-After": retryAfter } : {}, body: { error: { code, message: "try later" } } } });
-    const failure = await control.setLocalAccounts(cluster, true, await etag()).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(TransientError);
-    expect(failure).toMatchObject({ code: `ARM_${status}`, retryAfterMs: hint });
-    expect(arm.cluster(ID).localAccountsEnabled).toBe(false);
-  });
+  ])(
+    "turns a %d on the PUT into a transient error with the server's retry hint",
+    async (status, code, retryAfter, hint) => {
+      arm.inject({
+        method: "PUT",
+        response: {
+          status,
+          headers: retryAfter ? { "Retry-After": retryAfter } : {},
+          body: { error: { code, message: "try later" } },
+        },
+      });
+      const failure = await control.setLocalAccounts(cluster, true, await etag()).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(TransientError);
+      expect(failure).toMatchObject({ code: `ARM_${status}`, retryAfterMs: hint });
+      expect(arm.cluster(ID).localAccountsEnabled).toBe(false);
+    },
+  );
 
   it("explains a refusal a retry cannot fix: disabling without Entra integration", async () => {
     arm.addCluster(ID, { localAccountsEnabled: true, entraIntegration: false });
-    expect((await control.read(cluster)).kind === "found" && (await control.read(cluster))).toMatchObject({ state: { entraIntegration: false } });
+    expect((await control.read(cluster)).kind === "found" && (await control.read(cluster))).toMatchObject({
+      state: { entraIntegration: false },
+    });
     const result = await control.setLocalAccounts(cluster, false, await etag());
     expect(result).toMatchObject({ kind: "rejected", code: "BadRequest" });
     expect(result.kind === "rejected" && result.message).toMatch(/az aks update --enable-aad/);
@@ -94,20 +116,34 @@ describe("ARM cluster control", () => {
   });
 
   it("refuses for good when the app's identity lacks permission, saying what to grant", async () => {
-    arm.inject({ method: "PUT", response: { status: 403, body: { error: { code: "AuthorizationFailed", message: "no write permission" } } } });
+    arm.inject({
+      method: "PUT",
+      response: { status: 403, body: { error: { code: "AuthorizationFailed", message: "no write permission" } } },
+    });
     const result = await control.setLocalAccounts(cluster, true, await etag());
-    expect(result).toMatchObject({ kind: "rejected", code: "AuthorizationFailed", message: expect.stringContaining("grant it the role") });
+    expect(result).toMatchObject({
+      kind: "rejected",
+      code: "AuthorizationFailed",
+      message: expect.stringContaining("grant it the role"),
+    });
   });
 
   it("reports a long-running operation that ends Failed as transient", async () => {
     arm.nextOutcome = "Failed";
-    await expect(control.setLocalAccounts(cluster, true, await etag())).rejects.toMatchObject({ code: "ARM_OPERATION_FAILED" });
+    await expect(control.setLocalAccounts(cluster, true, await etag())).rejects.toMatchObject({
+      code: "ARM_OPERATION_FAILED",
+    });
     expect(arm.cluster(ID)).toMatchObject({ localAccountsEnabled: false, provisioningState: "Failed" });
   });
 
   it("bounds the wait for the operation with a timeout", async () => {
     arm.pollsPerOperation = 1_000_000;
-    const slow = new ArmClusterControl(fakeCredential, { endpoint: arm.url, pollIntervalMs: 20, maxRetries: 0, operationTimeoutMs: 300 });
+    const slow = new ArmClusterControl(fakeCredential, {
+      endpoint: arm.url,
+      pollIntervalMs: 20,
+      maxRetries: 0,
+      operationTimeoutMs: 300,
+    });
     await expect(slow.setLocalAccounts(cluster, true, await etag())).rejects.toMatchObject({ code: "ARM_TIMEOUT" });
   });
 

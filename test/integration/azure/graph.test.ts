@@ -37,12 +37,20 @@ beforeEach(() => {
   graph.addGroup(EMERGENCY, "aks-emergency-admins", [ALICE.id]);
   graph.addGroup(SENIORS, "seniors", [DAVE.id, EVE.id]);
   graph.addGroup(APPROVERS, "aks-breakglass-approvers", [BOB.id, SENIORS]);
-  directory = new GraphDirectory(new GraphApi(fakeCredential, { endpoint: graph.url, maxRetries: 0, timeoutMs: 2_000 }));
+  directory = new GraphDirectory(
+    new GraphApi(fakeCredential, { endpoint: graph.url, maxRetries: 0, timeoutMs: 2_000 }),
+  );
 });
 
 describe("Graph directory", () => {
   it("looks up a user with the fields it needs, sending the Graph token to a custom host", async () => {
-    expect(await directory.getUser(ALICE.id)).toEqual({ oid: ALICE.id, upn: "alice@contoso.com", displayName: "Alice", mail: "alice@contoso.com", accountEnabled: true });
+    expect(await directory.getUser(ALICE.id)).toEqual({
+      oid: ALICE.id,
+      upn: "alice@contoso.com",
+      displayName: "Alice",
+      mail: "alice@contoso.com",
+      accountEnabled: true,
+    });
     expect(await directory.getUser(EVE.id)).toMatchObject({ accountEnabled: false });
     expect(await directory.getUser("00000000-0000-4000-8000-00000000dead")).toBeUndefined();
     const [request] = graph.requests;
@@ -99,17 +107,35 @@ describe("Graph directory", () => {
   });
 
   it("turns throttling into a transient error with Graph's retry hint, and missing permissions into a clear one", async () => {
-    graph.inject({ path: /checkMemberGroups/, response: { status: 429, headers: { "Retry-After": "7" }, body: { error: { code: "TooManyRequests", message: "slow down" } } } });
+    graph.inject({
+      path: /checkMemberGroups/,
+      response: {
+        status: 429,
+        headers: { "Retry-After": "7" },
+        body: { error: { code: "TooManyRequests", message: "slow down" } },
+      },
+    });
     const throttled = await directory.checkMemberGroups(ALICE.id, [EMERGENCY]).catch((error: unknown) => error);
     expect(throttled).toBeInstanceOf(TransientError);
     expect(throttled).toMatchObject({ code: "GRAPH_429", retryAfterMs: 7_000 });
-    graph.inject({ path: /transitiveMembers/, response: { status: 403, body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges" } } } });
-    await expect(directory.listTransitiveUsers(APPROVERS)).rejects.toMatchObject({ code: "GRAPH_FORBIDDEN", message: expect.stringContaining("README") });
+    graph.inject({
+      path: /transitiveMembers/,
+      response: {
+        status: 403,
+        body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges" } },
+      },
+    });
+    await expect(directory.listTransitiveUsers(APPROVERS)).rejects.toMatchObject({
+      code: "GRAPH_FORBIDDEN",
+      message: expect.stringContaining("README"),
+    });
   });
 
   it("gives up on a Graph that does not answer, after the timeout", async () => {
     graph.inject({ path: /\/users\//, response: { status: 200, hang: true } });
-    const slow = new GraphDirectory(new GraphApi(fakeCredential, { endpoint: graph.url, maxRetries: 0, timeoutMs: 200 }));
+    const slow = new GraphDirectory(
+      new GraphApi(fakeCredential, { endpoint: graph.url, maxRetries: 0, timeoutMs: 200 }),
+    );
     await expect(slow.getUser(ALICE.id)).rejects.toMatchObject({ code: "GRAPH_TIMEOUT" });
   });
 });

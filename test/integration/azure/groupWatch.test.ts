@@ -33,7 +33,10 @@ function alerts(): { kind: string; text: string }[] {
   return world.teams.requests
     .map((request) => JSON.stringify(request.body))
     .filter((body) => body.includes("[break-glass]"))
-    .map((body) => ({ kind: /joined|left/.exec(body)?.[0] ?? (body.includes("Watching") ? "baseline" : "other"), text: body }));
+    .map((body) => ({
+      kind: /joined|left/.exec(body)?.[0] ?? (body.includes("Watching") ? "baseline" : "other"),
+      text: body,
+    }));
 }
 
 /** The group-watch audit streams from the harness's first day to today. */
@@ -59,16 +62,29 @@ describe("group watch through Microsoft Graph", () => {
     // An addition, with who made it from the directory audit log.
     h.clock.advance(5 * MINUTE);
     world.graph.addMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
-    world.graph.logMembershipChange("added", AZURE_GROUPS.emergency, USERS.mallory.oid, { id: USERS.carol.oid, userPrincipalName: USERS.carol.upn, displayName: "Carol Both" }, h.clock.date());
+    world.graph.logMembershipChange(
+      "added",
+      AZURE_GROUPS.emergency,
+      USERS.mallory.oid,
+      { id: USERS.carol.oid, userPrincipalName: USERS.carol.upn, displayName: "Carol Both" },
+      h.clock.date(),
+    );
     await h.app.groupWatch.run();
     expect(alerts().slice(2)).toHaveLength(1);
-    expect(alerts()[2]!.text).toContain("Mallory Outsider (mallory@contoso.dev) joined aks-emergency-admins (the emergency group)");
+    expect(alerts()[2]!.text).toContain(
+      "Mallory Outsider (mallory@contoso.dev) joined aks-emergency-admins (the emergency group)",
+    );
     expect(alerts()[2]!.text).toContain("Added by Carol Both (carol@contoso.dev)");
     const query = world.graph.received("GET", "/auditLogs/directoryAudits")[0]!.query.get("$filter")!;
     expect(query).toContain("activityDisplayName eq 'Add member to group'");
     expect(query).toContain(`targetResources/any(t:t/id eq '${USERS.mallory.oid}')`);
     // The stored delta link is followed, not a new full query.
-    expect(world.graph.received("GET", "/groups/delta").slice(-2).every((request) => request.query.get("$deltatoken") !== null)).toBe(true);
+    expect(
+      world.graph
+        .received("GET", "/groups/delta")
+        .slice(-2)
+        .every((request) => request.query.get("$deltatoken") !== null),
+    ).toBe(true);
 
     // Three changes at once: more than one delta page.
     h.clock.advance(5 * MINUTE);
@@ -78,15 +94,28 @@ describe("group watch through Microsoft Graph", () => {
     const pagesBefore = world.graph.received("GET", "/groups/delta").length;
     await h.app.groupWatch.run();
     expect(world.graph.received("GET", "/groups/delta").length - pagesBefore).toBeGreaterThan(2); // two pages for the emergency group, one for the approvers
-    expect(alerts().slice(3).map((alert) => alert.kind).sort()).toEqual(["joined", "left", "left"]);
-    expect(alerts().slice(3).find((alert) => alert.text.includes("Alice"))!.text).toContain("The Entra audit log does not show who did it yet");
+    expect(
+      alerts()
+        .slice(3)
+        .map((alert) => alert.kind)
+        .sort(),
+    ).toEqual(["joined", "left", "left"]);
+    expect(
+      alerts()
+        .slice(3)
+        .find((alert) => alert.text.includes("Alice"))!.text,
+    ).toContain("The Entra audit log does not show who did it yet");
 
     // The directory forgot the delta token: a full resync reports the difference against the stored members.
     h.clock.advance(5 * MINUTE);
     world.graph.expireDeltaTokens();
     world.graph.addMember(AZURE_GROUPS.emergency, USERS.alice.oid);
     await h.app.groupWatch.run();
-    expect(alerts().slice(6).map((alert) => alert.kind)).toEqual(["joined"]);
+    expect(
+      alerts()
+        .slice(6)
+        .map((alert) => alert.kind),
+    ).toEqual(["joined"]);
     expect(alerts()[6]!.text).toContain("by a full comparison");
 
     await h.app.groupWatch.run(); // nothing new: nothing twice
@@ -108,7 +137,9 @@ describe("group watch through Microsoft Graph", () => {
     world.graph.addMember(AZURE_GROUPS.approvers, USERS.mallory.oid);
     await h.app.groupWatch.run();
     const [added] = alerts().slice(2);
-    expect(added!.text).toContain("Mallory Outsider (mallory@contoso.dev) joined aks-breakglass-approvers (the approver group)");
+    expect(added!.text).toContain(
+      "Mallory Outsider (mallory@contoso.dev) joined aks-breakglass-approvers (the approver group)",
+    );
     expect(added!.text).toContain("the Entra audit log could not be read");
     expect(added!.text).toContain("AuditLog.Read.All");
   });
@@ -120,8 +151,16 @@ describe("change-notification subscriptions", () => {
     const report = await h.app.groupWatch.run();
     expect(report.subscriptions).toEqual(["emergency:created", "approver:created"]);
     const created = [...world.graph.subscriptions.values()];
-    expect(created.map((subscription) => subscription.resource)).toEqual([`groups/${AZURE_GROUPS.emergency}`, `groups/${AZURE_GROUPS.approvers}`]);
-    expect(created[0]).toMatchObject({ changeType: "updated", notificationUrl: NOTIFICATION_URL, lifecycleNotificationUrl: NOTIFICATION_URL, clientState: CLIENT_STATE });
+    expect(created.map((subscription) => subscription.resource)).toEqual([
+      `groups/${AZURE_GROUPS.emergency}`,
+      `groups/${AZURE_GROUPS.approvers}`,
+    ]);
+    expect(created[0]).toMatchObject({
+      changeType: "updated",
+      notificationUrl: NOTIFICATION_URL,
+      lifecycleNotificationUrl: NOTIFICATION_URL,
+      clientState: CLIENT_STATE,
+    });
     expect(Date.parse(created[0]!.expirationDateTime) - h.clock.now()).toBe(SUBSCRIPTION_LIFETIME_MS);
 
     expect((await h.app.groupWatch.run()).subscriptions).toEqual([]); // far from expiry: nothing to do
@@ -129,27 +168,27 @@ describe("change-notification subscriptions", () => {
 
     h.clock.advance(27 * DAY); // within three days of expiry
     expect((await h.app.groupWatch.run()).subscriptions).toEqual(["emergency:renewed", "approver:renewed"]);
-    expect(Date.parse(world.graph.subscriptions.get("sub-1")!.expirationDateTime) - h.clock.now()).toBe(SUBSCRIPTION_LIFETIME_MS);
+    expect(Date.parse(world.graph.subscriptions.get("sub-1")!.expirationDateTime) - h.clock.now()).toBe(
+      SUBSCRIPTION_LIFETIME_MS,
+    );
 
     world.graph.subscriptions.delete("sub-2"); // Graph removed it
     h.clock.advance(27 * DAY);
     expect((await h.app.groupWatch.run()).subscriptions).toEqual(["emergency:renewed", "approver:created"]);
     expect(world.graph.subscriptions.get("sub-3")!.resource).toBe(`groups/${AZURE_GROUPS.approvers}`);
-    expect((await groupAudit(h)).filter((entry) => entry.type === "graph-subscription").map((entry) => entry.code)).toEqual([
-      "CREATED",
-      "CREATED",
-      "RENEWED",
-      "RENEWED",
-      "RENEWED",
-      "CREATED",
-    ]);
+    expect(
+      (await groupAudit(h)).filter((entry) => entry.type === "graph-subscription").map((entry) => entry.code),
+    ).toEqual(["CREATED", "CREATED", "RENEWED", "RENEWED", "RENEWED", "CREATED"]);
   });
 
   it("lifecycle notifications: reauthorizationRequired reauthorizes, subscriptionRemoved recreates; a change notification syncs", async () => {
     const h = await harness();
     await h.app.groupWatch.run();
     const notify = (items: Record<string, unknown>[]) =>
-      h.call(h.app.graphNotifications, { method: "POST", json: { value: items.map((item) => ({ clientState: CLIENT_STATE, tenantId: "t", ...item })) } });
+      h.call(h.app.graphNotifications, {
+        method: "POST",
+        json: { value: items.map((item) => ({ clientState: CLIENT_STATE, tenantId: "t", ...item })) },
+      });
 
     expect((await notify([{ subscriptionId: "sub-1", lifecycleEvent: "reauthorizationRequired" }])).status).toBe(202);
     expect(world.graph.subscriptions.get("sub-1")!.reauthorized).toBe(1);
@@ -159,13 +198,18 @@ describe("change-notification subscriptions", () => {
     expect([...world.graph.subscriptions.keys()]).toEqual(["sub-1", "sub-2", "sub-3"]);
 
     world.graph.addMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
-    expect((await notify([{ subscriptionId: "sub-1", changeType: "updated", resource: `Groups/${AZURE_GROUPS.emergency}` }])).status).toBe(202);
+    expect(
+      (await notify([{ subscriptionId: "sub-1", changeType: "updated", resource: `Groups/${AZURE_GROUPS.emergency}` }]))
+        .status,
+    ).toBe(202);
     expect(alerts().filter((alert) => alert.kind === "joined")).toHaveLength(1);
     const statuses = h.engine.instanceIds().map((id) => h.engine.getStatus(id)?.runtimeStatus);
     expect(statuses).toEqual(["Completed", "Completed", "Completed"]);
 
     // A lifecycle event for a subscription that is not ours changes nothing.
-    expect((await notify([{ subscriptionId: "sub-unknown", lifecycleEvent: "reauthorizationRequired" }])).status).toBe(202);
+    expect((await notify([{ subscriptionId: "sub-unknown", lifecycleEvent: "reauthorizationRequired" }])).status).toBe(
+      202,
+    );
     expect([...world.graph.subscriptions.values()].map((subscription) => subscription.reauthorized)).toEqual([1, 0, 0]);
   });
 });

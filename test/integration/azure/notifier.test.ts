@@ -35,7 +35,13 @@ beforeEach(() => {
   graph.requests.length = 0;
   teams.requests.length = 0;
   graph.users.clear();
-  graph.addUser({ id: "5e7d0000-0000-4000-8000-000000000009", displayName: "Break-glass", userPrincipalName: SENDER, mail: SENDER, accountEnabled: true });
+  graph.addUser({
+    id: "5e7d0000-0000-4000-8000-000000000009",
+    displayName: "Break-glass",
+    userPrincipalName: SENDER,
+    mail: SENDER,
+    accountEnabled: true,
+  });
 });
 
 function notifier(settings: Partial<ConstructorParameters<typeof TeamsMailNotifier>[0]> = {}) {
@@ -52,23 +58,34 @@ describe("Teams and mail notifier", () => {
       { channel: "email", ok: true },
     ]);
     const [post] = teams.requests;
-    expect(post).toMatchObject({ method: "POST", headers: expect.objectContaining({ "content-type": "application/json" }) });
+    expect(post).toMatchObject({
+      method: "POST",
+      headers: expect.objectContaining({ "content-type": "application/json" }),
+    });
     expect(post!.query.get("sig")).toBe("SECRET-SIGNATURE");
     expect(post!.body).toMatchObject({
       type: "message",
-      attachments: [{ contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard", version: "1.4" } }],
+      attachments: [
+        { contentType: "application/vnd.microsoft.card.adaptive", content: { type: "AdaptiveCard", version: "1.4" } },
+      ],
     });
     const [mail] = graph.sentMail();
     expect(mail!.sender).toBe(SENDER);
     expect(mail!.message.subject).toBe(notification.subject);
-    expect(mail!.message.toRecipients.map((recipient) => recipient.emailAddress.address)).toEqual(["bob@contoso.com", "carol@contoso.com"]);
+    expect(mail!.message.toRecipients.map((recipient) => recipient.emailAddress.address)).toEqual([
+      "bob@contoso.com",
+      "carol@contoso.com",
+    ]);
     expect(mail!.message.body.contentType).toBe("HTML");
     expect(mail!.message.body.content).toContain("&lt;b&gt;not bold&lt;/b&gt;");
   });
 
   it("reports failures without the webhook's secret, and never throws", async () => {
     teams.inject({ response: { status: 500 } });
-    graph.inject({ path: /sendMail/, response: { status: 503, body: { error: { code: "ServiceUnavailable", message: "down" } } } });
+    graph.inject({
+      path: /sendMail/,
+      response: { status: 503, body: { error: { code: "ServiceUnavailable", message: "down" } } },
+    });
     const deliveries = await notifier().send(notification);
     expect(deliveries).toEqual([
       { channel: "teams", ok: false, error: "the webhook answered HTTP 500" },
@@ -80,9 +97,9 @@ describe("Teams and mail notifier", () => {
   it("gives up on a webhook that does not answer, after its timeout", async () => {
     teams.inject({ response: { status: 202, hang: true } });
     const started = Date.now();
-    expect(await notifier({ timeoutMs: 200 }).send({ ...notification, recipients: { emails: [], teams: true } })).toEqual([
-      { channel: "teams", ok: false, error: "the webhook could not be reached: timed out" },
-    ]);
+    expect(
+      await notifier({ timeoutMs: 200 }).send({ ...notification, recipients: { emails: [], teams: true } }),
+    ).toEqual([{ channel: "teams", ok: false, error: "the webhook could not be reached: timed out" }]);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 

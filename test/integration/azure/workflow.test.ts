@@ -19,7 +19,10 @@ beforeEach(() => {
 });
 
 async function request(h: Harness, as: "alice" | "carol" | "mallory" = "alice", duration = "PT15M") {
-  return h.call(h.app.api.createRequest, { as, json: { cluster: WEU, justification: "Entra outage", ticket: "INC-7", duration } });
+  return h.call(h.app.api.createRequest, {
+    as,
+    json: { cluster: WEU, justification: "Entra outage", ticket: "INC-7", duration },
+  });
 }
 
 describe("azure mode, end to end against the fakes", () => {
@@ -36,7 +39,10 @@ describe("azure mode, end to end against the fakes", () => {
     // The approvers were told: mail through Graph (carol through the nested group, not alice), a card to the channel.
     const [mail] = world.graph.sentMail();
     expect(mail!.sender).toBe(MAIL_SENDER);
-    expect(mail!.message.toRecipients.map((recipient) => recipient.emailAddress.address).sort()).toEqual(["bob@contoso.dev", "carol@contoso.dev"]);
+    expect(mail!.message.toRecipients.map((recipient) => recipient.emailAddress.address).sort()).toEqual([
+      "bob@contoso.dev",
+      "carol@contoso.dev",
+    ]);
     expect(mail!.message.body.content).toContain(`/api/requests/${id}`);
     const card = world.teams.requests[0]!.body as { attachments: { content: { body: { text?: string }[] } }[] };
     expect(JSON.stringify(card)).toContain("aks-prod-weu");
@@ -46,14 +52,18 @@ describe("azure mode, end to end against the fakes", () => {
     expect(world.arm.cluster(WEU).localAccountsEnabled).toBe(true);
     const [enable] = world.arm.received("PUT");
     expect(enable!.headers["if-match"]).toBe('"1"');
-    expect((enable!.body as { properties: { disableLocalAccounts: boolean } }).properties.disableLocalAccounts).toBe(false);
+    expect((enable!.body as { properties: { disableLocalAccounts: boolean } }).properties.disableLocalAccounts).toBe(
+      false,
+    );
     expect((await h.app.requests.get(id))!.status).toBe("open");
 
     await h.engine.advanceBy(15 * MINUTE);
     expect(world.arm.cluster(WEU).localAccountsEnabled).toBe(false);
     const puts = world.arm.received("PUT");
     expect(puts).toHaveLength(2);
-    expect((puts[1]!.body as { properties: { disableLocalAccounts: boolean } }).properties.disableLocalAccounts).toBe(true);
+    expect((puts[1]!.body as { properties: { disableLocalAccounts: boolean } }).properties.disableLocalAccounts).toBe(
+      true,
+    );
     expect(puts[1]!.headers["if-match"]).toBe(`"${world.arm.cluster(WEU).etagVersion - 2}"`);
     expect(await h.app.requests.get(id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
     expect(await h.auditTypes(id)).toEqual([...DEADLINE_TRAIL]);
@@ -62,28 +72,54 @@ describe("azure mode, end to end against the fakes", () => {
   });
 
   it("stores no secret: no token, signing key or webhook URL in any row of any table after a full run", async () => {
-    const h = await createHarness({ azure: world, env: { BREAKGLASS_GRAPH_CLIENT_STATE: "graph-client-state-secret-0123" } });
+    const h = await createHarness({
+      azure: world,
+      env: { BREAKGLASS_GRAPH_CLIENT_STATE: "graph-client-state-secret-0123" },
+    });
     const aliceToken = await h.token("alice");
     const bobToken = await h.token("bob");
-    const created = await h.call(h.app.api.createRequest, { headers: { authorization: `Bearer ${aliceToken}` }, json: { cluster: WEU, justification: "Entra outage", ticket: "INC-8", duration: "PT15M" } });
+    const created = await h.call(h.app.api.createRequest, {
+      headers: { authorization: `Bearer ${aliceToken}` },
+      json: { cluster: WEU, justification: "Entra outage", ticket: "INC-8", duration: "PT15M" },
+    });
     const { id } = created.body as { id: string };
-    await h.call(h.app.api.approveRequest, { headers: { authorization: `Bearer ${bobToken}` }, params: { id }, method: "POST" });
+    await h.call(h.app.api.approveRequest, {
+      headers: { authorization: `Bearer ${bobToken}` },
+      params: { id },
+      method: "POST",
+    });
     await h.call(h.app.api.readAudit, { as: "mallory", query: { requestId: id } }); // a refusal, audited in the security stream
     await h.engine.advanceBy(15 * MINUTE);
     await h.app.groupWatch.run();
-    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: id } })).body).toMatchObject({ ok: true });
+    expect((await h.call(h.app.api.verifyAudit, { as: "bob", query: { requestId: id } })).body).toMatchObject({
+      ok: true,
+    });
 
-    const service = TableServiceClient.fromConnectionString(inject("azuriteConnectionString"), { allowInsecureConnection: true });
+    const service = TableServiceClient.fromConnectionString(inject("azuriteConnectionString"), {
+      allowInsecureConnection: true,
+    });
     let stored = "";
     let tables = 0;
-    for await (const table of service.listTables({ queryOptions: { filter: `TableName ge '${h.tablePrefix}' and TableName lt '${h.tablePrefix}~'` } })) {
+    for await (const table of service.listTables({
+      queryOptions: { filter: `TableName ge '${h.tablePrefix}' and TableName lt '${h.tablePrefix}~'` },
+    })) {
       tables++;
-      const client = TableClient.fromConnectionString(inject("azuriteConnectionString"), table.name!, { allowInsecureConnection: true });
+      const client = TableClient.fromConnectionString(inject("azuriteConnectionString"), table.name!, {
+        allowInsecureConnection: true,
+      });
       for await (const row of client.listEntities()) stored += JSON.stringify(row);
     }
     expect(tables).toBeGreaterThanOrEqual(4); // the audit trail, its index, the requests, the windows, ...
     expect(stored).toContain(id);
-    for (const secret of [aliceToken, bobToken, aliceToken.split(".")[2]!, h.config.linkSigningKey, world.webhookUrl, "WEBHOOK-SECRET", "graph-client-state-secret-0123"]) {
+    for (const secret of [
+      aliceToken,
+      bobToken,
+      aliceToken.split(".")[2]!,
+      h.config.linkSigningKey,
+      world.webhookUrl,
+      "WEBHOOK-SECRET",
+      "graph-client-state-secret-0123",
+    ]) {
       expect(stored.includes(secret), `a stored row contains ${secret.slice(0, 12)}…`).toBe(false);
     }
   });
@@ -92,7 +128,11 @@ describe("azure mode, end to end against the fakes", () => {
     const h = await createHarness({ azure: world });
     const { id } = (await request(h)).body as { id: string };
     await h.call(h.app.api.approveRequest, { as: "carol", params: { id }, method: "POST" });
-    world.arm.inject({ method: "PUT", times: 2, response: { status: 409, body: { error: { code: "OperationNotAllowed", message: "another operation" } } } });
+    world.arm.inject({
+      method: "PUT",
+      times: 2,
+      response: { status: 409, body: { error: { code: "OperationNotAllowed", message: "another operation" } } },
+    });
     await h.engine.advanceBy(15 * MINUTE);
     expect((await h.app.requests.get(id))!.status).toBe("closing");
     await h.engine.advanceBy(2 * MINUTE);
@@ -115,7 +155,10 @@ describe("azure mode, end to end against the fakes", () => {
 
   it("answers 503, not 403, when Graph cannot be asked", async () => {
     const h = await createHarness({ azure: world });
-    world.graph.inject({ path: /checkMemberGroups/, response: { status: 503, body: { error: { code: "ServiceUnavailable", message: "down" } } } });
+    world.graph.inject({
+      path: /checkMemberGroups/,
+      response: { status: 503, body: { error: { code: "ServiceUnavailable", message: "down" } } },
+    });
     const reply = await request(h);
     expect(reply).toMatchObject({ status: 503, body: { error: { code: "SERVICE_UNAVAILABLE" } } });
   });
@@ -145,7 +188,13 @@ describe("azure mode health", () => {
 
   it("names what does not work, without secrets, and does not ask Azure again within 30 seconds", async () => {
     const h = await createHarness({ azure: world });
-    world.graph.inject({ path: /transitiveMembers/, response: { status: 403, body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges" } } } });
+    world.graph.inject({
+      path: /transitiveMembers/,
+      response: {
+        status: 403,
+        body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges" } },
+      },
+    });
     world.arm.addCluster(NEU, { entraIntegration: false });
     const reply = await h.call(h.app.api.health);
     expect(reply.status).toBe(503);
@@ -169,7 +218,12 @@ describe("azure mode health", () => {
   });
 
   it("says when no notification channel is configured", async () => {
-    const h = await createHarness({ azure: world, env: { BREAKGLASS_TEAMS_WEBHOOK_URL: "", BREAKGLASS_MAIL_SENDER: "" } });
-    expect((await h.call(h.app.api.health)).body).toMatchObject({ checks: { notifications: { ok: false, code: "NO_CHANNEL" } } });
+    const h = await createHarness({
+      azure: world,
+      env: { BREAKGLASS_TEAMS_WEBHOOK_URL: "", BREAKGLASS_MAIL_SENDER: "" },
+    });
+    expect((await h.call(h.app.api.health)).body).toMatchObject({
+      checks: { notifications: { ok: false, code: "NO_CHANNEL" } },
+    });
   });
 });

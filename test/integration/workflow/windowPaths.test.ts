@@ -6,7 +6,15 @@
 import { describe, expect, it } from "vitest";
 import type { Notifier } from "../../../src/ports/notifier.js";
 import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction } from "../../../src/workflow/contracts.js";
-import { createHarness, MINUTE, USERS, WEU, type Harness, type HarnessOptions, type UserName } from "../../support/harness.js";
+import {
+  createHarness,
+  MINUTE,
+  USERS,
+  WEU,
+  type Harness,
+  type HarnessOptions,
+  type UserName,
+} from "../../support/harness.js";
 import { HistoryRecorder, type RecordedPathName } from "../../support/histories.js";
 
 type PathName = RecordedPathName;
@@ -20,7 +28,11 @@ interface PathRun {
   readonly raw: (payload: unknown) => Promise<void>;
 }
 
-async function runPath(path: PathName, options: HarnessOptions & { duration?: string }, drive: (run: PathRun) => Promise<void>) {
+async function runPath(
+  path: PathName,
+  options: HarnessOptions & { duration?: string },
+  drive: (run: PathRun) => Promise<void>,
+) {
   const recorder = new HistoryRecorder(WINDOW_ORCHESTRATOR);
   const h = await createHarness({ ...options, onEpisode: recorder.onEpisode });
   const created = await h.call(h.app.api.createRequest, {
@@ -51,7 +63,12 @@ async function ended(h: Harness, id: string) {
 
 const failingAudit = (failWhen: (entry: { type: string }) => boolean): HarnessOptions["wrapActivity"] => {
   return (name, activity) =>
-    name === "appendAuditEntry" ? (input, context) => (failWhen(input as { type: string }) ? Promise.reject(new Error("audit table unavailable")) : activity(input, context)) : activity;
+    name === "appendAuditEntry"
+      ? (input, context) =>
+          failWhen(input as { type: string })
+            ? Promise.reject(new Error("audit table unavailable"))
+            : activity(input, context)
+      : activity;
 };
 
 describe("window orchestration paths (recorded for replay)", () => {
@@ -92,13 +109,17 @@ describe("window orchestration paths (recorded for replay)", () => {
   });
 
   it("two approvals required: self-approval and a duplicate are ignored", async () => {
-    const { h, id } = await runPath("two-approvals", { env: { BREAKGLASS_REQUIRED_APPROVALS: "2" } }, async ({ h, act }) => {
-      await act("approve", "alice");
-      await act("approve", "bob");
-      await act("approve", "bob");
-      await act("approve", "carol");
-      await h.engine.advanceBy(60 * MINUTE);
-    });
+    const { h, id } = await runPath(
+      "two-approvals",
+      { env: { BREAKGLASS_REQUIRED_APPROVALS: "2" } },
+      async ({ h, act }) => {
+        await act("approve", "alice");
+        await act("approve", "bob");
+        await act("approve", "bob");
+        await act("approve", "carol");
+        await h.engine.advanceBy(60 * MINUTE);
+      },
+    );
     expect(await ended(h, id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
     expect((await h.auditTypes(id)).filter((type) => type === "approval-ignored")).toHaveLength(2);
   });
@@ -130,7 +151,9 @@ describe("window orchestration paths (recorded for replay)", () => {
       await h.engine.advanceBy(29 * MINUTE);
     });
     expect(await ended(h, id)).toMatchObject({ status: "closed", window: { closesAt: expect.any(String) } });
-    expect(await h.auditTypes(id)).toEqual(expect.arrayContaining(["extension-denied", "extension-expired", "approval-ignored"]));
+    expect(await h.auditTypes(id)).toEqual(
+      expect.arrayContaining(["extension-denied", "extension-expired", "approval-ignored"]),
+    );
   });
 
   it("lockdown keeps failing: escalated, continued as new, closed once ARM recovers", async () => {
@@ -162,13 +185,17 @@ describe("window orchestration paths (recorded for replay)", () => {
   });
 
   it("enable retried until it works, then certificates rotated for fetched credentials", async () => {
-    const { h, id } = await runPath("enable-retried", { env: { BREAKGLASS_ROTATE_CERTIFICATES: "always" } }, async ({ h, act }) => {
-      await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 409, count: 2 });
-      await act("approve", "bob");
-      await h.engine.advanceBy(2 * MINUTE);
-      await h.engine.advanceBy(60 * MINUTE);
-      await h.engine.advanceBy(60 * MINUTE);
-    });
+    const { h, id } = await runPath(
+      "enable-retried",
+      { env: { BREAKGLASS_ROTATE_CERTIFICATES: "always" } },
+      async ({ h, act }) => {
+        await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 409, count: 2 });
+        await act("approve", "bob");
+        await h.engine.advanceBy(2 * MINUTE);
+        await h.engine.advanceBy(60 * MINUTE);
+        await h.engine.advanceBy(60 * MINUTE);
+      },
+    );
     expect(await ended(h, id)).toMatchObject({ status: "closed" });
     expect(await h.auditTypes(id)).toEqual(expect.arrayContaining(["enable-retry", "certificates-rotated"]));
   });
@@ -208,14 +235,18 @@ describe("window orchestration paths (recorded for replay)", () => {
       name === "appendAuditEntry" || name === "recordRequestProgress"
         ? (input, context) => (broken ? Promise.reject(new Error("storage down")) : activity(input, context))
         : activity;
-    const { h, id } = await runPath("storage-outage-after-open", { wrapActivity, duration: "PT15M" }, async ({ h, act }) => {
-      await act("approve", "bob");
-      broken = true;
-      await h.engine.advanceBy(15 * MINUTE + 10_000);
-      await h.engine.advanceBy(MINUTE);
-      broken = false;
-      await h.engine.advanceBy(5 * MINUTE);
-    });
+    const { h, id } = await runPath(
+      "storage-outage-after-open",
+      { wrapActivity, duration: "PT15M" },
+      async ({ h, act }) => {
+        await act("approve", "bob");
+        broken = true;
+        await h.engine.advanceBy(15 * MINUTE + 10_000);
+        await h.engine.advanceBy(MINUTE);
+        broken = false;
+        await h.engine.advanceBy(5 * MINUTE);
+      },
+    );
     expect(await ended(h, id)).toMatchObject({ status: "closed" });
   });
 });

@@ -29,8 +29,10 @@ export interface FakeActivityEvent {
   readonly caller: string;
 }
 
-const CLUSTER_PATH = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)(\/rotateClusterCertificates)?$/i;
-const OPERATION_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerService\/locations\/westeurope\/operations\/([^/]+)$/;
+const CLUSTER_PATH =
+  /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)(\/rotateClusterCertificates)?$/i;
+const OPERATION_PATH =
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerService\/locations\/westeurope\/operations\/([^/]+)$/;
 const ACTIVITY_PATH = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Insights\/eventtypes\/management\/values$/i;
 
 export class FakeArm extends HttpsFake {
@@ -75,7 +77,8 @@ export class FakeArm extends HttpsFake {
   }
 
   private route(request: FakeRequest): FakeResponse {
-    if (request.headers.authorization !== bearerFor(this)) return error(401, "InvalidAuthenticationToken", "missing or wrong token");
+    if (request.headers.authorization !== bearerFor(this))
+      return error(401, "InvalidAuthenticationToken", "missing or wrong token");
     if (!request.query.get("api-version")) return error(400, "MissingApiVersionParameter", "api-version is required");
     const operation = OPERATION_PATH.exec(request.path);
     if (operation && request.method === "GET") return this.poll(operation[1]!);
@@ -87,20 +90,33 @@ export class FakeArm extends HttpsFake {
     const cluster = this.clusters.get(id.toLowerCase());
     if (!cluster) return error(404, "ResourceNotFound", `The Resource '${id}' was not found.`);
     if (match[4] && request.method === "POST") return this.rotate(cluster);
-    if (request.method === "GET") return { status: 200, headers: { ETag: this.etagOf(cluster) }, body: this.model(cluster) };
+    if (request.method === "GET")
+      return { status: 200, headers: { ETag: this.etagOf(cluster) }, body: this.model(cluster) };
     if (request.method === "PUT") return this.put(cluster, request);
     return error(405, "MethodNotAllowed", request.method);
   }
 
   private put(cluster: FakeCluster, request: FakeRequest): FakeResponse {
     if (request.headers["if-match"] !== this.etagOf(cluster)) {
-      return error(412, "PreconditionFailed", `If-Match ${request.headers["if-match"]} does not match ${this.etagOf(cluster)}`);
+      return error(
+        412,
+        "PreconditionFailed",
+        `If-Match ${request.headers["if-match"]} does not match ${this.etagOf(cluster)}`,
+      );
     }
     if (cluster.provisioningState !== "Succeeded" && cluster.provisioningState !== "Failed") {
-      return error(409, "OperationNotAllowed", "Operation is not allowed because there's an in progress update managed cluster operation");
+      return error(
+        409,
+        "OperationNotAllowed",
+        "Operation is not allowed because there's an in progress update managed cluster operation",
+      );
     }
-    const body = request.body as { location?: string; properties?: { disableLocalAccounts?: boolean; dnsPrefix?: string } };
-    if (!body.location || !body.properties?.dnsPrefix) return error(400, "InvalidParameter", "the PUT must carry the whole managed cluster");
+    const body = request.body as {
+      location?: string;
+      properties?: { disableLocalAccounts?: boolean; dnsPrefix?: string };
+    };
+    if (!body.location || !body.properties?.dnsPrefix)
+      return error(400, "InvalidParameter", "the PUT must carry the whole managed cluster");
     const disable = body.properties.disableLocalAccounts === true;
     if (disable && !cluster.entraIntegration) {
       return error(400, "BadRequest", "Local accounts cannot be disabled when AAD integration is not enabled.");
@@ -124,11 +140,20 @@ export class FakeArm extends HttpsFake {
     });
   }
 
-  private startOperation(status: number, headers: Record<string, string>, body: unknown, finish: () => void): FakeResponse {
+  private startOperation(
+    status: number,
+    headers: Record<string, string>,
+    body: unknown,
+    finish: () => void,
+  ): FakeResponse {
     const id = randomUUID();
     this.operations.set(id, { pollsLeft: this.pollsPerOperation, outcome: this.nextOutcome, finish, finished: false });
     const url = `${this.url}/subscriptions/any/providers/Microsoft.ContainerService/locations/westeurope/operations/${id}?api-version=2017-08-31`;
-    return { status, headers: { ...headers, "Azure-AsyncOperation": url, ...(status === 202 ? { Location: url } : {}) }, ...(body === undefined ? {} : { body }) };
+    return {
+      status,
+      headers: { ...headers, "Azure-AsyncOperation": url, ...(status === 202 ? { Location: url } : {}) },
+      ...(body === undefined ? {} : { body }),
+    };
   }
 
   private poll(id: string): FakeResponse {
@@ -147,7 +172,15 @@ export class FakeArm extends HttpsFake {
     operation.finished = true;
     return operation.outcome === "Succeeded"
       ? { status: 200, body: { id, name: id, status: "Succeeded" } }
-      : { status: 200, body: { id, name: id, status: "Failed", error: { code: "InternalOperationError", message: "the update failed" } } };
+      : {
+          status: 200,
+          body: {
+            id,
+            name: id,
+            status: "Failed",
+            error: { code: "InternalOperationError", message: "the update failed" },
+          },
+        };
   }
 
   private listActivity(request: FakeRequest): FakeResponse {
@@ -157,7 +190,12 @@ export class FakeArm extends HttpsFake {
     const resource = /resourceUri eq '([^']+)'/.exec(filter)?.[1];
     if (!from || !to) return error(400, "BadRequest", "the filter must bound eventTimestamp");
     const events = this.activity
-      .filter((event) => event.at >= from && event.at <= to && (!resource || event.resourceId.toLowerCase() === resource.toLowerCase()))
+      .filter(
+        (event) =>
+          event.at >= from &&
+          event.at <= to &&
+          (!resource || event.resourceId.toLowerCase() === resource.toLowerCase()),
+      )
       .sort((a, b) => b.at.localeCompare(a.at)); // the Activity Log answers newest first
     const skip = Number(request.query.get("$skiptoken") ?? "0");
     const page = events.slice(skip, skip + this.activityPageSize);
@@ -201,8 +239,19 @@ export class FakeArm extends HttpsFake {
         nodeResourceGroup: `MC_${resourceGroup}_${name}_westeurope`,
         enableRBAC: true,
         disableLocalAccounts: !cluster.localAccountsEnabled,
-        ...(cluster.entraIntegration ? { aadProfile: { managed: true, enableAzureRbac: true, tenantID: subscription } } : {}),
-        agentPoolProfiles: [{ name: "system", count: 3, vmSize: "Standard_D4ds_v5", mode: "System", osType: "Linux", type: "VirtualMachineScaleSets" }],
+        ...(cluster.entraIntegration
+          ? { aadProfile: { managed: true, enableAzureRbac: true, tenantID: subscription } }
+          : {}),
+        agentPoolProfiles: [
+          {
+            name: "system",
+            count: 3,
+            vmSize: "Standard_D4ds_v5",
+            mode: "System",
+            osType: "Linux",
+            type: "VirtualMachineScaleSets",
+          },
+        ],
         networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay" },
       },
     };

@@ -24,9 +24,20 @@ export class FakeEntra extends HttpsFake {
   }
 
   /** An access token (with a delegated scope), or with `use: "id"` the ID token App Service Authentication forwards. */
-  async token(user: { oid: string; upn: string; displayName: string }, audience: string, now = new Date(), use: "access" | "id" = "access"): Promise<string> {
+  async token(
+    user: { oid: string; upn: string; displayName: string },
+    audience: string,
+    now = new Date(),
+    use: "access" | "id" = "access",
+  ): Promise<string> {
     const issuedAt = Math.floor(now.getTime() / 1000);
-    const claims = { oid: user.oid, tid: this.tenantId, preferred_username: user.upn, name: user.displayName, ver: "2.0" };
+    const claims = {
+      oid: user.oid,
+      tid: this.tenantId,
+      preferred_username: user.upn,
+      name: user.displayName,
+      ver: "2.0",
+    };
     return new SignJWT(use === "access" ? { ...claims, scp: "BreakGlass.Access" } : { ...claims, nonce: "n" })
       .setProtectedHeader({ alg: "RS256", kid: "fake-entra" })
       .setIssuer(`${this.url}/${this.tenantId}/v2.0`)

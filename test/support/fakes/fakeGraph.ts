@@ -69,16 +69,32 @@ export class FakeGraph extends HttpsFake {
 
   addMember(groupId: string, memberId: string): void {
     this.groups.get(groupId.toLowerCase())!.members.add(memberId.toLowerCase());
-    this.changes.push({ version: ++this.version, groupId: groupId.toLowerCase(), memberId: memberId.toLowerCase(), change: "added" });
+    this.changes.push({
+      version: ++this.version,
+      groupId: groupId.toLowerCase(),
+      memberId: memberId.toLowerCase(),
+      change: "added",
+    });
   }
 
   removeMember(groupId: string, memberId: string): void {
     this.groups.get(groupId.toLowerCase())!.members.delete(memberId.toLowerCase());
-    this.changes.push({ version: ++this.version, groupId: groupId.toLowerCase(), memberId: memberId.toLowerCase(), change: "removed" });
+    this.changes.push({
+      version: ++this.version,
+      groupId: groupId.toLowerCase(),
+      memberId: memberId.toLowerCase(),
+      change: "removed",
+    });
   }
 
   /** Logs a membership change in the directory audit log, as Entra does a few minutes after it. */
-  logMembershipChange(change: "added" | "removed", groupId: string, memberId: string, by: { id: string; userPrincipalName: string; displayName: string }, at: Date): void {
+  logMembershipChange(
+    change: "added" | "removed",
+    groupId: string,
+    memberId: string,
+    by: { id: string; userPrincipalName: string; displayName: string },
+    at: Date,
+  ): void {
     this.directoryAudits.push({
       id: `audit-${this.directoryAudits.length + 1}`,
       category: "GroupManagement",
@@ -90,7 +106,13 @@ export class FakeGraph extends HttpsFake {
         {
           id: memberId,
           type: "User",
-          modifiedProperties: [{ displayName: "Group.ObjectID", oldValue: change === "removed" ? `"${groupId}"` : null, newValue: change === "added" ? `"${groupId}"` : null }],
+          modifiedProperties: [
+            {
+              displayName: "Group.ObjectID",
+              oldValue: change === "removed" ? `"${groupId}"` : null,
+              newValue: change === "added" ? `"${groupId}"` : null,
+            },
+          ],
         },
       ],
     });
@@ -102,7 +124,14 @@ export class FakeGraph extends HttpsFake {
   }
 
   /** The mails sent through sendMail, as Graph received them. */
-  sentMail(): { sender: string; message: { subject: string; body: { contentType: string; content: string }; toRecipients: { emailAddress: { address: string } }[] } }[] {
+  sentMail(): {
+    sender: string;
+    message: {
+      subject: string;
+      body: { contentType: string; content: string };
+      toRecipients: { emailAddress: { address: string } }[];
+    };
+  }[] {
     return this.received("POST", /\/sendMail$/).map((request) => ({
       sender: /\/users\/([^/]+)\/sendMail$/.exec(request.path)![1]!,
       ...(request.body as { message: never }),
@@ -110,7 +139,8 @@ export class FakeGraph extends HttpsFake {
   }
 
   private route(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
-    if (request.headers.authorization !== bearerFor(this)) return error(401, "InvalidAuthenticationToken", "Access token is empty.");
+    if (request.headers.authorization !== bearerFor(this))
+      return error(401, "InvalidAuthenticationToken", "Access token is empty.");
     const path = request.path.replace(/^\/v1\.0/, "");
     let match: RegExpExecArray | null;
     if (request.method === "POST" && (match = /^\/users\/([^/]+)\/checkMemberGroups$/.exec(path))) {
@@ -127,16 +157,25 @@ export class FakeGraph extends HttpsFake {
       const user = this.user(match[1]!);
       return user ? { status: 200, body: select(user, request.query.get("$select")) } : notFound(match[1]!);
     }
-    if (request.method === "GET" && (match = /^\/groups\/([^/]+)\/transitiveMembers\/microsoft\.graph\.user$/.exec(path))) {
+    if (
+      request.method === "GET" &&
+      (match = /^\/groups\/([^/]+)\/transitiveMembers\/microsoft\.graph\.user$/.exec(path))
+    ) {
       const group = this.groups.get(match[1]!.toLowerCase());
       if (!group) return notFound(match[1]!);
       const users = [...this.usersIn(match[1]!.toLowerCase())].map((id) => this.users.get(id)!).filter(Boolean);
-      return this.page(request, users.map((user) => select(user, request.query.get("$select"))), (items, next) => ({ value: items, ...next }));
+      return this.page(
+        request,
+        users.map((user) => select(user, request.query.get("$select"))),
+        (items, next) => ({ value: items, ...next }),
+      );
     }
     if (request.method === "GET" && path === "/groups/delta") return this.delta(request);
     if (request.method === "GET" && (match = /^\/groups\/([^/]+)$/.exec(path))) {
       const group = this.groups.get(match[1]!.toLowerCase());
-      return group ? { status: 200, body: { id: match[1]!.toLowerCase(), displayName: group.displayName } } : notFound(match[1]!);
+      return group
+        ? { status: 200, body: { id: match[1]!.toLowerCase(), displayName: group.displayName } }
+        : notFound(match[1]!);
     }
     if (request.method === "GET" && path === "/auditLogs/directoryAudits") return this.audits(request);
     if (path.startsWith("/subscriptions")) return this.subscription(request, path);
@@ -145,15 +184,21 @@ export class FakeGraph extends HttpsFake {
 
   private delta(request: FakeRequest): FakeResponse {
     const token = request.query.get("$deltatoken");
-    if (token !== null && (this.expiredTokens.has(token) || Number(token) <= this.expiredUpTo)) return error(410, "syncStateNotFound", "The delta token has expired.");
-    const groupId = (/id eq '([^']+)'/.exec(request.query.get("$filter") ?? "")?.[1] ?? request.query.get("groupId") ?? "").toLowerCase();
+    if (token !== null && (this.expiredTokens.has(token) || Number(token) <= this.expiredUpTo))
+      return error(410, "syncStateNotFound", "The delta token has expired.");
+    const groupId = (
+      /id eq '([^']+)'/.exec(request.query.get("$filter") ?? "")?.[1] ??
+      request.query.get("groupId") ??
+      ""
+    ).toLowerCase();
     const since = token === null ? undefined : Number(token);
     let members: { id: string; removed: boolean }[];
     if (since === undefined) {
       members = [...(this.groups.get(groupId)?.members ?? [])].map((id) => ({ id, removed: false }));
     } else {
       const last = new Map<string, Change>();
-      for (const change of this.changes) if (change.groupId === groupId && change.version > since) last.set(change.memberId, change);
+      for (const change of this.changes)
+        if (change.groupId === groupId && change.version > since) last.set(change.memberId, change);
       members = [...last.values()].map((change) => ({ id: change.memberId, removed: change.change === "removed" }));
     }
     const entries = members.map((member) => ({
@@ -163,18 +208,27 @@ export class FakeGraph extends HttpsFake {
     }));
     return this.page(request, entries, (items, next) => ({
       value: [{ id: groupId, "members@delta": items }],
-      ...(next["@odata.nextLink"] ? next : { "@odata.deltaLink": `${this.url}/v1.0/groups/delta?$deltatoken=${this.version}&groupId=${groupId}` }),
+      ...(next["@odata.nextLink"]
+        ? next
+        : { "@odata.deltaLink": `${this.url}/v1.0/groups/delta?$deltatoken=${this.version}&groupId=${groupId}` }),
     }));
   }
 
   /** The audit log, narrowed by the filter the app sends: activity, time and target member. */
   private audits(request: FakeRequest): FakeResponse {
-    if (!this.auditLogReadable) return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    if (!this.auditLogReadable)
+      return error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     const filter = request.query.get("$filter") ?? "";
     const activity = /activityDisplayName eq '([^']+)'/.exec(filter)?.[1];
     const since = /activityDateTime ge (\S+)/.exec(filter)?.[1];
     const target = /t\/id eq '([^']+)'/.exec(filter)?.[1];
-    const entries = (this.directoryAudits as { activityDisplayName: string; activityDateTime: string; targetResources: { id: string }[] }[]).filter(
+    const entries = (
+      this.directoryAudits as {
+        activityDisplayName: string;
+        activityDateTime: string;
+        targetResources: { id: string }[];
+      }[]
+    ).filter(
       (entry) =>
         (!activity || entry.activityDisplayName === activity) &&
         (!since || entry.activityDateTime >= since) &&
@@ -186,10 +240,16 @@ export class FakeGraph extends HttpsFake {
   private async createSubscription(request: FakeRequest): Promise<FakeResponse> {
     const body = request.body as Omit<FakeSubscription, "id" | "reauthorized">;
     const minutes = (Date.parse(body.expirationDateTime) - this.now().getTime()) / 60_000;
-    if (!(minutes > 0 && minutes <= GROUP_SUBSCRIPTION_MAX_MINUTES)) return error(400, "InvalidRequest", "Subscription expiration can only be 41760 minutes in the future.");
+    if (!(minutes > 0 && minutes <= GROUP_SUBSCRIPTION_MAX_MINUTES))
+      return error(400, "InvalidRequest", "Subscription expiration can only be 41760 minutes in the future.");
     for (const url of new Set([body.notificationUrl, body.lifecycleNotificationUrl ?? body.notificationUrl])) {
       const token = `validation-${this.subscriptionCount + 1}-${url.length}`;
-      if ((await this.validate(url, token)) !== token) return error(400, "InvalidRequest", "Subscription validation request failed. Response must exactly match validationToken query parameter.");
+      if ((await this.validate(url, token)) !== token)
+        return error(
+          400,
+          "InvalidRequest",
+          "Subscription validation request failed. Response must exactly match validationToken query parameter.",
+        );
     }
     const subscription: FakeSubscription = { ...body, id: `sub-${++this.subscriptionCount}`, reauthorized: 0 };
     this.subscriptions.set(subscription.id, subscription);
@@ -213,7 +273,11 @@ export class FakeGraph extends HttpsFake {
   }
 
   /** One page of `items`, with a next link carrying the query and a skip token. */
-  private page<T>(request: FakeRequest, items: T[], body: (page: T[], next: { "@odata.nextLink"?: string }) => unknown): FakeResponse {
+  private page<T>(
+    request: FakeRequest,
+    items: T[],
+    body: (page: T[], next: { "@odata.nextLink"?: string }) => unknown,
+  ): FakeResponse {
     const skip = Number(request.query.get("$skiptoken") ?? "0");
     const page = items.slice(skip, skip + this.pageSize);
     let next: { "@odata.nextLink"?: string } = {};
@@ -262,7 +326,9 @@ export class FakeGraph extends HttpsFake {
 
 function select(user: FakeUser, fields: string | null): Record<string, unknown> {
   const wanted = fields ? fields.split(",") : Object.keys(user);
-  return Object.fromEntries(wanted.filter((field) => field in user).map((field) => [field, user[field as keyof FakeUser]]));
+  return Object.fromEntries(
+    wanted.filter((field) => field in user).map((field) => [field, user[field as keyof FakeUser]]),
+  );
 }
 
 function notFound(what: string): FakeResponse {

@@ -47,9 +47,12 @@ export class HttpsFake {
 
   async start(): Promise<this> {
     const tls = inject("tls");
-    this.server = createServer({ key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) }, (request, response) => {
-      void this.serve(request, response);
-    });
+    this.server = createServer(
+      { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) },
+      (request, response) => {
+        void this.serve(request, response);
+      },
+    );
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     this.url = `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
@@ -86,13 +89,20 @@ export class HttpsFake {
       method: incoming.method ?? "GET",
       path: decodeURIComponent(url.pathname),
       query: url.searchParams,
-      headers: Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : value])),
+      headers: Object.fromEntries(
+        Object.entries(incoming.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(",") : value]),
+      ),
       text,
       body,
       at: Date.now(),
     };
     this.requests.push(request);
-    const fault = this.faults.find((candidate) => candidate.times > 0 && (!candidate.method || candidate.method === request.method) && matches(request.path, candidate.path));
+    const fault = this.faults.find(
+      (candidate) =>
+        candidate.times > 0 &&
+        (!candidate.method || candidate.method === request.method) &&
+        matches(request.path, candidate.path),
+    );
     let reply: FakeResponse;
     if (fault) {
       fault.times--;

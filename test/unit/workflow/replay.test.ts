@@ -21,19 +21,24 @@ describe("replay compatibility of recorded window orchestrations", () => {
     expect(continued.executions.length).toBeGreaterThan(1);
   });
 
-  it.each(recorded.map((path) => [path.path, path] as const))("%s replays without non-determinism", async (_name, path) => {
-    for (const execution of path.executions) {
-      const executor = executors[execution.name as keyof typeof executors];
-      expect(executor, `no orchestrator named ${execution.name}`).toBeDefined();
-      for (const [index, episode] of execution.episodes.entries()) {
-        const state = await runOrchestrator(executor, {
-          name: execution.name,
-          instanceId: execution.instanceId,
-          input: execution.input,
-          history: episodeHistory(execution, episode.historyLength),
-        });
-        expect(episodeAnswer(state), `${path.path}: execution ${execution.execution}, episode ${index}`).toEqual(recordedAnswer(execution, episode));
+  it.each(recorded.map((path) => [path.path, path] as const))(
+    "%s replays without non-determinism",
+    async (_name, path) => {
+      for (const execution of path.executions) {
+        const executor = executors[execution.name as keyof typeof executors];
+        expect(executor, `no orchestrator named ${execution.name}`).toBeDefined();
+        for (const [index, episode] of execution.episodes.entries()) {
+          const state = await runOrchestrator(executor, {
+            name: execution.name,
+            instanceId: execution.instanceId,
+            input: execution.input,
+            history: episodeHistory(execution, episode.historyLength),
+          });
+          expect(episodeAnswer(state), `${path.path}: execution ${execution.execution}, episode ${index}`).toEqual(
+            recordedAnswer(execution, episode),
+          );
+        }
       }
-    }
-  });
+    },
+  );
 });
