@@ -51,7 +51,10 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { regex: "^(?!\\./)", message: "The domain is pure: no SDKs, no I/O, only other domain modules." },
+            {
+              regex: "^(?!\\./|node:crypto$)",
+              message: "The domain is pure: no SDKs, no I/O, only other domain modules (and node:crypto, for hashes).",
+            },
           ],
         },
       ],

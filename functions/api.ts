@@ -1,6 +1,6 @@
 import * as df from "durable-functions";
-import { loadConfig } from "../src/config.js";
-import { anonymousRoute, apiHandler, graphNotificationsHandler, reviewHandler } from "../src/hosting.js";
+import { loadConfig } from "../src/app/config.js";
+import { anonymousRoute, apiHandler, graphNotificationsHandler, reviewHandler } from "../src/app/hosting.js";
 
 // Parse the configuration at load: a misconfigured app fails to start, naming the variable.
 loadConfig();

@@ -1,5 +1,5 @@
-import { loadConfig } from "../src/config.js";
-import { anonymousRoute, devHandler } from "../src/hosting.js";
+import { loadConfig } from "../src/app/config.js";
+import { anonymousRoute, devHandler } from "../src/app/hosting.js";
 
 // Simulation-only routes (DESIGN §6) are not registered at all in azure mode; they use the
 // simulated world's own sign-in, which the configuration refuses in Azure.

@@ -1,7 +1,7 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
-import { loadConfig } from "../src/config.js";
-import { groupWatchHandler, watchdogHandler } from "../src/hosting.js";
+import { loadConfig } from "../src/app/config.js";
+import { groupWatchHandler, watchdogHandler } from "../src/app/hosting.js";
 
 app.timer("watchdog", {
   schedule: loadConfig().watchdogSchedule,

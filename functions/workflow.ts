@@ -1,7 +1,7 @@
 import * as df from "durable-functions";
-import { activityHandler } from "../src/hosting.js";
+import { activityHandler } from "../src/app/hosting.js";
 import { ACTIVITY_NAMES, GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../src/workflow/contracts.js";
-import { groupSyncOrchestrator } from "../src/workflow/groupSyncOrchestrator.js";
+import { groupSyncOrchestrator } from "../src/workflow/groupWatchOrchestrator.js";
 import { emergencyWindowOrchestrator } from "../src/workflow/orchestrator.js";
 
 df.app.orchestration(WINDOW_ORCHESTRATOR, emergencyWindowOrchestrator);

@@ -10,10 +10,10 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { verifyChain, verifyDailyStream } from "../auditChain.js";
-import { readRequestTrail, verifyRequestTrail, type TrailSources } from "../auditTrail.js";
-import { composeAuditStore } from "../composition.js";
-import { ConfigError, parseConfig } from "../config.js";
+import { verifyChain, verifyDailyStream } from "../domain/auditChain.js";
+import { readRequestTrail, verifyRequestTrail, type TrailSources } from "../audit/verification.js";
+import { composeAuditStore } from "../app/composition.js";
+import { ConfigError, parseConfig } from "../app/config.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
 import {
   auditKeyOf,

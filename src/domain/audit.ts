@@ -1,7 +1,7 @@
 // Audit entries. Each request has its own stream whose keys are sequence numbers chosen by
 // the (deterministic) workflow, so a retried append lands on the same key and is recognised
 // as the same entry. Refusals that belong to no request go to a daily security stream.
-// Hashes, the chain and builders of entries are in src/auditChain.ts (they need node:crypto).
+// Hashes, the chain and builders of entries are in auditChain.ts beside this file (they need node:crypto).
 import { parseInstant } from "./instants.js";
 
 export const AUDIT_EVENT_TYPES = [

@@ -3,8 +3,8 @@
 // Unknown and forbidden request ids answer alike (404), so ids cannot be probed.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import type { Config } from "../config.js";
-import type { HealthMonitor } from "../health.js";
+import type { Config } from "../app/config.js";
+import type { HealthMonitor } from "../health/monitor.js";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Refusal } from "../domain/access.js";
 import { findManagedCluster } from "../domain/clusters.js";
 import { isRequestId, newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
@@ -18,7 +18,7 @@ import type { Directory } from "../ports/directory.js";
 import { TransientError } from "../ports/errors.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
-import { lookUpMember, type Member } from "../roles.js";
+import { lookUpMember, type Member } from "../access/membership.js";
 import type { WindowWorkflowInput } from "../workflow/contracts.js";
 import { createAuditHandlers } from "./audit.js";
 import { authenticate, type Principal, type VerifyToken } from "./authentication.js";

@@ -3,8 +3,8 @@
 // (refusals, the watchdog, group watch), oldest first and paged; and the verdict on a request's
 // trail or on a daily stream.
 import type { HttpRequest } from "@azure/functions";
-import { verifyDailyStream } from "../auditChain.js";
-import { verifyRequestTrail, type TrailSources } from "../auditTrail.js";
+import { verifyDailyStream } from "../domain/auditChain.js";
+import { verifyRequestTrail, type TrailSources } from "../audit/verification.js";
 import { isDailyStream, type AuditEntry } from "../domain/audit.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
 import { isRequestId } from "../domain/ids.js";

@@ -3,7 +3,7 @@
 // requester (by oid, also when in both groups), has not approved already, and the request still
 // takes decisions before its deadline. Refusals of signed-in people are audited.
 import { approverRefusal, type Refusal } from "../domain/access.js";
-import { securityAuditEntry } from "../auditChain.js";
+import { securityAuditEntry } from "../domain/auditChain.js";
 import { isRequestId } from "../domain/ids.js";
 import { acceptsDecisions } from "../domain/lifecycle.js";
 import { pendingDecision, sameOid } from "../domain/policy.js";
@@ -12,7 +12,7 @@ import type { AuditLog } from "../ports/auditLog.js";
 import type { Directory } from "../ports/directory.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
-import { lookUpMember, type GroupIds, type Member } from "../roles.js";
+import { lookUpMember, type GroupIds, type Member } from "../access/membership.js";
 import type { RequestAction } from "../workflow/contracts.js";
 import type { Principal } from "./authentication.js";
 import { ApiError } from "./errors.js";

@@ -5,9 +5,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import { securityAuditEntry } from "../auditChain.js";
+import { securityAuditEntry } from "../domain/auditChain.js";
 import { newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
-import type { LifecycleEvent } from "../groupWatch.js";
+import type { LifecycleEvent } from "../groupWatch/run.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import { TransientError } from "../ports/errors.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";

@@ -11,7 +11,7 @@ import type { Directory } from "../ports/directory.js";
 import { TransientError } from "../ports/errors.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
-import { lookUpMember, type GroupIds } from "../roles.js";
+import { lookUpMember, type GroupIds } from "../access/membership.js";
 import type { HttpHandler } from "./api.js";
 import { readFormBody } from "./body.js";
 import type { Principal } from "./authentication.js";

@@ -4,7 +4,7 @@
 // bound to that person and that request. Each use has its own key, derived from
 // BREAKGLASS_LINK_SIGNING_KEY, so that one kind of token can never pass for the other.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { deriveKey } from "../keys.js";
+import { deriveKey } from "../domain/keys.js";
 import { errors, jwtVerify, SignJWT } from "jose";
 
 const REVIEW_AUDIENCE = "aks-breakglass/review";

@@ -3,11 +3,11 @@
 // orchestrator, and cluster writes carry the eTag that was read. Bookkeeping activities throw
 // transient failures (Durable retries them); the cluster activities return them as typed "wait"
 // outcomes instead, because the orchestrator's own retry loops honour the server's retry hints.
-import type { ClusterAccess } from "../clusterAccess.js";
+import type { ClusterAccess } from "../windows/clusterAccess.js";
 import { requesterRefusal } from "../domain/access.js";
-import { applyCertificatePolicy } from "../certificatePolicy.js";
+import { applyCertificatePolicy } from "../windows/certificatePolicy.js";
 import type { RotateCertificates } from "../domain/certificates.js";
-import type { GroupWatch } from "../groupWatch.js";
+import type { GroupWatch } from "../groupWatch/run.js";
 import {
   renderAuditConflict,
   renderNotification,
@@ -21,9 +21,9 @@ import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
 import type { Delivery, Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
-import { indexedRequestOf } from "../auditTrail.js";
-import { alertRecipients, approverEmails, unique } from "../recipients.js";
-import { lookUpMember, type GroupIds } from "../roles.js";
+import { indexedRequestOf } from "../audit/verification.js";
+import { alertRecipients, approverEmails, unique } from "../access/recipients.js";
+import { lookUpMember, type GroupIds } from "../access/membership.js";
 import type { ActivityHandlers } from "./contracts.js";
 
 export interface ActivityDependencies {

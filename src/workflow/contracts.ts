@@ -2,12 +2,12 @@
 // and sends it events. Everything here crosses a Durable Functions boundary as JSON, so the
 // shapes are plain data and the event payload is validated where it is received.
 import { z } from "zod";
-import type { CloseOutcome, OpenOutcome } from "../clusterAccess.js";
+import type { CloseOutcome, OpenOutcome } from "../windows/clusterAccess.js";
 import type { AuditEntry, AuditHead } from "../domain/audit.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { NotificationFacts } from "../domain/notifications.js";
-import type { GroupWatchInput, GroupWatchReport } from "../groupWatch.js";
+import type { GroupWatchInput, GroupWatchReport } from "../groupWatch/run.js";
 import type {
   Approval,
   EmergencyRequest,

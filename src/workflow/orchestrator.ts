@@ -10,9 +10,9 @@
 // the close itself is retried until it succeeds, continuing as new to keep the history bounded.
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions, Task, TimerTask } from "durable-functions";
-import type { CloseOutcome } from "../clusterAccess.js";
+import type { CloseOutcome } from "../windows/clusterAccess.js";
 import { type AuditEntry, type AuditEventType, type AuditFields } from "../domain/audit.js";
-import { requestAuditEntry, streamGenesis } from "../auditChain.js";
+import { requestAuditEntry, streamGenesis } from "../domain/auditChain.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { RequestStatus } from "../domain/lifecycle.js";
 import type { NotificationEvent, NotificationFacts } from "../domain/notifications.js";

@@ -1,8 +1,8 @@
 // End to end for group watch over real HTTP: the offline host runs the group-watch timer every two
 // seconds against the simulated directory in its own Azurite.
 import { describe, expect, it } from "vitest";
-import { composeAuditStore } from "../../src/composition.js";
-import { parseConfig } from "../../src/config.js";
+import { composeAuditStore } from "../../src/app/composition.js";
+import { parseConfig } from "../../src/app/config.js";
 import { eventually, freePort } from "../support/processes.js";
 import { CLUSTER, hostOn, ownAzurite } from "./offlineHosts.js";
 

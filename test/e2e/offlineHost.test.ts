@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isListening } from "../../dev/azurite.js";
-import { composeAuditStore } from "../../src/composition.js";
-import { parseConfig } from "../../src/config.js";
+import { composeAuditStore } from "../../src/app/composition.js";
+import { parseConfig } from "../../src/app/config.js";
 import { eventually, freePort, ROOT, run } from "../support/processes.js";
 import { DEADLINE_TRAIL } from "../support/trails.js";
 

@@ -10,7 +10,7 @@ import {
   NO_GROUP_WATCH_STATE,
   type GroupWatchDependencies,
   type GroupWatchState,
-} from "../../src/groupWatch.js";
+} from "../../src/groupWatch/run.js";
 import { TableDocuments } from "../../src/adapters/azure/tableDocuments.js";
 import { TransientError } from "../../src/ports/errors.js";
 import { createHarness, MINUTE, USERS, WEU, type Harness } from "../support/harness.js";

@@ -6,7 +6,7 @@ import { describe, expect, inject, it } from "vitest";
 import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "../../src/adapters/azure/tableRequestStore.js";
 import type { TableStorageSettings } from "../../src/adapters/azure/tables.js";
-import { requestAuditEntry } from "../../src/auditChain.js";
+import { requestAuditEntry } from "../../src/domain/auditChain.js";
 import { parseManagedClusterId } from "../../src/domain/clusters.js";
 import { newRequestId } from "../../src/domain/ids.js";
 import type { EmergencyRequest } from "../../src/domain/request.js";

@@ -2,7 +2,7 @@
 // is open, overlapping windows never revoke each other, the lockdown never gives up, the watchdog
 // relocks what a lost workflow or a human left open, and admin kubeconfigs are dealt with.
 import { describe, expect, it } from "vitest";
-import { CLOSE_RECORD_GRACE_MS, verifyRequestTrail } from "../../src/auditTrail.js";
+import { CLOSE_RECORD_GRACE_MS, verifyRequestTrail } from "../../src/audit/verification.js";
 import { clusterKey } from "../../src/domain/clusters.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
 import { ESCALATE_AFTER } from "../../src/workflow/orchestrator.js";

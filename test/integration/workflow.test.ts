@@ -1,7 +1,7 @@
 // The emergency-window orchestration, run by the durable engine through durable-functions'
 // own replay executor, with the real activities against simulated clusters, directory and
 // outbox in Azurite. Every scenario checks the cluster's local accounts and the audit trail.
-import { verifyRequestTrail } from "../../src/auditTrail.js";
+import { verifyRequestTrail } from "../../src/audit/verification.js";
 import { describe, expect, it } from "vitest";
 import type { Notifier } from "../../src/ports/notifier.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";

@@ -11,8 +11,8 @@ import { DurableEngine, type ActivityFunction, type EpisodeRecord } from "../../
 import { EngineWorkflowClient } from "../../dev/durable/engineWorkflowClient.js";
 import { createExecutor } from "../../dev/durable/sdk.js";
 import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
-import { composeApp, type App, type SimulationWorld } from "../../src/composition.js";
-import { parseConfig, type Config } from "../../src/config.js";
+import { composeApp, type App, type SimulationWorld } from "../../src/app/composition.js";
+import { parseConfig, type Config } from "../../src/app/config.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
 import type { HttpHandler } from "../../src/http/api.js";
@@ -20,7 +20,7 @@ import type { Notifier } from "../../src/ports/notifier.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
 import type { AzureWorld } from "./azureWorld.js";
 import { GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
-import { groupSyncOrchestrator } from "../../src/workflow/groupSyncOrchestrator.js";
+import { groupSyncOrchestrator } from "../../src/workflow/groupWatchOrchestrator.js";
 import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
 
 export const T0 = new Date("2026-11-28T10:00:00.000Z");

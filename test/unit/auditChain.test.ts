@@ -7,7 +7,7 @@ import {
   sealHead,
   streamGenesis,
   verifyChain,
-} from "../../src/auditChain.js";
+} from "../../src/domain/auditChain.js";
 import { advanceHead, canonicalJson, type AuditEntry } from "../../src/domain/audit.js";
 
 const STREAM = "bg-01m8gshv80v200jgzv74xjm1zr";

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_VARIABLES, parseConfig } from "../../src/config.js";
+import { CONFIG_VARIABLES, parseConfig } from "../../src/app/config.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const readme = readFileSync(resolve(root, "README.md"), "utf8");

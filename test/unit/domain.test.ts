@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { approverRefusal, mayViewClusters, requesterRefusal, type Roles } from "../../src/domain/access.js";
 import { canonicalJson, sameAuditContent } from "../../src/domain/audit.js";
 import { parseInstant } from "../../src/domain/instants.js";
-import { requestAuditEntry, securityAuditEntry } from "../../src/auditChain.js";
+import { requestAuditEntry, securityAuditEntry } from "../../src/domain/auditChain.js";
 import { clusterKey, findManagedCluster, parseManagedClusterId } from "../../src/domain/clusters.js";
 import { formatIsoDuration, HOUR_MS, MINUTE_MS, parseIsoDuration } from "../../src/domain/duration.js";
 import { isRequestId, newRequestId } from "../../src/domain/ids.js";

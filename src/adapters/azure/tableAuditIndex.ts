@@ -5,7 +5,7 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import { clusterKey } from "../../domain/clusters.js";
 import { type AuditHead } from "../../domain/audit.js";
-import { isSealed, sealHead } from "../../auditChain.js";
+import { isSealed, sealHead } from "../../domain/auditChain.js";
 import type { AuditIndex, AuditQuery, IndexedRequest, IndexEntry } from "../../ports/auditIndex.js";
 import { readEntity, storageCall, Table, type Entity, type TableStorageSettings } from "./tables.js";
 

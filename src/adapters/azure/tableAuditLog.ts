@@ -12,7 +12,7 @@ import {
   type AuditHead,
   type AuditOutcome,
 } from "../../domain/audit.js";
-import { isSealed, sealHead } from "../../auditChain.js";
+import { isSealed, sealHead } from "../../domain/auditChain.js";
 import type { AppendResult, AuditLog, SealedHead } from "../../ports/auditLog.js";
 import { TransientError } from "../../ports/errors.js";
 import {

@@ -6,7 +6,7 @@
 //
 // Every outcome is typed, including "wait": the callers (the orchestrator's retry loops and the
 // watchdog) decide how long to wait, honouring the server's retry hint carried here.
-import type { ManagedCluster } from "./domain/clusters.js";
+import type { ManagedCluster } from "../domain/clusters.js";
 import {
   acquireLease,
   releaseLease,
@@ -14,10 +14,10 @@ import {
   withWindow,
   type ClusterWindows,
   type LeaseDecision,
-} from "./domain/windows.js";
-import type { ClusterControl } from "./ports/clusterControl.js";
-import { TransientError } from "./ports/errors.js";
-import type { WindowRegistry } from "./ports/windowRegistry.js";
+} from "../domain/windows.js";
+import type { ClusterControl } from "../ports/clusterControl.js";
+import { TransientError } from "../ports/errors.js";
+import type { WindowRegistry } from "../ports/windowRegistry.js";
 
 export type Change = "changed" | "unchanged";
 

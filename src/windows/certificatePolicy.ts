@@ -1,11 +1,11 @@
 // The certificate policy at lockdown (BREAKGLASS_ROTATE_CERTIFICATES), shared by the workflow and
 // the watchdog: ask the Activity Log whether admin credentials were issued while local accounts
 // were enabled, decide, and rotate when the decision says so.
-import { decideCertificates, type CertificateOutcome, type RotateCertificates } from "./domain/certificates.js";
-import type { ManagedCluster } from "./domain/clusters.js";
-import type { ActivityLogReader } from "./ports/activityLog.js";
-import type { ClusterControl, RotationResult } from "./ports/clusterControl.js";
-import { TransientError } from "./ports/errors.js";
+import { decideCertificates, type CertificateOutcome, type RotateCertificates } from "../domain/certificates.js";
+import type { ManagedCluster } from "../domain/clusters.js";
+import type { ActivityLogReader } from "../ports/activityLog.js";
+import type { ClusterControl, RotationResult } from "../ports/clusterControl.js";
+import { TransientError } from "../ports/errors.js";
 
 export interface CertificatePolicyDependencies {
   readonly activityLog: ActivityLogReader;

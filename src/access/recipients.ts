@@ -1,5 +1,5 @@
-import { sameOid } from "./domain/policy.js";
-import type { Directory } from "./ports/directory.js";
+import { sameOid } from "../domain/policy.js";
+import type { Directory } from "../ports/directory.js";
 
 /** The mail addresses of the approvers who can act (enabled, with a mailbox), optionally without someone. */
 export async function approverEmails(

@@ -1,11 +1,11 @@
 // What "healthy" means in azure mode: each thing the workflow depends on, tried the way the
 // workflow uses it, with the permission it needs.
-import type { Config } from "./config.js";
-import { HealthProblem, type HealthCheck } from "./health.js";
-import type { ActivityLogReader } from "./ports/activityLog.js";
-import type { AuditLog } from "./ports/auditLog.js";
-import type { ClusterControl } from "./ports/clusterControl.js";
-import type { Directory } from "./ports/directory.js";
+import type { Config } from "../app/config.js";
+import { HealthProblem, type HealthCheck } from "./monitor.js";
+import type { ActivityLogReader } from "../ports/activityLog.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import type { ClusterControl } from "../ports/clusterControl.js";
+import type { Directory } from "../ports/directory.js";
 
 export interface AzureDependencies {
   readonly config: Config;

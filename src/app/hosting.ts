@@ -9,11 +9,11 @@ import {
   type InvocationContext,
 } from "@azure/functions";
 import { getApp, type App } from "./composition.js";
-import type { ApiHandlers } from "./http/api.js";
-import type { DevHandlers } from "./http/dev.js";
-import type { ReviewHandlers } from "./http/review.js";
-import { errorResponse } from "./http/errors.js";
-import type { Activities, ActivityName } from "./workflow/contracts.js";
+import type { ApiHandlers } from "../http/api.js";
+import type { DevHandlers } from "../http/dev.js";
+import type { ReviewHandlers } from "../http/review.js";
+import { errorResponse } from "../http/errors.js";
+import type { Activities, ActivityName } from "../workflow/contracts.js";
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 

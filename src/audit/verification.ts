@@ -2,13 +2,13 @@
 // chain, the head written atomically with them (sealed with the app's key), the head the index
 // recorded when the request ended, the index's listings, and the request itself. Used by the API
 // and the command line; the watchdog records the end of trails whose workflow is gone.
-import { verifyChain } from "./auditChain.js";
-import type { AuditEntry, ChainVerdict } from "./domain/audit.js";
-import { isTerminal } from "./domain/lifecycle.js";
-import { START_FAILED, type EmergencyRequest } from "./domain/request.js";
-import type { AuditIndex, IndexedRequest, IndexEntry } from "./ports/auditIndex.js";
-import type { AuditLog, SealedHead } from "./ports/auditLog.js";
-import type { RequestStore } from "./ports/requestStore.js";
+import { verifyChain } from "../domain/auditChain.js";
+import type { AuditEntry, ChainVerdict } from "../domain/audit.js";
+import { isTerminal } from "../domain/lifecycle.js";
+import { START_FAILED, type EmergencyRequest } from "../domain/request.js";
+import type { AuditIndex, IndexedRequest, IndexEntry } from "../ports/auditIndex.js";
+import type { AuditLog, SealedHead } from "../ports/auditLog.js";
+import type { RequestStore } from "../ports/requestStore.js";
 
 /** Attempts at reading entries and head as of one moment, while the workflow may still be appending. */
 const SNAPSHOT_ATTEMPTS = 3;

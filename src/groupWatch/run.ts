@@ -5,8 +5,8 @@
 // findings away and looks again from the winner's state, so a change is found exactly once. Alerts
 // are stored as pending in that same write and delivered afterwards, so a crash between finding and
 // telling delays an alert (to the next run) but never loses it.
-import { type AuditFields } from "./domain/audit.js";
-import { auditNonces, groupAuditEntry } from "./auditChain.js";
+import { type AuditFields } from "../domain/audit.js";
+import { auditNonces, groupAuditEntry } from "../domain/auditChain.js";
 import {
   applyMemberChanges,
   groupAlertAuditFields,
@@ -19,16 +19,16 @@ import {
   type KnownMember,
   type MemberKind,
   type WatchedGroup,
-} from "./domain/groups.js";
-import type { AuditLog } from "./ports/auditLog.js";
-import type { Directory } from "./ports/directory.js";
-import { TransientError } from "./ports/errors.js";
-import type { DirectoryAudit } from "./ports/directoryAudit.js";
-import type { GroupChanges } from "./ports/groupChanges.js";
-import type { GraphSubscriptions, Subscription } from "./ports/graphSubscriptions.js";
-import type { Notifier } from "./ports/notifier.js";
-import type { StateStore } from "./ports/stateStore.js";
-import { alertRecipients } from "./recipients.js";
+} from "../domain/groups.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import type { Directory } from "../ports/directory.js";
+import { TransientError } from "../ports/errors.js";
+import type { DirectoryAudit } from "../ports/directoryAudit.js";
+import type { GroupChanges } from "../ports/groupChanges.js";
+import type { GraphSubscriptions, Subscription } from "../ports/graphSubscriptions.js";
+import type { Notifier } from "../ports/notifier.js";
+import type { StateStore } from "../ports/stateStore.js";
+import { alertRecipients } from "../access/recipients.js";
 
 /** How long a run may take to deliver the alerts it found before another run delivers them instead. */
 export const DELIVERY_CLAIM_MS = 2 * 60_000;

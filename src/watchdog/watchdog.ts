@@ -5,25 +5,25 @@
 // still enabled, treats local accounts enabled with no window as drift (BREAKGLASS_DRIFT_ACTION),
 // and alerts — without acting — when a cluster cannot be locked at all or cannot be read.
 // Conditions that persist are alerted once, when they begin, not at every run.
-import { applyCertificatePolicy, type CertificatePolicyDependencies } from "./certificatePolicy.js";
-import type { ClusterAccess } from "./clusterAccess.js";
-import type { DriftAction } from "./config.js";
-import { type AuditFields } from "./domain/audit.js";
-import { auditNonces, watchdogAuditEntry } from "./auditChain.js";
-import { recordEndAsFound } from "./auditTrail.js";
-import type { ManagedCluster } from "./domain/clusters.js";
-import { renderClusterAlert, type ClusterAlert } from "./domain/notifications.js";
-import { overdueWindows, withoutWindow, type OpenWindow } from "./domain/windows.js";
-import type { AuditIndex } from "./ports/auditIndex.js";
-import type { AuditLog } from "./ports/auditLog.js";
-import type { ClusterControl } from "./ports/clusterControl.js";
-import type { Directory } from "./ports/directory.js";
-import { TransientError } from "./ports/errors.js";
-import type { Notifier } from "./ports/notifier.js";
-import type { RequestStore } from "./ports/requestStore.js";
-import type { WindowRegistry } from "./ports/windowRegistry.js";
-import type { WorkflowClient, WorkflowStatus } from "./ports/workflowClient.js";
-import { alertRecipients, unique } from "./recipients.js";
+import { applyCertificatePolicy, type CertificatePolicyDependencies } from "../windows/certificatePolicy.js";
+import type { ClusterAccess } from "../windows/clusterAccess.js";
+import type { DriftAction } from "../app/config.js";
+import { type AuditFields } from "../domain/audit.js";
+import { auditNonces, watchdogAuditEntry } from "../domain/auditChain.js";
+import { recordEndAsFound } from "../audit/verification.js";
+import type { ManagedCluster } from "../domain/clusters.js";
+import { renderClusterAlert, type ClusterAlert } from "../domain/notifications.js";
+import { overdueWindows, withoutWindow, type OpenWindow } from "../domain/windows.js";
+import type { AuditIndex } from "../ports/auditIndex.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import type { ClusterControl } from "../ports/clusterControl.js";
+import type { Directory } from "../ports/directory.js";
+import { TransientError } from "../ports/errors.js";
+import type { Notifier } from "../ports/notifier.js";
+import type { RequestStore } from "../ports/requestStore.js";
+import type { WindowRegistry } from "../ports/windowRegistry.js";
+import type { WorkflowClient, WorkflowStatus } from "../ports/workflowClient.js";
+import { alertRecipients, unique } from "../access/recipients.js";
 
 /** How late a window may be before the watchdog takes over from its workflow. */
 export const WATCHDOG_GRACE_MS = 2 * 60_000;

@@ -12,7 +12,7 @@ import {
   type AuditFields,
   type AuditHead,
   type ChainVerdict,
-} from "./domain/audit.js";
+} from "./audit.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 

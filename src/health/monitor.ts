@@ -2,8 +2,8 @@
 // deployment can be checked in one call. Anyone may call it, so it says what works and a short
 // error code, never messages (they can carry URLs and names), and it answers from a cache so
 // that it cannot be used to spend the app's ARM and Graph quotas.
-import type { Mode } from "./config.js";
-import { TransientError } from "./ports/errors.js";
+import type { Mode } from "../app/config.js";
+import { TransientError } from "../ports/errors.js";
 
 export interface HealthCheck {
   readonly name: string;

@@ -1,5 +1,5 @@
-import type { Roles } from "./domain/access.js";
-import type { Directory, DirectoryUser } from "./ports/directory.js";
+import type { Roles } from "../domain/access.js";
+import type { Directory, DirectoryUser } from "../ports/directory.js";
 
 export interface GroupIds {
   readonly emergencyGroupId: string;

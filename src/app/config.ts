@@ -3,11 +3,11 @@
 // so a misconfigured deployment is fixed in one pass rather than one restart per typo.
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
-import { ROTATE_CERTIFICATES, type RotateCertificates } from "./domain/certificates.js";
-import { parseManagedClusterId, type ManagedCluster } from "./domain/clusters.js";
-import { DAY_MS, formatIsoDuration, parseIsoDuration } from "./domain/duration.js";
-import type { WindowPolicy } from "./domain/policy.js";
-import { SIMULATION_DEFAULTS } from "./adapters/simulation/fixtures.js";
+import { ROTATE_CERTIFICATES, type RotateCertificates } from "../domain/certificates.js";
+import { parseManagedClusterId, type ManagedCluster } from "../domain/clusters.js";
+import { DAY_MS, formatIsoDuration, parseIsoDuration } from "../domain/duration.js";
+import type { WindowPolicy } from "../domain/policy.js";
+import { SIMULATION_DEFAULTS } from "../adapters/simulation/fixtures.js";
 
 export const MODES = ["azure", "simulation"] as const;
 export const DRIFT_ACTIONS = ["alert", "relock"] as const;
