@@ -234,6 +234,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     workflow,
     activities: createActivityHandlers({
       ...parts,
+      clusterControl: world.clusters,
       access,
       activityLog: world.activityLog,
       rotateCertificates: config.rotateCertificates,
@@ -264,6 +265,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     }),
     watchdog: createWatchdog({
       ...parts,
+      clusterControl: world.clusters,
       clustersToWatch: config.clusters,
       driftAction: config.driftAction,
       registry,
@@ -328,7 +330,7 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     subscriptions: new GraphSubscriptionsClient(graph),
     signingKeys: tenantSigningKeys(config.endpoints.authority, config.tenantId),
     pageAuthentication: (policy) => appServiceAuthentication(createTokenVerifier(policy, "id")),
-    healthChecks: azureHealthChecks({ config, audit, clusters, directory, activityLog, now }),
+    healthChecks: azureHealthChecks({ config, audit, clusterControl: clusters, directory, activityLog, now }),
     simulation: undefined,
   };
 }
