@@ -1,5 +1,5 @@
 import { workflowStatusOf } from "../../src/adapters/durable/durableWorkflowClient.js";
-import type { GroupWatchInput } from "../../src/groupWatch/run.js";
+import type { GroupWatchInput } from "../../src/domain/groupWatch.js";
 import type { WorkflowClient, WorkflowStatus } from "../../src/ports/workflowClient.js";
 import {
   GROUP_SYNC_ORCHESTRATOR,

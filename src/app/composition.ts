@@ -29,7 +29,8 @@ import { ClusterAccess } from "../windows/clusterAccess.js";
 import { loadConfig, type Config } from "./config.js";
 import { HealthMonitor, type HealthCheck } from "../health/monitor.js";
 import { azureHealthChecks } from "../health/azureChecks.js";
-import { createGroupWatch, NO_GROUP_WATCH_STATE, type GroupWatch, type GroupWatchState } from "../groupWatch/run.js";
+import { createGroupWatch, type GroupWatch } from "../groupWatch/run.js";
+import { NO_GROUP_WATCH_STATE, type GroupWatchState } from "../groupWatch/state.js";
 import { createApiHandlers, endpoint, type ApiHandlers, type HttpHandler } from "../http/api.js";
 import { createTokenVerifier, tenantSigningKeys, type TokenPolicy, type VerifyToken } from "../http/authentication.js";
 import { createDecisions } from "../http/decisions.js";
@@ -233,6 +234,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     workflow,
     activities: createActivityHandlers({
       ...parts,
+      clusterControl: world.clusters,
       access,
       activityLog: world.activityLog,
       rotateCertificates: config.rotateCertificates,
@@ -263,6 +265,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     }),
     watchdog: createWatchdog({
       ...parts,
+      clusterControl: world.clusters,
       clustersToWatch: config.clusters,
       driftAction: config.driftAction,
       registry,
@@ -327,7 +330,7 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     subscriptions: new GraphSubscriptionsClient(graph),
     signingKeys: tenantSigningKeys(config.endpoints.authority, config.tenantId),
     pageAuthentication: (policy) => appServiceAuthentication(createTokenVerifier(policy, "id")),
-    healthChecks: azureHealthChecks({ config, audit, clusters, directory, activityLog, now }),
+    healthChecks: azureHealthChecks({ config, audit, clusterControl: clusters, directory, activityLog, now }),
     simulation: undefined,
   };
 }

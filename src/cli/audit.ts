@@ -10,24 +10,24 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { verifyChain, verifyDailyStream } from "../domain/auditChain.js";
-import { readRequestTrail, verifyRequestTrail, type TrailSources } from "../audit/verification.js";
-import { composeAuditStore } from "../app/composition.js";
-import { ConfigError, parseConfig } from "../app/config.js";
+import { isDailyStream, type ChainVerdict } from "../domain/audit.js";
+import { verifyDailyStream } from "../domain/auditChain.js";
 import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
-import {
-  auditKeyOf,
-  DAILY_STREAM_KINDS,
-  dailyStreamsBetween,
-  isDailyStream,
-  type AuditEntry,
-  type AuditHead,
-  type ChainVerdict,
-} from "../domain/audit.js";
 import { isRequestId } from "../domain/ids.js";
 import { parseInstant } from "../domain/instants.js";
-import type { AuditIndex } from "../ports/auditIndex.js";
-import type { RequestStore } from "../ports/requestStore.js";
+import {
+  CSV_HEADER,
+  exportDailyStreams,
+  ExportFormatError,
+  exportRequests,
+  requestsInRange,
+  verifyExport,
+  type ExportOutput,
+  type ExportSources,
+} from "../audit/export.js";
+import { verifyRequestTrail } from "../audit/verification.js";
+import { composeAuditStore } from "../app/composition.js";
+import { ConfigError, parseConfig } from "../app/config.js";
 
 export interface CliIo {
   readonly write: (text: string) => void;
@@ -38,10 +38,7 @@ export interface CliIo {
   readonly readLines: (path: string) => AsyncIterable<string>;
 }
 
-export interface CliStore extends TrailSources {
-  readonly auditIndex: AuditIndex;
-  /** Also listed, so that an export finds requests whose index listing was deleted. */
-  readonly requests: Pick<RequestStore, "get" | "list">;
+export interface CliStore extends ExportSources {
   /** The managed clusters, so that --cluster may name one. */
   readonly clusters: readonly ManagedCluster[];
 }
@@ -60,54 +57,10 @@ export function progressBar(done: number, total: number, width = 30, unit = "req
   return `[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} ${unit}`;
 }
 
-function describe(stream: string, verdict: ChainVerdict): string {
+function verdictLine(stream: string, verdict: ChainVerdict): string {
   return verdict.ok
     ? `${stream}: ok, ${verdict.entries} entries`
     : `${stream}: BROKEN at entry ${verdict.brokenAt} of ${verdict.entries}: ${verdict.reason}`;
-}
-
-/** A request's id, or a daily stream's name (its entries are not chained). */
-const CSV_COLUMNS = [
-  "stream",
-  "sequence",
-  "at",
-  "type",
-  "actorOid",
-  "actorUpn",
-  "cluster",
-  "outcome",
-  "code",
-  "message",
-  "details",
-  "prevHash",
-  "hash",
-] as const;
-
-function csvCell(value: unknown): string {
-  const raw = value === undefined || value === null ? "" : typeof value === "string" ? value : JSON.stringify(value);
-  // Requesters write justifications: a cell a spreadsheet would run as a formula is quoted as text
-  // (OWASP's advice for CSV injection). JSONL is the verifiable export; CSV is for reading.
-  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function csvRow(entry: AuditEntry): string {
-  const cells: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-    stream: entry.stream,
-    sequence: entry.sequence,
-    at: entry.at,
-    type: entry.type,
-    actorOid: entry.actor?.oid,
-    actorUpn: entry.actor?.upn,
-    cluster: entry.cluster,
-    outcome: entry.outcome,
-    code: entry.code,
-    message: entry.message,
-    details: entry.details,
-    prevHash: entry.prevHash,
-    hash: entry.hash,
-  };
-  return CSV_COLUMNS.map((column) => csvCell(cells[column])).join(",");
 }
 
 function dateOption(value: string | undefined, name: string): Date {
@@ -123,7 +76,7 @@ async function verifyRequest(store: CliStore, io: CliIo, requestId: string): Pro
     io.error(`no audit trail for ${requestId} in this storage\n`);
     return 2;
   }
-  io.write(`${describe(requestId, verdict)}\n`);
+  io.write(`${verdictLine(requestId, verdict)}\n`);
   return verdict.ok ? 0 : 1;
 }
 
@@ -136,85 +89,24 @@ async function verifyStream(store: CliStore, io: CliIo, stream: string): Promise
     return 2;
   }
   const verdict = verifyDailyStream(stream, entries);
-  io.write(`${describe(stream, verdict)}\n`);
+  io.write(`${verdictLine(stream, verdict)}\n`);
   return verdict.ok ? 0 : 1;
 }
 
-/** Verifies an export offline: every request's chain against the head exported with it, every daily entry against its hash. */
 async function verifyFile(io: CliIo, path: string): Promise<number> {
-  const requests = new Map<string, { head: AuditHead | undefined; entries: AuditEntry[] }>();
-  const daily = new Map<string, AuditEntry[]>();
-  let line = 0;
-  for await (const text of io.readLines(path)) {
-    line++;
-    if (!text.trim()) continue;
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new UsageError(`${path}:${line}: not JSON`);
-    }
-    if (
-      record.record === "entry" &&
-      record.requestId === undefined &&
-      typeof record.stream === "string" &&
-      isDailyStream(record.stream)
-    ) {
-      const { record: _record, ...entry } = record;
-      daily.set(record.stream, [...(daily.get(record.stream) ?? []), entry as unknown as AuditEntry]);
-      continue;
-    }
-    const requestId = String(record.requestId);
-    const known = requests.get(requestId) ?? { head: undefined, entries: [] };
-    requests.set(requestId, known);
-    if (record.record === "request") known.head = (record.head as AuditHead | null) ?? undefined;
-    else if (record.record === "entry") {
-      const { record: _record, requestId: _id, ...entry } = record;
-      const sequence = typeof entry.sequence === "number" ? entry.sequence : -1;
-      known.entries.push({
-        ...(entry as unknown as AuditEntry),
-        stream: requestId,
-        key: sequence >= 0 ? auditKeyOf(sequence) : "",
-      });
-    } else throw new UsageError(`${path}:${line}: neither a request nor an entry record`);
+  let verified;
+  try {
+    verified = await verifyExport(io.readLines(path));
+  } catch (error) {
+    if (error instanceof ExportFormatError) throw new UsageError(`${path}:${error.line}: ${error.message}`);
+    throw error;
   }
-  let broken = 0;
-  const verdicts = [
-    ...[...requests].map(
-      ([requestId, { head, entries }]) => [requestId, verifyChain(requestId, entries, head)] as const,
-    ),
-    ...[...daily].map(([stream, entries]) => [stream, verifyDailyStream(stream, entries)] as const),
-  ];
-  for (const [stream, verdict] of verdicts) {
-    if (!verdict.ok) broken++;
-    io.write(`${describe(stream, verdict)}\n`);
-  }
+  const broken = verified.verdicts.filter(([, verdict]) => !verdict.ok).length;
+  for (const [stream, verdict] of verified.verdicts) io.write(`${verdictLine(stream, verdict)}\n`);
   io.write(
-    `${requests.size} request(s) and ${daily.size} daily stream(s) verified offline, ${broken} broken (head seals need the app's key and are checked online)\n`,
+    `${verified.requests} request(s) and ${verified.dailyStreams} daily stream(s) verified offline, ${broken} broken (head seals need the app's key and are checked online)\n`,
   );
   return broken ? 1 : 0;
-}
-
-/**
- * Requests of the range that the requests table has and the index does not list, and whose trail
- * does not verify: their listing was deleted. (One listed in a neighbouring range, its first entry
- * a moment after its request, verifies and is left to that range's export.)
- */
-async function unlistedRequests(
-  store: CliStore,
-  query: { readonly cluster?: string; readonly from: Date; readonly to: Date },
-  listed: ReadonlySet<string>,
-): Promise<string[]> {
-  const [from, to] = [query.from.toISOString(), query.to.toISOString()];
-  const candidates = (await store.requests.list(query.cluster ? { clusterId: query.cluster } : {})).filter(
-    (request) => request.requestedAt >= from && request.requestedAt < to && !listed.has(request.id),
-  );
-  const unlisted: string[] = [];
-  for (const request of candidates) {
-    const verdict = await verifyRequestTrail(store, request.id, new Date());
-    if (verdict && !verdict.ok) unlisted.push(request.id);
-  }
-  return unlisted.sort();
 }
 
 async function exportTrail(
@@ -230,66 +122,27 @@ async function exportTrail(
   const cluster = options.cluster === undefined ? undefined : clusterNamed(store.clusters, options.cluster);
   if (options.cluster !== undefined && !cluster)
     throw new UsageError("--cluster: not a managed cluster's name or an AKS resource id");
-  const query = { ...(cluster ? { cluster: cluster.id } : {}), from, to };
+  const range = { from, to, ...(cluster ? { cluster } : {}) };
+  const now = () => new Date();
 
-  const requestIds: string[] = [];
-  let after: string | undefined;
-  do {
-    const page = await store.auditIndex.find({ ...query, limit: 100, ...(after ? { after } : {}) });
-    requestIds.push(...page.requests.map((request) => request.requestId));
-    after = page.next;
-  } while (after);
-  requestIds.push(...(await unlistedRequests(store, query, new Set(requestIds))));
-
+  const requestIds = await requestsInRange(store, range, now);
   const out = options.out ? io.openOut(options.out) : { write: io.write, close: async () => undefined };
-  if (format === "csv") out.write(`${CSV_COLUMNS.join(",")}\n`);
-  let broken = 0;
-  for (const [index, requestId] of requestIds.entries()) {
-    const { entries, head, indexed, verdict } = await readRequestTrail(store, requestId, new Date());
-    if (!verdict?.ok) {
-      broken++;
-      io.error(`${describe(requestId, verdict ?? { ok: false, entries: 0, brokenAt: 0, reason: "no trail" })}\n`);
-    }
-    if (format === "jsonl") {
-      const { sealed: _sealed, ...plainHead } = head ?? { sealed: false };
-      out.write(
-        `${JSON.stringify({ record: "request", requestId, cluster: indexed?.cluster, requestedAt: indexed?.requestedAt, requester: indexed?.requester, head: head ? plainHead : null })}\n`,
-      );
-      for (const { stream: _stream, key: _key, ...entry } of entries)
-        out.write(`${JSON.stringify({ record: "entry", requestId, ...entry })}\n`);
-    } else {
-      for (const entry of entries) out.write(`${csvRow(entry)}\n`);
-    }
-    if (io.interactive) io.error(`\r${progressBar(index + 1, requestIds.length)}`);
-  }
+  const output: ExportOutput = {
+    write: out.write,
+    broken: (stream, verdict) => io.error(`${verdictLine(stream, verdict)}\n`),
+    progress: (done, total, unit) => {
+      if (io.interactive) io.error(`\r${progressBar(done, total, undefined, unit)}`);
+    },
+  };
+  if (format === "csv") out.write(`${CSV_HEADER}\n`);
+  const brokenRequests = await exportRequests(store, requestIds, format, output, now);
   if (io.interactive) io.error("\n");
-
-  // What happened outside any request in the range: refusals, the watchdog, group watch.
-  const streams = dailyStreamsBetween(from, to);
-  let dailyEntries = 0;
-  for (const [index, stream] of streams.entries()) {
-    const entries = await store.audit.readStream(stream);
-    const verdict = verifyDailyStream(stream, entries);
-    if (!verdict.ok) {
-      broken++;
-      io.error(`${describe(stream, verdict)}\n`);
-    }
-    const inRange = entries.filter(
-      (entry) =>
-        entry.at >= from.toISOString() && entry.at < to.toISOString() && (!cluster || entry.cluster === cluster.id),
-    );
-    dailyEntries += inRange.length;
-    for (const entry of inRange)
-      out.write(format === "jsonl" ? `${JSON.stringify({ record: "entry", ...entry })}\n` : `${csvRow(entry)}\n`);
-    if (io.interactive && (index + 1) % DAILY_STREAM_KINDS.length === 0)
-      io.error(
-        `\r${progressBar((index + 1) / DAILY_STREAM_KINDS.length, streams.length / DAILY_STREAM_KINDS.length, undefined, "days")}`,
-      );
-  }
+  const daily = await exportDailyStreams(store, range, format, output);
   await out.close();
   if (io.interactive) io.error("\n");
+  const broken = brokenRequests + daily.broken;
   io.error(
-    `exported ${requestIds.length} request(s) and ${dailyEntries} entries of the daily streams from ${from.toISOString()} to ${to.toISOString()}${broken ? `; ${broken} trail(s) do NOT verify` : ""}\n`,
+    `exported ${requestIds.length} request(s) and ${daily.entries} entries of the daily streams from ${from.toISOString()} to ${to.toISOString()}${broken ? `; ${broken} trail(s) do NOT verify` : ""}\n`,
   );
   return broken ? 1 : 0;
 }

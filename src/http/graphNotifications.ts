@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { z } from "zod";
 import { securityAuditEntry } from "../domain/auditChain.js";
 import { newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
-import type { LifecycleEvent } from "../groupWatch/run.js";
+import type { LifecycleEvent } from "../domain/groupWatch.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import { TransientError } from "../ports/errors.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";

@@ -1,4 +1,4 @@
-import type { GroupWatchInput } from "../groupWatch/run.js";
+import type { GroupWatchInput } from "../domain/groupWatch.js";
 import type { RequestAction, WindowWorkflowInput } from "../workflow/contracts.js";
 
 /** Where an orchestration stands, as Durable Functions reports it. */

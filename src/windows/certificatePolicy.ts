@@ -9,7 +9,7 @@ import { TransientError } from "../ports/errors.js";
 
 export interface CertificatePolicyDependencies {
   readonly activityLog: ActivityLogReader;
-  readonly clusters: ClusterControl;
+  readonly clusterControl: ClusterControl;
   readonly rotateCertificates: RotateCertificates;
 }
 
@@ -29,7 +29,7 @@ export async function applyCertificatePolicy(
   const decision = decideCertificates(deps.rotateCertificates, fetches);
   const found = fetches === undefined ? {} : { fetches };
   if (decision.action !== "rotate") return { decision, ...found };
-  return { decision, ...found, rotation: rotationOf(await deps.clusters.rotateCertificates(cluster)) };
+  return { decision, ...found, rotation: rotationOf(await deps.clusterControl.rotateCertificates(cluster)) };
 }
 
 function rotationOf(result: RotationResult): NonNullable<CertificateOutcome["rotation"]> {

@@ -30,7 +30,7 @@ export interface Wait {
 }
 
 /** A retry will not help (the cluster is gone, or ARM refuses for good). */
-export interface Refusal {
+export interface ClusterRefusal {
   readonly kind: "refused";
   readonly code: string;
   readonly message: string;
@@ -39,13 +39,13 @@ export interface Refusal {
 export type OpenOutcome =
   | { readonly kind: "opened"; readonly change: Change; readonly openedAt: string; readonly closesAt: string }
   | Wait
-  | Refusal;
+  | ClusterRefusal;
 
 export type CloseOutcome =
   | { readonly kind: "locked"; readonly change: Change; readonly enabledSince?: string }
   | { readonly kind: "kept-open"; readonly otherWindows: number }
   | Wait
-  | Refusal;
+  | ClusterRefusal;
 
 export interface ClusterAccessSettings {
   /** How long a lease lasts if its holder dies; longer than the slowest cluster write. */
@@ -58,7 +58,7 @@ const SETTLED_STATES = new Set(["Succeeded", "Failed", "Canceled"]);
 export class ClusterAccess {
   constructor(
     private readonly registry: WindowRegistry,
-    private readonly clusters: ClusterControl,
+    private readonly clusterControl: ClusterControl,
     private readonly now: () => Date,
     private readonly settings: ClusterAccessSettings,
   ) {}
@@ -143,8 +143,8 @@ export class ClusterAccess {
     cluster: ManagedCluster,
     holder: string,
     change: (state: ClusterWindows) => ClusterWindows,
-    act: () => Promise<T | Refusal>,
-  ): Promise<T | Wait | Refusal> {
+    act: () => Promise<T | ClusterRefusal>,
+  ): Promise<T | Wait | ClusterRefusal> {
     try {
       const taken = await this.registry.update<LeaseDecision>(cluster, (state) => {
         const lease = acquireLease(state, holder, this.now(), this.settings.leaseMs);
@@ -178,8 +178,11 @@ export class ClusterAccess {
   }
 
   /** Brings the switch where it should be: read, then write with If-Match only if it differs. */
-  private async ensure(cluster: ManagedCluster, enabled: boolean): Promise<{ kind: "done"; change: Change } | Refusal> {
-    const read = await this.clusters.read(cluster);
+  private async ensure(
+    cluster: ManagedCluster,
+    enabled: boolean,
+  ): Promise<{ kind: "done"; change: Change } | ClusterRefusal> {
+    const read = await this.clusterControl.read(cluster);
     if (read.kind === "not-found")
       return { kind: "refused", code: "CLUSTER_NOT_FOUND", message: `cluster ${cluster.id} does not exist` };
     if (read.state.localAccounts === (enabled ? "enabled" : "disabled")) return { kind: "done", change: "unchanged" };
@@ -187,7 +190,7 @@ export class ClusterAccess {
       // ARM refuses a PUT while another operation runs; wait for it rather than queue behind it.
       throw new TransientError("CLUSTER_BUSY", `${cluster.name} is ${read.state.provisioningState}`);
     }
-    const written = await this.clusters.setLocalAccounts(cluster, enabled, read.state.etag);
+    const written = await this.clusterControl.setLocalAccounts(cluster, enabled, read.state.etag);
     switch (written.kind) {
       case "written":
         return { kind: "done", change: "changed" };

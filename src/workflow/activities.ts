@@ -32,7 +32,7 @@ export interface ActivityDependencies {
   readonly requests: RequestStore;
   readonly notifier: Notifier;
   readonly directory: Directory;
-  readonly clusters: ClusterControl;
+  readonly clusterControl: ClusterControl;
   readonly access: ClusterAccess;
   readonly activityLog: ActivityLogReader;
   readonly groups: GroupIds;

@@ -7,7 +7,7 @@ import type { AuditEntry, AuditHead } from "../domain/audit.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { NotificationFacts } from "../domain/notifications.js";
-import type { GroupWatchInput, GroupWatchReport } from "../groupWatch/run.js";
+import type { GroupWatchInput, GroupWatchReport } from "../domain/groupWatch.js";
 import type {
   Approval,
   EmergencyRequest,

@@ -3,7 +3,7 @@
 // If every attempt fails, the next timer run finds the same changes: nothing is lost.
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import type { GroupWatchInput, GroupWatchReport } from "../groupWatch/run.js";
+import type { GroupWatchInput, GroupWatchReport } from "../domain/groupWatch.js";
 
 const retry = new df.RetryOptions(5_000, 4);
 retry.backoffCoefficient = 2;

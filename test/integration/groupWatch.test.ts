@@ -4,13 +4,8 @@ import { describe, expect, it } from "vitest";
 import { SIMULATION_GROUPS } from "../../src/adapters/simulation/fixtures.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { createGraphNotificationHandler, REFUSAL_AUDIT_INTERVAL_MS } from "../../src/http/graphNotifications.js";
-import {
-  createGroupWatch,
-  DELIVERY_CLAIM_MS,
-  NO_GROUP_WATCH_STATE,
-  type GroupWatchDependencies,
-  type GroupWatchState,
-} from "../../src/groupWatch/run.js";
+import { createGroupWatch, type GroupWatchDependencies } from "../../src/groupWatch/run.js";
+import { DELIVERY_CLAIM_MS, NO_GROUP_WATCH_STATE, type GroupWatchState } from "../../src/groupWatch/state.js";
 import { TableDocuments } from "../../src/adapters/azure/tableDocuments.js";
 import { TransientError } from "../../src/ports/errors.js";
 import { createHarness, MINUTE, USERS, WEU, type Harness } from "../support/harness.js";

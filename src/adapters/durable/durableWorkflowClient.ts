@@ -1,5 +1,5 @@
 import { OrchestrationRuntimeStatus, type DurableClient } from "durable-functions";
-import type { GroupWatchInput } from "../../groupWatch/run.js";
+import type { GroupWatchInput } from "../../domain/groupWatch.js";
 import type { WorkflowClient, WorkflowStatus } from "../../ports/workflowClient.js";
 import {
   GROUP_SYNC_ORCHESTRATOR,

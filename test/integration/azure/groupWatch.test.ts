@@ -3,7 +3,7 @@
 // whose validation handshake the fake performs against the app's own handler.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../../src/domain/audit.js";
-import { SUBSCRIPTION_LIFETIME_MS } from "../../../src/groupWatch/run.js";
+import { SUBSCRIPTION_LIFETIME_MS } from "../../../src/groupWatch/subscriptions.js";
 import { AZURE_GROUPS, startAzureWorld, type AzureWorld } from "../../support/azureWorld.js";
 import { createHarness, MINUTE, T0, USERS, type Harness } from "../../support/harness.js";
 
