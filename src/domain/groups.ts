@@ -2,7 +2,7 @@
 // break the two-person rule, and how each is told to people. The emergency group is the key to
 // every managed cluster, so every change is worth a message.
 import type { AuditActor, AuditFields } from "./audit.js";
-import type { MessageContent, Severity } from "./notifications.js";
+import type { MessageContent, Severity } from "./messages.js";
 
 export type GroupRole = "emergency" | "approver";
 

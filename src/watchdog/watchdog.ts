@@ -12,7 +12,7 @@ import { type AuditFields } from "../domain/audit.js";
 import { auditNonces, watchdogAuditEntry } from "../domain/auditChain.js";
 import { recordEndAsFound } from "../audit/verification.js";
 import type { ManagedCluster } from "../domain/clusters.js";
-import { renderClusterAlert, type ClusterAlert } from "../domain/notifications.js";
+import { renderClusterAlert, type ClusterAlert } from "../domain/clusterAlerts.js";
 import { overdueWindows, withoutWindow, type OpenWindow } from "../domain/windows.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";

@@ -4,11 +4,10 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { parseManagedClusterId } from "../../src/domain/clusters.js";
+import { renderClusterAlert, type ClusterAlert } from "../../src/domain/clusterAlerts.js";
 import {
   renderAuditConflict,
-  renderClusterAlert,
   renderNotification,
-  type ClusterAlert,
   type NotificationEvent,
   type NotificationFacts,
 } from "../../src/domain/notifications.js";
