@@ -7,13 +7,12 @@
 // telling delays an alert (to the next run) but never loses it.
 import { type AuditFields } from "../domain/audit.js";
 import { auditNonces, groupAuditEntry } from "../domain/auditChain.js";
+import { groupAlertAuditFields, renderGroupAlert } from "../domain/groupAlerts.js";
 import {
   applyMemberChanges,
-  groupAlertAuditFields,
   AUDITED_MEMBERS,
   membershipDiff,
   policyFindings,
-  renderGroupAlert,
   type Attribution,
   type GroupAlert,
   type KnownMember,

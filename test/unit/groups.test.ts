@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { groupAlertAuditFields, renderGroupAlert } from "../../src/domain/groupAlerts.js";
 import {
   applyMemberChanges,
-  groupAlertAuditFields,
   membershipDiff,
   policyFindings,
-  renderGroupAlert,
   type Attribution,
   type GroupAlert,
   type GroupUser,
