@@ -1,6 +1,50 @@
-// How a message looks on each channel: an Adaptive Card for the Teams Workflows webhook, an
-// HTML email for Graph sendMail. Pure functions of the content, so that both show the same facts.
-import type { MessageContent } from "./notifications.js";
+// What a message says, and how it looks on each channel: an Adaptive Card for the Teams Workflows
+// webhook, an HTML email for Graph sendMail. Pure functions of the content, so that both show the same facts.
+
+export type Severity = "info" | "warning" | "critical";
+
+/** What a message says, whatever carries it (Teams card, email, the simulated outbox). */
+export interface MessageContent {
+  readonly kind: string;
+  readonly severity: Severity;
+  readonly subject: string;
+  readonly text: string;
+  readonly facts: readonly { readonly name: string; readonly value: string }[];
+  readonly links: readonly { readonly label: string; readonly url: string }[];
+}
+
+/** What one kind of alert says: a row of an alert table. */
+export interface AlertText<A> {
+  readonly severity: Severity | ((alert: A) => Severity);
+  readonly subject: (alert: A) => string;
+  readonly text: (alert: A) => string;
+  /** The facts this kind adds to those every alert of its family shows. */
+  readonly facts?: (alert: A) => MessageContent["facts"];
+}
+
+/** What each kind of alert `A` says, one row per kind. */
+export type AlertTable<A extends { readonly kind: string }> = {
+  readonly [K in A["kind"]]: AlertText<Extract<A, { readonly kind: K }>>;
+};
+
+/** The message for `alert`, from its kind's row; `family` prefixes its kind (`watchdog-drift`). */
+export function alertMessage<A extends { readonly kind: string }>(
+  family: string,
+  table: AlertTable<A>,
+  alert: A,
+  commonFacts: MessageContent["facts"],
+): MessageContent {
+  // The row under `alert.kind` is written for alerts of that kind, which this one is.
+  const row = table[alert.kind as A["kind"]] as AlertText<A>;
+  return {
+    kind: `${family}-${alert.kind}`,
+    severity: typeof row.severity === "function" ? row.severity(alert) : row.severity,
+    subject: `[break-glass] ${row.subject(alert)}`,
+    text: row.text(alert),
+    facts: [...commonFacts, ...(row.facts?.(alert) ?? [])],
+    links: [],
+  };
+}
 
 const SEVERITY_STYLE = { info: "default", warning: "warning", critical: "attention" } as const;
 

@@ -3,7 +3,8 @@
 // document's pending list. What cannot be audited or sent now stays pending for a later run.
 import type { AuditFields } from "../domain/audit.js";
 import { groupAuditEntry } from "../domain/auditChain.js";
-import { groupAlertAuditFields, renderGroupAlert, type GroupAlert } from "../domain/groups.js";
+import { groupAlertAuditFields, renderGroupAlert } from "../domain/groupAlerts.js";
+import type { GroupAlert } from "../domain/groups.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { Directory } from "../ports/directory.js";
 import { TransientError } from "../ports/errors.js";

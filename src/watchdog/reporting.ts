@@ -3,7 +3,7 @@
 import type { AuditFields } from "../domain/audit.js";
 import { auditNonces, watchdogAuditEntry } from "../domain/auditChain.js";
 import type { ManagedCluster } from "../domain/clusters.js";
-import { renderClusterAlert, type ClusterAlert } from "../domain/notifications.js";
+import { renderClusterAlert, type ClusterAlert } from "../domain/clusterAlerts.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { Directory } from "../ports/directory.js";
 import type { Notifier } from "../ports/notifier.js";

@@ -7,7 +7,8 @@ import { clusterKey, findManagedCluster, parseManagedClusterId } from "../../src
 import { formatIsoDuration, HOUR_MS, MINUTE_MS, parseIsoDuration } from "../../src/domain/duration.js";
 import { isRequestId, newRequestId } from "../../src/domain/ids.js";
 import { decideTransition, isTerminal, REQUEST_STATUSES } from "../../src/domain/lifecycle.js";
-import { adminCredentialsCommand, renderNotification } from "../../src/domain/notifications.js";
+import { adminCredentialsCommand } from "../../src/domain/commands.js";
+import { renderNotification } from "../../src/domain/notifications.js";
 import {
   blocksNewRequest,
   decideApproval,

@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { groupAlertAuditFields, renderGroupAlert } from "../../src/domain/groupAlerts.js";
 import {
   applyMemberChanges,
   membershipDiff,
   policyFindings,
-  renderGroupAlert,
+  type Attribution,
+  type GroupAlert,
   type GroupUser,
+  type KnownMember,
   type WatchedGroup,
 } from "../../src/domain/groups.js";
 
@@ -115,5 +118,122 @@ describe("group alerts", () => {
     expect(added(emergency, "user").text).toContain(
       "Added by the application terraform-sp at 2026-11-28T09:58:00.000Z",
     );
+  });
+});
+
+// Every group alert as people receive it and as the audit trail records it, with the variants that
+// change the wording; the snapshots fail on any change to either.
+const unnamed: WatchedGroup = { id: "g-u", role: "approver" };
+const dana: KnownMember = { id: "oid-dana", kind: "user", displayName: "Dana Dev", upn: "dana@contoso.dev" };
+const guest: KnownMember = { id: "oid-guest", kind: "user", displayName: "Guest Account" };
+const nested: KnownMember = { id: "g-n", kind: "group", displayName: "platform-seniors" };
+const members = (count: number): KnownMember[] =>
+  Array.from({ length: count }, (_, index) => ({
+    id: `oid-${index}`,
+    kind: "user" as const,
+    displayName: `Engineer ${index}`,
+    upn: `engineer${index}@contoso.dev`,
+  }));
+const found = (author: Extract<Attribution, { kind: "found" }>["author"]): Attribution => ({ kind: "found", author });
+const ATTRIBUTIONS: readonly [string, Attribution][] = [
+  [
+    "by a user",
+    found({
+      kind: "user",
+      id: "oid-eve",
+      displayName: "Eve Owner",
+      upn: "eve@contoso.dev",
+      at: "2026-11-28T09:58:00.000Z",
+    }),
+  ],
+  [
+    "by a user without a UPN",
+    found({ kind: "user", id: "oid-eve", displayName: "Eve Owner", at: "2026-11-28T09:58:00.000Z" }),
+  ],
+  ["by an app", found({ kind: "app", displayName: "terraform-sp", at: "2026-11-28T09:58:00.000Z" })],
+  ["not yet in the log", { kind: "not-found" }],
+  ["with the log unreadable", { kind: "unavailable", reason: "no AuditLog.Read.All" }],
+];
+const detectedAt = "2026-11-28T10:00:00.000Z";
+const GROUP_ALERTS: readonly [string, GroupAlert][] = [
+  ["baseline of an empty group", { kind: "baseline", group: emergency, count: 0, members: [], detectedAt }],
+  ["baseline of a few", { kind: "baseline", group: approvers, count: 3, members: [dana, guest, nested], detectedAt }],
+  [
+    "baseline of more than are listed",
+    { kind: "baseline", group: emergency, count: 60, members: members(60), detectedAt },
+  ],
+  [
+    "baseline of more than are audited",
+    { kind: "baseline", group: unnamed, count: 300, members: members(250), detectedAt },
+  ],
+  ...(["member-added", "member-removed"] as const).flatMap((kind) =>
+    [emergency, approvers].flatMap((group) =>
+      ATTRIBUTIONS.map(([how, attribution]): [string, GroupAlert] => [
+        `${kind} to ${group.role} ${how}`,
+        { kind, group, member: dana, detectedAt, resync: false, attribution },
+      ]),
+    ),
+  ),
+  [
+    "member-added found by a full comparison, a member without a UPN",
+    {
+      kind: "member-added",
+      group: unnamed,
+      member: guest,
+      detectedAt,
+      resync: true,
+      attribution: { kind: "not-found" },
+    },
+  ],
+  [
+    "member-removed found by a full comparison, a nested group",
+    {
+      kind: "member-removed",
+      group: emergency,
+      member: nested,
+      detectedAt,
+      resync: true,
+      attribution: { kind: "not-found" },
+    },
+  ],
+  [
+    "too-many-members, all listed",
+    {
+      kind: "too-many-members",
+      group: emergency,
+      count: 4,
+      max: 3,
+      members: ["a@contoso.dev", "b@contoso.dev", "c@contoso.dev", "d@contoso.dev"],
+    },
+  ],
+  [
+    "too-many-members, some not listed",
+    {
+      kind: "too-many-members",
+      group: emergency,
+      count: 60,
+      max: 3,
+      members: members(50).map((member) => member.upn!),
+    },
+  ],
+  ["disabled-member", { kind: "disabled-member", group: approvers, member: dana }],
+  ["disabled-member without a UPN", { kind: "disabled-member", group: unnamed, member: guest }],
+  ["sole-approver", { kind: "sole-approver", member: dana }],
+  ["sole-approver without a UPN", { kind: "sole-approver", member: guest }],
+  ["no-approver", { kind: "no-approver", group: approvers }],
+  [
+    "watch-failing",
+    { kind: "watch-failing", group: emergency, code: "FORBIDDEN", message: "Graph answered 403", since: detectedAt },
+  ],
+  ["watch-recovered", { kind: "watch-recovered", group: unnamed, since: detectedAt }],
+];
+
+describe("every group alert", () => {
+  it.each(GROUP_ALERTS)("%s: the message", (_, alert) => {
+    expect(renderGroupAlert(alert)).toMatchSnapshot();
+  });
+
+  it.each(GROUP_ALERTS)("%s: the audit entry", (_, alert) => {
+    expect(groupAlertAuditFields(alert, "2026-11-28T10:01:00.000Z")).toMatchSnapshot();
   });
 });

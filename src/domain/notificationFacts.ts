@@ -1,0 +1,54 @@
+// What the workflow tells the notifications about: which event, on which request, and how far it got.
+import type { CertificateOutcome } from "./certificates.js";
+import type { Approval, EmergencyRequest, Extension, RequestOutcome, WindowTimes } from "./request.js";
+
+export type NotificationEvent =
+  | "approval-requested"
+  | "denied"
+  | "expired"
+  | "withdrawn"
+  | "opened"
+  | "closed"
+  | "failed"
+  | "lockdown-failed"
+  | "lockdown-recovered"
+  | "extension-requested"
+  | "extended"
+  | "extension-denied"
+  | "extension-expired"
+  | "certificates-rotated"
+  | "rotation-advised";
+
+/**
+ * Who is mailed: the approvers, the requester, or everyone concerned plus the alert list.
+ * The approvers' Teams channel hears about every event.
+ */
+export type Audience = "approvers" | "requester" | "alert";
+
+export type NotifiedRequest = Pick<
+  EmergencyRequest,
+  | "id"
+  | "cluster"
+  | "requester"
+  | "justification"
+  | "ticket"
+  | "duration"
+  | "requestedAt"
+  | "approvalDeadline"
+  | "requiredApprovals"
+>;
+
+export interface NotificationFacts {
+  readonly event: NotificationEvent;
+  readonly request: NotifiedRequest;
+  readonly at: string;
+  readonly approvals?: readonly Approval[];
+  readonly window?: WindowTimes;
+  readonly outcome?: RequestOutcome;
+  readonly extension?: Extension;
+  /** How the lockdown is going, for the alarm and the all-clear. */
+  readonly lockdown?: { readonly attempts: number; readonly lastError: string };
+  readonly certificates?: CertificateOutcome;
+  /** Other windows still open on the cluster when this one closed (local accounts stay enabled). */
+  readonly otherWindows?: number;
+}
