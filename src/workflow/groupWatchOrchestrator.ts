@@ -3,12 +3,13 @@
 // If every attempt fails, the next timer run finds the same changes: nothing is lost.
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import type { GroupWatchInput, GroupWatchReport } from "../groupWatch/run.js";
+import type { GroupWatchReport } from "../groupWatch/run.js";
+import type { GroupWatchStart } from "../ports/workflowClient.js";
 
 const retry = new df.RetryOptions(5_000, 4);
 retry.backoffCoefficient = 2;
 
-export const groupSyncOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<GroupWatchInput>();
+export const groupWatchOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<GroupWatchStart>();
   return (yield context.df.callActivityWithRetry("runGroupWatch", retry, input)) as GroupWatchReport;
 };

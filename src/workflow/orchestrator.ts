@@ -19,16 +19,18 @@ import type { NotificationEvent, NotificationFacts } from "../domain/notificatio
 import { decideApproval, decideExtension } from "../domain/policy.js";
 import type { Approval, Extension, Person, RequestOutcome, RequestProgress, WindowTimes } from "../domain/request.js";
 import { retryDelay } from "../domain/retry.js";
+import type {
+  CloseReason,
+  LockdownResume,
+  RequestAction,
+  WindowRequest,
+  WindowWorkflowInput,
+} from "../ports/workflowClient.js";
 import {
   REQUEST_ACTION_EVENT,
   requestActionSchema,
   type ActivityName,
   type Activities,
-  type CloseReason,
-  type LockdownResume,
-  type RequestAction,
-  type WindowRequest,
-  type WindowWorkflowInput,
   type WindowWorkflowOutput,
 } from "./contracts.js";
 
