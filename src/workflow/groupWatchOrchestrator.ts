@@ -3,8 +3,10 @@
 // If every attempt fails, the next timer run finds the same changes: nothing is lost.
 import * as df from "durable-functions";
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
-import type { GroupWatchReport } from "../groupWatch/run.js";
 import type { GroupWatchStart } from "../ports/workflowClient.js";
+import type { Activities } from "./contracts.js";
+
+type GroupWatchReport = Activities["runGroupWatch"]["output"];
 
 const retry = new df.RetryOptions(5_000, 4);
 retry.backoffCoefficient = 2;

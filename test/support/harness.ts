@@ -21,7 +21,7 @@ import type { WorkflowClient } from "../../src/ports/workflowClient.js";
 import type { AzureWorld } from "./azureWorld.js";
 import { GROUP_WATCH_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
 import { groupWatchOrchestrator } from "../../src/workflow/groupWatchOrchestrator.js";
-import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
+import { emergencyWindowOrchestrator } from "../../src/workflow/window/story.js";
 
 export const T0 = new Date("2026-11-28T10:00:00.000Z");
 export const MINUTE = 60_000;
