@@ -7,7 +7,8 @@ import type { Step } from "./calls.js";
 import type { Ending } from "./endings.js";
 import type { WindowRun } from "./recorder.js";
 
-export type Decision = { readonly kind: "approved" } | Ending<"expired" | "denied" | "withdrawn">;
+/** How the request was decided: approved, or the ending it comes to instead. */
+type RequestDecision = { readonly kind: "approved" } | Ending<"expired" | "denied" | "withdrawn">;
 
 /** Records the request and tells the approvers. */
 export function* requestApproval({ request, record }: WindowRun): Step<void> {
@@ -19,7 +20,7 @@ export function* requestApproval({ request, record }: WindowRun): Step<void> {
   yield* record.notify("approval-requested");
 }
 
-export function* awaitDecision(run: WindowRun): Step<Decision> {
+export function* awaitDecision(run: WindowRun): Step<RequestDecision> {
   const { request, record } = run;
   for (;;) {
     const next = yield* nextAction(run, [new Date(request.approvalDeadline)]);
