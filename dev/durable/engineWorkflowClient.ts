@@ -1,13 +1,12 @@
 import { workflowStatusOf } from "../../src/adapters/durable/durableWorkflowClient.js";
 import type { GroupWatchInput } from "../../src/domain/groupWatch.js";
-import type { WorkflowClient, WorkflowStatus } from "../../src/ports/workflowClient.js";
-import {
-  GROUP_SYNC_ORCHESTRATOR,
-  REQUEST_ACTION_EVENT,
-  WINDOW_ORCHESTRATOR,
-  type RequestAction,
-  type WindowWorkflowInput,
-} from "../../src/workflow/contracts.js";
+import type {
+  RequestAction,
+  WindowWorkflowInput,
+  WorkflowClient,
+  WorkflowStatus,
+} from "../../src/ports/workflowClient.js";
+import { GROUP_WATCH_ORCHESTRATOR, REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
 import type { DurableEngine } from "./engine.js";
 
 /** The app's WorkflowClient served by the in-process engine instead of Durable Functions. */
@@ -29,7 +28,7 @@ export class EngineWorkflowClient implements WorkflowClient {
     return workflowStatusOf(this.engine.getStatus(requestId)?.runtimeStatus);
   }
 
-  async startGroupSync(instanceId: string, input: GroupWatchInput): Promise<void> {
-    await this.engine.startNew(GROUP_SYNC_ORCHESTRATOR, instanceId, input);
+  async startGroupWatch(instanceId: string, input: GroupWatchInput): Promise<void> {
+    await this.engine.startNew(GROUP_WATCH_ORCHESTRATOR, instanceId, input);
   }
 }

@@ -11,9 +11,8 @@ import type { EmergencyRequest, Person } from "../domain/request.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { Directory } from "../ports/directory.js";
 import type { RequestStore } from "../ports/requestStore.js";
-import type { WorkflowClient } from "../ports/workflowClient.js";
+import type { RequestAction, WorkflowClient } from "../ports/workflowClient.js";
 import { lookUpMember, type GroupIds, type Member } from "../access/membership.js";
-import type { RequestAction } from "../workflow/contracts.js";
 import type { Principal } from "./authentication.js";
 import { ApiError } from "./errors.js";
 

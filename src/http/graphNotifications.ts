@@ -141,7 +141,7 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
       try {
         await deps
           .workflow(context)
-          .startGroupSync(instanceId, { trigger: "notification", ...(lifecycle.length ? { lifecycle } : {}) });
+          .startGroupWatch(instanceId, { trigger: "notification", ...(lifecycle.length ? { lifecycle } : {}) });
       } catch (error) {
         // Graph retries a notification answered with 5xx: that is what we want when the task hub is down.
         throw new TransientError(

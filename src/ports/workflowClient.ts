@@ -1,5 +1,46 @@
+// What the app starts orchestrations with and sends them. These shapes cross a Durable Functions
+// boundary as JSON, so they are plain data; the workflow validates what it receives against them.
+import type { AuditEntry } from "../domain/audit.js";
 import type { GroupWatchInput } from "../domain/groupWatch.js";
-import type { RequestAction, WindowWorkflowInput } from "../workflow/contracts.js";
+import type { NotifiedRequest } from "../domain/notifications.js";
+import type { Approval, EmergencyRequest, Person, WindowTimes } from "../domain/request.js";
+
+/** What the orchestration is started with: the request as it was accepted. */
+export type WindowRequest = NotifiedRequest &
+  Pick<EmergencyRequest, "durationMs" | "maxDurationMs"> & {
+    /** How long approvers have to decide an extension (the policy when the request was made). */
+    readonly approvalTimeoutMs: number;
+  };
+
+/** Why a window is being closed. */
+export type CloseReason =
+  | { readonly kind: "deadline" }
+  | { readonly kind: "closed"; readonly by: Person }
+  | { readonly kind: "enable-failed"; readonly code: string; readonly message: string };
+
+/** Where a workflow that continued as new (a long lockdown) picks up again. */
+export interface LockdownResume {
+  readonly auditSequence: number;
+  /** The hash of the last audit entry, which the next one chains to. */
+  readonly auditPrevHash: string;
+  readonly unwritten: readonly AuditEntry[];
+  readonly approvals: readonly Approval[];
+  readonly window?: WindowTimes;
+  readonly reason: CloseReason;
+  readonly attempts: number;
+  readonly escalated: boolean;
+}
+
+export interface WindowWorkflowInput extends WindowRequest {
+  readonly resume?: LockdownResume;
+}
+
+/** Sent by the HTTP layer after it has authenticated and authorized the actor. */
+export type RequestAction =
+  | { readonly type: "approve"; readonly actor: Person; readonly at: string }
+  | { readonly type: "deny"; readonly actor: Person; readonly at: string; readonly reason?: string }
+  | { readonly type: "close"; readonly actor: Person; readonly at: string }
+  | { readonly type: "extend"; readonly actor: Person; readonly at: string; readonly duration: string };
 
 /** Where an orchestration stands, as Durable Functions reports it. */
 export type WorkflowStatus = "running" | "completed" | "failed" | "terminated" | "not-found";
@@ -12,5 +53,5 @@ export interface WorkflowClient {
   sendAction(requestId: string, action: RequestAction): Promise<void>;
   status(requestId: string): Promise<WorkflowStatus>;
   /** Starts one group-watch run in the background, under the given (unique) instance id. */
-  startGroupSync(instanceId: string, input: GroupWatchInput): Promise<void>;
+  startGroupWatch(instanceId: string, input: GroupWatchInput): Promise<void>;
 }

@@ -1,6 +1,7 @@
-// The contracts between the orchestrator, its activities and the HTTP layer that starts it
-// and sends it events. Everything here crosses a Durable Functions boundary as JSON, so the
-// shapes are plain data and the event payload is validated where it is received.
+// The contracts between the orchestrators and their activities, and the validation of what the
+// app sends them (whose shapes the workflow client port declares). Everything here crosses a
+// Durable Functions boundary as JSON, so the shapes are plain data and the event payload is
+// validated where it is received.
 import { z } from "zod";
 import type { CloseOutcome, OpenOutcome } from "../windows/clusterAccess.js";
 import type { AuditEntry, AuditHead } from "../domain/audit.js";
@@ -8,67 +9,19 @@ import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { NotificationFacts } from "../domain/notifications.js";
 import type { GroupWatchInput, GroupWatchReport } from "../domain/groupWatch.js";
-import type {
-  Approval,
-  EmergencyRequest,
-  Person,
-  RequestOutcome,
-  RequestProgress,
-  WindowTimes,
-} from "../domain/request.js";
+import type { EmergencyRequest, Person, RequestOutcome, RequestProgress } from "../domain/request.js";
 import type { AppendResult } from "../ports/auditLog.js";
 import type { Delivery } from "../ports/notifier.js";
 import type { RecordProgressResult } from "../ports/requestStore.js";
+import type { RequestAction } from "../ports/workflowClient.js";
 
 export const WINDOW_ORCHESTRATOR = "emergencyWindowOrchestrator";
 
 /** Runs group watch once, outside the HTTP call that asked for it (Graph wants an answer within seconds). */
-export const GROUP_SYNC_ORCHESTRATOR = "groupSyncOrchestrator";
+export const GROUP_WATCH_ORCHESTRATOR = "groupWatchOrchestrator";
 
 /** The one external event the orchestrator listens to; `type` says what happened. */
 export const REQUEST_ACTION_EVENT = "request-action";
-
-/** What the orchestration is started with: the request as it was accepted. */
-export type WindowRequest = Pick<
-  EmergencyRequest,
-  | "id"
-  | "cluster"
-  | "requester"
-  | "justification"
-  | "ticket"
-  | "duration"
-  | "durationMs"
-  | "maxDurationMs"
-  | "requestedAt"
-  | "approvalDeadline"
-  | "requiredApprovals"
-> & {
-  /** How long approvers have to decide an extension (the policy when the request was made). */
-  readonly approvalTimeoutMs: number;
-};
-
-/** Where a workflow that continued as new (a long lockdown) picks up again. */
-export interface LockdownResume {
-  readonly auditSequence: number;
-  /** The hash of the last audit entry, which the next one chains to. */
-  readonly auditPrevHash: string;
-  readonly unwritten: readonly AuditEntry[];
-  readonly approvals: readonly Approval[];
-  readonly window?: WindowTimes;
-  readonly reason: CloseReason;
-  readonly attempts: number;
-  readonly escalated: boolean;
-}
-
-/** Why a window is being closed. */
-export type CloseReason =
-  | { readonly kind: "deadline" }
-  | { readonly kind: "closed"; readonly by: Person }
-  | { readonly kind: "enable-failed"; readonly code: string; readonly message: string };
-
-export interface WindowWorkflowInput extends WindowRequest {
-  readonly resume?: LockdownResume;
-}
 
 const person = z.object({ oid: z.string().min(1), upn: z.string(), displayName: z.string() });
 
@@ -77,10 +30,11 @@ export const requestActionSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("deny"), actor: person, at: z.iso.datetime(), reason: z.string().max(1000).optional() }),
   z.object({ type: z.literal("close"), actor: person, at: z.iso.datetime() }),
   z.object({ type: z.literal("extend"), actor: person, at: z.iso.datetime(), duration: z.string().max(40) }),
-]);
+]) satisfies z.ZodType<RequestAction>;
 
-/** Sent by the HTTP layer after it has authenticated and authorized the actor. */
-export type RequestAction = z.infer<typeof requestActionSchema>;
+// The converse of the `satisfies` above: every action the port declares is one the schema parses.
+type Holds<Check extends true> = Check;
+type _PortActionsParse = Holds<RequestAction extends z.output<typeof requestActionSchema> ? true : false>;
 
 export interface NotifyResult {
   readonly deliveries: readonly Delivery[];

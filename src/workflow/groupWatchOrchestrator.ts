@@ -8,7 +8,7 @@ import type { GroupWatchInput, GroupWatchReport } from "../domain/groupWatch.js"
 const retry = new df.RetryOptions(5_000, 4);
 retry.backoffCoefficient = 2;
 
-export const groupSyncOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+export const groupWatchOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<GroupWatchInput>();
   return (yield context.df.callActivityWithRetry("runGroupWatch", retry, input)) as GroupWatchReport;
 };

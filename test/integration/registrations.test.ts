@@ -103,14 +103,14 @@ describe("functions/ registrations", () => {
   });
 
   it("register the orchestrators and every activity they call", async () => {
-    const { ACTIVITY_NAMES, GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } =
+    const { ACTIVITY_NAMES, GROUP_WATCH_ORCHESTRATOR, WINDOW_ORCHESTRATOR } =
       await import("../../src/workflow/contracts.js");
     const byType = (type: string) =>
       simulation
         .filter((registration) => triggerOf(registration).type === type)
         .map((r) => r.name)
         .sort();
-    expect(byType("orchestrationTrigger")).toEqual([WINDOW_ORCHESTRATOR, GROUP_SYNC_ORCHESTRATOR].sort());
+    expect(byType("orchestrationTrigger")).toEqual([WINDOW_ORCHESTRATOR, GROUP_WATCH_ORCHESTRATOR].sort());
     expect(byType("activityTrigger")).toEqual([...ACTIVITY_NAMES].sort());
   });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { CLOSE_RECORD_GRACE_MS, verifyRequestTrail } from "../../src/audit/verification.js";
 import { clusterKey } from "../../src/domain/clusters.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
-import { ESCALATE_AFTER } from "../../src/workflow/orchestrator.js";
+import { ESCALATE_AFTER } from "../../src/workflow/window/lockdown.js";
 import { createHarness, MINUTE, NEU, T0, USERS, WEU, type Harness, type UserName } from "../support/harness.js";
 
 const at = (ms: number) => new Date(T0.getTime() + ms).toISOString();

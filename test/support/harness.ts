@@ -19,9 +19,9 @@ import type { HttpHandler } from "../../src/http/api.js";
 import type { Notifier } from "../../src/ports/notifier.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
 import type { AzureWorld } from "./azureWorld.js";
-import { GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
-import { groupSyncOrchestrator } from "../../src/workflow/groupWatchOrchestrator.js";
-import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
+import { GROUP_WATCH_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
+import { groupWatchOrchestrator } from "../../src/workflow/groupWatchOrchestrator.js";
+import { emergencyWindowOrchestrator } from "../../src/workflow/window/story.js";
 
 export const T0 = new Date("2026-11-28T10:00:00.000Z");
 export const MINUTE = 60_000;
@@ -115,7 +115,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const engine = new DurableEngine({
     orchestrators: {
       [WINDOW_ORCHESTRATOR]: createExecutor(emergencyWindowOrchestrator),
-      [GROUP_SYNC_ORCHESTRATOR]: createExecutor(groupSyncOrchestrator),
+      [GROUP_WATCH_ORCHESTRATOR]: createExecutor(groupWatchOrchestrator),
     },
     activities,
     clock,

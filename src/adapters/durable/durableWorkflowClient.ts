@@ -1,13 +1,7 @@
 import { OrchestrationRuntimeStatus, type DurableClient } from "durable-functions";
 import type { GroupWatchInput } from "../../domain/groupWatch.js";
-import type { WorkflowClient, WorkflowStatus } from "../../ports/workflowClient.js";
-import {
-  GROUP_SYNC_ORCHESTRATOR,
-  REQUEST_ACTION_EVENT,
-  WINDOW_ORCHESTRATOR,
-  type RequestAction,
-  type WindowWorkflowInput,
-} from "../../workflow/contracts.js";
+import type { RequestAction, WindowWorkflowInput, WorkflowClient, WorkflowStatus } from "../../ports/workflowClient.js";
+import { GROUP_WATCH_ORCHESTRATOR, REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR } from "../../workflow/contracts.js";
 
 /** The WorkflowClient on the Durable Functions client binding of one invocation. */
 export class DurableWorkflowClient implements WorkflowClient {
@@ -29,8 +23,8 @@ export class DurableWorkflowClient implements WorkflowClient {
     return workflowStatusOf(status?.runtimeStatus);
   }
 
-  async startGroupSync(instanceId: string, input: GroupWatchInput): Promise<void> {
-    await this.client.startNew(GROUP_SYNC_ORCHESTRATOR, { instanceId, input });
+  async startGroupWatch(instanceId: string, input: GroupWatchInput): Promise<void> {
+    await this.client.startNew(GROUP_WATCH_ORCHESTRATOR, { instanceId, input });
   }
 }
 

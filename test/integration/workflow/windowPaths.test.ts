@@ -5,7 +5,8 @@
 // and no orchestration of the old version can still be running.
 import { describe, expect, it } from "vitest";
 import type { Notifier } from "../../../src/ports/notifier.js";
-import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR, type RequestAction } from "../../../src/workflow/contracts.js";
+import type { RequestAction } from "../../../src/ports/workflowClient.js";
+import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR } from "../../../src/workflow/contracts.js";
 import {
   createHarness,
   MINUTE,

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { runOrchestrator, episodeAnswer } from "../../../dev/durable/engine.js";
 import { createExecutor } from "../../../dev/durable/sdk.js";
 import { WINDOW_ORCHESTRATOR } from "../../../src/workflow/contracts.js";
-import { emergencyWindowOrchestrator } from "../../../src/workflow/orchestrator.js";
+import { emergencyWindowOrchestrator } from "../../../src/workflow/window/story.js";
 import { episodeHistory, loadRecordedPaths, recordedAnswer, RECORDED_PATHS } from "../../support/histories.js";
 
 const executors = { [WINDOW_ORCHESTRATOR]: createExecutor(emergencyWindowOrchestrator) };
