@@ -2,7 +2,7 @@
 // deployment can be checked in one call. Anyone may call it, so it says what works and a short
 // error code, never messages (they can carry URLs and names), and it answers from a cache so
 // that it cannot be used to spend the app's ARM and Graph quotas.
-import type { Mode } from "../app/config.js";
+import type { Mode } from "../domain/modes.js";
 import { TransientError } from "../ports/errors.js";
 
 export interface HealthCheck {

@@ -1,6 +1,4 @@
-import type { MessageContent, Severity } from "../domain/notifications.js";
-
-export type NotificationSeverity = Severity;
+import type { MessageContent } from "../domain/notifications.js";
 
 export interface Notification extends MessageContent {
   readonly requestId?: string;

@@ -7,7 +7,7 @@
 // Conditions that persist are alerted once, when they begin, not at every run.
 import { applyCertificatePolicy, type CertificatePolicyDependencies } from "../windows/certificatePolicy.js";
 import type { ClusterAccess } from "../windows/clusterAccess.js";
-import type { DriftAction } from "../app/config.js";
+import type { DriftAction } from "../domain/modes.js";
 import { type AuditFields } from "../domain/audit.js";
 import { auditNonces, watchdogAuditEntry } from "../domain/auditChain.js";
 import { recordEndAsFound } from "../audit/verification.js";
@@ -21,18 +21,13 @@ import type { Directory } from "../ports/directory.js";
 import { TransientError } from "../ports/errors.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
+import type { WatchdogMemory } from "../ports/watchdogMemory.js";
 import type { WindowRegistry } from "../ports/windowRegistry.js";
 import type { WorkflowClient, WorkflowStatus } from "../ports/workflowClient.js";
 import { alertRecipients, unique } from "../access/recipients.js";
 
 /** How late a window may be before the watchdog takes over from its workflow. */
 export const WATCHDOG_GRACE_MS = 2 * 60_000;
-
-/** Remembers, per cluster, which lasting condition was last alerted, so it is alerted once. */
-export interface WatchdogMemory {
-  lastCondition(cluster: ManagedCluster): Promise<string | undefined>;
-  remember(cluster: ManagedCluster, condition: string | undefined): Promise<void>;
-}
 
 export interface WatchdogDependencies extends CertificatePolicyDependencies {
   readonly clustersToWatch: readonly ManagedCluster[];

@@ -106,6 +106,7 @@ describe("sendNotification", () => {
     };
     const activities = createActivityHandlers({
       ...h.app,
+      clusters: h.app.clusterControl,
       directory: down,
       notifier: h.world.outbox,
       groups: { emergencyGroupId: h.config.emergencyGroupId, approverGroupId: h.config.approverGroupId },

@@ -1,5 +1,5 @@
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
-import type { WatchdogMemory } from "../../watchdog/watchdog.js";
+import type { WatchdogMemory } from "../../ports/watchdogMemory.js";
 import { readEntity, storageCall, Table, type TableStorageSettings } from "./tables.js";
 
 const ROW = "condition";

@@ -1,5 +1,4 @@
 import { OrchestrationRuntimeStatus, type DurableClient } from "durable-functions";
-import type { GroupWatchInput } from "../../groupWatch/run.js";
 import type { WorkflowClient, WorkflowStatus } from "../../ports/workflowClient.js";
 import {
   GROUP_SYNC_ORCHESTRATOR,
@@ -8,6 +7,9 @@ import {
   type RequestAction,
   type WindowWorkflowInput,
 } from "../../workflow/contracts.js";
+
+/** What a group-watch run is started with, as the port declares it. */
+type GroupWatchStart = Parameters<WorkflowClient["startGroupSync"]>[1];
 
 /** The WorkflowClient on the Durable Functions client binding of one invocation. */
 export class DurableWorkflowClient implements WorkflowClient {
@@ -29,7 +31,7 @@ export class DurableWorkflowClient implements WorkflowClient {
     return workflowStatusOf(status?.runtimeStatus);
   }
 
-  async startGroupSync(instanceId: string, input: GroupWatchInput): Promise<void> {
+  async startGroupSync(instanceId: string, input: GroupWatchStart): Promise<void> {
     await this.client.startNew(GROUP_SYNC_ORCHESTRATOR, { instanceId, input });
   }
 }
