@@ -2,11 +2,11 @@
 // then asked of the directory *now*; refusals are audited before they are answered. Unknown and
 // forbidden request ids answer alike (404), so ids cannot be probed.
 import type { HttpRequest, InvocationContext } from "@azure/functions";
-import type { Config } from "../app/config.js";
 import type { HealthMonitor } from "../health/monitor.js";
 import { approverRefusal, type Refusal } from "../domain/access.js";
+import type { ManagedCluster } from "../domain/clusters.js";
 import { isRequestId } from "../domain/ids.js";
-import { mayViewRequest } from "../domain/policy.js";
+import { mayViewRequest, type WindowPolicy } from "../domain/policy.js";
 import type { EmergencyRequest } from "../domain/request.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
@@ -20,7 +20,13 @@ import type { Decisions } from "./decisions.js";
 import { ApiError } from "./errors.js";
 
 export interface ApiDependencies {
-  readonly config: Pick<Config, "mode" | "clusters" | "policy" | "emergencyGroupId" | "approverGroupId">;
+  /** The settings the API answers by (a part of the app's configuration). */
+  readonly config: {
+    readonly clusters: readonly ManagedCluster[];
+    readonly policy: WindowPolicy;
+    readonly emergencyGroupId: string;
+    readonly approverGroupId: string;
+  };
   readonly requests: RequestStore;
   readonly directory: Directory;
   readonly clusterControl: ClusterControl;
