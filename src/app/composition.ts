@@ -66,7 +66,7 @@ export interface CompositionOptions {
 }
 
 export interface SimulationWorld {
-  readonly clusters: SimulatedClusters;
+  readonly clusterControl: SimulatedClusters;
   readonly activityLog: SimulatedActivityLog;
   readonly directory: SimulatedDirectory;
   readonly outbox: OutboxNotifier;
@@ -132,16 +132,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   );
   const dev =
     simulation &&
-    createDevHandlers({
-      directory: simulation.directory,
-      clusterControl: simulation.clusters,
-      activityLog: simulation.activityLog,
-      outbox: simulation.outbox,
-      tokens: simulation.tokens,
-      verifyToken: services.verifyToken,
-      clusters: config.clusters,
-      now,
-    });
+    createDevHandlers({ ...simulation, verifyToken: services.verifyToken, clusters: config.clusters, now });
   return { config, ...services, dev, simulation };
 }
 
@@ -187,7 +178,7 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
 
 async function simulationWorld(config: Config, storage: TableStorageSettings, now: () => Date): Promise<World> {
   const simulation: SimulationWorld = {
-    clusters: new SimulatedClusters(storage, config.clusters),
+    clusterControl: new SimulatedClusters(storage, config.clusters),
     activityLog: new SimulatedActivityLog(storage),
     directory: new SimulatedDirectory(storage, SIMULATION_DIRECTORY),
     outbox: new OutboxNotifier(storage, now),
@@ -200,7 +191,7 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
   return {
     leaseMs: 60_000,
     directory: simulation.directory,
-    clusterControl: simulation.clusters,
+    clusterControl: simulation.clusterControl,
     notifier: simulation.outbox,
     activityLog: simulation.activityLog,
     groupChanges: simulation.directory,
