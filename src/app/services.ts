@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { InvocationContext } from "@azure/functions";
 import type { JWTVerifyGetKey } from "jose";
+import type { GroupIds } from "../access/membership.js";
 import { HealthMonitor, type HealthCheck } from "../health/monitor.js";
 import { createGroupWatch, type GroupWatch, type GroupWatchState } from "../groupWatch/run.js";
 import { createApiHandlers, type ApiHandlers } from "../http/api.js";
@@ -94,12 +95,12 @@ export interface Services {
 
 type Ports = ModePorts & StoragePorts;
 
-/** What every part is built with: the ports, the settings, the clock and the people it asks. */
+/** What every part is built with: the ports, the settings, the clock, the two groups, the review links. */
 interface Parts {
   readonly config: Config;
   readonly ports: Ports;
   readonly clock: Clock;
-  readonly groups: { readonly emergencyGroupId: string; readonly approverGroupId: string };
+  readonly groups: GroupIds;
   readonly reviewTokens: ReviewTokens;
   readonly randomBytes: (size: number) => Uint8Array;
   readonly log: (message: string) => void;
