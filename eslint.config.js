@@ -2,6 +2,29 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// The directions of docs/design.md §3: functions → app → http/cli → features → workflow → ports →
+// domain, and adapters beside them, implementing ports. Each folder's rule lists every pattern
+// that applies to it (a later rule replaces an earlier one of the same name), and tests in
+// test/unit/architecture.test.ts show each of them refusing an import that breaks its direction.
+const AZURE_SDKS = {
+  group: [
+    "@azure/arm-*",
+    "@azure/identity",
+    "@azure/data-tables",
+    "@azure/core-*",
+    "@azure-rest/*",
+    "@microsoft/microsoft-graph-client",
+  ],
+  message: "Only src/adapters/ may import an Azure SDK (docs/design.md §3).",
+};
+const FEATURES = ["access", "windows", "watchdog", "groupWatch", "audit", "health", "readiness", "evidence"];
+
+/**
+ * no-restricted-imports with the SDK rule and the folder's own patterns.
+ * @param {...{ regex: string; message: string }} patterns
+ */
+const restrictImports = (...patterns) => ["error", { patterns: [AZURE_SDKS, ...patterns] }];
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "coverage/", ".azurite/", "test-artifacts/"] },
   js.configs.recommended,
@@ -15,20 +38,29 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/require-await": "off",
+      "no-restricted-imports": restrictImports(),
+    },
+  },
+  {
+    files: ["src/ports/**/*.ts"],
+    rules: {
+      "no-restricted-imports": restrictImports({
+        regex: "^(?!\\./|(\\.\\./)+domain/)",
+        message: "A port imports only the domain (and other ports): ports own their types.",
+      }),
+    },
+  },
+  {
+    // Adapters live one folder deep (src/adapters/<kind>/): "../x/" is another adapter, "../../x/" is src/x.
+    files: ["src/adapters/**/*.ts"],
+    rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
             {
-              group: [
-                "@azure/arm-*",
-                "@azure/identity",
-                "@azure/data-tables",
-                "@azure/core-*",
-                "@azure-rest/*",
-                "@microsoft/microsoft-graph-client",
-              ],
-              message: "Only src/adapters/ may import an Azure SDK (DESIGN §3).",
+              regex: "^(\\.\\./){2,}(?!domain/|ports/|workflow/contracts\\.js$)",
+              message: "An adapter imports only the domain, ports and workflow/contracts (and SDKs).",
             },
           ],
         },
@@ -36,7 +68,34 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/adapters/**/*.ts", "dev/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
+    files: [`src/{${FEATURES.join(",")}}/**/*.ts`],
+    rules: {
+      "no-restricted-imports": restrictImports({
+        regex: "^(\\.\\./)+(app|http|adapters)/",
+        message: "A feature never imports app/, http/ or adapters/: it is given ports.",
+      }),
+    },
+  },
+  {
+    files: ["src/workflow/**/*.ts"],
+    rules: {
+      "no-restricted-imports": restrictImports({
+        regex: "^(\\.\\./)+(app|http|adapters)/",
+        message: "The workflow never imports app/, http/ or adapters/: it is given ports.",
+      }),
+    },
+  },
+  {
+    files: ["src/http/**/*.ts"],
+    rules: {
+      "no-restricted-imports": restrictImports({
+        regex: "^(\\.\\./)+(app|adapters)/",
+        message: "http/ never imports adapters/ (it is given ports) nor app/ (which wires it).",
+      }),
+    },
+  },
+  {
+    files: ["dev/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
     rules: { "no-restricted-imports": "off" },
   },
   {

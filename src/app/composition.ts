@@ -1,8 +1,7 @@
-// The one place that builds adapters from configuration and wires them into the handlers.
-import { randomBytes } from "node:crypto";
+// The one place that builds adapters from configuration: the mode's world (Azure, or the
+// simulation on local storage) and the tables both modes keep; services.ts wires what runs on them.
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import type { JWTVerifyGetKey } from "jose";
 import { ArmActivityLog } from "../adapters/azure/armActivityLog.js";
 import { ARM_OPERATION_TIMEOUT_MS, ArmClusterControl } from "../adapters/azure/armClusterControl.js";
 import { createCredential, type TokenCredential } from "../adapters/azure/credentials.js";
@@ -20,45 +19,24 @@ import type { TableStorageSettings } from "../adapters/azure/tables.js";
 import { TeamsMailNotifier } from "../adapters/azure/teamsMailNotifier.js";
 import { DurableWorkflowClient } from "../adapters/durable/durableWorkflowClient.js";
 import { DevTokenIssuer } from "../adapters/simulation/devTokens.js";
-import { SIMULATION_USERS } from "../adapters/simulation/fixtures.js";
 import { OutboxNotifier } from "../adapters/simulation/outbox.js";
 import { SimulatedActivityLog } from "../adapters/simulation/simulatedActivityLog.js";
 import { SimulatedClusters } from "../adapters/simulation/simulatedClusters.js";
-import { SimulatedDirectory } from "../adapters/simulation/simulatedDirectory.js";
-import { ClusterAccess } from "../windows/clusterAccess.js";
-import { loadConfig, type Config } from "./config.js";
-import { HealthMonitor, type HealthCheck } from "../health/monitor.js";
+import { SimulatedDirectory, type DirectorySeed } from "../adapters/simulation/simulatedDirectory.js";
+import { deriveKey } from "../domain/keys.js";
 import { azureHealthChecks } from "../health/azureChecks.js";
-import { createGroupWatch, type GroupWatch } from "../groupWatch/run.js";
 import { NO_GROUP_WATCH_STATE, type GroupWatchState } from "../groupWatch/state.js";
-import { createApiHandlers, endpoint, type ApiHandlers, type HttpHandler } from "../http/api.js";
-import { createTokenVerifier, tenantSigningKeys, type TokenPolicy, type VerifyToken } from "../http/authentication.js";
-import { createDecisions } from "../http/decisions.js";
+import { createTokenVerifier, tenantSigningKeys } from "../http/authentication.js";
 import { createDevHandlers, DEV_SESSION_COOKIE, type DevHandlers } from "../http/dev.js";
-import { createGraphNotificationHandler } from "../http/graphNotifications.js";
-import {
-  appServiceAuthentication,
-  devSessionAuthentication,
-  type PageAuthentication,
-} from "../http/pageAuthentication.js";
-import { createReviewHandlers, type ReviewHandlers } from "../http/review.js";
-import { createReviewTokens } from "../http/reviewTokens.js";
-import type { ActivityLogReader } from "../ports/activityLog.js";
+import { appServiceAuthentication, devSessionAuthentication } from "../http/pageAuthentication.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
-import type { ClusterControl } from "../ports/clusterControl.js";
-import type { Directory } from "../ports/directory.js";
-import type { DirectoryAudit } from "../ports/directoryAudit.js";
-import type { GraphSubscriptions } from "../ports/graphSubscriptions.js";
-import type { GroupChanges } from "../ports/groupChanges.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
-import type { WindowRegistry } from "../ports/windowRegistry.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
-import { deriveKey } from "../domain/keys.js";
-import { createWatchdog, type Watchdog } from "../watchdog/watchdog.js";
-import { createActivityHandlers } from "../workflow/activities.js";
-import type { ActivityHandlers } from "../workflow/contracts.js";
+import { loadConfig, type Config } from "./config.js";
+import { composeServices, type ModePorts, type Services } from "./services.js";
+import { SIMULATION_GROUPS, SIMULATION_USERS } from "./simulationDefaults.js";
 
 /** The default prefix of every table the app owns. Independent of TASKHUB_NAME on purpose: the audit trail must survive a task hub change. */
 export const TABLE_PREFIX = "breakglass";
@@ -88,57 +66,22 @@ export interface CompositionOptions {
 }
 
 export interface SimulationWorld {
-  readonly clusters: SimulatedClusters;
+  readonly clusterControl: SimulatedClusters;
   readonly activityLog: SimulatedActivityLog;
   readonly directory: SimulatedDirectory;
   readonly outbox: OutboxNotifier;
   readonly tokens: DevTokenIssuer;
 }
 
-export interface App {
+export interface App extends Services {
   readonly config: Config;
-  readonly audit: AuditLog;
-  readonly auditIndex: AuditIndex;
-  readonly requests: RequestStore;
-  readonly directory: Directory;
-  readonly clusters: ClusterControl;
-  readonly notifier: Notifier;
-  readonly activityLog: ActivityLogReader;
-  readonly registry: WindowRegistry;
-  readonly access: ClusterAccess;
-  readonly verifyToken: VerifyToken;
-  readonly health: HealthMonitor;
-  readonly activities: ActivityHandlers;
-  readonly api: ApiHandlers;
-  readonly review: ReviewHandlers;
-  readonly watchdog: Watchdog;
-  readonly groupWatch: GroupWatch;
-  /** POST /api/graph/notifications. */
-  readonly graphNotifications: HttpHandler;
-  /** The workflow client of one invocation. */
-  readonly workflow: (context: InvocationContext) => WorkflowClient;
   /** Present in simulation mode only. */
   readonly dev: DevHandlers | undefined;
   readonly simulation: SimulationWorld | undefined;
 }
 
 /** The adapters that differ between the modes. */
-interface World {
-  readonly directory: Directory;
-  readonly clusters: ClusterControl;
-  readonly notifier: Notifier;
-  readonly activityLog: ActivityLogReader;
-  readonly groupChanges: GroupChanges;
-  readonly directoryAudit: DirectoryAudit;
-  /** Graph change-notification subscriptions; absent in simulation (its timer alone watches the groups). */
-  readonly subscriptions: GraphSubscriptions | undefined;
-  /** The keys inbound tokens are verified with. */
-  readonly signingKeys: JWTVerifyGetKey;
-  /** How a browser page learns who is looking at it. */
-  readonly pageAuthentication: (policy: TokenPolicy) => PageAuthentication;
-  /** How long a cluster lease lasts if its holder dies: longer than the slowest cluster write. */
-  readonly leaseMs: number;
-  readonly healthChecks: readonly HealthCheck[];
+interface World extends ModePorts {
   readonly simulation: SimulationWorld | undefined;
 }
 
@@ -165,134 +108,32 @@ export async function composeApp(config: Config, options: CompositionOptions = {
     connectionString: config.storageConnectionString,
     tablePrefix: options.tablePrefix ?? TABLE_PREFIX,
   };
-  const { audit, auditIndex, requests } = composeAuditStore(config, storage.tablePrefix);
-  const registry = new TableWindowRegistry(storage);
-  const world =
+  const auditStore = composeAuditStore(config, storage.tablePrefix);
+  const { simulation, ...world } =
     config.mode === "azure"
-      ? azureWorld(config, audit, now, options.azure ?? {})
+      ? azureWorld(config, auditStore.audit, now, options.azure ?? {})
       : await simulationWorld(config, storage, now);
-  const policy: TokenPolicy = {
-    keys: world.signingKeys,
-    authorityHost: config.endpoints.authority,
-    tenantId: config.tenantId,
-    audience: config.apiAudience,
-    now,
-  };
-  const verifyToken = createTokenVerifier(policy);
-  const reviewTokens = createReviewTokens(config.linkSigningKey, config.publicBaseUrl);
-  const workflow =
-    options.workflow ?? ((context: InvocationContext) => new DurableWorkflowClient(df.getClient(context)));
-  const health = new HealthMonitor(config.mode, world.healthChecks, now, (message) => console.warn(message));
-  const parts = {
-    audit,
-    auditIndex,
-    requests,
-    directory: world.directory,
-    clusters: world.clusters,
-    notifier: options.notifier ?? world.notifier,
-  };
-  const groups = { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId };
-  const random = (size: number) => randomBytes(size);
-  const decisions = createDecisions({ ...parts, groups, now, randomBytes: random });
-  const access = new ClusterAccess(registry, world.clusters, now, { leaseMs: world.leaseMs });
-  const { simulation } = world;
-  const log = (message: string) => console.warn(message);
-  const groupWatch = createGroupWatch({
-    ...parts,
-    emergencyGroupId: config.emergencyGroupId,
-    approverGroupId: config.approverGroupId,
-    maxMembers: config.groupMaxMembers,
-    alertEmails: config.alertEmails,
-    changes: world.groupChanges,
-    directoryAudit: world.directoryAudit,
-    ...(world.subscriptions && config.graphClientState
-      ? {
-          subscriptions: {
-            api: world.subscriptions,
-            notificationUrl: `${config.publicBaseUrl}/api/graph/notifications`,
-            clientState: config.graphClientState,
-          },
-        }
-      : {}),
-    store: new TableDocuments<GroupWatchState>(storage, {
-      table: "GroupWatch",
-      row: "state",
-      empty: NO_GROUP_WATCH_STATE,
-    }),
-    now,
-    randomBytes: random,
-    log,
-  });
-  return {
+  const services = composeServices(
     config,
-    ...parts,
-    activityLog: world.activityLog,
-    verifyToken,
-    health,
-    registry,
-    access,
-    workflow,
-    activities: createActivityHandlers({
-      ...parts,
-      clusterControl: world.clusters,
-      access,
-      activityLog: world.activityLog,
-      rotateCertificates: config.rotateCertificates,
-      groups,
-      publicBaseUrl: config.publicBaseUrl,
-      alertEmails: config.alertEmails,
-      reviewUrl: (requestId, approvalDeadline) => reviewTokens.reviewUrl(requestId, approvalDeadline, now()),
-      groupWatch,
-    }),
-    api: createApiHandlers({
-      ...parts,
-      config,
-      verifyToken,
-      health,
-      decisions,
-      workflow,
-      now,
-      randomBytes: random,
-    }),
-    review: createReviewHandlers({
-      ...parts,
-      groups,
-      decisions,
-      tokens: reviewTokens,
-      pages: world.pageAuthentication(policy),
-      workflow,
-      now,
-    }),
-    watchdog: createWatchdog({
-      ...parts,
-      clusterControl: world.clusters,
-      clustersToWatch: config.clusters,
-      driftAction: config.driftAction,
-      registry,
-      access,
-      activityLog: world.activityLog,
-      rotateCertificates: config.rotateCertificates,
-      approverGroupId: config.approverGroupId,
-      alertEmails: config.alertEmails,
-      memory: new TableWatchdogMemory(storage),
-      now,
-      randomBytes: random,
-      log,
-    }),
-    groupWatch,
-    graphNotifications: endpoint(
-      createGraphNotificationHandler({
-        clientState: config.graphClientState,
-        audit,
-        workflow,
-        now,
-        randomBytes: random,
-        ...(options.later ? { later: options.later } : {}),
+    {
+      ...world,
+      ...auditStore,
+      notifier: options.notifier ?? world.notifier,
+      registry: new TableWindowRegistry(storage),
+      groupWatchState: new TableDocuments<GroupWatchState>(storage, {
+        table: "GroupWatch",
+        row: "state",
+        empty: NO_GROUP_WATCH_STATE,
       }),
-    ),
-    dev: simulation ? createDevHandlers({ ...simulation, verifyToken, managed: config.clusters, now }) : undefined,
-    simulation,
-  };
+      watchdogMemory: new TableWatchdogMemory(storage),
+      workflow: options.workflow ?? ((context: InvocationContext) => new DurableWorkflowClient(df.getClient(context))),
+    },
+    { now, ...(options.later ? { later: options.later } : {}) },
+  );
+  const dev =
+    simulation &&
+    createDevHandlers({ ...simulation, verifyToken: services.verifyToken, clusters: config.clusters, now });
+  return { config, ...services, dev, simulation };
 }
 
 function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: AzureOptions): World {
@@ -305,7 +146,7 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
   const directory = new GraphDirectory(graph);
-  const clusters = new ArmClusterControl(credential, {
+  const clusterControl = new ArmClusterControl(credential, {
     endpoint: config.endpoints.arm,
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     ...(options.operationTimeoutMs === undefined ? {} : { operationTimeoutMs: options.operationTimeoutMs }),
@@ -315,7 +156,7 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
   return {
     leaseMs: (options.operationTimeoutMs ?? ARM_OPERATION_TIMEOUT_MS) + 5 * 60_000,
     directory,
-    clusters,
+    clusterControl,
     notifier: new TeamsMailNotifier(
       {
         teamsWebhookUrl: config.teamsWebhookUrl,
@@ -330,16 +171,16 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     subscriptions: new GraphSubscriptionsClient(graph),
     signingKeys: tenantSigningKeys(config.endpoints.authority, config.tenantId),
     pageAuthentication: (policy) => appServiceAuthentication(createTokenVerifier(policy, "id")),
-    healthChecks: azureHealthChecks({ config, audit, clusterControl: clusters, directory, activityLog, now }),
+    healthChecks: azureHealthChecks({ config, audit, clusterControl, directory, activityLog, now }),
     simulation: undefined,
   };
 }
 
 async function simulationWorld(config: Config, storage: TableStorageSettings, now: () => Date): Promise<World> {
   const simulation: SimulationWorld = {
-    clusters: new SimulatedClusters(storage, config.clusters),
+    clusterControl: new SimulatedClusters(storage, config.clusters),
     activityLog: new SimulatedActivityLog(storage),
-    directory: new SimulatedDirectory(storage),
+    directory: new SimulatedDirectory(storage, SIMULATION_DIRECTORY),
     outbox: new OutboxNotifier(storage, now),
     tokens: await DevTokenIssuer.create({
       authorityHost: config.endpoints.authority,
@@ -350,7 +191,7 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
   return {
     leaseMs: 60_000,
     directory: simulation.directory,
-    clusters: simulation.clusters,
+    clusterControl: simulation.clusterControl,
     notifier: simulation.outbox,
     activityLog: simulation.activityLog,
     groupChanges: simulation.directory,
@@ -367,6 +208,15 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
     simulation,
   };
 }
+
+/** The simulated directory's people and groups, as the simulation starts. */
+const SIMULATION_DIRECTORY: DirectorySeed = {
+  groups: Object.values(SIMULATION_GROUPS),
+  users: SIMULATION_USERS.map(({ groups, ...user }) => ({
+    ...user,
+    groupIds: groups.map((group) => SIMULATION_GROUPS[group].id),
+  })),
+};
 
 let processApp: Promise<App> | undefined;
 

@@ -6,9 +6,9 @@ import { z } from "zod";
 import { ROTATE_CERTIFICATES, type RotateCertificates } from "../domain/certificates.js";
 import { parseManagedClusterId, type ManagedCluster } from "../domain/clusters.js";
 import { DAY_MS, formatIsoDuration, parseIsoDuration } from "../domain/duration.js";
-import type { WindowPolicy } from "../domain/policy.js";
 import { DRIFT_ACTIONS, MODES, type DriftAction, type Mode } from "../domain/modes.js";
-import { SIMULATION_DEFAULTS } from "../adapters/simulation/fixtures.js";
+import type { WindowPolicy } from "../domain/policy.js";
+import { SIMULATION_DEFAULTS } from "./simulationDefaults.js";
 
 export interface Config {
   readonly mode: Mode;

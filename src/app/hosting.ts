@@ -1,42 +1,30 @@
 // Glue between the Functions registrations in functions/ and the app: each registered handler
 // resolves the process's app on first use, so registrations stay one line each.
-import {
-  app,
-  type FunctionInput,
-  type HttpMethod,
-  type HttpRequest,
-  type HttpResponseInit,
-  type InvocationContext,
-} from "@azure/functions";
+import { app, type FunctionInput, type HttpMethod, type InvocationContext } from "@azure/functions";
 import { getApp, type App } from "./composition.js";
 import type { ApiHandlers } from "../http/api.js";
 import type { DevHandlers } from "../http/dev.js";
+import type { HttpHandler } from "../http/handler.js";
 import type { ReviewHandlers } from "../http/review.js";
-import { errorResponse } from "../http/errors.js";
 import type { Activities, ActivityName } from "../workflow/contracts.js";
 
-type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-
-/** A handler that resolves the process's app on first use and maps every error to the API's error response. */
-function appHandler(pick: (app: App) => Handler): Handler {
-  return async (request, context) => {
-    try {
-      return await pick(await getApp())(request, context);
-    } catch (error) {
-      return errorResponse(error, context);
-    }
-  };
+/**
+ * A handler that resolves the process's app on first use. Failures are answered by the app's own
+ * handlers (http/handler.ts), so that a request has one error boundary, not two nested ones.
+ */
+function appHandler(pick: (app: App) => HttpHandler): HttpHandler {
+  return async (request, context) => pick(await getApp())(request, context);
 }
 
-export function apiHandler(name: keyof ApiHandlers): Handler {
+export function apiHandler(name: keyof ApiHandlers): HttpHandler {
   return appHandler((app) => app.api[name]);
 }
 
-export function reviewHandler(name: keyof ReviewHandlers): Handler {
+export function reviewHandler(name: keyof ReviewHandlers): HttpHandler {
   return appHandler((app) => app.review[name]);
 }
 
-export function devHandler(name: keyof DevHandlers): Handler {
+export function devHandler(name: keyof DevHandlers): HttpHandler {
   return appHandler((app) => {
     if (!app.dev) throw new Error("dev routes exist only in simulation mode");
     return app.dev[name];
@@ -52,7 +40,7 @@ export function anonymousRoute(
   name: string,
   methods: HttpMethod[],
   route: string,
-  handler: Handler,
+  handler: HttpHandler,
   extraInputs: FunctionInput[] = [],
 ): void {
   app.http(name, { route, methods, authLevel: "anonymous", extraInputs, handler });
@@ -70,8 +58,8 @@ export function watchdogHandler(): (timer: unknown, context: InvocationContext) 
   };
 }
 
-/** POST /api/graph/notifications (its errors mapped like the API's). */
-export function graphNotificationsHandler(): Handler {
+/** POST /api/graph/notifications. */
+export function graphNotificationsHandler(): HttpHandler {
   return appHandler((app) => app.graphNotifications);
 }
 

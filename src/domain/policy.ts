@@ -117,9 +117,6 @@ export function mayViewRequest(
   return actorIsApprover || sameOid(request.requester.oid, actorOid);
 }
 
-/** Who may end a window (or withdraw a pending request): its requester and the approvers. */
-export const mayCloseRequest = mayViewRequest;
-
 /** Entra object ids are GUIDs; compare them without regard to case. */
 export function sameOid(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();

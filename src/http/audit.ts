@@ -11,7 +11,7 @@ import { isRequestId } from "../domain/ids.js";
 import { parseInstant } from "../domain/instants.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import { ApiError, jsonResponse } from "./errors.js";
-import type { HttpHandler } from "./api.js";
+import type { HttpHandler } from "./handler.js";
 
 /** Entries of one request per page, at most. */
 const MAX_ENTRIES = 500;
@@ -85,72 +85,13 @@ function askedFor(request: HttpRequest): Question {
 }
 
 export function createAuditHandlers(deps: AuditHandlerDependencies) {
-  const clusterOf = (text: string): ManagedCluster => {
-    const cluster = clusterNamed(deps.clusters, text);
-    if (!cluster) throw invalid("cluster: not a managed cluster's name or an AKS resource id");
-    return cluster;
-  };
-
-  const oneRequest = async (request: HttpRequest, requestId: string) => {
-    const limit = integer(request, "limit", 1, MAX_ENTRIES, MAX_ENTRIES);
-    const after = request.query.get("after") === null ? -1 : integer(request, "after", 0, Number.MAX_SAFE_INTEGER, 0);
-    const entries = (await deps.audit.readStream(requestId)).filter((entry) => (entry.sequence ?? -1) > after);
-    const page = entries.slice(0, limit);
-    return {
-      requestId,
-      entries: page.map((entry) => auditView(entry)),
-      next: entries.length > limit ? String(page.at(-1)!.sequence) : null,
-    };
-  };
-
-  const oneStream = async (request: HttpRequest, stream: string) => {
-    const limit = integer(request, "limit", 1, MAX_ENTRIES, MAX_ENTRIES);
-    const after = request.query.get("after");
-    if (after !== null && !STREAM_CURSOR.test(after)) throw invalid("after: not a cursor this API returned");
-    const entries = (await deps.audit.readStream(stream)).filter((entry) => after === null || entry.key > after);
-    const page = entries.slice(0, limit);
-    // Daily entries keep their key: it is hashed with them, and it is the cursor.
-    return {
-      stream,
-      entries: page.map((entry) => ({ key: entry.key, ...auditView(entry) })),
-      next: entries.length > limit ? page.at(-1)!.key : null,
-    };
-  };
-
-  const range = async (request: HttpRequest) => {
-    const clusterText = request.query.get("cluster");
-    const cluster = clusterText === null ? undefined : clusterOf(clusterText);
-    const from = instant(request, "from");
-    const to = instant(request, "to");
-    if (to <= from) throw invalid("to: must be after from");
-    if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw invalid("to: at most 366 days after from");
-    const after = request.query.get("after") ?? undefined;
-    if (after !== undefined && !CURSOR.test(after)) throw invalid("after: not a cursor this API returned");
-    const limit = integer(request, "limit", 1, MAX_REQUESTS, 20);
-    const found = await deps.auditIndex.find({
-      ...(cluster ? { cluster: cluster.id } : {}),
-      from,
-      to,
-      limit,
-      ...(after ? { after } : {}),
-    });
-    const streams = await Promise.all(found.requests.map((indexed) => deps.audit.readStream(indexed.requestId)));
-    return {
-      cluster: cluster?.id ?? null,
-      from: from.toISOString(),
-      to: to.toISOString(),
-      entries: streams.flatMap((entries) => entries.map((entry) => auditView(entry, true))),
-      next: found.next ?? null,
-    };
-  };
-
   return {
     readAudit: (async (request, context) => {
       await deps.approverOnly(request, context, "read-audit");
       const question = askedFor(request);
-      if (question.kind === "request") return jsonResponse(200, await oneRequest(request, question.requestId));
-      if (question.kind === "stream") return jsonResponse(200, await oneStream(request, question.stream));
-      return jsonResponse(200, await range(request));
+      if (question.kind === "request") return jsonResponse(200, await oneRequest(deps, request, question.requestId));
+      if (question.kind === "stream") return jsonResponse(200, await oneStream(deps, request, question.stream));
+      return jsonResponse(200, await range(deps, request));
     }) satisfies HttpHandler,
 
     verifyAudit: (async (request, context) => {
@@ -167,4 +108,66 @@ export function createAuditHandlers(deps: AuditHandlerDependencies) {
       return jsonResponse(200, verdict);
     }) satisfies HttpHandler,
   };
+}
+
+/** One request's entries, paged by sequence number. */
+async function oneRequest(deps: AuditHandlerDependencies, request: HttpRequest, requestId: string) {
+  const limit = integer(request, "limit", 1, MAX_ENTRIES, MAX_ENTRIES);
+  const after = request.query.get("after") === null ? -1 : integer(request, "after", 0, Number.MAX_SAFE_INTEGER, 0);
+  const entries = (await deps.audit.readStream(requestId)).filter((entry) => (entry.sequence ?? -1) > after);
+  const page = entries.slice(0, limit);
+  return {
+    requestId,
+    entries: page.map((entry) => auditView(entry)),
+    next: entries.length > limit ? String(page.at(-1)!.sequence) : null,
+  };
+}
+
+/** One daily stream's entries, paged by entry key. */
+async function oneStream(deps: AuditHandlerDependencies, request: HttpRequest, stream: string) {
+  const limit = integer(request, "limit", 1, MAX_ENTRIES, MAX_ENTRIES);
+  const after = request.query.get("after");
+  if (after !== null && !STREAM_CURSOR.test(after)) throw invalid("after: not a cursor this API returned");
+  const entries = (await deps.audit.readStream(stream)).filter((entry) => after === null || entry.key > after);
+  const page = entries.slice(0, limit);
+  // Daily entries keep their key: it is hashed with them, and it is the cursor.
+  return {
+    stream,
+    entries: page.map((entry) => ({ key: entry.key, ...auditView(entry) })),
+    next: entries.length > limit ? page.at(-1)!.key : null,
+  };
+}
+
+/** Every request on a cluster (or on all of them) in a time range, with all its entries, paged by request. */
+async function range(deps: AuditHandlerDependencies, request: HttpRequest) {
+  const clusterText = request.query.get("cluster");
+  const cluster = clusterText === null ? undefined : clusterOf(deps.clusters, clusterText);
+  const from = instant(request, "from");
+  const to = instant(request, "to");
+  if (to <= from) throw invalid("to: must be after from");
+  if (to.getTime() - from.getTime() > MAX_RANGE_MS) throw invalid("to: at most 366 days after from");
+  const after = request.query.get("after") ?? undefined;
+  if (after !== undefined && !CURSOR.test(after)) throw invalid("after: not a cursor this API returned");
+  const limit = integer(request, "limit", 1, MAX_REQUESTS, 20);
+  const found = await deps.auditIndex.find({
+    ...(cluster ? { cluster: cluster.id } : {}),
+    from,
+    to,
+    limit,
+    ...(after ? { after } : {}),
+  });
+  const streams = await Promise.all(found.requests.map((indexed) => deps.audit.readStream(indexed.requestId)));
+  return {
+    cluster: cluster?.id ?? null,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    entries: streams.flatMap((entries) => entries.map((entry) => auditView(entry, true))),
+    next: found.next ?? null,
+  };
+}
+
+function clusterOf(clusters: readonly ManagedCluster[], text: string): ManagedCluster {
+  const cluster = clusterNamed(clusters, text);
+  if (!cluster) throw invalid("cluster: not a managed cluster's name or an AKS resource id");
+  return cluster;
 }

@@ -32,20 +32,22 @@ export type DecisionResult =
   /** `request` is there when the decider may see it, so that a page can say what happened. */
   | { readonly kind: "refused"; readonly error: ApiError; readonly request?: EmergencyRequest };
 
-export function createDecisions(deps: DecisionDependencies) {
+export class Decisions {
+  constructor(private readonly deps: DecisionDependencies) {}
+
   /** Audits a refusal of a signed-in person; best effort, the refusal stands either way. */
-  const recordRefusal = async (
+  async recordRefusal(
     who: Principal,
     action: string,
     cluster: string,
     refusal: Refusal,
     warn: (message: string) => void,
-  ) => {
+  ): Promise<void> {
     try {
-      await deps.audit.append(
-        securityAuditEntry(Buffer.from(deps.randomBytes(4)).toString("hex"), {
+      await this.deps.audit.append(
+        securityAuditEntry(Buffer.from(this.deps.randomBytes(4)).toString("hex"), {
           type: "access-refused",
-          at: deps.now().toISOString(),
+          at: this.deps.now().toISOString(),
           actor: { oid: who.oid, upn: who.upn },
           cluster,
           outcome: "refused",
@@ -57,87 +59,83 @@ export function createDecisions(deps: DecisionDependencies) {
     } catch (error) {
       warn(`could not audit a refused ${action} by ${who.oid}: ${String(error)}`);
     }
-  };
+  }
 
-  const refused = async (
+  async decide(
+    principal: Principal,
+    requestId: string,
+    decision: Decision,
+    workflow: WorkflowClient,
+    warn: (message: string) => void,
+  ): Promise<DecisionResult> {
+    const member = await lookUpMember(this.deps.directory, this.deps.groups, principal.oid);
+    // Checked before the request is looked up, so that a non-approver learns nothing about ids.
+    const notApprover = approverRefusal(member.roles);
+    if (notApprover) return this.refused(principal, decision.type, notApprover, warn);
+    const request = isRequestId(requestId) ? await this.deps.requests.get(requestId) : undefined;
+    if (!request)
+      return {
+        kind: "refused",
+        error: new ApiError(404, "REQUEST_NOT_FOUND", `no request ${requestId} that you can see`),
+      };
+    if (sameOid(request.requester.oid, principal.oid)) {
+      return this.refused(
+        principal,
+        decision.type,
+        { code: "SELF_APPROVAL", message: "you cannot decide your own request; a second person must" },
+        warn,
+        request,
+      );
+    }
+    const now = this.deps.now();
+    const conflict = conflictOf(request, decision, principal, now);
+    if (conflict) return { kind: "refused", error: conflict, request };
+    const actor = personOf(member, principal);
+    const action: RequestAction =
+      decision.type === "approve"
+        ? { type: "approve", actor, at: now.toISOString() }
+        : { type: "deny", actor, at: now.toISOString(), ...(decision.reason ? { reason: decision.reason } : {}) };
+    await workflow.sendAction(request.id, action);
+    return { kind: "accepted", request };
+  }
+
+  private async refused(
     who: Principal,
     action: string,
     refusal: Refusal,
     warn: (message: string) => void,
     request?: EmergencyRequest,
-  ) => {
-    await recordRefusal(who, action, request?.cluster.id ?? "", refusal, warn);
+  ): Promise<DecisionResult> {
+    await this.recordRefusal(who, action, request?.cluster.id ?? "", refusal, warn);
     return {
       kind: "refused",
       error: new ApiError(403, refusal.code, refusal.message),
       ...(request ? { request } : {}),
-    } as const;
-  };
-
-  return {
-    recordRefusal,
-
-    async decide(
-      principal: Principal,
-      requestId: string,
-      decision: Decision,
-      workflow: WorkflowClient,
-      warn: (message: string) => void,
-    ): Promise<DecisionResult> {
-      const member = await lookUpMember(deps.directory, deps.groups, principal.oid);
-      // Checked before the request is looked up, so that a non-approver learns nothing about ids.
-      const notApprover = approverRefusal(member.roles);
-      if (notApprover) return refused(principal, decision.type, notApprover, warn);
-      const request = isRequestId(requestId) ? await deps.requests.get(requestId) : undefined;
-      if (!request)
-        return {
-          kind: "refused",
-          error: new ApiError(404, "REQUEST_NOT_FOUND", `no request ${requestId} that you can see`),
-        };
-      if (sameOid(request.requester.oid, principal.oid)) {
-        return refused(
-          principal,
-          decision.type,
-          { code: "SELF_APPROVAL", message: "you cannot decide your own request; a second person must" },
-          warn,
-          request,
-        );
-      }
-      const conflict = (code: string, message: string) =>
-        ({ kind: "refused", error: new ApiError(409, code, message), request }) as const;
-      const now = deps.now();
-      const pending = pendingDecision(request, now);
-      if (!pending) {
-        if (acceptsDecisions(request.status))
-          return conflict("APPROVAL_EXPIRED", `the approval deadline ${request.approvalDeadline} has passed`);
-        if (request.extension?.status === "pending")
-          return conflict(
-            "APPROVAL_EXPIRED",
-            `the extension's deadline ${request.extension.approvalDeadline} has passed`,
-          );
-        return conflict("NOT_PENDING", `request ${request.id} is ${request.status}; it no longer takes decisions`);
-      }
-      if (
-        decision.type === "approve" &&
-        pending.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))
-      ) {
-        return conflict(
-          "ALREADY_APPROVED",
-          `you have already approved this ${pending.subject}; another approver is needed`,
-        );
-      }
-      const actor = personOf(member, principal);
-      const action: RequestAction =
-        decision.type === "approve"
-          ? { type: "approve", actor, at: now.toISOString() }
-          : { type: "deny", actor, at: now.toISOString(), ...(decision.reason ? { reason: decision.reason } : {}) };
-      await workflow.sendAction(request.id, action);
-      return { kind: "accepted", request };
-    },
-  };
+    };
+  }
 }
 
-export type Decisions = ReturnType<typeof createDecisions>;
+/** Why the request takes no decision from this approver now (a 409), or undefined when it does. */
+function conflictOf(request: EmergencyRequest, decision: Decision, principal: Principal, now: Date) {
+  const conflict = (code: string, message: string) => new ApiError(409, code, message);
+  const pending = pendingDecision(request, now);
+  if (!pending) {
+    if (acceptsDecisions(request.status))
+      return conflict("APPROVAL_EXPIRED", `the approval deadline ${request.approvalDeadline} has passed`);
+    if (request.extension?.status === "pending")
+      return conflict("APPROVAL_EXPIRED", `the extension's deadline ${request.extension.approvalDeadline} has passed`);
+    return conflict("NOT_PENDING", `request ${request.id} is ${request.status}; it no longer takes decisions`);
+  }
+  if (
+    decision.type === "approve" &&
+    pending.approvals.some((approval) => sameOid(approval.approver.oid, principal.oid))
+  )
+    return conflict(
+      "ALREADY_APPROVED",
+      `you have already approved this ${pending.subject}; another approver is needed`,
+    );
+  return undefined;
+}
 
 /** The person as the directory names them; the token's claims only if the directory has no entry. */
 export function personOf(member: Member, principal: Principal): Person {

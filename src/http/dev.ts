@@ -3,28 +3,33 @@
 // developer change the simulated world the way things change in the real one.
 import type { HttpRequest } from "@azure/functions";
 import { z } from "zod";
-import type { DevTokenIssuer } from "../adapters/simulation/devTokens.js";
-import type { OutboxNotifier } from "../adapters/simulation/outbox.js";
-import type { SimulatedActivityLog } from "../adapters/simulation/simulatedActivityLog.js";
-import type { FaultOperation, SimulatedClusters } from "../adapters/simulation/simulatedClusters.js";
-import { SIMULATION_CHANGE_AUTHOR, type SimulatedDirectory } from "../adapters/simulation/simulatedDirectory.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { ChangeAuthor } from "../domain/groups.js";
 import { isRequestId } from "../domain/ids.js";
-import type { DirectoryUser } from "../ports/directory.js";
-import { endpoint } from "./api.js";
+import type { DirectoryGroup, DirectoryUser } from "../ports/directory.js";
+import {
+  SIMULATION_CHANGE_AUTHOR,
+  type FaultOperation,
+  type SimulatedActivityRecorder,
+  type SimulatedClusterEditor,
+  type SimulatedDirectoryEditor,
+  type SimulatedOutbox,
+  type SimulatedSignIn,
+} from "../ports/simulation.js";
 import { authenticate, type VerifyToken } from "./authentication.js";
 import { readJsonBody } from "./body.js";
 import { API_HEADERS, ApiError, jsonResponse } from "./errors.js";
+import { endpoint, type HttpHandler } from "./handler.js";
 
 export interface DevDependencies {
-  readonly directory: SimulatedDirectory;
-  readonly clusters: SimulatedClusters;
-  readonly activityLog: SimulatedActivityLog;
-  readonly outbox: OutboxNotifier;
-  readonly tokens: DevTokenIssuer;
+  readonly directory: SimulatedDirectoryEditor;
+  readonly clusterControl: SimulatedClusterEditor;
+  readonly activityLog: SimulatedActivityRecorder;
+  readonly outbox: SimulatedOutbox;
+  readonly tokens: SimulatedSignIn;
   readonly verifyToken: VerifyToken;
-  readonly managed: readonly ManagedCluster[];
+  /** The managed clusters, which the routes name by their short name. */
+  readonly clusters: readonly ManagedCluster[];
   readonly now: () => Date;
 }
 
@@ -49,71 +54,13 @@ const faultBody = z
   .strict();
 
 export function createDevHandlers(deps: DevDependencies) {
-  const findUser = async (name: string): Promise<DirectoryUser> => {
-    const user = name.includes("@") ? await deps.directory.findUserByUpn(name) : await deps.directory.getUser(name);
-    if (!user) throw new ApiError(404, "UNKNOWN_USER", `the simulated directory has no user ${name}`);
-    return user;
-  };
-  const findGroup = async (request: HttpRequest) => {
-    const name = request.params.group ?? "";
-    const group = await deps.directory.findGroup(name);
-    if (!group) throw new ApiError(404, "UNKNOWN_GROUP", `the simulated directory has no group ${name}`);
-    return group;
-  };
-  const findCluster = (request: HttpRequest): ManagedCluster => {
-    const name = (request.params.name ?? "").toLowerCase();
-    const matches = deps.managed.filter((cluster) => cluster.name.toLowerCase() === name);
-    if (matches.length === 0)
-      throw new ApiError(404, "UNKNOWN_CLUSTER", `no managed cluster is named ${request.params.name ?? ""}`);
-    if (matches.length > 1) throw new ApiError(400, "AMBIGUOUS_CLUSTER", `several managed clusters are named ${name}`);
-    return matches[0]!;
-  };
-  /** Who the simulated directory logs as making a change: the signed-in caller, if a token is sent. */
-  const changeAuthor = async (request: HttpRequest): Promise<Omit<ChangeAuthor, "at">> => {
-    if (!request.headers.get("authorization")) return SIMULATION_CHANGE_AUTHOR;
-    const caller = await authenticate(request, deps.verifyToken);
-    const user = await deps.directory.getUser(caller.oid);
-    return { kind: "user", id: caller.oid, displayName: user?.displayName ?? caller.upn, upn: user?.upn ?? caller.upn };
-  };
-  const membership = async (group: { id: string; displayName: string }) => ({
-    group: group.displayName,
-    groupId: group.id,
-    members: (await deps.directory.listTransitiveUsers(group.id)).map((user) => user.upn).sort(),
-  });
-
   return {
     /** A token for a simulated user, named by UPN (alice@contoso.dev) or object id. */
     devToken: endpoint(async (request) => {
       const { user } = await readJsonBody(request, userBody);
-      return jsonResponse(200, await deps.tokens.issue(await findUser(user), deps.now()));
+      return jsonResponse(200, await deps.tokens.issue(await findUser(deps, user), deps.now()));
     }),
-
-    /** Browser sign-in: sets the session cookie, then goes back to a page of this app. */
-    devLogin: endpoint(async (request) => {
-      const user = await findUser(request.query.get("user") ?? "");
-      const returnTo = request.query.get("returnTo");
-      // Only paths of this app: "//host" and "/\\host" would leave it (an open redirect).
-      if (returnTo !== null && !/^\/(?![/\\])/.test(returnTo)) {
-        throw new ApiError(400, "INVALID_RETURN_TO", "returnTo must be a path of this app, starting with a single /");
-      }
-      const token = await deps.tokens.issue(user, deps.now());
-      const cookie = {
-        name: DEV_SESSION_COOKIE,
-        value: token.access_token,
-        path: "/",
-        httpOnly: true,
-        sameSite: "Lax" as const,
-        maxAge: token.expires_in,
-      };
-      if (returnTo) return { status: 302, headers: { ...API_HEADERS, Location: returnTo }, cookies: [cookie] };
-      return {
-        status: 200,
-        headers: { ...API_HEADERS, "Content-Type": "text/plain; charset=utf-8" },
-        cookies: [cookie],
-        body: `Signed in as ${user.displayName} (${user.upn}) for ${token.expires_in / 60} minutes.\n`,
-      };
-    }),
-
+    devLogin: endpoint(devLoginHandler(deps)),
     /** Every notification sent so far, oldest first; `?requestId=` narrows to one request. */
     devOutbox: endpoint(async (request) => {
       const requestId = request.query.get("requestId") ?? undefined;
@@ -121,58 +68,119 @@ export function createDevHandlers(deps: DevDependencies) {
         throw new ApiError(400, "INVALID_REQUEST", "requestId: not a request id");
       return jsonResponse(200, await deps.outbox.list(requestId));
     }),
-
     devAddMember: endpoint(async (request) => {
       const { user } = await readJsonBody(request, userBody);
-      const group = await findGroup(request);
-      await deps.directory.addMember(group.id, (await findUser(user)).oid, await changeAuthor(request), deps.now());
-      return jsonResponse(200, await membership(group));
+      const group = await findGroup(deps, request);
+      const { oid } = await findUser(deps, user);
+      await deps.directory.addMember(group.id, oid, await changeAuthor(deps, request), deps.now());
+      return jsonResponse(200, await membership(deps, group));
     }),
-
     devRemoveMember: endpoint(async (request) => {
-      const group = await findGroup(request);
-      await deps.directory.removeMember(
-        group.id,
-        (await findUser(request.params.user ?? "")).oid,
-        await changeAuthor(request),
-        deps.now(),
-      );
-      return jsonResponse(200, await membership(group));
+      const group = await findGroup(deps, request);
+      const { oid } = await findUser(deps, request.params.user ?? "");
+      await deps.directory.removeMember(group.id, oid, await changeAuthor(deps, request), deps.now());
+      return jsonResponse(200, await membership(deps, group));
     }),
-
     /** An out-of-band change, as if someone ran `az aks update --enable-local-accounts` by hand. */
     devSetLocalAccounts: endpoint(async (request) => {
       const { enabled } = await readJsonBody(request, localAccountsBody);
-      const cluster = findCluster(request);
-      await deps.clusters.setLocalAccountsOutOfBand(cluster, enabled);
+      const cluster = findCluster(deps, request);
+      await deps.clusterControl.setLocalAccountsOutOfBand(cluster, enabled);
       return jsonResponse(200, { cluster: cluster.id, localAccounts: enabled ? "enabled" : "disabled" });
     }),
-
-    /** What `az aks get-credentials --admin` does: refused while local accounts are disabled, else logged. */
-    devAdminCredentials: endpoint(async (request) => {
-      const caller = await authenticate(request, deps.verifyToken);
-      const cluster = findCluster(request);
-      const read = await deps.clusters.read(cluster);
-      if (read.kind === "not-found")
-        throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
-      if (read.state.localAccounts === "disabled") {
-        throw new ApiError(
-          400,
-          "LOCAL_ACCOUNTS_DISABLED",
-          "Getting static credential is not allowed because this cluster is set to disable local accounts.",
-        );
-      }
-      await deps.activityLog.recordAdminCredentialFetch(cluster, caller.upn || caller.oid, deps.now());
-      return jsonResponse(200, { cluster: cluster.id, kubeconfig: simulatedKubeconfig(cluster) });
-    }),
-
+    devAdminCredentials: endpoint(adminCredentialsHandler(deps)),
     /** Makes the next `count` operations of a kind on the cluster fail with `status`. */
     devInjectFault: endpoint(async (request) => {
       const fault = await readJsonBody(request, faultBody);
-      const cluster = findCluster(request);
-      await deps.clusters.injectFault(cluster, fault);
+      const cluster = findCluster(deps, request);
+      await deps.clusterControl.injectFault(cluster, fault);
       return jsonResponse(200, { cluster: cluster.id, fault });
     }),
+  };
+}
+
+/** Browser sign-in: sets the session cookie, then goes back to a page of this app. */
+function devLoginHandler(deps: DevDependencies): HttpHandler {
+  return async (request) => {
+    const user = await findUser(deps, request.query.get("user") ?? "");
+    const returnTo = request.query.get("returnTo");
+    // Only paths of this app: "//host" and "/\\host" would leave it (an open redirect).
+    if (returnTo !== null && !/^\/(?![/\\])/.test(returnTo)) {
+      throw new ApiError(400, "INVALID_RETURN_TO", "returnTo must be a path of this app, starting with a single /");
+    }
+    const token = await deps.tokens.issue(user, deps.now());
+    const cookie = {
+      name: DEV_SESSION_COOKIE,
+      value: token.access_token,
+      path: "/",
+      httpOnly: true,
+      sameSite: "Lax" as const,
+      maxAge: token.expires_in,
+    };
+    if (returnTo) return { status: 302, headers: { ...API_HEADERS, Location: returnTo }, cookies: [cookie] };
+    return {
+      status: 200,
+      headers: { ...API_HEADERS, "Content-Type": "text/plain; charset=utf-8" },
+      cookies: [cookie],
+      body: `Signed in as ${user.displayName} (${user.upn}) for ${token.expires_in / 60} minutes.\n`,
+    };
+  };
+}
+
+/** What `az aks get-credentials --admin` does: refused while local accounts are disabled, else logged. */
+function adminCredentialsHandler(deps: DevDependencies): HttpHandler {
+  return async (request) => {
+    const caller = await authenticate(request, deps.verifyToken);
+    const cluster = findCluster(deps, request);
+    const read = await deps.clusterControl.read(cluster);
+    if (read.kind === "not-found") throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
+    if (read.state.localAccounts === "disabled") {
+      throw new ApiError(
+        400,
+        "LOCAL_ACCOUNTS_DISABLED",
+        "Getting static credential is not allowed because this cluster is set to disable local accounts.",
+      );
+    }
+    await deps.activityLog.recordAdminCredentialFetch(cluster, caller.upn || caller.oid, deps.now());
+    return jsonResponse(200, { cluster: cluster.id, kubeconfig: simulatedKubeconfig(cluster) });
+  };
+}
+
+async function findUser(deps: DevDependencies, name: string): Promise<DirectoryUser> {
+  const user = name.includes("@") ? await deps.directory.findUserByUpn(name) : await deps.directory.getUser(name);
+  if (!user) throw new ApiError(404, "UNKNOWN_USER", `the simulated directory has no user ${name}`);
+  return user;
+}
+
+async function findGroup(deps: DevDependencies, request: HttpRequest): Promise<DirectoryGroup> {
+  const name = request.params.group ?? "";
+  const group = await deps.directory.findGroup(name);
+  if (!group) throw new ApiError(404, "UNKNOWN_GROUP", `the simulated directory has no group ${name}`);
+  return group;
+}
+
+function findCluster(deps: DevDependencies, request: HttpRequest): ManagedCluster {
+  const name = (request.params.name ?? "").toLowerCase();
+  const matches = deps.clusters.filter((cluster) => cluster.name.toLowerCase() === name);
+  if (matches.length === 0)
+    throw new ApiError(404, "UNKNOWN_CLUSTER", `no managed cluster is named ${request.params.name ?? ""}`);
+  if (matches.length > 1) throw new ApiError(400, "AMBIGUOUS_CLUSTER", `several managed clusters are named ${name}`);
+  return matches[0]!;
+}
+
+/** Who the simulated directory logs as making a change: the signed-in caller, if a token is sent. */
+async function changeAuthor(deps: DevDependencies, request: HttpRequest): Promise<Omit<ChangeAuthor, "at">> {
+  if (!request.headers.get("authorization")) return SIMULATION_CHANGE_AUTHOR;
+  const caller = await authenticate(request, deps.verifyToken);
+  const user = await deps.directory.getUser(caller.oid);
+  return { kind: "user", id: caller.oid, displayName: user?.displayName ?? caller.upn, upn: user?.upn ?? caller.upn };
+}
+
+async function membership(deps: DevDependencies, group: DirectoryGroup) {
+  return {
+    group: group.displayName,
+    groupId: group.id,
+    members: (await deps.directory.listTransitiveUsers(group.id)).map((user) => user.upn).sort(),
   };
 }
 

@@ -34,24 +34,43 @@ export function jsonResponse(
   };
 }
 
-export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
-  if (error instanceof ApiError) {
-    return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, error.headers);
-  }
+/** What a failure means for whoever called: a mistake of theirs, a dependency that is down, or a bug. */
+export type Failure =
+  | { readonly kind: "refused"; readonly error: ApiError }
+  | { readonly kind: "unavailable"; readonly retryAfterSeconds: number }
+  | { readonly kind: "internal"; readonly invocationId: string };
+
+/** Classifies a failure, and logs what the operator needs (a bug's details go only to the log). */
+export function failureOf(error: unknown, context: InvocationContext): Failure {
+  if (error instanceof ApiError) return { kind: "refused", error };
   if (error instanceof TransientError) {
     context.warn(`dependency unavailable: ${error.code}: ${error.message}`);
-    const retryAfterSeconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1_000));
-    return jsonResponse(
-      503,
-      { error: { code: "SERVICE_UNAVAILABLE", message: "a dependency is unavailable; try again shortly" } },
-      { "Retry-After": String(retryAfterSeconds) },
-    );
+    return { kind: "unavailable", retryAfterSeconds: Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1_000)) };
   }
   context.error(`unhandled error in ${context.functionName} (${context.invocationId}):`, error);
-  return jsonResponse(500, {
-    error: {
-      code: "INTERNAL_ERROR",
-      message: `internal error; the operator can find it in the logs under invocation ${context.invocationId}`,
-    },
-  });
+  return { kind: "internal", invocationId: context.invocationId };
+}
+
+/** A failure as the JSON API answers it. */
+export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  const failure = failureOf(error, context);
+  switch (failure.kind) {
+    case "refused": {
+      const { status, code, message, headers } = failure.error;
+      return jsonResponse(status, { error: { code, message } }, headers);
+    }
+    case "unavailable":
+      return jsonResponse(
+        503,
+        { error: { code: "SERVICE_UNAVAILABLE", message: "a dependency is unavailable; try again shortly" } },
+        { "Retry-After": String(failure.retryAfterSeconds) },
+      );
+    case "internal":
+      return jsonResponse(500, {
+        error: {
+          code: "INTERNAL_ERROR",
+          message: `internal error; the operator can find it in the logs under invocation ${failure.invocationId}`,
+        },
+      });
+  }
 }

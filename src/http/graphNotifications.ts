@@ -13,6 +13,7 @@ import { TransientError } from "../ports/errors.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { readJsonBody } from "./body.js";
 import { API_HEADERS, ApiError } from "./errors.js";
+import type { HttpHandler } from "./handler.js";
 
 /** Graph batches notifications; without resource data each is well under a kilobyte. */
 export const MAX_NOTIFICATION_BYTES = 256 * 1024;
@@ -37,6 +38,8 @@ const notificationsBody = z.object({
     .max(1000),
 });
 
+type Notification = z.infer<typeof notificationsBody>["value"][number];
+
 export interface GraphNotificationDependencies {
   /** BREAKGLASS_GRAPH_CLIENT_STATE; without it every notification is refused. */
   readonly clientState: string | undefined;
@@ -54,55 +57,23 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-export function createGraphNotificationHandler(deps: GraphNotificationDependencies) {
-  const later = deps.later ?? ((run, ms) => void setTimeout(() => void run(), ms).unref());
-  let unaudited = 0;
-  let lastAuditAt = Number.NEGATIVE_INFINITY;
-  let flushScheduled = false;
+export function createGraphNotificationHandler(deps: GraphNotificationDependencies): HttpHandler {
+  const receiver = new GraphNotificationReceiver(deps);
+  return (request, context) => receiver.receive(request, context);
+}
 
-  /**
-   * Audits the refusals not audited yet. They are taken before the write (so that a summary
-   * written meanwhile does not count them again) and given back if it fails.
-   */
-  const auditRefusals = async (subscriptionIds: readonly string[]) => {
-    const now = deps.now();
-    const count = unaudited;
-    unaudited = 0;
-    lastAuditAt = now.getTime();
-    try {
-      await deps.audit.append(
-        securityAuditEntry(Buffer.from(deps.randomBytes(8)).toString("hex"), {
-          type: "graph-notification-rejected",
-          at: now.toISOString(),
-          actor: null,
-          cluster: "",
-          outcome: "refused",
-          code: deps.clientState === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
-          message: `${count} Graph notification(s) ignored: their clientState is not ours`,
-          details: { count, subscriptionIds: [...new Set(subscriptionIds)].slice(0, 5).join(",") },
-        }),
-      );
-    } catch (error) {
-      unaudited += count;
-      flushLater(subscriptionIds);
-      throw error;
-    }
-  };
+/** Receives notifications, and keeps the count of refused ones not audited yet. */
+class GraphNotificationReceiver {
+  private readonly later: (run: () => Promise<void>, ms: number) => void;
+  private unaudited = 0;
+  private lastAuditAt = Number.NEGATIVE_INFINITY;
+  private flushScheduled = false;
 
-  /** The tail of a burst is audited a minute after the last summary, even if nothing else arrives. */
-  function flushLater(subscriptionIds: readonly string[]): void {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    later(async () => {
-      flushScheduled = false;
-      if (unaudited)
-        await auditRefusals(subscriptionIds).catch((error: unknown) =>
-          console.warn(`refused Graph notifications not audited yet: ${String(error)}`),
-        );
-    }, REFUSAL_AUDIT_INTERVAL_MS);
+  constructor(private readonly deps: GraphNotificationDependencies) {
+    this.later = deps.later ?? ((run, ms) => void setTimeout(() => void run(), ms).unref());
   }
 
-  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  async receive(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     // The handshake when a subscription is created: echo the token as plain text, at once.
     const validationToken = request.query.get("validationToken");
     if (validationToken !== null) {
@@ -115,44 +86,88 @@ export function createGraphNotificationHandler(deps: GraphNotificationDependenci
       };
     }
     const { value } = await readJsonBody(request, notificationsBody, { maxBytes: MAX_NOTIFICATION_BYTES });
-    const expected = deps.clientState;
+    const expected = this.deps.clientState;
     const genuine = value.filter(
       (notification) => expected !== undefined && sameSecret(notification.clientState ?? "", expected),
     );
     const refused = value.length - genuine.length;
-    const now = deps.now();
-    unaudited += refused;
+    const now = this.deps.now();
+    this.unaudited += refused;
     const subscriptionIds = value.map((notification) => notification.subscriptionId);
-    if (unaudited && now.getTime() - lastAuditAt >= REFUSAL_AUDIT_INTERVAL_MS) {
-      await auditRefusals(subscriptionIds);
+    if (this.unaudited && now.getTime() - this.lastAuditAt >= REFUSAL_AUDIT_INTERVAL_MS) {
+      await this.auditRefusals(subscriptionIds);
     } else if (refused) {
       context.warn(
         `${refused} Graph notification(s) ignored: their clientState is not ours (audited with the next summary)`,
       );
-      flushLater(subscriptionIds);
+      this.flushLater(subscriptionIds);
     }
-    if (genuine.length) {
-      const lifecycle = genuine.flatMap((notification) =>
-        LIFECYCLE_EVENTS.includes(notification.lifecycleEvent as LifecycleEvent)
-          ? [{ event: notification.lifecycleEvent as LifecycleEvent, subscriptionId: notification.subscriptionId }]
-          : [],
-      );
-      const instanceId = `group-sync-${newRequestId(now.getTime(), deps.randomBytes(REQUEST_ID_RANDOM_BYTES)).slice(3)}`;
-      try {
-        await deps
-          .workflow(context)
-          .startGroupWatch(instanceId, { trigger: "notification", ...(lifecycle.length ? { lifecycle } : {}) });
-      } catch (error) {
-        // Graph retries a notification answered with 5xx: that is what we want when the task hub is down.
-        throw new TransientError(
-          "WORKFLOW_UNAVAILABLE",
-          `could not start group watch: ${error instanceof Error ? error.message : String(error)}`,
-          undefined,
-          { cause: error },
-        );
-      }
-    }
+    if (genuine.length) await this.startGroupWatch(context, now, genuine);
     // The same answer whether or not the clientState matched: the caller learns nothing.
     return { status: 202, headers: API_HEADERS };
-  };
+  }
+
+  private async startGroupWatch(context: InvocationContext, now: Date, genuine: readonly Notification[]) {
+    const lifecycle = genuine.flatMap((notification) =>
+      LIFECYCLE_EVENTS.includes(notification.lifecycleEvent as LifecycleEvent)
+        ? [{ event: notification.lifecycleEvent as LifecycleEvent, subscriptionId: notification.subscriptionId }]
+        : [],
+    );
+    const instanceId = `group-sync-${newRequestId(now.getTime(), this.deps.randomBytes(REQUEST_ID_RANDOM_BYTES)).slice(3)}`;
+    try {
+      await this.deps
+        .workflow(context)
+        .startGroupWatch(instanceId, { trigger: "notification", ...(lifecycle.length ? { lifecycle } : {}) });
+    } catch (error) {
+      // Graph retries a notification answered with 5xx: that is what we want when the task hub is down.
+      throw new TransientError(
+        "WORKFLOW_UNAVAILABLE",
+        `could not start group watch: ${error instanceof Error ? error.message : String(error)}`,
+        undefined,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Audits the refusals not audited yet. They are taken before the write (so that a summary
+   * written meanwhile does not count them again) and given back if it fails.
+   */
+  private async auditRefusals(subscriptionIds: readonly string[]): Promise<void> {
+    const now = this.deps.now();
+    const count = this.unaudited;
+    this.unaudited = 0;
+    this.lastAuditAt = now.getTime();
+    try {
+      await this.deps.audit.append(
+        securityAuditEntry(Buffer.from(this.deps.randomBytes(8)).toString("hex"), {
+          type: "graph-notification-rejected",
+          at: now.toISOString(),
+          actor: null,
+          cluster: "",
+          outcome: "refused",
+          code: this.deps.clientState === undefined ? "CLIENT_STATE_NOT_CONFIGURED" : "CLIENT_STATE_MISMATCH",
+          message: `${count} Graph notification(s) ignored: their clientState is not ours`,
+          details: { count, subscriptionIds: [...new Set(subscriptionIds)].slice(0, 5).join(",") },
+        }),
+      );
+    } catch (error) {
+      this.unaudited += count;
+      this.flushLater(subscriptionIds);
+      throw error;
+    }
+  }
+
+  /** The tail of a burst is audited a minute after the last summary, even if nothing else arrives. */
+  private flushLater(subscriptionIds: readonly string[]): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.later(async () => {
+      this.flushScheduled = false;
+      if (this.unaudited)
+        await this.auditRefusals(subscriptionIds).catch((error: unknown) =>
+          console.warn(`refused Graph notifications not audited yet: ${String(error)}`),
+        );
+    }, REFUSAL_AUDIT_INTERVAL_MS);
+  }
 }

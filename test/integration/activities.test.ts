@@ -39,7 +39,7 @@ describe("cluster access: windows and the local-accounts switch", () => {
     expect(await h.localAccounts()).toBe("disabled");
     expect(await h.app.access.closeWindow(cluster, "bg-b")).toEqual({ kind: "locked", change: "unchanged" }); // repeating is harmless
     expect(await h.app.registry.read(cluster)).toEqual({ windows: [] });
-    expect(await h.world.clusters.localAccountWrites(cluster)).toBe(2);
+    expect(await h.world.clusterControl.localAccountWrites(cluster)).toBe(2);
   });
 
   it("waits while an operation runs on the cluster", async () => {
@@ -79,10 +79,10 @@ describe("cluster access: windows and the local-accounts switch", () => {
 
   it("turns an eTag race into a transient error, so that the write is tried again with a fresh read", async () => {
     const h = await createHarness();
-    const read = await h.world.clusters.read(h.cluster());
+    const read = await h.world.clusterControl.read(h.cluster());
     if (read.kind !== "found") throw new Error("seeded cluster missing");
-    await h.world.clusters.setLocalAccounts(h.cluster(), true, read.state.etag);
-    await expect(h.world.clusters.setLocalAccounts(h.cluster(), false, read.state.etag)).rejects.toMatchObject({
+    await h.world.clusterControl.setLocalAccounts(h.cluster(), true, read.state.etag);
+    await expect(h.world.clusterControl.setLocalAccounts(h.cluster(), false, read.state.etag)).rejects.toMatchObject({
       code: "ETAG_MISMATCH",
     });
     expect(await h.localAccounts()).toBe("enabled");
@@ -106,7 +106,6 @@ describe("sendNotification", () => {
     };
     const activities = createActivityHandlers({
       ...h.app,
-      clusterControl: h.app.clusters,
       directory: down,
       notifier: h.world.outbox,
       groups: { emergencyGroupId: h.config.emergencyGroupId, approverGroupId: h.config.approverGroupId },

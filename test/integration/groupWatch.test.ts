@@ -1,7 +1,7 @@
 // Group watch in simulation: the simulated directory answers delta queries and keeps an audit log
 // of who changed a group, like Entra; the state, audit and outbox live in Azurite.
 import { describe, expect, it } from "vitest";
-import { SIMULATION_GROUPS } from "../../src/adapters/simulation/fixtures.js";
+import { SIMULATION_GROUPS } from "../../src/app/simulationDefaults.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { createGraphNotificationHandler, REFUSAL_AUDIT_INTERVAL_MS } from "../../src/http/graphNotifications.js";
 import { createGroupWatch, type GroupWatchDependencies } from "../../src/groupWatch/run.js";

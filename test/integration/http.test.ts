@@ -3,7 +3,7 @@
 import { InvocationContext } from "@azure/functions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DevTokenIssuer } from "../../src/adapters/simulation/devTokens.js";
-import { endpoint } from "../../src/http/api.js";
+import { endpoint } from "../../src/http/handler.js";
 import { MAX_BODY_BYTES } from "../../src/http/body.js";
 import { TransientError } from "../../src/ports/errors.js";
 import {

@@ -2,7 +2,7 @@
 // the two-person approval from a link, and proof that opening a link changes nothing.
 import { describe, expect, it } from "vitest";
 import { createReviewTokens } from "../../src/http/reviewTokens.js";
-import { SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
+import { SIMULATION_USERS } from "../../src/app/simulationDefaults.js";
 import { AZURE_AUDIENCE, startAzureWorld } from "../support/azureWorld.js";
 import { createHarness, MINUTE, T0, USERS, WEU, type Harness, type Reply, type UserName } from "../support/harness.js";
 

@@ -59,7 +59,7 @@ describe("overlapping windows", () => {
     await h.engine.advanceBy(20 * MINUTE);
     expect(await status(h, carol)).toBe("closed");
     expect(await h.localAccounts()).toBe("disabled");
-    expect(await h.world.clusters.localAccountWrites(h.cluster())).toBe(2);
+    expect(await h.world.clusterControl.localAccountWrites(h.cluster())).toBe(2);
   });
 
   it("ten concurrent windows on one cluster: exactly one enable and one disable reach the cluster", async () => {
@@ -103,7 +103,7 @@ describe("overlapping windows", () => {
     await h.engine.advanceBy(2 * MINUTE);
     expect(await Promise.all(ids.map((id) => status(h, id)))).toEqual(ids.map(() => "closed"));
     expect(await h.localAccounts()).toBe("disabled");
-    expect(await h.world.clusters.localAccountWrites(h.cluster())).toBe(2);
+    expect(await h.world.clusterControl.localAccountWrites(h.cluster())).toBe(2);
     expect((await h.app.registry.read(h.cluster())).windows).toEqual([]);
   });
 
@@ -256,7 +256,7 @@ describe("relentless lockdown", () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT15M");
     const fault = (status: number, count: number, retryAfterSeconds?: number) =>
-      h.world.clusters.injectFault(h.cluster(), {
+      h.world.clusterControl.injectFault(h.cluster(), {
         operation: "disable",
         status,
         count,
@@ -351,7 +351,7 @@ describe("watchdog", () => {
 
   it("relocks local accounts enabled outside break-glass (drift), and says so once", async () => {
     const h = await createHarness();
-    await h.world.clusters.setLocalAccountsOutOfBand(h.cluster(), true);
+    await h.world.clusterControl.setLocalAccountsOutOfBand(h.cluster(), true);
     const workflow = h.app.workflow(undefined as never);
     expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "locked" });
     expect(await h.localAccounts()).toBe("disabled");
@@ -362,13 +362,13 @@ describe("watchdog", () => {
 
   it("only alerts on drift when BREAKGLASS_DRIFT_ACTION=alert, once, not at every run", async () => {
     const h = await createHarness({ env: { BREAKGLASS_DRIFT_ACTION: "alert" } });
-    await h.world.clusters.setLocalAccountsOutOfBand(h.cluster(), true);
+    await h.world.clusterControl.setLocalAccountsOutOfBand(h.cluster(), true);
     const workflow = h.app.workflow(undefined as never);
     for (let run = 0; run < 3; run++)
       expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "drift-alerted" });
     expect(await h.localAccounts()).toBe("enabled");
     expect((await outboxKinds(h)).filter((kind) => kind === "watchdog-drift")).toHaveLength(2); // teams + email, once
-    await h.world.clusters.setLocalAccountsOutOfBand(h.cluster(), false);
+    await h.world.clusterControl.setLocalAccountsOutOfBand(h.cluster(), false);
     expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "none" });
   });
 
@@ -411,7 +411,7 @@ describe("certificates at lockdown", () => {
     return {
       h,
       id,
-      rotations: await h.world.clusters.certificateRotations(h.cluster()),
+      rotations: await h.world.clusterControl.certificateRotations(h.cluster()),
       kinds: await outboxKinds(h, id),
       trail: await h.audit(id),
     };

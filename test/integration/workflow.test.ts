@@ -67,7 +67,7 @@ describe("emergency-window workflow", () => {
     expect(await h.localAccounts()).toBe("disabled");
     expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
     expect(clusterCalls(h, id)).toEqual(["open", "close"]);
-    expect(await h.world.clusters.localAccountWrites(h.cluster())).toBe(2);
+    expect(await h.world.clusterControl.localAccountWrites(h.cluster())).toBe(2);
 
     const trail = await h.audit(id);
     expect(trail.map((entry) => entry.type)).toEqual([...DEADLINE_TRAIL]);
@@ -231,7 +231,7 @@ describe("emergency-window workflow", () => {
 
   it("enable keeps failing → failed after about ten minutes, and local accounts stay disabled", async () => {
     const h = await createHarness();
-    await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 409, count: 99 });
+    await h.world.clusterControl.injectFault(h.cluster(), { operation: "enable", status: 409, count: 99 });
     const id = await requestWindow(h);
     await decide(h, id, "approve", "bob");
     expect((await stored(h, id)).status).toBe("opening");
@@ -261,7 +261,7 @@ describe("emergency-window workflow", () => {
 
   it("an enable that ARM refuses for good fails at once, without retries", async () => {
     const h = await createHarness();
-    await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 400, count: 1 });
+    await h.world.clusterControl.injectFault(h.cluster(), { operation: "enable", status: 400, count: 1 });
     const id = await requestWindow(h);
     await decide(h, id, "approve", "bob");
     expect(await stored(h, id)).toMatchObject({ status: "failed", outcome: { code: "BadRequest" } });
@@ -271,7 +271,7 @@ describe("emergency-window workflow", () => {
 
   it("disable fails twice then succeeds → closed", async () => {
     const h = await createHarness();
-    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 500, count: 2 });
+    await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 500, count: 2 });
     const id = await requestWindow(h, "alice", "PT15M");
     await decide(h, id, "approve", "bob");
     await h.engine.advanceBy(15 * MINUTE);
@@ -296,7 +296,7 @@ describe("emergency-window workflow", () => {
 
   it("disable that keeps failing: lockdown-failed and a critical alert after three failures, retried until it works", async () => {
     const h = await createHarness({ env: { BREAKGLASS_ALERT_EMAILS: "secops@contoso.dev" } });
-    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 1000 });
+    await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 503, count: 1000 });
     const id = await requestWindow(h, "alice", "PT15M");
     await decide(h, id, "approve", "bob");
     await h.engine.advanceBy(15 * MINUTE + 2 * MINUTE);
@@ -319,7 +319,7 @@ describe("emergency-window workflow", () => {
     expect(h.engine.history(id).length).toBeLessThan(400); // ...so that the history stays bounded
     expect((await h.world.outbox.list(id)).filter((message) => message.kind === "lockdown-failed")).toHaveLength(2); // one alarm, not one per attempt
 
-    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 0 }); // ARM recovers
+    await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 503, count: 0 }); // ARM recovers
     await h.engine.advanceBy(5 * MINUTE);
     expect(await stored(h, id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
     expect(await h.localAccounts()).toBe("disabled");
@@ -424,7 +424,7 @@ describe("emergency-window workflow", () => {
     });
     const id = await requestWindow(h, "alice", "PT15M");
     await decide(h, id, "approve", "bob");
-    await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 500, count: 2 });
+    await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 500, count: 2 });
     await h.engine.advanceBy(15 * MINUTE + 10_000); // the deadline: its entry is kept back, the lockdown fails
     deadlineEntryFails = false;
     const running = await verifyRequestTrail(h.app, id, h.clock.date());

@@ -1,7 +1,7 @@
 // The simulation's people and clusters, served by the HTTPS fakes of ARM, Graph, Entra and a
 // Teams webhook, with the environment that points azure mode at them. The approver group holds
 // carol through a nested group, so authorization has to be transitive to work.
-import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
+import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/app/simulationDefaults.js";
 import type { AzureOptions } from "../../src/app/composition.js";
 import { FakeArm } from "./fakes/fakeArm.js";
 import { FakeEntra } from "./fakes/fakeEntra.js";

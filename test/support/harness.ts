@@ -10,12 +10,12 @@ import { ManualClock } from "../../dev/durable/clock.js";
 import { DurableEngine, type ActivityFunction, type EpisodeRecord } from "../../dev/durable/engine.js";
 import { EngineWorkflowClient } from "../../dev/durable/engineWorkflowClient.js";
 import { createExecutor } from "../../dev/durable/sdk.js";
-import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
+import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/app/simulationDefaults.js";
 import { composeApp, type App, type SimulationWorld } from "../../src/app/composition.js";
 import { parseConfig, type Config } from "../../src/app/config.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
-import type { HttpHandler } from "../../src/http/api.js";
+import type { HttpHandler } from "../../src/http/handler.js";
 import type { Notifier } from "../../src/ports/notifier.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
 import type { AzureWorld } from "./azureWorld.js";
@@ -179,7 +179,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return toReply(await handler(request, context));
     },
     async localAccounts(id = WEU) {
-      const read = await app.clusters.read(cluster(id));
+      const read = await app.clusterControl.read(cluster(id));
       if (read.kind !== "found") throw new Error(`cluster ${id} not found`);
       return read.state.localAccounts;
     },

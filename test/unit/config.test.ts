@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  SIMULATION_CLUSTER_IDS,
-  SIMULATION_GROUPS,
-  SIMULATION_TENANT_ID,
-} from "../../src/adapters/simulation/fixtures.js";
+import { SIMULATION_CLUSTER_IDS, SIMULATION_GROUPS, SIMULATION_TENANT_ID } from "../../src/app/simulationDefaults.js";
 import { ConfigError, parseConfig } from "../../src/app/config.js";
 import { HOUR_MS, MINUTE_MS } from "../../src/domain/duration.js";
 

@@ -15,15 +15,7 @@ import type {
   RequestFilter,
   RequestStore,
 } from "../../ports/requestStore.js";
-import {
-  queryAll,
-  readEntity,
-  storageCall,
-  Table,
-  tryStorageCall,
-  type Entity,
-  type TableStorageSettings,
-} from "./tables.js";
+import { queryAll, readEntity, storageCall, Table, tryStorageCall, type TableStorageSettings } from "./tables.js";
 
 const REQUEST_ROW = "request";
 const SLOT_PARTITION = "live";
@@ -155,6 +147,6 @@ function toRow(request: EmergencyRequest) {
   };
 }
 
-function fromRow(row: Entity): EmergencyRequest {
+function fromRow(row: Record<string, unknown>): EmergencyRequest {
   return JSON.parse(String(row.data)) as EmergencyRequest;
 }

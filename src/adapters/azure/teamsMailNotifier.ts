@@ -41,7 +41,7 @@ export class TeamsMailNotifier implements Notifier {
         ? { channel: "teams", ok: true }
         : { channel: "teams", ok: false, error: `the webhook answered HTTP ${response.status}` };
     } catch (error) {
-      return { channel: "teams", ok: false, error: `the webhook could not be reached: ${describe(error)}` };
+      return { channel: "teams", ok: false, error: `the webhook could not be reached: ${failureReason(error)}` };
     }
   }
 
@@ -58,12 +58,13 @@ export class TeamsMailNotifier implements Notifier {
       });
       return { channel: "email", ok: true };
     } catch (error) {
-      return { channel: "email", ok: false, error: `Graph sendMail failed: ${describe(error)}` };
+      return { channel: "email", ok: false, error: `Graph sendMail failed: ${failureReason(error)}` };
     }
   }
 }
 
-function describe(error: unknown): string {
+/** A failed call in a few words: a timeout as such, else its message and its network code. */
+function failureReason(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: { code?: string } }).cause?.code;
   return `${error.name === "TimeoutError" ? "timed out" : error.message}${cause ? ` (${cause})` : ""}`;

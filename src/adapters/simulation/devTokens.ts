@@ -3,6 +3,7 @@
 // the key set differs. The private key never leaves the process.
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTVerifyGetKey } from "jose";
 import type { DirectoryUser } from "../../ports/directory.js";
+import type { DevToken, SimulatedSignIn } from "../../ports/simulation.js";
 
 export interface DevTokenSettings {
   readonly authorityHost: string;
@@ -10,17 +11,11 @@ export interface DevTokenSettings {
   readonly audience: string;
 }
 
-export interface DevToken {
-  readonly access_token: string;
-  readonly token_type: "Bearer";
-  readonly expires_in: number;
-}
-
 export const DEV_TOKEN_LIFETIME_SECONDS = 3600;
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
 const KEY_ID = "breakglass-simulation";
 
-export class DevTokenIssuer {
+export class DevTokenIssuer implements SimulatedSignIn {
   private constructor(
     private readonly settings: DevTokenSettings,
     private readonly privateKey: PrivateKey,

@@ -3,27 +3,14 @@
 import { randomBytes } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import type { Delivery, Notification, Notifier } from "../../ports/notifier.js";
+import type { OutboxMessage, SimulatedOutbox } from "../../ports/simulation.js";
 import { queryAll, storageCall, Table, type Entity, type TableStorageSettings } from "../azure/tables.js";
 
 const OUTBOX = "outbox";
 /** The simulated approvers' channel, as it appears among recipients. */
 export const TEAMS_CHANNEL = "teams:aks-breakglass-approvers";
 
-export interface OutboxMessage {
-  readonly id: string;
-  readonly at: string;
-  readonly channel: "teams" | "email";
-  readonly recipients: readonly string[];
-  readonly kind: string;
-  readonly severity: string;
-  readonly requestId: string | null;
-  readonly subject: string;
-  readonly text: string;
-  readonly facts: Notification["facts"];
-  readonly links: Notification["links"];
-}
-
-export class OutboxNotifier implements Notifier {
+export class OutboxNotifier implements Notifier, SimulatedOutbox {
   private readonly table: Table;
   private written = 0;
 
@@ -51,7 +38,6 @@ export class OutboxNotifier implements Notifier {
     return deliveries;
   }
 
-  /** Every message, oldest first; only those about one request when `requestId` is given. */
   async list(requestId?: string): Promise<readonly OutboxMessage[]> {
     const filter = requestId
       ? odata`PartitionKey eq ${OUTBOX} and requestId eq ${requestId}`

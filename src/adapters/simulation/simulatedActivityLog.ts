@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { odata } from "@azure/data-tables";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
 import { ADMIN_CREDENTIAL_OPERATION, type ActivityLogReader } from "../../ports/activityLog.js";
+import type { SimulatedActivityRecorder } from "../../ports/simulation.js";
 import { queryAll, storageCall, Table, type TableStorageSettings } from "../azure/tables.js";
 
 export interface ActivityLogEvent {
@@ -13,7 +14,7 @@ export interface ActivityLogEvent {
   readonly caller: string;
 }
 
-export class SimulatedActivityLog implements ActivityLogReader {
+export class SimulatedActivityLog implements ActivityLogReader, SimulatedActivityRecorder {
   private readonly table: Table;
 
   constructor(settings: TableStorageSettings) {

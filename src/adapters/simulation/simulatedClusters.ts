@@ -10,6 +10,7 @@ import type {
   RotationResult,
 } from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
+import type { Fault, FaultOperation, SimulatedClusterEditor } from "../../ports/simulation.js";
 import {
   queryAll,
   readEntity,
@@ -22,19 +23,7 @@ import {
 const CLUSTER_PARTITION = "cluster";
 const FAULT_PARTITION = "fault";
 
-export type FaultOperation = "enable" | "disable" | "rotate";
-
-export interface Fault {
-  readonly operation: FaultOperation;
-  /** The HTTP status ARM would answer: 400, 404, 409, 412, 429 or 5xx. */
-  readonly status: number;
-  /** How many operations in a row fail. */
-  readonly count: number;
-  /** The Retry-After ARM sends with it (429 and 503 by default 30 seconds). */
-  readonly retryAfterSeconds?: number;
-}
-
-export class SimulatedClusters implements ClusterControl {
+export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor {
   private readonly table: Table;
   private seeded: Promise<void> | undefined;
 

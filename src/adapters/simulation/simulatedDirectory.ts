@@ -1,12 +1,13 @@
 // A simulated Entra directory in Table Storage: users, groups and membership edges (a member
-// may be a user or a group, so membership is transitive as in Entra). Seeded once from the
-// fixtures; after that only explicit changes alter it, across restarts and processes. Like Entra it
-// answers delta queries on a group's members and keeps an audit log of who changed them.
+// may be a user or a group, so membership is transitive as in Entra). Seeded once with the people
+// and groups it is given; after that only explicit changes alter it, across restarts and processes.
+// Like Entra it answers delta queries on a group's members and keeps an audit log of who changed them.
 import { odata, type TableClient } from "@azure/data-tables";
 import { membershipDiff, type Attribution, type ChangeAuthor } from "../../domain/groups.js";
 import type { Directory, DirectoryGroup, DirectoryUser } from "../../ports/directory.js";
 import type { DirectoryAudit, MemberChangeQuery } from "../../ports/directoryAudit.js";
 import type { GroupChanges, MembershipDelta } from "../../ports/groupChanges.js";
+import { SIMULATION_CHANGE_AUTHOR, type SimulatedDirectoryEditor } from "../../ports/simulation.js";
 import {
   queryAll,
   readEntity,
@@ -16,7 +17,6 @@ import {
   type Entity,
   type TableStorageSettings,
 } from "../azure/tables.js";
-import { SIMULATION_GROUPS, SIMULATION_USERS } from "./fixtures.js";
 
 const USERS = "user";
 const GROUPS = "group";
@@ -28,14 +28,22 @@ const changesOf = (groupId: string) => `changes|${groupId.toLowerCase()}`;
 /** A simulated delta link carries the member list it was issued for; only links of the current generation are accepted. */
 const DELTA_LINK = /^simulation:delta:([^:]+):(\d+):([^:]*)$/;
 
-/** Who changes a group through the simulation when the caller does not say. */
-export const SIMULATION_CHANGE_AUTHOR = { kind: "app", displayName: "the simulation's dev API" } as const;
+type Author = Omit<ChangeAuthor, "at">;
 
-export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAudit {
+/** The people and groups a new simulated directory starts with. */
+export interface DirectorySeed {
+  readonly groups: readonly DirectoryGroup[];
+  readonly users: readonly (DirectoryUser & { readonly groupIds: readonly string[] })[];
+}
+
+export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAudit, SimulatedDirectoryEditor {
   private readonly table: Table;
   private seeded: Promise<TableClient> | undefined;
 
-  constructor(settings: TableStorageSettings) {
+  constructor(
+    settings: TableStorageSettings,
+    private readonly initial: DirectorySeed,
+  ) {
     this.table = new Table(settings, "SimDirectory");
   }
 
@@ -44,7 +52,6 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
     return row ? toUser(row) : undefined;
   }
 
-  /** Finds a user by UPN, in any casing (for dev sign-in). */
   async findUserByUpn(upn: string): Promise<DirectoryUser | undefined> {
     const rows = await queryAll(
       await this.client(),
@@ -98,8 +105,7 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
     return users.filter((user): user is DirectoryUser => user !== undefined);
   }
 
-  /** A group by id or display name, in any casing (for the dev routes). */
-  async findGroup(nameOrId: string): Promise<{ id: string; displayName: string } | undefined> {
+  async findGroup(nameOrId: string): Promise<DirectoryGroup | undefined> {
     const wanted = nameOrId.trim().toLowerCase();
     const groups = await queryAll(await this.client(), odata`PartitionKey eq ${GROUPS}`, "list groups");
     const group = groups.find((row) => row.rowKey === wanted || String(row.displayName).toLowerCase() === wanted);
@@ -167,59 +173,37 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
   /** Adds a user to the directory (idempotent), e.g. to simulate a larger team. */
   async addUser(user: DirectoryUser): Promise<void> {
     const client = await this.client();
-    await storageCall("add user", () =>
-      client.upsertEntity(
-        {
-          partitionKey: USERS,
-          rowKey: user.oid.toLowerCase(),
-          upn: user.upn,
-          upnLower: user.upn.toLowerCase(),
-          displayName: user.displayName,
-          mail: user.mail ?? "",
-          accountEnabled: user.accountEnabled,
-        },
-        "Replace",
-      ),
-    );
+    await storageCall("add user", () => client.upsertEntity(userRow(user), "Replace"));
   }
 
   /** Adds a user to a group (idempotent); a change is logged with its author, as Entra does. */
-  async addMember(
-    groupId: string,
-    oid: string,
-    author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR,
-    at = new Date(),
-  ): Promise<void> {
-    const client = await this.client();
-    const added = await tryStorageCall("add group member", () =>
-      client.createEntity({ partitionKey: membersOf(groupId), rowKey: oid.toLowerCase(), kind: "user" }),
-    );
-    if (added.ok) await this.logChange(client, groupId, oid, "added", author, at); // 409: a member already
+  addMember(groupId: string, oid: string, author: Author = SIMULATION_CHANGE_AUTHOR, at = new Date()): Promise<void> {
+    return this.changeMembership({ groupId, memberId: oid.toLowerCase(), change: "added", author, at });
   }
 
   /** Removes a direct member from a group (idempotent); a change is logged with its author. */
-  async removeMember(
+  removeMember(
     groupId: string,
     oid: string,
-    author: Omit<ChangeAuthor, "at"> = SIMULATION_CHANGE_AUTHOR,
+    author: Author = SIMULATION_CHANGE_AUTHOR,
     at = new Date(),
   ): Promise<void> {
-    const client = await this.client();
-    const removed = await tryStorageCall("remove group member", () =>
-      client.deleteEntity(membersOf(groupId), oid.toLowerCase()),
-    );
-    if (removed.ok) await this.logChange(client, groupId, oid, "removed", author, at); // 404: not a member
+    return this.changeMembership({ groupId, memberId: oid.toLowerCase(), change: "removed", author, at });
   }
 
-  private async logChange(
-    client: TableClient,
-    groupId: string,
-    oid: string,
-    change: "added" | "removed",
-    author: Omit<ChangeAuthor, "at">,
-    at: Date,
-  ) {
-    const memberId = oid.toLowerCase();
+  private async changeMembership(edit: MembershipEdit): Promise<void> {
+    const client = await this.client();
+    const partitionKey = membersOf(edit.groupId);
+    const changed =
+      edit.change === "added"
+        ? await tryStorageCall("add group member", () =>
+            client.createEntity({ partitionKey, rowKey: edit.memberId, kind: "user" }),
+          )
+        : await tryStorageCall("remove group member", () => client.deleteEntity(partitionKey, edit.memberId));
+    if (changed.ok) await this.logChange(client, edit); // 409: a member already; 404: not a member
+  }
+
+  private async logChange(client: TableClient, { groupId, memberId, change, author, at }: MembershipEdit) {
     const entry = {
       partitionKey: changesOf(groupId),
       rowKey: `${at.toISOString()}-${memberId}-${change}`,
@@ -245,26 +229,14 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
     const client = await this.table.client();
     if (await readEntity(client, META, SEEDED)) return client;
     const rows = [
-      ...Object.values(SIMULATION_GROUPS).map((group) => ({
+      ...this.initial.groups.map((group) => ({
         partitionKey: GROUPS,
         rowKey: group.id,
         displayName: group.displayName,
       })),
-      ...SIMULATION_USERS.flatMap((user) => [
-        {
-          partitionKey: USERS,
-          rowKey: user.oid,
-          upn: user.upn,
-          upnLower: user.upn.toLowerCase(),
-          displayName: user.displayName,
-          mail: user.mail,
-          accountEnabled: user.accountEnabled,
-        },
-        ...user.groups.map((group) => ({
-          partitionKey: membersOf(SIMULATION_GROUPS[group].id),
-          rowKey: user.oid,
-          kind: "user",
-        })),
+      ...this.initial.users.flatMap((user) => [
+        userRow(user),
+        ...user.groupIds.map((groupId) => ({ partitionKey: membersOf(groupId), rowKey: user.oid, kind: "user" })),
       ]),
       { partitionKey: META, rowKey: SEEDED },
     ];
@@ -273,6 +245,27 @@ export class SimulatedDirectory implements Directory, GroupChanges, DirectoryAud
     }
     return client;
   }
+}
+
+interface MembershipEdit {
+  readonly groupId: string;
+  /** Lower case, as membership edges are keyed. */
+  readonly memberId: string;
+  readonly change: "added" | "removed";
+  readonly author: Author;
+  readonly at: Date;
+}
+
+function userRow(user: DirectoryUser) {
+  return {
+    partitionKey: USERS,
+    rowKey: user.oid.toLowerCase(),
+    upn: user.upn,
+    upnLower: user.upn.toLowerCase(),
+    displayName: user.displayName,
+    mail: user.mail ?? "",
+    accountEnabled: user.accountEnabled,
+  };
 }
 
 function toUser(row: Entity): DirectoryUser {

@@ -2,7 +2,7 @@
 // HTTPS fakes, Azurite for storage, the real orchestrator in the durable engine.
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { SIMULATION_USERS } from "../../../src/adapters/simulation/fixtures.js";
+import { SIMULATION_USERS } from "../../../src/app/simulationDefaults.js";
 import { AZURE_GROUPS, MAIL_SENDER, startAzureWorld, type AzureWorld } from "../../support/azureWorld.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
 import { DEADLINE_TRAIL } from "../../support/trails.js";

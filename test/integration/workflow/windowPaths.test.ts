@@ -159,11 +159,11 @@ describe("window orchestration paths (recorded for replay)", () => {
 
   it("lockdown keeps failing: escalated, continued as new, closed once ARM recovers", async () => {
     const { h, id } = await runPath("lockdown-failed-continue-as-new", { duration: "PT15M" }, async ({ h, act }) => {
-      await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 1000 });
+      await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 503, count: 1000 });
       await act("approve", "bob");
       await h.engine.advanceBy(15 * MINUTE + 2 * 60 * MINUTE);
       expect(h.engine.executions(h.engine.instanceIds()[0]!)).toBeGreaterThan(1);
-      await h.world.clusters.injectFault(h.cluster(), { operation: "disable", status: 503, count: 0 });
+      await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 503, count: 0 });
       await h.engine.advanceBy(10 * MINUTE);
     });
     expect(await ended(h, id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
@@ -179,7 +179,7 @@ describe("window orchestration paths (recorded for replay)", () => {
 
   it("enable refused for good", async () => {
     const { h, id } = await runPath("enable-refused", {}, async ({ h, act }) => {
-      await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 400, count: 1 });
+      await h.world.clusterControl.injectFault(h.cluster(), { operation: "enable", status: 400, count: 1 });
       await act("approve", "bob");
     });
     expect(await ended(h, id)).toMatchObject({ status: "failed", outcome: { code: "BadRequest" } });
@@ -190,7 +190,7 @@ describe("window orchestration paths (recorded for replay)", () => {
       "enable-retried",
       { env: { BREAKGLASS_ROTATE_CERTIFICATES: "always" } },
       async ({ h, act }) => {
-        await h.world.clusters.injectFault(h.cluster(), { operation: "enable", status: 409, count: 2 });
+        await h.world.clusterControl.injectFault(h.cluster(), { operation: "enable", status: 409, count: 2 });
         await act("approve", "bob");
         await h.engine.advanceBy(2 * MINUTE);
         await h.engine.advanceBy(60 * MINUTE);

@@ -1,0 +1,225 @@
+// The app's features and handlers, built on ports only: composition.ts chooses and builds the
+// adapters for the mode, this module wires what runs on them, the same way in both modes.
+import { randomBytes } from "node:crypto";
+import type { InvocationContext } from "@azure/functions";
+import type { JWTVerifyGetKey } from "jose";
+import type { GroupIds } from "../access/membership.js";
+import { HealthMonitor, type HealthCheck } from "../health/monitor.js";
+import { createGroupWatch, type GroupWatch } from "../groupWatch/run.js";
+import type { GroupWatchState } from "../groupWatch/state.js";
+import { createApiHandlers, type ApiHandlers } from "../http/api.js";
+import { createTokenVerifier, type TokenPolicy, type VerifyToken } from "../http/authentication.js";
+import { Decisions } from "../http/decisions.js";
+import { createGraphNotificationHandler } from "../http/graphNotifications.js";
+import { endpoint, type HttpHandler } from "../http/handler.js";
+import type { PageAuthentication } from "../http/pageAuthentication.js";
+import { createReviewHandlers, type ReviewHandlers } from "../http/review.js";
+import { createReviewTokens, type ReviewTokens } from "../http/reviewTokens.js";
+import type { ActivityLogReader } from "../ports/activityLog.js";
+import type { AuditIndex } from "../ports/auditIndex.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import type { ClusterControl } from "../ports/clusterControl.js";
+import type { Directory } from "../ports/directory.js";
+import type { DirectoryAudit } from "../ports/directoryAudit.js";
+import type { GraphSubscriptions } from "../ports/graphSubscriptions.js";
+import type { GroupChanges } from "../ports/groupChanges.js";
+import type { Notifier } from "../ports/notifier.js";
+import type { RequestStore } from "../ports/requestStore.js";
+import type { StateStore } from "../ports/stateStore.js";
+import type { WatchdogMemory } from "../ports/watchdogMemory.js";
+import type { WindowRegistry } from "../ports/windowRegistry.js";
+import type { WorkflowClient } from "../ports/workflowClient.js";
+import { createWatchdog, type Watchdog } from "../watchdog/watchdog.js";
+import { ClusterAccess } from "../windows/clusterAccess.js";
+import { createActivityHandlers } from "../workflow/activities.js";
+import type { ActivityHandlers } from "../workflow/contracts.js";
+import type { Config } from "./config.js";
+
+/** What the chosen mode provides: its adapters, as ports, and how it signs people in. */
+export interface ModePorts {
+  readonly directory: Directory;
+  readonly clusterControl: ClusterControl;
+  readonly notifier: Notifier;
+  readonly activityLog: ActivityLogReader;
+  readonly groupChanges: GroupChanges;
+  readonly directoryAudit: DirectoryAudit;
+  /** Graph change-notification subscriptions; absent in simulation (its timer alone watches the groups). */
+  readonly subscriptions: GraphSubscriptions | undefined;
+  /** The keys inbound tokens are verified with. */
+  readonly signingKeys: JWTVerifyGetKey;
+  /** How a browser page learns who is looking at it. */
+  readonly pageAuthentication: (policy: TokenPolicy) => PageAuthentication;
+  /** How long a cluster lease lasts if its holder dies: longer than the slowest cluster write. */
+  readonly leaseMs: number;
+  readonly healthChecks: readonly HealthCheck[];
+}
+
+/** The ports on Table Storage and Durable Functions, the same in both modes. */
+export interface StoragePorts {
+  readonly audit: AuditLog;
+  readonly auditIndex: AuditIndex;
+  readonly requests: RequestStore;
+  readonly registry: WindowRegistry;
+  readonly groupWatchState: StateStore<GroupWatchState>;
+  readonly watchdogMemory: WatchdogMemory;
+  /** The workflow client of one invocation. */
+  readonly workflow: (context: InvocationContext) => WorkflowClient;
+}
+
+export interface Clock {
+  readonly now: () => Date;
+  /** Runs work later in this process (a timer that does not hold it open); tests run it by hand. */
+  readonly later?: (run: () => Promise<void>, ms: number) => void;
+}
+
+export interface Services {
+  readonly audit: AuditLog;
+  readonly auditIndex: AuditIndex;
+  readonly requests: RequestStore;
+  readonly directory: Directory;
+  readonly clusterControl: ClusterControl;
+  readonly notifier: Notifier;
+  readonly activityLog: ActivityLogReader;
+  readonly registry: WindowRegistry;
+  readonly access: ClusterAccess;
+  readonly verifyToken: VerifyToken;
+  readonly health: HealthMonitor;
+  readonly activities: ActivityHandlers;
+  readonly api: ApiHandlers;
+  readonly review: ReviewHandlers;
+  readonly watchdog: Watchdog;
+  readonly groupWatch: GroupWatch;
+  /** POST /api/graph/notifications. */
+  readonly graphNotifications: HttpHandler;
+  readonly workflow: (context: InvocationContext) => WorkflowClient;
+}
+
+type Ports = ModePorts & StoragePorts;
+
+/** What every part is built with: the ports, the settings, the clock, the two groups, the review links. */
+interface Parts {
+  readonly config: Config;
+  readonly ports: Ports;
+  readonly clock: Clock;
+  readonly groups: GroupIds;
+  readonly reviewTokens: ReviewTokens;
+  readonly randomBytes: (size: number) => Uint8Array;
+  readonly log: (message: string) => void;
+}
+
+export function composeServices(config: Config, ports: Ports, clock: Clock): Services {
+  const parts: Parts = {
+    config,
+    ports,
+    clock,
+    groups: { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId },
+    reviewTokens: createReviewTokens(config.linkSigningKey, config.publicBaseUrl),
+    randomBytes: (size: number) => randomBytes(size),
+    log: (message: string) => console.warn(message),
+  };
+  const { now } = clock;
+  const access = new ClusterAccess(ports.registry, ports.clusterControl, now, { leaseMs: ports.leaseMs });
+  const groupWatch = composeGroupWatch(parts);
+  return {
+    audit: ports.audit,
+    auditIndex: ports.auditIndex,
+    requests: ports.requests,
+    directory: ports.directory,
+    clusterControl: ports.clusterControl,
+    notifier: ports.notifier,
+    activityLog: ports.activityLog,
+    registry: ports.registry,
+    access,
+    groupWatch,
+    workflow: ports.workflow,
+    activities: createActivityHandlers({
+      ...ports,
+      access,
+      rotateCertificates: config.rotateCertificates,
+      groups: parts.groups,
+      publicBaseUrl: config.publicBaseUrl,
+      alertEmails: config.alertEmails,
+      reviewUrl: (requestId, approvalDeadline) => parts.reviewTokens.reviewUrl(requestId, approvalDeadline, now()),
+      groupWatch,
+    }),
+    watchdog: createWatchdog({
+      ...ports,
+      clustersToWatch: config.clusters,
+      driftAction: config.driftAction,
+      access,
+      rotateCertificates: config.rotateCertificates,
+      approverGroupId: config.approverGroupId,
+      alertEmails: config.alertEmails,
+      memory: ports.watchdogMemory,
+      now,
+      randomBytes: parts.randomBytes,
+      log: parts.log,
+    }),
+    ...composeHandlers(parts),
+  };
+}
+
+function composeGroupWatch({ config, ports, clock, randomBytes, log }: Parts): GroupWatch {
+  return createGroupWatch({
+    directory: ports.directory,
+    audit: ports.audit,
+    notifier: ports.notifier,
+    emergencyGroupId: config.emergencyGroupId,
+    approverGroupId: config.approverGroupId,
+    maxMembers: config.groupMaxMembers,
+    alertEmails: config.alertEmails,
+    changes: ports.groupChanges,
+    directoryAudit: ports.directoryAudit,
+    ...(ports.subscriptions && config.graphClientState
+      ? {
+          subscriptions: {
+            api: ports.subscriptions,
+            notificationUrl: `${config.publicBaseUrl}/api/graph/notifications`,
+            clientState: config.graphClientState,
+          },
+        }
+      : {}),
+    store: ports.groupWatchState,
+    now: clock.now,
+    randomBytes,
+    log,
+  });
+}
+
+/** The HTTP side: who is calling (tokens and pages), the API, the review page and Graph's webhook. */
+function composeHandlers({ config, ports, clock, groups, reviewTokens, randomBytes, log }: Parts) {
+  const { now } = clock;
+  const policy: TokenPolicy = {
+    keys: ports.signingKeys,
+    authorityHost: config.endpoints.authority,
+    tenantId: config.tenantId,
+    audience: config.apiAudience,
+    now,
+  };
+  const verifyToken = createTokenVerifier(policy);
+  const health = new HealthMonitor(config.mode, ports.healthChecks, now, log);
+  const decisions = new Decisions({ ...ports, groups, now, randomBytes });
+  return {
+    verifyToken,
+    health,
+    api: createApiHandlers({ ...ports, config, verifyToken, health, decisions, now, randomBytes }),
+    review: createReviewHandlers({
+      ...ports,
+      groups,
+      decisions,
+      tokens: reviewTokens,
+      pages: ports.pageAuthentication(policy),
+      now,
+    }),
+    graphNotifications: endpoint(
+      createGraphNotificationHandler({
+        clientState: config.graphClientState,
+        audit: ports.audit,
+        workflow: ports.workflow,
+        now,
+        randomBytes,
+        ...(clock.later ? { later: clock.later } : {}),
+      }),
+    ),
+  };
+}

@@ -1,0 +1,102 @@
+// Who is calling the API and what they may see. The caller is authenticated by their token and
+// then asked of the directory *now*; refusals are audited before they are answered. Unknown and
+// forbidden request ids answer alike (404), so ids cannot be probed.
+import type { HttpRequest, InvocationContext } from "@azure/functions";
+import type { HealthMonitor } from "../health/monitor.js";
+import { approverRefusal, type Refusal } from "../domain/access.js";
+import type { ManagedCluster } from "../domain/clusters.js";
+import { isRequestId } from "../domain/ids.js";
+import { mayViewRequest, type WindowPolicy } from "../domain/policy.js";
+import type { EmergencyRequest } from "../domain/request.js";
+import type { AuditIndex } from "../ports/auditIndex.js";
+import type { AuditLog } from "../ports/auditLog.js";
+import type { ClusterControl } from "../ports/clusterControl.js";
+import type { Directory } from "../ports/directory.js";
+import type { RequestStore } from "../ports/requestStore.js";
+import type { WorkflowClient } from "../ports/workflowClient.js";
+import { lookUpMember, type GroupIds, type Member } from "../access/membership.js";
+import { authenticate, type Principal, type VerifyToken } from "./authentication.js";
+import type { Decisions } from "./decisions.js";
+import { ApiError } from "./errors.js";
+
+export interface ApiDependencies {
+  /** The settings the API answers by (a part of the app's configuration). */
+  readonly config: {
+    readonly clusters: readonly ManagedCluster[];
+    readonly policy: WindowPolicy;
+    readonly emergencyGroupId: string;
+    readonly approverGroupId: string;
+  };
+  readonly requests: RequestStore;
+  readonly directory: Directory;
+  readonly clusterControl: ClusterControl;
+  readonly audit: AuditLog;
+  readonly auditIndex: AuditIndex;
+  readonly verifyToken: VerifyToken;
+  readonly health: HealthMonitor;
+  readonly decisions: Decisions;
+  /** The workflow client of one invocation (Durable's client binding is per invocation). */
+  readonly workflow: (context: InvocationContext) => WorkflowClient;
+  readonly now: () => Date;
+  readonly randomBytes: (size: number) => Uint8Array;
+}
+
+export class ApiAccess {
+  private readonly groups: GroupIds;
+
+  constructor(private readonly deps: ApiDependencies) {
+    this.groups = { emergencyGroupId: deps.config.emergencyGroupId, approverGroupId: deps.config.approverGroupId };
+  }
+
+  authenticate(request: HttpRequest): Promise<Principal> {
+    return authenticate(request, this.deps.verifyToken);
+  }
+
+  /** What the directory says about this person now. */
+  member(principal: Principal): Promise<Member> {
+    return lookUpMember(this.deps.directory, this.groups, principal.oid);
+  }
+
+  async caller(request: HttpRequest): Promise<{ principal: Principal; member: Member }> {
+    const principal = await this.authenticate(request);
+    return { principal, member: await this.member(principal) };
+  }
+
+  /** Audits a refusal and throws it as a 403. */
+  async refuse(
+    context: InvocationContext,
+    who: Principal,
+    action: string,
+    cluster: string,
+    refusal: Refusal,
+  ): Promise<never> {
+    await this.deps.decisions.recordRefusal(who, action, cluster, refusal, (message) => context.warn(message));
+    throw new ApiError(403, refusal.code, refusal.message);
+  }
+
+  /** Lets only approvers through; anyone else's attempt is audited and refused. */
+  async approverOnly(request: HttpRequest, context: InvocationContext, action: string): Promise<void> {
+    const { principal, member } = await this.caller(request);
+    const notApprover = approverRefusal(member.roles);
+    if (notApprover) await this.refuse(context, principal, action, "", notApprover);
+  }
+
+  /**
+   * The request with the id in the path if the caller may see it, else 404. The directory is asked
+   * (through `member`) only when the caller is not the requester.
+   */
+  async visibleRequest(
+    request: HttpRequest,
+    principal: Principal,
+    member: () => Promise<Member>,
+  ): Promise<EmergencyRequest> {
+    const id = request.params.id ?? "";
+    const notFound = new ApiError(404, "REQUEST_NOT_FOUND", `no request ${id} that you can see`);
+    if (!isRequestId(id)) throw notFound;
+    const found = await this.deps.requests.get(id);
+    if (!found) throw notFound;
+    const mayView = (isApprover: boolean) => mayViewRequest(found, principal.oid, isApprover);
+    if (mayView(false) || mayView(approverRefusal((await member()).roles) === undefined)) return found;
+    throw notFound;
+  }
+}

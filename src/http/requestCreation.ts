@@ -1,0 +1,110 @@
+// POST /api/requests: an emergency-group member asks for a window on a managed cluster. The
+// request is stored first (one live request per requester and cluster), then its workflow is
+// started; a workflow that cannot start fails the request, so that it blocks nothing.
+import type { InvocationContext } from "@azure/functions";
+import { z } from "zod";
+import { requesterRefusal } from "../domain/access.js";
+import { findManagedCluster, type ManagedCluster } from "../domain/clusters.js";
+import { newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
+import { decideDuration, type DurationDecision } from "../domain/policy.js";
+import { START_FAILED, toRequestView, type EmergencyRequest, type Person } from "../domain/request.js";
+import { TransientError } from "../ports/errors.js";
+import type { WindowWorkflowInput } from "../ports/workflowClient.js";
+import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
+import { readJsonBody } from "./body.js";
+import { personOf } from "./decisions.js";
+import { ApiError, jsonResponse } from "./errors.js";
+import type { HttpHandler } from "./handler.js";
+
+const createRequestBody = z
+  .object({
+    cluster: z.string().trim().min(1).max(512),
+    justification: z.string().trim().min(1).max(2000),
+    ticket: z.string().trim().min(1).max(200),
+    duration: z.string().trim().min(1).max(40).optional(),
+  })
+  .strict();
+
+interface Accepted {
+  readonly cluster: ManagedCluster;
+  readonly requester: Person;
+  readonly justification: string;
+  readonly ticket: string;
+  readonly duration: Extract<DurationDecision, { ok: true }>;
+}
+
+export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): HttpHandler {
+  const { policy } = deps.config;
+
+  /** The workflow's input for a request accepted now; the stored request is the same facts, pending. */
+  const workflowInput = ({ cluster, requester, justification, ticket, duration }: Accepted): WindowWorkflowInput => {
+    const now = deps.now();
+    return {
+      id: newRequestId(now.getTime(), deps.randomBytes(REQUEST_ID_RANDOM_BYTES)),
+      cluster,
+      requester,
+      justification,
+      ticket,
+      duration: duration.iso,
+      durationMs: duration.ms,
+      maxDurationMs: policy.maxDurationMs,
+      requestedAt: now.toISOString(),
+      approvalDeadline: new Date(now.getTime() + policy.approvalTimeoutMs).toISOString(),
+      requiredApprovals: policy.requiredApprovals,
+      approvalTimeoutMs: policy.approvalTimeoutMs,
+    };
+  };
+
+  const start = async (context: InvocationContext, input: WindowWorkflowInput) => {
+    try {
+      await deps.workflow(context).startWindow(input);
+    } catch (error) {
+      context.error(`could not start the workflow for ${input.id}:`, error);
+      const at = input.requestedAt;
+      await deps.requests.recordProgress(input.id, {
+        status: "failed",
+        at,
+        outcome: { code: START_FAILED, message: "the workflow could not be started; nothing was changed", at },
+      });
+      throw new TransientError("WORKFLOW_START_FAILED", "the workflow could not be started", undefined, {
+        cause: error,
+      });
+    }
+  };
+
+  return async (request, context) => {
+    const principal = await access.authenticate(request);
+    const body = await readJsonBody(request, createRequestBody);
+    const member = await access.member(principal);
+    const notRequester = requesterRefusal(member.roles);
+    if (notRequester) return access.refuse(context, principal, "request", body.cluster, notRequester);
+    const cluster = findManagedCluster(deps.config.clusters, body.cluster);
+    if (!cluster) {
+      return access.refuse(context, principal, "request", body.cluster, {
+        code: "CLUSTER_NOT_MANAGED",
+        message: "that cluster is not managed by this break-glass deployment",
+      });
+    }
+    const duration = decideDuration(body.duration, policy);
+    if (!duration.ok) throw new ApiError(400, "INVALID_DURATION", duration.message);
+    const { justification, ticket } = body;
+    const input = workflowInput({ cluster, requester: personOf(member, principal), justification, ticket, duration });
+    const { approvalTimeoutMs: _approvalTimeoutMs, ...facts } = input;
+    const created: EmergencyRequest = {
+      ...facts,
+      status: "pending-approval",
+      approvals: [],
+      updatedAt: facts.requestedAt,
+    };
+    const stored = await deps.requests.create(created);
+    if (stored.kind === "live-request-exists") {
+      throw new ApiError(
+        409,
+        "LIVE_REQUEST_EXISTS",
+        `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`,
+      );
+    }
+    await start(context, input);
+    return jsonResponse(202, toRequestView(created), { Location: `/api/requests/${created.id}` });
+  };
+}

@@ -1,0 +1,36 @@
+// GET /api/requests/{id} (its requester, or an approver) and GET /api/requests (approvers only).
+import { approverRefusal } from "../domain/access.js";
+import { findManagedCluster } from "../domain/clusters.js";
+import { isRequestStatus } from "../domain/lifecycle.js";
+import { toRequestView } from "../domain/request.js";
+import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
+import { ApiError, jsonResponse } from "./errors.js";
+import type { HttpHandler } from "./handler.js";
+
+export function getRequestHandler(access: ApiAccess): HttpHandler {
+  return async (request) => {
+    const principal = await access.authenticate(request);
+    const found = await access.visibleRequest(request, principal, () => access.member(principal));
+    return jsonResponse(200, toRequestView(found));
+  };
+}
+
+export function listRequestsHandler(deps: ApiDependencies, access: ApiAccess): HttpHandler {
+  return async (request, context) => {
+    const { principal, member } = await access.caller(request);
+    const notApprover = approverRefusal(member.roles);
+    if (notApprover) return access.refuse(context, principal, "list", "", notApprover);
+    const status = request.query.get("status") ?? undefined;
+    if (status !== undefined && !isRequestStatus(status))
+      throw new ApiError(400, "INVALID_REQUEST", `status: unknown status "${status}"`);
+    const clusterParam = request.query.get("cluster") ?? undefined;
+    const cluster = clusterParam === undefined ? undefined : findManagedCluster(deps.config.clusters, clusterParam);
+    if (clusterParam !== undefined && !cluster)
+      throw new ApiError(400, "INVALID_REQUEST", "cluster: not a managed cluster");
+    const found = await deps.requests.list({
+      ...(status ? { status } : {}),
+      ...(cluster ? { clusterId: cluster.id } : {}),
+    });
+    return jsonResponse(200, found.map(toRequestView));
+  };
+}
