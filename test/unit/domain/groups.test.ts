@@ -6,7 +6,7 @@ import {
   renderGroupAlert,
   type GroupUser,
   type WatchedGroup,
-} from "../../src/domain/groups.js";
+} from "../../../src/domain/groups.js";
 
 const emergency: WatchedGroup = { id: "g-e", role: "emergency", name: "aks-emergency-admins" };
 const approvers: WatchedGroup = { id: "g-a", role: "approver", name: "aks-breakglass-approvers" };
