@@ -3,9 +3,9 @@ import {
   SIMULATION_CLUSTER_IDS,
   SIMULATION_GROUPS,
   SIMULATION_TENANT_ID,
-} from "../../src/adapters/simulation/fixtures.js";
-import { ConfigError, parseConfig } from "../../src/app/config.js";
-import { HOUR_MS, MINUTE_MS } from "../../src/domain/duration.js";
+} from "../../../src/adapters/simulation/fixtures.js";
+import { ConfigError, parseConfig } from "../../../src/app/config.js";
+import { HOUR_MS, MINUTE_MS } from "../../../src/domain/duration.js";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const CLUSTER =
