@@ -1,5 +1,5 @@
-// End to end for the window machinery over real HTTP: overlap, the watchdog and the certificate
-// policy, each against its own Azurite and offline host, in real time.
+// End to end for the window machinery over real HTTP: overlap and the certificate policy, each
+// against its own Azurite and offline host, in real time.
 import { describe, expect, it } from "vitest";
 import { eventually, freePort } from "../support/processes.js";
 import { CLUSTER, clusterState, hostOn, ownAzurite } from "./offlineHosts.js";
@@ -44,27 +44,6 @@ describe.sequential("windows end to end over HTTP", () => {
         ).toBe("closed"),
       10_000,
     );
-  });
-
-  it("the watchdog over HTTP: an out-of-band enable is relocked and alerted within a watchdog period", async () => {
-    const azurite = await ownAzurite();
-    const { api: client } = await hostOn(azurite, "watchdog", await freePort(), {
-      BREAKGLASS_WATCHDOG_SCHEDULE: "*/2 * * * * *",
-    });
-    const bob = await client.token("bob@contoso.dev");
-    expect(
-      (await client.call("POST", "/api/dev/clusters/aks-prod-weu/local-accounts", { json: { enabled: true } })).status,
-    ).toBe(200);
-    expect((await clusterState(client, bob)).localAccounts).toBe("enabled");
-    await eventually(async () => expect((await clusterState(client, bob)).localAccounts).toBe("disabled"), 15_000);
-    // Relocked first, then the alert goes out.
-    await eventually(async () => {
-      const alerts = ((await client.call("GET", "/api/dev/outbox")).body as { kind: string; text: string }[]).filter(
-        (message) => message.kind === "watchdog-watchdog-locked",
-      );
-      expect(alerts.length).toBeGreaterThan(0);
-      expect(alerts[0]!.text).toContain("drift");
-    }, 10_000);
   });
 
   it("admin credentials fetched during a window over HTTP: the certificates are rotated when it ends", async () => {
