@@ -41,17 +41,7 @@ describe("overlapping windows", () => {
 
   it("ten concurrent windows on one cluster: exactly one enable and one disable reach the cluster", async () => {
     const h = await createHarness();
-    const team = Array.from({ length: 10 }, (_, index) => ({
-      oid: `7ea30000-0000-4000-8000-${String(index).padStart(12, "0")}`,
-      upn: `engineer${index}@contoso.dev`,
-      displayName: `Engineer ${index}`,
-      mail: `engineer${index}@contoso.dev`,
-      accountEnabled: true,
-    }));
-    for (const member of team) {
-      await h.world.directory.addUser(member);
-      await h.world.directory.addMember(h.config.emergencyGroupId, member.oid);
-    }
+    const team = await h.addEngineers(10);
     const tokenOf = async (member: (typeof team)[number]) =>
       `Bearer ${(await h.world.tokens.issue(member, h.clock.date())).access_token}`;
     const ids = await Promise.all(

@@ -382,17 +382,7 @@ describe("the hash chain", () => {
 
   it("fifty concurrent workflows: no entry lost, every chain verifies", async () => {
     const h = await createHarness({ env: { BREAKGLASS_GROUP_MAX_MEMBERS: "100" } });
-    const requesters = Array.from({ length: 25 }, (_, index) => ({
-      oid: `e0000000-0000-4000-8000-${String(index).padStart(12, "0")}`,
-      upn: `engineer${index}@contoso.dev`,
-      displayName: `Engineer ${index}`,
-      mail: `engineer${index}@contoso.dev`,
-      accountEnabled: true,
-    }));
-    for (const user of requesters) {
-      await h.world.directory.addUser(user);
-      await h.world.directory.addMember(h.config.emergencyGroupId, user.oid);
-    }
+    const requesters = await h.addEngineers(25);
     const ids = await Promise.all(
       requesters.flatMap((user) =>
         [WEU, NEU].map(async (cluster) => {
