@@ -4,17 +4,8 @@ import { describe, expect, it } from "vitest";
 import { createReviewTokens } from "../../src/http/reviewTokens.js";
 import { SIMULATION_USERS } from "../../src/adapters/simulation/fixtures.js";
 import { AZURE_AUDIENCE } from "../support/azureWorld.js";
-import {
-  azureHarness,
-  createHarness,
-  MINUTE,
-  T0,
-  USERS,
-  WEU,
-  type Harness,
-  type Reply,
-  type UserName,
-} from "../support/harness.js";
+import { azureHarness } from "../support/azureHarness.js";
+import { createHarness, MINUTE, T0, USERS, WEU, type Harness, type Reply, type UserName } from "../support/harness.js";
 
 const NEW_REQUEST = {
   cluster: WEU,

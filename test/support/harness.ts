@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { TableClient } from "@azure/data-tables";
 import { HttpRequest, InvocationContext, type Cookie, type HttpResponseInit } from "@azure/functions";
-import { inject, onTestFinished } from "vitest";
+import { inject } from "vitest";
 import { ManualClock } from "../../dev/durable/clock.js";
 import { DurableEngine, type ActivityFunction, type EpisodeRecord } from "../../dev/durable/engine.js";
 import { EngineWorkflowClient } from "../../dev/durable/engineWorkflowClient.js";
@@ -16,10 +16,10 @@ import { parseConfig, type Config } from "../../src/app/config.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
 import type { HttpHandler } from "../../src/http/api.js";
-import type { DirectoryUser } from "../../src/ports/directory.js";
 import type { Notifier } from "../../src/ports/notifier.js";
+import type { DirectoryUser } from "../../src/ports/directory.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
-import { startAzureWorld, type AzureWorld } from "./azureWorld.js";
+import type { AzureWorld } from "./azureWorld.js";
 import { GROUP_SYNC_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
 import { groupSyncOrchestrator } from "../../src/workflow/groupWatchOrchestrator.js";
 import { emergencyWindowOrchestrator } from "../../src/workflow/orchestrator.js";
@@ -218,19 +218,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       return engineers;
     },
   };
-}
-
-export interface AzureHarness extends Harness {
-  /** The HTTPS fakes of ARM, Graph, Entra and the Teams webhook that this app talks to. */
-  readonly azure: AzureWorld;
-}
-
-/** A harness in azure mode against a world of HTTPS fakes of its own, which stops when the test ends. */
-export async function azureHarness(options: Omit<HarnessOptions, "azure"> = {}): Promise<AzureHarness> {
-  const azure = await startAzureWorld();
-  onTestFinished(() => azure.stop());
-  // Assigned, not spread: spreading would read `world`, which throws outside simulation mode.
-  return Object.assign(await createHarness({ ...options, azure }), { azure });
 }
 
 function toDirectoryUser(name: UserName) {

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../../src/domain/audit.js";
 import { SUBSCRIPTION_LIFETIME_MS } from "../../../src/groupWatch/run.js";
 import { AZURE_GROUPS } from "../../support/azureWorld.js";
-import { azureHarness, MINUTE, T0, USERS, type AzureHarness, type Harness } from "../../support/harness.js";
+import { azureHarness, type AzureHarness } from "../../support/azureHarness.js";
+import { MINUTE, T0, USERS, type Harness } from "../../support/harness.js";
 
 const CLIENT_STATE = "azure-client-state-0123456789";
 const NOTIFICATION_URL = "https://breakglass.contoso.dev/api/graph/notifications";

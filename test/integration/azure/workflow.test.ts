@@ -4,7 +4,8 @@ import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { describe, expect, inject, it } from "vitest";
 import { SIMULATION_USERS } from "../../../src/adapters/simulation/fixtures.js";
 import { AZURE_GROUPS, MAIL_SENDER } from "../../support/azureWorld.js";
-import { azureHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
+import { azureHarness } from "../../support/azureHarness.js";
+import { MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
 import { DEADLINE_TRAIL } from "../../support/trails.js";
 
 async function request(h: Harness, as: "alice" | "carol" | "mallory" = "alice", duration = "PT15M") {
