@@ -12,7 +12,7 @@ import { parseConfig } from "../../src/app/config.js";
 import { eventually, freePort, ROOT, run } from "../support/processes.js";
 import { DEADLINE_TRAIL } from "../support/trails.js";
 
-import { api, cleanups, CLUSTER, clusterState, hostOn, ownAzurite } from "./offlineHosts.js";
+import { api, cleanups, CLUSTER, clusterState, hostOn, ownAzurite, requestStatus } from "./offlineHosts.js";
 
 describe.sequential("end to end over HTTP", () => {
   it("the README walkthrough: request, approval link from the outbox, open, deadline, locked, audited", async () => {
@@ -163,22 +163,14 @@ describe.sequential("end to end over HTTP", () => {
     expect(await clusterState(second.api, carol)).toEqual(
       expect.objectContaining({ localAccounts: "enabled", openWindows: [expect.objectContaining({ requestId: id })] }),
     );
-    expect(
-      ((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status,
-    ).toBe("open");
+    expect(await requestStatus(second.api, carol, id)).toBe("open");
 
     await eventually(
       async () => expect((await clusterState(second.api, carol)).localAccounts).toBe("disabled"),
       40_000,
     );
     // The cluster is locked first, then the request says so.
-    await eventually(
-      async () =>
-        expect(
-          ((await second.api.call("GET", `/api/requests/${id}`, { token: carol })).body as { status: string }).status,
-        ).toBe("closed"),
-      10_000,
-    );
+    await eventually(async () => expect(await requestStatus(second.api, carol, id)).toBe("closed"), 10_000);
     // The trail written by two processes is one unbroken chain; the command line says so.
     const cli = spawnSync(process.execPath, [join(ROOT, "dist/src/cli/audit.js"), "verify", "--request", id], {
       env: { ...process.env, AzureWebJobsStorage: azurite.connectionString },

@@ -87,3 +87,8 @@ export async function clusterState(client: Api, token: string): Promise<Cluster>
   expect(reply.status).toBe(200);
   return (reply.body as Cluster[])[0]!;
 }
+
+/** A request's status, as the holder of the token reads it. */
+export async function requestStatus(client: Api, token: string, id: string): Promise<string> {
+  return ((await client.call("GET", `/api/requests/${id}`, { token })).body as { status: string }).status;
+}

@@ -8,7 +8,7 @@ import { createGroupWatch, type GroupWatchDependencies } from "../../src/groupWa
 import { DELIVERY_CLAIM_MS, NO_GROUP_WATCH_STATE, type GroupWatchState } from "../../src/groupWatch/state.js";
 import { TableDocuments } from "../../src/adapters/azure/tableDocuments.js";
 import { TransientError } from "../../src/ports/errors.js";
-import { createHarness, MINUTE, USERS, WEU, type Harness } from "../support/harness.js";
+import { createHarness, engineer, MINUTE, USERS, WEU, type Harness } from "../support/harness.js";
 
 const EMERGENCY = SIMULATION_GROUPS.emergency.id;
 const APPROVERS = SIMULATION_GROUPS.approvers.id;
@@ -266,17 +266,16 @@ describe("group watch: failures", () => {
 
   it("a group too large for one table column still works (its state is split across columns)", async () => {
     const h = await createHarness({ env: { BREAKGLASS_GROUP_MAX_MEMBERS: "1000" } });
-    for (let index = 0; index < 400; index++) {
-      const oid = `f0000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
-      await h.world.directory.addUser({
-        oid,
+    // Long names fill the state's columns fast; without mailboxes, an alert is not mailed to 400 people.
+    const engineers = await h.addEngineers(400, {
+      group: "approvers",
+      person: (index) => ({
+        ...engineer(index),
         upn: `engineer-with-a-long-name-${index}@contoso.dev`,
         displayName: `Engineer With A Long Name ${index}`,
         mail: undefined,
-        accountEnabled: true,
-      });
-      await h.world.directory.addMember(APPROVERS, oid);
-    }
+      }),
+    });
     await h.app.groupWatch.run(); // the baseline: 400 approvers and more, far over one 32 KiB column
     const baseline = (await alerts(h)).find(
       (message) => message.kind === "group-baseline" && message.text.includes("aks-breakglass-approvers"),
@@ -289,7 +288,7 @@ describe("group watch: failures", () => {
     expect(audited!.details).toMatchObject({ count: 402 });
     expect(String(audited!.details!.members).split(",")).toHaveLength(250);
     const seen = (await alerts(h)).length;
-    await h.world.directory.removeMember(APPROVERS, "f0000000-0000-4000-8000-000000000007");
+    await h.world.directory.removeMember(APPROVERS, engineers[7]!.oid);
     expect((await h.app.groupWatch.run()).groups[1]).toEqual({ group: APPROVERS, added: 0, removed: 1 });
     expect((await alerts(h)).slice(seen).map((message) => message.kind)).toEqual(["group-member-removed"]);
   });

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { createReviewTokens } from "../../src/http/reviewTokens.js";
 import { SIMULATION_USERS } from "../../src/app/simulationDefaults.js";
-import { AZURE_AUDIENCE, startAzureWorld } from "../support/azureWorld.js";
+import { AZURE_AUDIENCE } from "../support/azureWorld.js";
+import { azureHarness } from "../support/azureHarness.js";
 import { createHarness, MINUTE, T0, USERS, WEU, type Harness, type Reply, type UserName } from "../support/harness.js";
 
 const NEW_REQUEST = {
@@ -360,34 +361,29 @@ describe("deciding from the page (POST)", () => {
 
 describe("sign-in behind App Service Authentication (azure mode)", () => {
   it("trusts the forwarded ID token once validated, never the unsigned principal header", async () => {
-    const world = await startAzureWorld();
-    try {
-      const h = await createHarness({ azure: world });
-      const created = await h.call(h.app.api.createRequest, { as: "alice", json: NEW_REQUEST });
-      const { id } = created.body as { id: string };
-      const link = world.graph.sentMail()[0]!.message.body.content.match(/href="([^"]+\/review\?token=[^"]+)"/)![1]!;
-      const token = new URL(link.replaceAll("&amp;", "&")).searchParams.get("token")!;
-      const bob = SIMULATION_USERS.find((user) => user.upn === "bob@contoso.dev")!;
-      const idToken = await world.entra.token(bob, AZURE_AUDIENCE, h.clock.date(), "id");
+    const h = await azureHarness();
+    const created = await h.call(h.app.api.createRequest, { as: "alice", json: NEW_REQUEST });
+    const { id } = created.body as { id: string };
+    const link = h.azure.graph.sentMail()[0]!.message.body.content.match(/href="([^"]+\/review\?token=[^"]+)"/)![1]!;
+    const token = new URL(link.replaceAll("&amp;", "&")).searchParams.get("token")!;
+    const bob = SIMULATION_USERS.find((user) => user.upn === "bob@contoso.dev")!;
+    const idToken = await h.azure.entra.token(bob, AZURE_AUDIENCE, h.clock.date(), "id");
 
-      const page = await open(h, id, token, undefined, { "x-ms-token-aad-id-token": idToken });
-      expect(page.status).toBe(200);
-      expect(html(page)).toContain('value="approve"');
+    const page = await open(h, id, token, undefined, { "x-ms-token-aad-id-token": idToken });
+    expect(page.status).toBe(200);
+    expect(html(page)).toContain('value="approve"');
 
-      const principal = Buffer.from(
-        JSON.stringify({ auth_typ: "aad", claims: [{ typ: "oid", val: bob.oid }] }),
-      ).toString("base64");
-      const spoofed = await open(h, id, token, undefined, {
-        "x-ms-client-principal": principal,
-        "x-ms-client-principal-id": bob.oid,
-      });
-      expect(spoofed.status).toBe(401);
-      expect(html(spoofed)).toContain("/.auth/login/aad?post_login_redirect_uri=");
+    const principal = Buffer.from(JSON.stringify({ auth_typ: "aad", claims: [{ typ: "oid", val: bob.oid }] })).toString(
+      "base64",
+    );
+    const spoofed = await open(h, id, token, undefined, {
+      "x-ms-client-principal": principal,
+      "x-ms-client-principal-id": bob.oid,
+    });
+    expect(spoofed.status).toBe(401);
+    expect(html(spoofed)).toContain("/.auth/login/aad?post_login_redirect_uri=");
 
-      const forged = await open(h, id, token, undefined, { "x-ms-token-aad-id-token": `${idToken.slice(0, -4)}abcd` });
-      expect(forged.status).toBe(401);
-    } finally {
-      await world.stop();
-    }
+    const forged = await open(h, id, token, undefined, { "x-ms-token-aad-id-token": `${idToken.slice(0, -4)}abcd` });
+    expect(forged.status).toBe(401);
   });
 });

@@ -2,35 +2,12 @@
 // is open, overlapping windows never revoke each other, the lockdown never gives up, the watchdog
 // relocks what a lost workflow or a human left open, and admin kubeconfigs are dealt with.
 import { describe, expect, it } from "vitest";
-import { CLOSE_RECORD_GRACE_MS, verifyRequestTrail } from "../../src/audit/verification.js";
-import { clusterKey } from "../../src/domain/clusters.js";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
 import { ESCALATE_AFTER } from "../../src/workflow/window/lockdown.js";
 import { createHarness, MINUTE, NEU, T0, USERS, WEU, type Harness, type UserName } from "../support/harness.js";
+import { openWindow, outboxKinds, requestStatus } from "../support/windows.js";
 
 const at = (ms: number) => new Date(T0.getTime() + ms).toISOString();
-
-async function openWindow(h: Harness, as: UserName, duration = "PT15M", cluster: string = WEU): Promise<string> {
-  const created = await h.call(h.app.api.createRequest, {
-    as,
-    json: { cluster, justification: "Entra outage", ticket: "INC-9", duration },
-  });
-  expect(created.status).toBe(202);
-  const { id } = created.body as { id: string };
-  expect(
-    (await h.call(h.app.api.approveRequest, { as: as === "bob" ? "carol" : "bob", params: { id }, method: "POST" }))
-      .status,
-  ).toBe(202);
-  return id;
-}
-
-async function status(h: Harness, id: string) {
-  return (await h.app.requests.get(id))!.status;
-}
-
-async function outboxKinds(h: Harness, id?: string) {
-  return (await h.world.outbox.list(id)).map((message) => message.kind);
-}
 
 describe("overlapping windows", () => {
   it("alice's window ends first: local accounts stay enabled for carol's; carol's ends: disabled", async () => {
@@ -41,7 +18,7 @@ describe("overlapping windows", () => {
     expect((await h.app.registry.read(h.cluster())).windows.map((window) => window.requestId)).toEqual([alice, carol]);
 
     await h.engine.advanceBy(10 * MINUTE + 1); // alice's deadline
-    expect(await status(h, alice)).toBe("closed");
+    expect(await requestStatus(h, alice)).toBe("closed");
     expect(await h.localAccounts()).toBe("enabled");
     expect((await h.app.requests.get(alice))!.outcome?.code).toBe("WINDOW_ENDED");
     expect((await h.audit(alice)).find((entry) => entry.type === "locked")).toMatchObject({
@@ -57,24 +34,14 @@ describe("overlapping windows", () => {
     expect(clusters[0]!.openWindows.map((window) => window.requestId)).toEqual([carol]);
 
     await h.engine.advanceBy(20 * MINUTE);
-    expect(await status(h, carol)).toBe("closed");
+    expect(await requestStatus(h, carol)).toBe("closed");
     expect(await h.localAccounts()).toBe("disabled");
     expect(await h.world.clusterControl.localAccountWrites(h.cluster())).toBe(2);
   });
 
   it("ten concurrent windows on one cluster: exactly one enable and one disable reach the cluster", async () => {
     const h = await createHarness();
-    const team = Array.from({ length: 10 }, (_, index) => ({
-      oid: `7ea30000-0000-4000-8000-${String(index).padStart(12, "0")}`,
-      upn: `engineer${index}@contoso.dev`,
-      displayName: `Engineer ${index}`,
-      mail: `engineer${index}@contoso.dev`,
-      accountEnabled: true,
-    }));
-    for (const member of team) {
-      await h.world.directory.addUser(member);
-      await h.world.directory.addMember(h.config.emergencyGroupId, member.oid);
-    }
+    const team = await h.addEngineers(10);
     const tokenOf = async (member: (typeof team)[number]) =>
       `Bearer ${(await h.world.tokens.issue(member, h.clock.date())).access_token}`;
     const ids = await Promise.all(
@@ -88,7 +55,7 @@ describe("overlapping windows", () => {
     );
     await Promise.all(ids.map((id) => h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" })));
     await h.engine.advanceBy(2 * MINUTE); // those that found the cluster busy try again
-    expect(await Promise.all(ids.map((id) => status(h, id)))).toEqual(ids.map(() => "open"));
+    expect(await Promise.all(ids.map((id) => requestStatus(h, id)))).toEqual(ids.map(() => "open"));
     expect(await h.localAccounts()).toBe("enabled");
 
     await Promise.all(
@@ -101,7 +68,7 @@ describe("overlapping windows", () => {
       ),
     );
     await h.engine.advanceBy(2 * MINUTE);
-    expect(await Promise.all(ids.map((id) => status(h, id)))).toEqual(ids.map(() => "closed"));
+    expect(await Promise.all(ids.map((id) => requestStatus(h, id)))).toEqual(ids.map(() => "closed"));
     expect(await h.localAccounts()).toBe("disabled");
     expect(await h.world.clusterControl.localAccountWrites(h.cluster())).toBe(2);
     expect((await h.app.registry.read(h.cluster())).windows).toEqual([]);
@@ -112,7 +79,7 @@ describe("overlapping windows", () => {
     const weu = await openWindow(h, "alice", "PT15M", WEU);
     await openWindow(h, "carol", "PT30M", NEU);
     await h.engine.advanceBy(15 * MINUTE);
-    expect(await status(h, weu)).toBe("closed");
+    expect(await requestStatus(h, weu)).toBe("closed");
     expect(await h.localAccounts(WEU)).toBe("disabled");
     expect(await h.localAccounts(NEU)).toBe("enabled");
   });
@@ -154,7 +121,7 @@ describe("extend and close", () => {
     await h.engine.advanceBy(60 * MINUTE); // past the original deadline
     expect(await h.localAccounts()).toBe("enabled");
     await h.engine.advanceBy(90 * MINUTE);
-    expect(await status(h, id)).toBe("closed");
+    expect(await requestStatus(h, id)).toBe("closed");
     expect(await h.localAccounts()).toBe("disabled");
     expect(await h.auditTypes(id)).toEqual(
       expect.arrayContaining(["extension-requested", "approval-recorded", "extended"]),
@@ -218,7 +185,7 @@ describe("extend and close", () => {
     await h.engine.advanceBy(31 * MINUTE); // the approval timeout (PT30M) passes
     expect((await h.app.requests.get(id))!.extension?.status).toBe("expired");
     await h.engine.advanceBy(29 * MINUTE);
-    expect(await status(h, id)).toBe("closed");
+    expect(await requestStatus(h, id)).toBe("closed");
   });
 
   it("an approver decides an extension from the review page", async () => {
@@ -278,7 +245,7 @@ describe("relentless lockdown", () => {
     expect(nextRetryIn()).toBe(240_000);
     await fault(500, 3);
     await h.engine.advanceBy(240_000); // attempt 3 fails: the alarm
-    expect(await status(h, id)).toBe("lockdown-failed");
+    expect(await requestStatus(h, id)).toBe("lockdown-failed");
     expect(
       (await h.world.outbox.list(id))
         .filter((message) => message.kind === "lockdown-failed")
@@ -287,106 +254,13 @@ describe("relentless lockdown", () => {
     await h.engine.advanceBy(60_000 + 120_000); // attempts 4 and 5 fail
     expect(await h.localAccounts()).toBe("enabled");
     await h.engine.advanceBy(240_000); // attempt 6 works
-    expect(await status(h, id)).toBe("closed");
+    expect(await requestStatus(h, id)).toBe("closed");
     expect(await h.localAccounts()).toBe("disabled");
     const retries = (await h.audit(id)).filter((entry) => entry.type === "lockdown-retry");
     expect(retries.map((entry) => entry.code)).toEqual(["ARM_409", "ARM_429", "ARM_500", "ARM_500", "ARM_500"]);
     expect((await h.audit(id)).filter((entry) => entry.type === "lockdown-failed")).toHaveLength(1);
     expect(ESCALATE_AFTER).toBe(3);
     expect(await outboxKinds(h, id)).toContain("lockdown-recovered");
-  });
-});
-
-describe("watchdog", () => {
-  it("locks a cluster whose workflow was terminated mid-window, within one watchdog period after the deadline, and names the request", async () => {
-    const h = await createHarness();
-    const id = await openWindow(h, "alice", "PT15M");
-    await h.engine.terminate(id, "an operator terminated it");
-    const workflow = h.app.workflow(undefined as never);
-    h.clock.advance(15 * MINUTE + 60_000); // past the deadline, within the grace period
-    expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "none", pruned: [] });
-    expect(await h.localAccounts()).toBe("enabled");
-    h.clock.advance(2 * MINUTE); // the next run, one period later
-    const [report] = await h.app.watchdog.run(workflow);
-    expect(report).toMatchObject({ pruned: [id], action: "locked" });
-    expect(await h.localAccounts()).toBe("disabled");
-    const alerts = (await h.world.outbox.list()).filter((message) => message.kind.startsWith("watchdog-"));
-    expect(alerts.map((message) => message.kind)).toEqual([
-      "watchdog-window-overdue",
-      "watchdog-window-overdue",
-      "watchdog-watchdog-locked",
-      "watchdog-watchdog-locked",
-    ]);
-    expect(alerts[0]!.text).toContain(id);
-    expect(alerts[0]!.text).toContain("its workflow was terminated");
-    expect(alerts[1]!.recipients).toEqual(expect.arrayContaining(["alice@contoso.dev", "bob@contoso.dev"]));
-    expect(await h.app.requests.get(id)).toMatchObject({ status: "closed", outcome: { code: "CLOSED_BY_WATCHDOG" } });
-    // Its workflow will never record where the trail ends: the watchdog did, so it still verifies long after.
-    expect((await h.app.auditIndex.get(id))!.closedHead).toMatchObject({
-      entries: (await h.audit(id)).length,
-      sealed: true,
-    });
-    h.clock.advance(CLOSE_RECORD_GRACE_MS + MINUTE);
-    expect(await verifyRequestTrail(h.app, id, h.clock.date())).toMatchObject({ ok: true });
-    const trail = await h.app.audit.readStream(`watchdog-${h.clock.date().toISOString().slice(0, 10)}`);
-    expect(trail.map((entry) => entry.type)).toEqual(["watchdog-pruned", "watchdog-locked", "watchdog-certificates"]);
-    expect(trail[0]).toMatchObject({
-      message: "its workflow was terminated",
-      details: { requestId: id, workflow: "terminated" },
-    });
-  });
-
-  it("when it cannot record where the trail of a request it closes ends, it still alerts and locks", async () => {
-    const h = await createHarness();
-    const id = await openWindow(h, "alice", "PT15M");
-    await h.engine.terminate(id, "an operator terminated it");
-    await h.table("AuditIndex").deleteTable();
-    h.clock.advance(15 * MINUTE + 3 * MINUTE);
-    const [report] = await h.app.watchdog.run(h.app.workflow(undefined as never));
-    expect(report).toMatchObject({ pruned: [id], action: "locked" });
-    expect(await h.localAccounts()).toBe("disabled");
-    expect((await h.world.outbox.list()).map((message) => message.kind)).toContain("watchdog-window-overdue");
-    expect((await h.app.requests.get(id))!.status).toBe("closed");
-  });
-
-  it("relocks local accounts enabled outside break-glass (drift), and says so once", async () => {
-    const h = await createHarness();
-    await h.world.clusterControl.setLocalAccountsOutOfBand(h.cluster(), true);
-    const workflow = h.app.workflow(undefined as never);
-    expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "locked" });
-    expect(await h.localAccounts()).toBe("disabled");
-    const alert = (await h.world.outbox.list()).find((message) => message.kind === "watchdog-watchdog-locked")!;
-    expect(alert.text).toContain("drift");
-    expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "none" });
-  });
-
-  it("only alerts on drift when BREAKGLASS_DRIFT_ACTION=alert, once, not at every run", async () => {
-    const h = await createHarness({ env: { BREAKGLASS_DRIFT_ACTION: "alert" } });
-    await h.world.clusterControl.setLocalAccountsOutOfBand(h.cluster(), true);
-    const workflow = h.app.workflow(undefined as never);
-    for (let run = 0; run < 3; run++)
-      expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "drift-alerted" });
-    expect(await h.localAccounts()).toBe("enabled");
-    expect((await outboxKinds(h)).filter((kind) => kind === "watchdog-drift")).toHaveLength(2); // teams + email, once
-    await h.world.clusterControl.setLocalAccountsOutOfBand(h.cluster(), false);
-    expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "none" });
-  });
-
-  it("leaves an open window alone and alerts, without acting, about a cluster it cannot lock", async () => {
-    const h = await createHarness();
-    const id = await openWindow(h, "alice", "PT15M");
-    const workflow = h.app.workflow(undefined as never);
-    expect((await h.app.watchdog.run(workflow))[0]).toMatchObject({ action: "none", pruned: [] });
-    expect(await status(h, id)).toBe("open");
-    const table = h.table("SimClusters");
-    await table.updateEntity(
-      { partitionKey: "cluster", rowKey: clusterKey(h.cluster(NEU)), entraIntegration: false },
-      "Merge",
-    );
-    const reports = await h.app.watchdog.run(workflow);
-    expect(reports[1]).toMatchObject({ action: "none", condition: "entra-integration-off" });
-    await h.app.watchdog.run(workflow);
-    expect((await outboxKinds(h)).filter((kind) => kind === "watchdog-entra-integration-off")).toHaveLength(2); // teams + email, once
   });
 });
 
@@ -407,7 +281,7 @@ describe("certificates at lockdown", () => {
       ).toBe(200);
     }
     await h.engine.advanceBy(30 * MINUTE);
-    expect(await status(h, id)).toBe("closed");
+    expect(await requestStatus(h, id)).toBe("closed");
     return {
       h,
       id,

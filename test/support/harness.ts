@@ -17,6 +17,7 @@ import type { AuditEntry } from "../../src/domain/audit.js";
 import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
 import type { HttpHandler } from "../../src/http/handler.js";
 import type { Notifier } from "../../src/ports/notifier.js";
+import type { DirectoryUser } from "../../src/ports/directory.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
 import type { AzureWorld } from "./azureWorld.js";
 import { GROUP_WATCH_ORCHESTRATOR, WINDOW_ORCHESTRATOR } from "../../src/workflow/contracts.js";
@@ -32,6 +33,22 @@ export const USERS = Object.fromEntries(SIMULATION_USERS.map((user) => [user.upn
   UserName,
   (typeof SIMULATION_USERS)[number]
 >;
+
+/** Engineer number `index` of a larger team than the simulation's four people: enabled, with a mailbox. */
+export const engineer = (index: number): DirectoryUser => ({
+  oid: `e0000000-0000-4000-8000-${String(index).padStart(12, "0")}`,
+  upn: `engineer${index}@contoso.dev`,
+  displayName: `Engineer ${index}`,
+  mail: `engineer${index}@contoso.dev`,
+  accountEnabled: true,
+});
+
+export interface EngineerOptions {
+  /** The group they join: the emergency group unless said otherwise. */
+  readonly group?: "emergency" | "approvers";
+  /** Who engineer number `index` is: `engineer(index)` unless said otherwise. */
+  readonly person?: (index: number) => DirectoryUser;
+}
 
 export interface HarnessOptions {
   readonly env?: Readonly<Record<string, string>>;
@@ -85,6 +102,8 @@ export interface Harness {
   audit(requestId: string): Promise<readonly AuditEntry[]>;
   /** Runs the work the app deferred to later in the process whose time has come on the clock. */
   runDeferred(): Promise<void>;
+  /** Adds `count` engineers to the simulated directory and to one of its groups; them, in order. */
+  addEngineers(count: number, options?: EngineerOptions): Promise<readonly DirectoryUser[]>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -188,6 +207,15 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async auditTypes(requestId) {
       return (await app.audit.readStream(requestId)).map((entry) => entry.type);
+    },
+    async addEngineers(count, { group = "emergency", person = engineer } = {}) {
+      const groupId = group === "emergency" ? config.emergencyGroupId : config.approverGroupId;
+      const engineers = Array.from({ length: count }, (_, index) => person(index));
+      for (const user of engineers) {
+        await simulation().directory.addUser(user);
+        await simulation().directory.addMember(groupId, user.oid);
+      }
+      return engineers;
     },
   };
 }

@@ -1,26 +1,21 @@
 // Group watch in azure mode: the real Graph client against the fake Graph — the delta query with
 // its paging and expired tokens, the directory audit log, and change-notification subscriptions
 // whose validation handshake the fake performs against the app's own handler.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../../src/domain/audit.js";
 import { SUBSCRIPTION_LIFETIME_MS } from "../../../src/groupWatch/subscriptions.js";
-import { AZURE_GROUPS, startAzureWorld, type AzureWorld } from "../../support/azureWorld.js";
-import { createHarness, MINUTE, T0, USERS, type Harness } from "../../support/harness.js";
+import { AZURE_GROUPS } from "../../support/azureWorld.js";
+import { azureHarness, type AzureHarness } from "../../support/azureHarness.js";
+import { MINUTE, T0, USERS, type Harness } from "../../support/harness.js";
 
 const CLIENT_STATE = "azure-client-state-0123456789";
 const NOTIFICATION_URL = "https://breakglass.contoso.dev/api/graph/notifications";
 const DAY = 24 * 60 * MINUTE;
 
-let world: AzureWorld;
-beforeEach(async () => {
-  world = await startAzureWorld();
-});
-afterEach(() => world.stop());
-
-async function harness(): Promise<Harness> {
-  const h = await createHarness({ azure: world, env: { BREAKGLASS_GRAPH_CLIENT_STATE: CLIENT_STATE } });
-  world.graph.now = () => h.clock.date();
-  world.graph.validate = async (url, token) => {
+async function harness(): Promise<AzureHarness> {
+  const h = await azureHarness({ env: { BREAKGLASS_GRAPH_CLIENT_STATE: CLIENT_STATE } });
+  h.azure.graph.now = () => h.clock.date();
+  h.azure.graph.validate = async (url, token) => {
     expect(url).toBe(NOTIFICATION_URL);
     const reply = await h.call(h.app.graphNotifications, { method: "POST", query: { validationToken: token } });
     return reply.status === 200 ? String(reply.body) : undefined;
@@ -29,8 +24,8 @@ async function harness(): Promise<Harness> {
 }
 
 /** The group alerts Teams received (each alert is one webhook post). */
-function alerts(): { kind: string; text: string }[] {
-  return world.teams.requests
+function alerts(h: AzureHarness): { kind: string; text: string }[] {
+  return h.azure.teams.requests
     .map((request) => JSON.stringify(request.body))
     .filter((body) => body.includes("[break-glass]"))
     .map((body) => ({
@@ -51,18 +46,18 @@ async function groupAudit(h: Harness): Promise<readonly AuditEntry[]> {
 describe("group watch through Microsoft Graph", () => {
   it("baseline, addition, removal, several changes across delta pages, an expired token: one alert and one audit entry per change", async () => {
     const h = await harness();
-    world.graph.pageSize = 2;
+    h.azure.graph.pageSize = 2;
     await h.app.groupWatch.run();
-    expect(alerts().map((alert) => alert.kind)).toEqual(["baseline", "baseline"]);
-    expect(alerts()[1]!.text).toContain("the group platform-seniors"); // a nested group is a member too
-    const delta = world.graph.received("GET", "/groups/delta");
+    expect(alerts(h).map((alert) => alert.kind)).toEqual(["baseline", "baseline"]);
+    expect(alerts(h)[1]!.text).toContain("the group platform-seniors"); // a nested group is a member too
+    const delta = h.azure.graph.received("GET", "/groups/delta");
     expect(delta[0]!.query.get("$filter")).toBe(`id eq '${AZURE_GROUPS.emergency}'`);
     expect(delta[0]!.query.get("$select")).toBe("members");
 
     // An addition, with who made it from the directory audit log.
     h.clock.advance(5 * MINUTE);
-    world.graph.addMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
-    world.graph.logMembershipChange(
+    h.azure.graph.addMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
+    h.azure.graph.logMembershipChange(
       "added",
       AZURE_GROUPS.emergency,
       USERS.mallory.oid,
@@ -70,17 +65,17 @@ describe("group watch through Microsoft Graph", () => {
       h.clock.date(),
     );
     await h.app.groupWatch.run();
-    expect(alerts().slice(2)).toHaveLength(1);
-    expect(alerts()[2]!.text).toContain(
+    expect(alerts(h).slice(2)).toHaveLength(1);
+    expect(alerts(h)[2]!.text).toContain(
       "Mallory Outsider (mallory@contoso.dev) joined aks-emergency-admins (the emergency group)",
     );
-    expect(alerts()[2]!.text).toContain("Added by Carol Both (carol@contoso.dev)");
-    const query = world.graph.received("GET", "/auditLogs/directoryAudits")[0]!.query.get("$filter")!;
+    expect(alerts(h)[2]!.text).toContain("Added by Carol Both (carol@contoso.dev)");
+    const query = h.azure.graph.received("GET", "/auditLogs/directoryAudits")[0]!.query.get("$filter")!;
     expect(query).toContain("activityDisplayName eq 'Add member to group'");
     expect(query).toContain(`targetResources/any(t:t/id eq '${USERS.mallory.oid}')`);
     // The stored delta link is followed, not a new full query.
     expect(
-      world.graph
+      h.azure.graph
         .received("GET", "/groups/delta")
         .slice(-2)
         .every((request) => request.query.get("$deltatoken") !== null),
@@ -88,38 +83,38 @@ describe("group watch through Microsoft Graph", () => {
 
     // Three changes at once: more than one delta page.
     h.clock.advance(5 * MINUTE);
-    world.graph.removeMember(AZURE_GROUPS.emergency, USERS.alice.oid);
-    world.graph.addMember(AZURE_GROUPS.emergency, USERS.bob.oid);
-    world.graph.removeMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
-    const pagesBefore = world.graph.received("GET", "/groups/delta").length;
+    h.azure.graph.removeMember(AZURE_GROUPS.emergency, USERS.alice.oid);
+    h.azure.graph.addMember(AZURE_GROUPS.emergency, USERS.bob.oid);
+    h.azure.graph.removeMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
+    const pagesBefore = h.azure.graph.received("GET", "/groups/delta").length;
     await h.app.groupWatch.run();
-    expect(world.graph.received("GET", "/groups/delta").length - pagesBefore).toBeGreaterThan(2); // two pages for the emergency group, one for the approvers
+    expect(h.azure.graph.received("GET", "/groups/delta").length - pagesBefore).toBeGreaterThan(2); // two pages for the emergency group, one for the approvers
     expect(
-      alerts()
+      alerts(h)
         .slice(3)
         .map((alert) => alert.kind)
         .sort(),
     ).toEqual(["joined", "left", "left"]);
     expect(
-      alerts()
+      alerts(h)
         .slice(3)
         .find((alert) => alert.text.includes("Alice"))!.text,
     ).toContain("The Entra audit log does not show who did it yet");
 
     // The directory forgot the delta token: a full resync reports the difference against the stored members.
     h.clock.advance(5 * MINUTE);
-    world.graph.expireDeltaTokens();
-    world.graph.addMember(AZURE_GROUPS.emergency, USERS.alice.oid);
+    h.azure.graph.expireDeltaTokens();
+    h.azure.graph.addMember(AZURE_GROUPS.emergency, USERS.alice.oid);
     await h.app.groupWatch.run();
     expect(
-      alerts()
+      alerts(h)
         .slice(6)
         .map((alert) => alert.kind),
     ).toEqual(["joined"]);
-    expect(alerts()[6]!.text).toContain("by a full comparison");
+    expect(alerts(h)[6]!.text).toContain("by a full comparison");
 
     await h.app.groupWatch.run(); // nothing new: nothing twice
-    expect(alerts()).toHaveLength(7);
+    expect(alerts(h)).toHaveLength(7);
     const changes = (await groupAudit(h)).filter((entry) => entry.type.startsWith("group-member"));
     expect(changes.map((entry) => `${entry.type}:${String(entry.details?.member)}`)).toEqual([
       "group-member-added:mallory@contoso.dev",
@@ -133,10 +128,10 @@ describe("group watch through Microsoft Graph", () => {
   it("without AuditLog.Read.All the alert still goes out and says who did it is unknown", async () => {
     const h = await harness();
     await h.app.groupWatch.run();
-    world.graph.auditLogReadable = false;
-    world.graph.addMember(AZURE_GROUPS.approvers, USERS.mallory.oid);
+    h.azure.graph.auditLogReadable = false;
+    h.azure.graph.addMember(AZURE_GROUPS.approvers, USERS.mallory.oid);
     await h.app.groupWatch.run();
-    const [added] = alerts().slice(2);
+    const [added] = alerts(h).slice(2);
     expect(added!.text).toContain(
       "Mallory Outsider (mallory@contoso.dev) joined aks-breakglass-approvers (the approver group)",
     );
@@ -150,7 +145,7 @@ describe("change-notification subscriptions", () => {
     const h = await harness();
     const report = await h.app.groupWatch.run();
     expect(report.subscriptions).toEqual(["emergency:created", "approver:created"]);
-    const created = [...world.graph.subscriptions.values()];
+    const created = [...h.azure.graph.subscriptions.values()];
     expect(created.map((subscription) => subscription.resource)).toEqual([
       `groups/${AZURE_GROUPS.emergency}`,
       `groups/${AZURE_GROUPS.approvers}`,
@@ -164,18 +159,18 @@ describe("change-notification subscriptions", () => {
     expect(Date.parse(created[0]!.expirationDateTime) - h.clock.now()).toBe(SUBSCRIPTION_LIFETIME_MS);
 
     expect((await h.app.groupWatch.run()).subscriptions).toEqual([]); // far from expiry: nothing to do
-    expect(world.graph.received("PATCH", /^\/v1\.0\/subscriptions\//)).toEqual([]);
+    expect(h.azure.graph.received("PATCH", /^\/v1\.0\/subscriptions\//)).toEqual([]);
 
     h.clock.advance(27 * DAY); // within three days of expiry
     expect((await h.app.groupWatch.run()).subscriptions).toEqual(["emergency:renewed", "approver:renewed"]);
-    expect(Date.parse(world.graph.subscriptions.get("sub-1")!.expirationDateTime) - h.clock.now()).toBe(
+    expect(Date.parse(h.azure.graph.subscriptions.get("sub-1")!.expirationDateTime) - h.clock.now()).toBe(
       SUBSCRIPTION_LIFETIME_MS,
     );
 
-    world.graph.subscriptions.delete("sub-2"); // Graph removed it
+    h.azure.graph.subscriptions.delete("sub-2"); // Graph removed it
     h.clock.advance(27 * DAY);
     expect((await h.app.groupWatch.run()).subscriptions).toEqual(["emergency:renewed", "approver:created"]);
-    expect(world.graph.subscriptions.get("sub-3")!.resource).toBe(`groups/${AZURE_GROUPS.approvers}`);
+    expect(h.azure.graph.subscriptions.get("sub-3")!.resource).toBe(`groups/${AZURE_GROUPS.approvers}`);
     expect(
       (await groupAudit(h)).filter((entry) => entry.type === "graph-subscription").map((entry) => entry.code),
     ).toEqual(["CREATED", "CREATED", "RENEWED", "RENEWED", "RENEWED", "CREATED"]);
@@ -191,18 +186,18 @@ describe("change-notification subscriptions", () => {
       });
 
     expect((await notify([{ subscriptionId: "sub-1", lifecycleEvent: "reauthorizationRequired" }])).status).toBe(202);
-    expect(world.graph.subscriptions.get("sub-1")!.reauthorized).toBe(1);
-    expect(world.graph.subscriptions.get("sub-2")!.reauthorized).toBe(0);
+    expect(h.azure.graph.subscriptions.get("sub-1")!.reauthorized).toBe(1);
+    expect(h.azure.graph.subscriptions.get("sub-2")!.reauthorized).toBe(0);
 
     expect((await notify([{ subscriptionId: "sub-2", lifecycleEvent: "subscriptionRemoved" }])).status).toBe(202);
-    expect([...world.graph.subscriptions.keys()]).toEqual(["sub-1", "sub-2", "sub-3"]);
+    expect([...h.azure.graph.subscriptions.keys()]).toEqual(["sub-1", "sub-2", "sub-3"]);
 
-    world.graph.addMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
+    h.azure.graph.addMember(AZURE_GROUPS.emergency, USERS.mallory.oid);
     expect(
       (await notify([{ subscriptionId: "sub-1", changeType: "updated", resource: `Groups/${AZURE_GROUPS.emergency}` }]))
         .status,
     ).toBe(202);
-    expect(alerts().filter((alert) => alert.kind === "joined")).toHaveLength(1);
+    expect(alerts(h).filter((alert) => alert.kind === "joined")).toHaveLength(1);
     const statuses = h.engine.instanceIds().map((id) => h.engine.getStatus(id)?.runtimeStatus);
     expect(statuses).toEqual(["Completed", "Completed", "Completed"]);
 
@@ -210,6 +205,8 @@ describe("change-notification subscriptions", () => {
     expect((await notify([{ subscriptionId: "sub-unknown", lifecycleEvent: "reauthorizationRequired" }])).status).toBe(
       202,
     );
-    expect([...world.graph.subscriptions.values()].map((subscription) => subscription.reauthorized)).toEqual([1, 0, 0]);
+    expect([...h.azure.graph.subscriptions.values()].map((subscription) => subscription.reauthorized)).toEqual([
+      1, 0, 0,
+    ]);
   });
 });

@@ -1,22 +1,12 @@
 // The whole workflow in azure mode: the real ARM, Graph, Monitor and identity code against the
 // HTTPS fakes, Azurite for storage, the real orchestrator in the durable engine.
 import { TableClient, TableServiceClient } from "@azure/data-tables";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { SIMULATION_USERS } from "../../../src/app/simulationDefaults.js";
-import { AZURE_GROUPS, MAIL_SENDER, startAzureWorld, type AzureWorld } from "../../support/azureWorld.js";
-import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
+import { AZURE_GROUPS, MAIL_SENDER } from "../../support/azureWorld.js";
+import { azureHarness } from "../../support/azureHarness.js";
+import { MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
 import { DEADLINE_TRAIL } from "../../support/trails.js";
-
-let world: AzureWorld;
-
-beforeAll(async () => {
-  world = await startAzureWorld();
-});
-afterAll(() => world.stop());
-beforeEach(() => {
-  for (const fake of [world.arm, world.graph, world.entra, world.teams]) fake.requests.length = 0;
-  for (const id of [WEU, NEU]) world.arm.addCluster(id);
-});
 
 async function request(h: Harness, as: "alice" | "carol" | "mallory" = "alice", duration = "PT15M") {
   return h.call(h.app.api.createRequest, {
@@ -27,30 +17,30 @@ async function request(h: Harness, as: "alice" | "carol" | "mallory" = "alice", 
 
 describe("azure mode, end to end against the fakes", () => {
   it("local accounts really flip through ARM; approvers hear through Graph mail and the Teams webhook", async () => {
-    const h = await createHarness({ azure: world });
+    const h = await azureHarness();
     const created = await request(h);
     expect(created.status).toBe(202);
     const { id } = created.body as { id: string };
 
     // The requester was authorized by a strongly consistent, transitive membership check.
-    expect(world.graph.received("POST", `/users/${USERS.alice.oid}/checkMemberGroups`)[0]!.body).toEqual({
+    expect(h.azure.graph.received("POST", `/users/${USERS.alice.oid}/checkMemberGroups`)[0]!.body).toEqual({
       groupIds: [AZURE_GROUPS.emergency, AZURE_GROUPS.approvers],
     });
     // The approvers were told: mail through Graph (carol through the nested group, not alice), a card to the channel.
-    const [mail] = world.graph.sentMail();
+    const [mail] = h.azure.graph.sentMail();
     expect(mail!.sender).toBe(MAIL_SENDER);
     expect(mail!.message.toRecipients.map((recipient) => recipient.emailAddress.address).sort()).toEqual([
       "bob@contoso.dev",
       "carol@contoso.dev",
     ]);
     expect(mail!.message.body.content).toContain(`/api/requests/${id}`);
-    const card = world.teams.requests[0]!.body as { attachments: { content: { body: { text?: string }[] } }[] };
+    const card = h.azure.teams.requests[0]!.body as { attachments: { content: { body: { text?: string }[] } }[] };
     expect(JSON.stringify(card)).toContain("aks-prod-weu");
-    expect(world.teams.requests[0]!.query.get("sig")).toBe("WEBHOOK-SECRET");
+    expect(h.azure.teams.requests[0]!.query.get("sig")).toBe("WEBHOOK-SECRET");
 
     expect((await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" })).status).toBe(202);
-    expect(world.arm.cluster(WEU).localAccountsEnabled).toBe(true);
-    const [enable] = world.arm.received("PUT");
+    expect(h.azure.arm.cluster(WEU).localAccountsEnabled).toBe(true);
+    const [enable] = h.azure.arm.received("PUT");
     expect(enable!.headers["if-match"]).toBe('"1"');
     expect((enable!.body as { properties: { disableLocalAccounts: boolean } }).properties.disableLocalAccounts).toBe(
       false,
@@ -58,13 +48,13 @@ describe("azure mode, end to end against the fakes", () => {
     expect((await h.app.requests.get(id))!.status).toBe("open");
 
     await h.engine.advanceBy(15 * MINUTE);
-    expect(world.arm.cluster(WEU).localAccountsEnabled).toBe(false);
-    const puts = world.arm.received("PUT");
+    expect(h.azure.arm.cluster(WEU).localAccountsEnabled).toBe(false);
+    const puts = h.azure.arm.received("PUT");
     expect(puts).toHaveLength(2);
     expect((puts[1]!.body as { properties: { disableLocalAccounts: boolean } }).properties.disableLocalAccounts).toBe(
       true,
     );
-    expect(puts[1]!.headers["if-match"]).toBe(`"${world.arm.cluster(WEU).etagVersion - 2}"`);
+    expect(puts[1]!.headers["if-match"]).toBe(`"${h.azure.arm.cluster(WEU).etagVersion - 2}"`);
     expect(await h.app.requests.get(id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
     expect(await h.auditTypes(id)).toEqual([...DEADLINE_TRAIL]);
     // Nothing the app stored carries the webhook's signature.
@@ -72,8 +62,7 @@ describe("azure mode, end to end against the fakes", () => {
   });
 
   it("stores no secret: no token, signing key or webhook URL in any row of any table after a full run", async () => {
-    const h = await createHarness({
-      azure: world,
+    const h = await azureHarness({
       env: { BREAKGLASS_GRAPH_CLIENT_STATE: "graph-client-state-secret-0123" },
     });
     const aliceToken = await h.token("alice");
@@ -116,7 +105,7 @@ describe("azure mode, end to end against the fakes", () => {
       bobToken,
       aliceToken.split(".")[2]!,
       h.config.linkSigningKey,
-      world.webhookUrl,
+      h.azure.webhookUrl,
       "WEBHOOK-SECRET",
       "graph-client-state-secret-0123",
     ]) {
@@ -125,10 +114,10 @@ describe("azure mode, end to end against the fakes", () => {
   });
 
   it("retries a disable that ARM refuses with 409 until it goes through", async () => {
-    const h = await createHarness({ azure: world });
+    const h = await azureHarness();
     const { id } = (await request(h)).body as { id: string };
     await h.call(h.app.api.approveRequest, { as: "carol", params: { id }, method: "POST" });
-    world.arm.inject({
+    h.azure.arm.inject({
       method: "PUT",
       times: 2,
       response: { status: 409, body: { error: { code: "OperationNotAllowed", message: "another operation" } } },
@@ -137,25 +126,21 @@ describe("azure mode, end to end against the fakes", () => {
     expect((await h.app.requests.get(id))!.status).toBe("closing");
     await h.engine.advanceBy(2 * MINUTE);
     expect((await h.app.requests.get(id))!.status).toBe("closed");
-    expect(world.arm.cluster(WEU).localAccountsEnabled).toBe(false);
+    expect(h.azure.arm.cluster(WEU).localAccountsEnabled).toBe(false);
   });
 
   it("refuses someone the directory puts in no group, and someone whose account is disabled", async () => {
-    const h = await createHarness({ azure: world });
+    const h = await azureHarness();
     expect((await request(h, "mallory")).status).toBe(403);
     const carol = SIMULATION_USERS.find((user) => user.upn === "carol@contoso.dev")!;
-    world.graph.users.get(carol.oid)!.accountEnabled = false;
-    try {
-      expect(((await request(h, "carol")).body as { error: { code: string } }).error.code).toBe("ACCOUNT_DISABLED");
-    } finally {
-      world.graph.users.get(carol.oid)!.accountEnabled = true;
-    }
-    expect(world.arm.received("PUT")).toEqual([]);
+    h.azure.graph.users.get(carol.oid)!.accountEnabled = false;
+    expect(((await request(h, "carol")).body as { error: { code: string } }).error.code).toBe("ACCOUNT_DISABLED");
+    expect(h.azure.arm.received("PUT")).toEqual([]);
   });
 
   it("answers 503, not 403, when Graph cannot be asked", async () => {
-    const h = await createHarness({ azure: world });
-    world.graph.inject({
+    const h = await azureHarness();
+    h.azure.graph.inject({
       path: /checkMemberGroups/,
       response: { status: 503, body: { error: { code: "ServiceUnavailable", message: "down" } } },
     });
@@ -166,7 +151,7 @@ describe("azure mode, end to end against the fakes", () => {
 
 describe("azure mode health", () => {
   it("reports each dependency as working, in one call", async () => {
-    const h = await createHarness({ azure: world });
+    const h = await azureHarness();
     const reply = await h.call(h.app.api.health);
     expect(reply).toMatchObject({
       status: 200,
@@ -183,19 +168,19 @@ describe("azure mode health", () => {
         },
       },
     });
-    expect(world.teams.requests).toEqual([]); // checking never posts to the channel
+    expect(h.azure.teams.requests).toEqual([]); // checking never posts to the channel
   });
 
   it("names what does not work, without secrets, and does not ask Azure again within 30 seconds", async () => {
-    const h = await createHarness({ azure: world });
-    world.graph.inject({
+    const h = await azureHarness();
+    h.azure.graph.inject({
       path: /transitiveMembers/,
       response: {
         status: 403,
         body: { error: { code: "Authorization_RequestDenied", message: "Insufficient privileges" } },
       },
     });
-    world.arm.addCluster(NEU, { entraIntegration: false });
+    h.azure.arm.addCluster(NEU, { entraIntegration: false });
     const reply = await h.call(h.app.api.health);
     expect(reply.status).toBe(503);
     expect(reply.body).toMatchObject({
@@ -208,18 +193,17 @@ describe("azure mode health", () => {
     });
     const text = JSON.stringify(reply.body);
     for (const secret of ["WEBHOOK-SECRET", "token-for", "AccountKey", "aks-prod"]) expect(text).not.toContain(secret);
-    const asked = world.arm.requests.length + world.graph.requests.length;
+    const asked = h.azure.arm.requests.length + h.azure.graph.requests.length;
     h.clock.advance(29_000);
     await h.call(h.app.api.health);
-    expect(world.arm.requests.length + world.graph.requests.length).toBe(asked);
+    expect(h.azure.arm.requests.length + h.azure.graph.requests.length).toBe(asked);
     h.clock.advance(1_000);
     await h.call(h.app.api.health);
-    expect(world.arm.requests.length + world.graph.requests.length).toBeGreaterThan(asked);
+    expect(h.azure.arm.requests.length + h.azure.graph.requests.length).toBeGreaterThan(asked);
   });
 
   it("says when no notification channel is configured", async () => {
-    const h = await createHarness({
-      azure: world,
+    const h = await azureHarness({
       env: { BREAKGLASS_TEAMS_WEBHOOK_URL: "", BREAKGLASS_MAIL_SENDER: "" },
     });
     expect((await h.call(h.app.api.health)).body).toMatchObject({

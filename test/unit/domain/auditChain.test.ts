@@ -7,8 +7,8 @@ import {
   sealHead,
   streamGenesis,
   verifyChain,
-} from "../../src/domain/auditChain.js";
-import { advanceHead, canonicalJson, type AuditEntry } from "../../src/domain/audit.js";
+} from "../../../src/domain/auditChain.js";
+import { advanceHead, canonicalJson, type AuditEntry } from "../../../src/domain/audit.js";
 
 const STREAM = "bg-01m8gshv80v200jgzv74xjm1zr";
 const fields = (type: AuditEntry["type"]) => ({

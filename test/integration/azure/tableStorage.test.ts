@@ -3,15 +3,15 @@
 import { randomBytes } from "node:crypto";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, inject, it } from "vitest";
-import { TableAuditLog } from "../../src/adapters/azure/tableAuditLog.js";
-import { TableRequestStore } from "../../src/adapters/azure/tableRequestStore.js";
-import type { TableStorageSettings } from "../../src/adapters/azure/tables.js";
-import { requestAuditEntry } from "../../src/domain/auditChain.js";
-import { parseManagedClusterId } from "../../src/domain/clusters.js";
-import { newRequestId } from "../../src/domain/ids.js";
-import type { EmergencyRequest } from "../../src/domain/request.js";
-import { createHarness, MINUTE, USERS, WEU } from "../support/harness.js";
-import { DEADLINE_TRAIL } from "../support/trails.js";
+import { TableAuditLog } from "../../../src/adapters/azure/tableAuditLog.js";
+import { TableRequestStore } from "../../../src/adapters/azure/tableRequestStore.js";
+import type { TableStorageSettings } from "../../../src/adapters/azure/tables.js";
+import { requestAuditEntry } from "../../../src/domain/auditChain.js";
+import { parseManagedClusterId } from "../../../src/domain/clusters.js";
+import { newRequestId } from "../../../src/domain/ids.js";
+import type { EmergencyRequest } from "../../../src/domain/request.js";
+import { createHarness, MINUTE, USERS, WEU } from "../../support/harness.js";
+import { DEADLINE_TRAIL } from "../../support/trails.js";
 
 function settings(): TableStorageSettings {
   return { connectionString: inject("azuriteConnectionString"), tablePrefix: `t${randomBytes(5).toString("hex")}` };

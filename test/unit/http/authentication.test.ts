@@ -3,15 +3,15 @@ import type { AddressInfo } from "node:net";
 import { HttpRequest } from "@azure/functions";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DevTokenIssuer } from "../../src/adapters/simulation/devTokens.js";
+import { DevTokenIssuer } from "../../../src/adapters/simulation/devTokens.js";
 import {
   authenticate,
   createTokenVerifier,
   tenantIssuers,
   tenantSigningKeys,
   type VerifyToken,
-} from "../../src/http/authentication.js";
-import { ApiError } from "../../src/http/errors.js";
+} from "../../../src/http/authentication.js";
+import { ApiError } from "../../../src/http/errors.js";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const AUDIENCE = "api://breakglass";

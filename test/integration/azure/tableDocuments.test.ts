@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, inject, it } from "vitest";
-import { CHUNK_CHARS, TableDocuments } from "../../src/adapters/azure/tableDocuments.js";
+import { CHUNK_CHARS, TableDocuments } from "../../../src/adapters/azure/tableDocuments.js";
 
 interface Note {
   readonly text: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupAlertAuditFields, renderGroupAlert } from "../../src/domain/groupAlerts.js";
+import { groupAlertAuditFields, renderGroupAlert } from "../../../src/domain/groupAlerts.js";
 import {
   applyMemberChanges,
   membershipDiff,
@@ -9,7 +9,7 @@ import {
   type GroupUser,
   type KnownMember,
   type WatchedGroup,
-} from "../../src/domain/groups.js";
+} from "../../../src/domain/groups.js";
 
 const emergency: WatchedGroup = { id: "g-e", role: "emergency", name: "aks-emergency-admins" };
 const approvers: WatchedGroup = { id: "g-a", role: "approver", name: "aks-breakglass-approvers" };

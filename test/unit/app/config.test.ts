@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { SIMULATION_CLUSTER_IDS, SIMULATION_GROUPS, SIMULATION_TENANT_ID } from "../../src/app/simulationDefaults.js";
-import { ConfigError, parseConfig } from "../../src/app/config.js";
-import { HOUR_MS, MINUTE_MS } from "../../src/domain/duration.js";
+import {
+  SIMULATION_CLUSTER_IDS,
+  SIMULATION_GROUPS,
+  SIMULATION_TENANT_ID,
+} from "../../../src/app/simulationDefaults.js";
+import { ConfigError, parseConfig } from "../../../src/app/config.js";
+import { HOUR_MS, MINUTE_MS } from "../../../src/domain/duration.js";
 
 const TENANT = "11111111-2222-3333-4444-555555555555";
 const CLUSTER =

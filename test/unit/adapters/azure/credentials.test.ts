@@ -1,6 +1,11 @@
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import { describe, expect, it } from "vitest";
-import { createCredential, isHostedInAzure, retryAfterMs, scopeOf } from "../../src/adapters/azure/credentials.js";
+import {
+  createCredential,
+  isHostedInAzure,
+  retryAfterMs,
+  scopeOf,
+} from "../../../../src/adapters/azure/credentials.js";
 
 describe("credentials", () => {
   const settings = {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { parseManagedClusterId } from "../../../src/domain/clusters.js";
+import { adminCredentialsCommand } from "../../../src/domain/commands.js";
+import { renderNotification } from "../../../src/domain/notifications.js";
+import { CLUSTER_ID, person } from "../../support/domain.js";
+
+describe("notifications", () => {
+  const cluster = parseManagedClusterId(CLUSTER_ID)!;
+  const request = {
+    id: "bg-01",
+    cluster,
+    requester: person("a", "alice@contoso.dev"),
+    justification: "Entra outage",
+    ticket: "INC42",
+    duration: "PT1H",
+    requestedAt: "2026-11-28T10:00:00.000Z",
+    approvalDeadline: "2026-11-28T10:30:00.000Z",
+    requiredApprovals: 1,
+  };
+
+  it("gives the exact admin-credentials command", () => {
+    expect(adminCredentialsCommand(request)).toBe(
+      "az aks get-credentials --subscription 00000000-0000-0000-0000-000000000001 --resource-group rg-aks-prod --name aks-prod-weu --admin",
+    );
+  });
+
+  it("asks the approvers with the request's facts and links", () => {
+    const rendered = renderNotification(
+      { event: "approval-requested", request, at: request.requestedAt },
+      { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" },
+    );
+    expect(rendered).toMatchObject({ audience: "approvers", severity: "warning" });
+    expect(rendered.subject).toContain("aks-prod-weu");
+    expect(rendered.text).toContain("Entra outage");
+    expect(rendered.facts).toContainEqual({ name: "Ticket", value: "INC42" });
+    expect(rendered.links[0]).toEqual({
+      label: "Review and decide",
+      url: "https://bg.example/api/requests/bg-01/review?token=t",
+    });
+  });
+
+  it("tells the requester how to get in when the window opens, and raises the alarm when lockdown fails", () => {
+    const window = { openedAt: "2026-11-28T10:05:00.000Z", closesAt: "2026-11-28T11:05:00.000Z" };
+    const opened = renderNotification(
+      { event: "opened", request, at: window.openedAt, window },
+      { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" },
+    );
+    expect(opened.text).toContain(adminCredentialsCommand(request));
+    expect(opened.text).toContain("until the cluster certificates are rotated");
+    const outcome = { code: "RETRIES_EXHAUSTED", message: "ARM 409", at: window.closesAt };
+    const alarm = renderNotification(
+      { event: "lockdown-failed", request, at: window.closesAt, outcome },
+      { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" },
+    );
+    expect(alarm).toMatchObject({ audience: "alert", severity: "critical" });
+    expect(alarm.text).toContain("--disable-local-accounts");
+  });
+});
