@@ -1,7 +1,7 @@
 import { loadConfig } from "../src/app/config.js";
 import { anonymousRoute, devHandler } from "../src/app/hosting.js";
 
-// Simulation-only routes (DESIGN §6) are not registered at all in azure mode; they use the
+// Simulation-only routes (docs/design.md §6) are not registered at all in azure mode; they use the
 // simulated world's own sign-in, which the configuration refuses in Azure.
 if (loadConfig().mode === "simulation") {
   anonymousRoute("devToken", ["POST"], "dev/token", devHandler("devToken"));

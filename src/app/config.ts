@@ -1,4 +1,4 @@
-// Configuration: every setting of DESIGN §5, read from the environment once and checked
+// Configuration: every setting of docs/design.md §5, read from the environment once and checked
 // against a schema. An error names the variable and the rule it broke, all errors at once,
 // so a misconfigured deployment is fixed in one pass rather than one restart per typo.
 import { CronExpressionParser } from "cron-parser";
@@ -198,7 +198,7 @@ function schemaFor(mode: Mode) {
     });
 }
 
-/** Every setting the app reads (DESIGN §5), for documentation checks. */
+/** Every setting the app reads (docs/design.md §5), for documentation checks. */
 export const CONFIG_VARIABLES: readonly string[] = ["BREAKGLASS_MODE", ...Object.keys(schemaFor("azure").shape)];
 
 function trimSlash(value: string): string {

@@ -1,4 +1,4 @@
-// The simulated world of DESIGN §6: four people, two groups, two clusters. The ids are fixed
+// The simulated world of docs/design.md §6: four people, two groups, two clusters. The ids are fixed
 // so that tokens, links and stored state stay meaningful across restarts and processes.
 
 export const SIMULATION_TENANT_ID = "5e1a0000-0000-4000-8000-000000000000";

@@ -1,3 +1,4 @@
+import type { RefusalCode } from "./codes.js";
 // Who may do what, decided from what the directory says about a person. The directory is
 // asked at the moment of the decision (transitive, strongly consistent); these functions
 // only turn its answer into a verdict.
@@ -10,7 +11,7 @@ export interface Roles {
 }
 
 export interface Refusal {
-  readonly code: string;
+  readonly code: RefusalCode;
   readonly message: string;
 }
 
@@ -21,24 +22,30 @@ function accountRefusal(roles: Roles): Refusal | undefined {
   return undefined;
 }
 
+/** What each role needs of a person, and what they are told when they lack it. */
+const ROLES = {
+  requester: {
+    holds: (roles: Roles) => roles.emergencyMember,
+    refusal: { code: "NOT_EMERGENCY_MEMBER", message: "only members of the emergency group may request a window" },
+  },
+  approver: {
+    holds: (roles: Roles) => roles.approver,
+    refusal: { code: "NOT_APPROVER", message: "only members of the approver group may decide requests" },
+  },
+} as const satisfies Record<string, { holds: (roles: Roles) => boolean; refusal: Refusal }>;
+
+function roleRefusal(roles: Roles, role: keyof typeof ROLES): Refusal | undefined {
+  return accountRefusal(roles) ?? (ROLES[role].holds(roles) ? undefined : ROLES[role].refusal);
+}
+
 /** Why this person may not request an emergency window, or undefined when they may. */
 export function requesterRefusal(roles: Roles): Refusal | undefined {
-  return (
-    accountRefusal(roles) ??
-    (roles.emergencyMember
-      ? undefined
-      : { code: "NOT_EMERGENCY_MEMBER", message: "only members of the emergency group may request a window" })
-  );
+  return roleRefusal(roles, "requester");
 }
 
 /** Why this person may not approve or deny requests, or undefined when they may. */
 export function approverRefusal(roles: Roles): Refusal | undefined {
-  return (
-    accountRefusal(roles) ??
-    (roles.approver
-      ? undefined
-      : { code: "NOT_APPROVER", message: "only members of the approver group may decide requests" })
-  );
+  return roleRefusal(roles, "approver");
 }
 
 /** Whether this person may see clusters and their windows: emergency members and approvers with enabled accounts. */

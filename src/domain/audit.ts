@@ -2,6 +2,7 @@
 // the (deterministic) workflow, so a retried append lands on the same key and is recognised
 // as the same entry. Refusals that belong to no request go to a daily security stream.
 // Hashes, the chain and builders of entries are in auditChain.ts beside this file (they need node:crypto).
+import type { OutcomeCode } from "./codes.js";
 import { parseInstant } from "./instants.js";
 
 export const AUDIT_EVENT_TYPES = [
@@ -74,7 +75,7 @@ export interface AuditEntry {
   readonly cluster: string;
   readonly outcome: AuditOutcome;
   /** A stable code for failures and refusals. */
-  readonly code?: string;
+  readonly code?: OutcomeCode;
   readonly message?: string;
   readonly details?: AuditDetails;
   /** Request streams: the entry's place in the chain, from 0. */

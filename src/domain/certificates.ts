@@ -1,6 +1,7 @@
 // What to do about admin kubeconfigs that may outlive a window. Disabling local accounts does not
 // revoke an admin client certificate; only rotating the cluster certificates does, and rotation
 // recreates nodes (up to ~30 minutes of disruption). So rotation needs either the policy or evidence.
+import type { OutcomeCode } from "./codes.js";
 import type { ManagedCluster } from "./clusters.js";
 
 export const ROTATE_CERTIFICATES = ["never", "when-credentials-issued", "always"] as const;
@@ -17,7 +18,8 @@ export interface CertificateOutcome {
   readonly decision: CertificateDecision;
   /** Admin-credential fetches while local accounts were enabled; absent when the log could not be read. */
   readonly fetches?: number;
-  readonly rotation?: { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+  readonly rotation?:
+    { readonly ok: true } | { readonly ok: false; readonly code: OutcomeCode; readonly message: string };
 }
 
 /** `fetches`: admin-credential fetches while local accounts were enabled; undefined when the log could not say. */

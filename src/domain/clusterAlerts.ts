@@ -1,4 +1,5 @@
 // What the watchdog tells people about a cluster, outside any one workflow: one row per finding.
+import type { OutcomeCode } from "./codes.js";
 import type { ManagedCluster } from "./clusters.js";
 import { disableLocalAccountsCommand, enableEntraIntegrationCommand } from "./commands.js";
 import { alertMessage, type AlertTable, type MessageContent } from "./messages.js";
@@ -14,9 +15,14 @@ export type ClusterAlert =
     }
   | { readonly kind: "watchdog-locked"; readonly cluster: ManagedCluster; readonly reason: string }
   | { readonly kind: "drift"; readonly cluster: ManagedCluster }
-  | { readonly kind: "lock-failed"; readonly cluster: ManagedCluster; readonly code: string; readonly message: string }
+  | {
+      readonly kind: "lock-failed";
+      readonly cluster: ManagedCluster;
+      readonly code: OutcomeCode;
+      readonly message: string;
+    }
   | { readonly kind: "entra-integration-off"; readonly cluster: ManagedCluster }
-  | { readonly kind: "cluster-unreadable"; readonly cluster: ManagedCluster; readonly code: string }
+  | { readonly kind: "cluster-unreadable"; readonly cluster: ManagedCluster; readonly code: OutcomeCode }
   | { readonly kind: "cluster-missing"; readonly cluster: ManagedCluster };
 
 const CLUSTER_ALERTS: AlertTable<ClusterAlert> = {

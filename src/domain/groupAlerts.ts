@@ -1,4 +1,5 @@
 // How each group alert is told to people, one row per kind, and how the audit trail records it.
+import { kindCode } from "./codes.js";
 import type { AuditActor, AuditFields } from "./audit.js";
 import {
   AUDITED_MEMBERS,
@@ -218,7 +219,7 @@ export function groupAlertAuditFields(alert: GroupAlert, at: string): AuditField
         ...base,
         type: "group-policy",
         outcome: "failure",
-        code: alert.kind.toUpperCase().replace(/-/g, "_"),
+        code: kindCode(alert.kind),
         message: headline(),
         details: { ...group, ...("member" in alert ? { member: alert.member.upn ?? alert.member.id } : {}) },
       };

@@ -1,5 +1,6 @@
 // What a group watch run is asked to do and what it reports: the shapes that travel between the
 // trigger (timer or Graph notification), the workflow that runs the watch, and the run itself.
+import { type OutcomeCode } from "./codes.js";
 
 /** Graph's lifecycle notifications about a change-notification subscription. */
 export type LifecycleEvent = "reauthorizationRequired" | "subscriptionRemoved" | "missed";
@@ -15,7 +16,8 @@ export interface GroupWatchResult {
   readonly group: string;
   readonly added: number;
   readonly removed: number;
-  readonly error?: string;
+  /** The code of the failure that stopped the run in this group. */
+  readonly error?: OutcomeCode;
 }
 
 export interface GroupWatchReport {

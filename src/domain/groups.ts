@@ -1,3 +1,4 @@
+import type { OutcomeCode } from "./codes.js";
 // The emergency and approver groups: what a change of their members means, and which states of them
 // break the two-person rule (how each is told to people: groupAlerts.ts). The emergency group is the
 // key to every managed cluster, so every change is worth a message.
@@ -91,7 +92,7 @@ export type GroupAlert =
   | {
       readonly kind: "watch-failing";
       readonly group: WatchedGroup;
-      readonly code: string;
+      readonly code: OutcomeCode;
       readonly message: string;
       readonly since: string;
     }

@@ -1,3 +1,4 @@
+import type { OutcomeCode } from "./codes.js";
 import type { ManagedCluster } from "./clusters.js";
 import type { RequestStatus } from "./lifecycle.js";
 
@@ -36,7 +37,7 @@ export const START_FAILED = "START_FAILED";
 
 /** Why a request ended, or why it is stuck; `code` is stable, `message` is for humans. */
 export interface RequestOutcome {
-  readonly code: string;
+  readonly code: OutcomeCode;
   readonly message: string;
   readonly by?: Person;
   readonly at: string;
@@ -75,7 +76,7 @@ export interface RequestProgress {
   readonly outcome?: RequestOutcome;
 }
 
-/** The JSON shape of a request in the HTTP API (DESIGN §4). */
+/** The JSON shape of a request in the HTTP API (docs/design.md §4). */
 export function toRequestView(request: EmergencyRequest) {
   return {
     id: request.id,

@@ -1,7 +1,8 @@
+import { type OutcomeCode } from "../domain/codes.js";
 import { TransientError } from "../ports/errors.js";
 
 /** The code an alert or audit entry carries for a failure: the port's own, or FAILED. */
-export function errorCode(error: unknown): string {
+export function errorCode(error: unknown): OutcomeCode {
   return error instanceof TransientError ? error.code : "FAILED";
 }
 

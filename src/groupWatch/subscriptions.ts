@@ -1,6 +1,7 @@
 // Change notifications make group watch prompt (the timer alone would find every change, later):
 // each group has a Graph subscription, created, renewed before it lapses, and reauthorized or
 // replaced when Graph's lifecycle notifications say so.
+import type { OutcomeCode } from "../domain/codes.js";
 import type { GroupWatchInput } from "../domain/groupWatch.js";
 import type { WatchedGroup } from "../domain/groups.js";
 import type { GraphSubscriptions, Subscription } from "../ports/graphSubscriptions.js";
@@ -31,7 +32,7 @@ type Lifecycle = NonNullable<GroupWatchInput["lifecycle"]>;
 
 /** One thing done to a group's subscription (or the failure that stopped it), to be audited. */
 interface Step {
-  readonly code: string;
+  readonly code: OutcomeCode;
   readonly message: string;
   readonly ok: boolean;
 }

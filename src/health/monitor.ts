@@ -2,6 +2,7 @@
 // deployment can be checked in one call. Anyone may call it, so it says what works and a short
 // error code, never messages (they can carry URLs and names), and it answers from a cache so
 // that it cannot be used to spend the app's ARM and Graph quotas.
+import type { OutcomeCode } from "../domain/codes.js";
 import type { Mode } from "../domain/modes.js";
 import { TransientError } from "../ports/errors.js";
 
@@ -14,7 +15,7 @@ export interface HealthCheck {
 export interface CheckResult {
   readonly ok: boolean;
   readonly detail?: string;
-  readonly code?: string;
+  readonly code?: OutcomeCode;
 }
 
 export interface HealthReport {
@@ -26,7 +27,7 @@ export interface HealthReport {
 /** A check's own finding; its message is written to be shown to anyone. */
 export class HealthProblem extends Error {
   constructor(
-    readonly code: string,
+    readonly code: OutcomeCode,
     message: string,
   ) {
     super(message);

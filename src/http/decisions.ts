@@ -2,6 +2,7 @@
 // the decider is asked of the directory now (approver group, enabled account), is not the
 // requester (by oid, also when in both groups), has not approved already, and the request still
 // takes decisions before its deadline. Refusals of signed-in people are audited.
+import { type ErrorCode } from "../domain/codes.js";
 import { approverRefusal, type Refusal } from "../domain/access.js";
 import { securityAuditEntry } from "../domain/auditChain.js";
 import { isRequestId } from "../domain/ids.js";
@@ -117,7 +118,7 @@ export class Decisions {
 
 /** Why the request takes no decision from this approver now (a 409), or undefined when it does. */
 function conflictOf(request: EmergencyRequest, decision: Decision, principal: Principal, now: Date) {
-  const conflict = (code: string, message: string) => new ApiError(409, code, message);
+  const conflict = (code: ErrorCode, message: string) => new ApiError(409, code, message);
   const pending = pendingDecision(request, now);
   if (!pending) {
     if (acceptsDecisions(request.status))

@@ -1,4 +1,4 @@
-// Simulation-only routes (DESIGN §6). They are registered only in simulation mode, which
+// Simulation-only routes (docs/design.md §6). They are registered only in simulation mode, which
 // refuses to run in Azure: they hand out tokens for the simulated directory's users and let a
 // developer change the simulated world the way things change in the real one.
 import type { HttpRequest } from "@azure/functions";

@@ -1,13 +1,14 @@
 // The single mapping from failures to HTTP responses. Handlers throw ApiError for a client's
 // mistake (4xx, with a stable code); TransientError becomes 503 with Retry-After; anything
 // else is a bug: 500 with a generic message, details only in the log, never a stack trace.
+import type { ErrorCode } from "../domain/codes.js";
 import type { HttpResponseInit, InvocationContext } from "@azure/functions";
 import { TransientError } from "../ports/errors.js";
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {

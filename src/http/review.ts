@@ -1,4 +1,4 @@
-// The review page (DESIGN §4: GET /api/requests/{id}/review?token=…) and its decision form.
+// The review page (docs/design.md §4: GET /api/requests/{id}/review?token=…) and its decision form.
 // Opening the link never changes anything: a mail scanner that follows it sees at most a sign-in
 // page. Deciding takes a signed-in approver, a valid link, and the page's anti-CSRF token; the
 // two-person rule itself is the same code the API uses.

@@ -1,3 +1,4 @@
+import type { OutcomeCode } from "../domain/codes.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 
 export interface ClusterState {
@@ -18,12 +19,12 @@ export type ClusterWriteResult =
   | { readonly kind: "unchanged" }
   | { readonly kind: "not-found" }
   /** The service refused the change for a reason a retry cannot fix (e.g. Entra integration missing). */
-  | { readonly kind: "rejected"; readonly code: string; readonly message: string };
+  | { readonly kind: "rejected"; readonly code: OutcomeCode; readonly message: string };
 
 export type RotationResult =
   | { readonly kind: "rotated" }
   | { readonly kind: "not-found" }
-  | { readonly kind: "rejected"; readonly code: string; readonly message: string };
+  | { readonly kind: "rejected"; readonly code: OutcomeCode; readonly message: string };
 
 /**
  * The AKS control plane for what break-glass needs: the local-accounts switch and certificate

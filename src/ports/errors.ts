@@ -1,3 +1,4 @@
+import type { OutcomeCode } from "../domain/codes.js";
 /**
  * A failure that may go away if the same call is made again later: throttling, a conflicting
  * operation in progress, an eTag race, a 5xx, a timeout. Adapters throw it; activities let it
@@ -6,7 +7,7 @@
  */
 export class TransientError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: OutcomeCode,
     message: string,
     /** The server's hint (Retry-After), when it gave one. */
     readonly retryAfterMs?: number,

@@ -1,5 +1,6 @@
 // What the app starts orchestrations with and sends them. These shapes cross a Durable Functions
 // boundary as JSON, so they are plain data; the workflow validates what it receives against them.
+import type { OutcomeCode } from "../domain/codes.js";
 import type { AuditEntry } from "../domain/audit.js";
 import type { GroupWatchInput } from "../domain/groupWatch.js";
 import type { NotifiedRequest } from "../domain/notifications.js";
@@ -16,7 +17,7 @@ export type WindowRequest = NotifiedRequest &
 export type CloseReason =
   | { readonly kind: "deadline" }
   | { readonly kind: "closed"; readonly by: Person }
-  | { readonly kind: "enable-failed"; readonly code: string; readonly message: string };
+  | { readonly kind: "enable-failed"; readonly code: OutcomeCode; readonly message: string };
 
 /** Where a workflow that continued as new (a long lockdown) picks up again. */
 export interface LockdownResume {

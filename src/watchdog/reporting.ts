@@ -1,5 +1,6 @@
 // How the watchdog tells what it did and found: entries in the day's watchdog stream, and alerts to
 // BREAKGLASS_ALERT_EMAILS, the approvers (and whoever else concerns a finding) on every channel.
+import { kindCode } from "../domain/codes.js";
 import type { AuditFields } from "../domain/audit.js";
 import { auditNonces, watchdogAuditEntry } from "../domain/auditChain.js";
 import type { ManagedCluster } from "../domain/clusters.js";
@@ -66,7 +67,7 @@ export class WatchdogReporting {
         type: "watchdog-alert",
         cluster: cluster.id,
         outcome: "failure",
-        code: current.kind.toUpperCase().replace(/-/g, "_"),
+        code: kindCode(current.kind),
       });
     }
   }

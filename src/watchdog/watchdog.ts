@@ -5,6 +5,7 @@
 // still enabled, treats local accounts enabled with no window as drift (BREAKGLASS_DRIFT_ACTION),
 // and alerts — without acting — when a cluster cannot be locked at all or cannot be read.
 // Conditions that persist are alerted once, when they begin, not at every run.
+import { kindCode } from "../domain/codes.js";
 import { applyCertificatePolicy, type CertificatePolicyDependencies } from "../windows/certificatePolicy.js";
 import type { ClusterAccess } from "../windows/clusterAccess.js";
 import type { ManagedCluster } from "../domain/clusters.js";
@@ -152,7 +153,7 @@ async function applyCertificatesAfterLock(watch: Watch, cluster: ManagedCluster,
       type: "watchdog-certificates",
       cluster: cluster.id,
       outcome: outcome.rotation?.ok === false ? "failure" : "info",
-      code: `CERTIFICATES_${outcome.decision.action.toUpperCase()}`,
+      code: kindCode(`certificates-${outcome.decision.action}`),
       message: outcome.decision.reason,
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-// Opening and closing windows on a cluster (DESIGN §1). Opening registers the window, then makes
+// Opening and closing windows on a cluster (docs/design.md §1, §8.4). Opening registers the window, then makes
 // sure local accounts are enabled; closing unregisters it and disables local accounts only if no
 // other window remains. Each of these holds the cluster's lease from the registry change through
 // the cluster write, so a closing window can never disable local accounts under an opening one,
@@ -6,6 +6,7 @@
 //
 // Every outcome is typed, including "wait": the callers (the orchestrator's retry loops and the
 // watchdog) decide how long to wait, honouring the server's retry hint carried here.
+import type { OutcomeCode } from "../domain/codes.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import {
   acquireLease,
@@ -24,7 +25,7 @@ export type Change = "changed" | "unchanged";
 /** Try again later: the cluster is busy (another window's change, an ARM operation) or a dependency failed. */
 export interface Wait {
   readonly kind: "wait";
-  readonly code: string;
+  readonly code: OutcomeCode;
   readonly message: string;
   readonly retryAfterMs?: number;
 }
@@ -32,7 +33,7 @@ export interface Wait {
 /** A retry will not help (the cluster is gone, or ARM refuses for good). */
 export interface ClusterRefusal {
   readonly kind: "refused";
-  readonly code: string;
+  readonly code: OutcomeCode;
   readonly message: string;
 }
 

@@ -2,6 +2,7 @@
 // app sends them (whose shapes the workflow client port declares). Everything here crosses a
 // Durable Functions boundary as JSON, so the shapes are plain data and the event payload is
 // validated where it is received.
+import type { RefusalCode } from "../domain/codes.js";
 import { z } from "zod";
 import type { CloseOutcome, OpenOutcome } from "../windows/clusterAccess.js";
 import type { AuditEntry, AuditHead } from "../domain/audit.js";
@@ -41,7 +42,7 @@ export interface NotifyResult {
 }
 
 export type EligibilityResult =
-  { readonly eligible: true } | { readonly eligible: false; readonly code: string; readonly message: string };
+  { readonly eligible: true } | { readonly eligible: false; readonly code: RefusalCode; readonly message: string };
 
 /** Activity names, inputs and outputs in one table, so a call and its handler cannot disagree. */
 export interface Activities {

@@ -1,4 +1,4 @@
-// The simulation-only routes of DESIGN §6, called with real HttpRequest objects.
+// The simulation-only routes of docs/design.md §6, called with real HttpRequest objects.
 import { describe, expect, it } from "vitest";
 import { ADMIN_CREDENTIAL_OPERATION } from "../../src/ports/activityLog.js";
 import { DEV_SESSION_COOKIE } from "../../src/http/dev.js";

@@ -1,4 +1,4 @@
-// The HTTP API (DESIGN §4), called with real HttpRequest objects. Every client mistake gets a
+// The HTTP API (docs/design.md §4), called with real HttpRequest objects. Every client mistake gets a
 // clear JSON error and changes nothing; every refusal of a signed-in user is audited.
 import { InvocationContext } from "@azure/functions";
 import { beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 // The functions/ registrations, captured the way the offline host captures them: one list of
-// functions, checked for consistency against DESIGN §4 and the workflow's activities.
+// functions, checked for consistency against docs/design.md §4 and the workflow's activities.
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -49,7 +49,7 @@ describe("functions/ registrations", () => {
     azure = await registrationsIn(AZURE_ENV);
   });
 
-  it("declare the HTTP API of DESIGN §4, with the simulation routes only in simulation mode", () => {
+  it("declare the HTTP API of docs/design.md §4, with the simulation routes only in simulation mode", () => {
     const api = [
       "GET audit",
       "GET audit/verify",

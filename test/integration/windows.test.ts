@@ -1,6 +1,6 @@
-// The promise the product exists for (DESIGN §1): local accounts are enabled only while a window
-// is open, overlapping windows never revoke each other, the lockdown never gives up, the watchdog
-// relocks what a lost workflow or a human left open, and admin kubeconfigs are dealt with.
+// The promise the product exists for (docs/design.md §1): local accounts are enabled only while a window
+// is open, overlapping windows never revoke each other, the lockdown never gives up, and admin
+// kubeconfigs are dealt with. The watchdog's part is in watchdog.test.ts.
 import { describe, expect, it } from "vitest";
 import { REQUEST_ACTION_EVENT } from "../../src/workflow/contracts.js";
 import { ESCALATE_AFTER } from "../../src/workflow/window/lockdown.js";

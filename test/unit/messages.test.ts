@@ -1,5 +1,6 @@
 // The Teams card and the email, rendered from the same facts; snapshots show exactly what
 // approvers see, and fail on any change to it.
+import { upstreamCode } from "../../src/domain/codes.js";
 import { describe, expect, it } from "vitest";
 import { parseManagedClusterId } from "../../src/domain/clusters.js";
 import { adaptiveCard, emailHtml, escapeHtml, teamsWebhookMessage } from "../../src/domain/messages.js";
@@ -30,7 +31,7 @@ const lockdownFailed = renderNotification(
     event: "lockdown-failed",
     request,
     at: "2026-11-28T11:05:00.000Z",
-    outcome: { code: "RETRIES_EXHAUSTED", message: "ARM answered 409", at: "2026-11-28T11:05:00.000Z" },
+    outcome: { code: upstreamCode("RETRIES_EXHAUSTED"), message: "ARM answered 409", at: "2026-11-28T11:05:00.000Z" },
   },
   { publicBaseUrl: "https://breakglass.contoso.com" },
 );

@@ -1,6 +1,7 @@
 // Every notification, watchdog alert and audit-conflict alert as people receive it: each event once
 // with only the facts it must have (so the fallbacks show) and once with every fact, plus the variants
 // that change the wording. The snapshots fail on any change to what anyone is told.
+import { upstreamCode } from "../../src/domain/codes.js";
 import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { parseManagedClusterId } from "../../src/domain/clusters.js";
@@ -43,7 +44,7 @@ const extension = {
   status: "approved" as const,
 };
 const outcome = {
-  code: "DENIED",
+  code: "DENIED" as const,
   message: "Denied by Bob Approver: not an outage",
   by: bob,
   at: "2026-11-28T10:06:00.000Z",
@@ -108,7 +109,10 @@ describe("every notification", () => {
       "certificates that could not be rotated",
       {
         ...everything("certificates-rotated"),
-        certificates: { ...rotated, rotation: { ok: false, code: "ARM_FAILED", message: "ARM answered 500" } },
+        certificates: {
+          ...rotated,
+          rotation: { ok: false, code: upstreamCode("ARM_FAILED"), message: "ARM answered 500" },
+        },
       },
     ],
     [
@@ -134,9 +138,9 @@ const CLUSTER_ALERTS: readonly ClusterAlert[] = [
   },
   { kind: "watchdog-locked", cluster, reason: "with no open window" },
   { kind: "drift", cluster },
-  { kind: "lock-failed", cluster, code: "ARM_CONFLICT", message: "ARM answered 409" },
+  { kind: "lock-failed", cluster, code: upstreamCode("ARM_CONFLICT"), message: "ARM answered 409" },
   { kind: "entra-integration-off", cluster },
-  { kind: "cluster-unreadable", cluster, code: "FORBIDDEN" },
+  { kind: "cluster-unreadable", cluster, code: upstreamCode("FORBIDDEN") },
   { kind: "cluster-missing", cluster },
 ];
 

@@ -2,6 +2,7 @@
 // PUT of the managed cluster, so a write is: fresh GET → same model with the switch flipped →
 // PUT with If-Match of the eTag just read → wait for the long-running operation (the poller
 // honours Retry-After; a timeout bounds the wait).
+import { upstreamCode, type OutcomeCode } from "../../domain/codes.js";
 import {
   ContainerServiceClient,
   isRestError,
@@ -127,11 +128,11 @@ function stateOf(cluster: ArmManagedCluster): ClusterState {
 function refusalOrThrow(
   error: unknown,
   what: string,
-): { kind: "not-found" } | { kind: "rejected"; code: string; message: string } {
+): { kind: "not-found" } | { kind: "rejected"; code: OutcomeCode; message: string } {
   if (error instanceof TransientError) throw error;
   if (isRestError(error) && error.statusCode !== undefined) {
     const status = error.statusCode;
-    const code = error.code ?? `HTTP_${status}`;
+    const code: OutcomeCode = error.code === undefined ? `HTTP_${status}` : upstreamCode(error.code);
     if (status === 404) return { kind: "not-found" };
     if (status === 400) return { kind: "rejected", code, message: explain(code, error.message) };
     if (status === 401 || status === 403) {

@@ -1,6 +1,7 @@
 // One Microsoft Graph client for the directory and for mail. The endpoint (sovereign cloud, or
 // loopback in tests) is given; its host goes into customHosts, without which the client silently
 // sends no token to a host it does not know. Every call has a timeout.
+import { upstreamCode } from "../../domain/codes.js";
 import {
   AuthenticationHandler,
   Client,
@@ -145,7 +146,7 @@ export function asTransient(error: unknown, what: string): never {
   }
   if (error.status === -1 || error.status === 429 || error.status >= 500) {
     throw new TransientError(
-      `GRAPH_${error.status === -1 ? error.code : error.status}`,
+      error.status === -1 ? upstreamCode(`GRAPH_${error.code}`) : `GRAPH_${error.status}`,
       `Microsoft Graph could not ${what}: ${error.message}`,
       error.retryAfterMs,
       {

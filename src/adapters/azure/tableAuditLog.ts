@@ -3,6 +3,7 @@
 // entry. A request stream also has a head row (how many entries, the last hash, sealed with the
 // app's key), written in the same entity-group transaction as each entry, so the head can never
 // disagree with the entries the app wrote.
+import { upstreamCode } from "../../domain/codes.js";
 import { odata, type TransactionAction } from "@azure/data-tables";
 import {
   advanceHead,
@@ -140,7 +141,7 @@ function fromRow(row: Entity): AuditEntry {
     actor: text("actorOid") ? { oid: text("actorOid"), upn: text("actorUpn") } : null,
     cluster: text("cluster"),
     outcome: text("outcome") as AuditOutcome,
-    ...(text("code") ? { code: text("code") } : {}),
+    ...(text("code") ? { code: upstreamCode(text("code")) } : {}),
     ...(text("message") ? { message: text("message") } : {}),
     ...(text("details") ? { details: parseDetails(text("details")) } : {}),
     ...(typeof row.sequence === "number" ? { sequence: row.sequence, prevHash: text("prevHash") } : {}),

@@ -1,6 +1,7 @@
 // Simulated AKS clusters, kept in Table Storage so every process sees the same world. Each
 // cluster is one row; the row's own ETag is the cluster's eTag, so the If-Match semantics of
 // ARM come for free. Injected faults make the next N operations fail the way ARM would.
+import { upstreamCode } from "../../domain/codes.js";
 import { odata } from "@azure/data-tables";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
 import type {
@@ -56,7 +57,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
     if (row && !enabled && row.entraIntegration === false) {
       return {
         kind: "rejected",
-        code: "BadRequest",
+        code: upstreamCode("BadRequest"),
         message: "local accounts cannot be disabled while Entra ID integration (AKS-managed AAD) is off",
       };
     }
@@ -112,7 +113,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
     return Number(row?.certificateRotations ?? 0);
   }
 
-  /** Makes the next `count` operations of a kind fail with `status` (DESIGN §6 fault injection). */
+  /** Makes the next `count` operations of a kind fail with `status` (docs/design.md §6 fault injection). */
   async injectFault(cluster: ManagedCluster, fault: Fault): Promise<void> {
     const client = await this.client();
     await storageCall("inject fault", () =>
@@ -214,7 +215,7 @@ function faultResult({
   if (status === 400) {
     return {
       kind: "rejected",
-      code: "BadRequest",
+      code: upstreamCode("BadRequest"),
       message: "simulated fault: ARM rejected the request (400 Bad Request)",
     };
   }

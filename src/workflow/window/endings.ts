@@ -1,5 +1,6 @@
 // Every way a request ends, in one table: the status it is left in, the audit entry, the
 // notification, and the outcome it reports.
+import type { OutcomeCode } from "../../domain/codes.js";
 import type { AuditEventType, AuditOutcome } from "../../domain/audit.js";
 import type { RequestStatus } from "../../domain/lifecycle.js";
 import type { NotificationEvent } from "../../domain/notifications.js";
@@ -16,9 +17,9 @@ interface EndingFacts {
   readonly expired: object;
   readonly denied: { readonly by: Person; readonly reason?: string | undefined };
   readonly withdrawn: { readonly by: Person };
-  readonly "requester-ineligible": { readonly code: string; readonly message: string };
+  readonly "requester-ineligible": { readonly code: OutcomeCode; readonly message: string };
   readonly "workflow-error": { readonly failure: string };
-  readonly "enable-failed": { readonly code: string; readonly message: string };
+  readonly "enable-failed": { readonly code: OutcomeCode; readonly message: string };
   readonly deadline: object;
   readonly closed: { readonly by: Person };
 }
@@ -40,7 +41,7 @@ interface Recorded {
 
 /** What the outcome says; `by`, who ended it (also the audit entry's actor). */
 interface Said {
-  readonly code: string;
+  readonly code: OutcomeCode;
   readonly message: string;
   readonly by?: Person;
 }

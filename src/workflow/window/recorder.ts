@@ -2,6 +2,7 @@
 // opening, a record that cannot be written fails the run (no access without a record); once
 // opening has been attempted the close matters more than the record of it, so failures are
 // contained: what could not be written is kept back and written once the cluster is locked.
+import type { OutcomeCode } from "../../domain/codes.js";
 import type { OrchestrationContext, RetryOptions } from "durable-functions";
 import type { AuditEntry, AuditEventType, AuditFields } from "../../domain/audit.js";
 import { requestAuditEntry, streamGenesis } from "../../domain/auditChain.js";
@@ -65,7 +66,7 @@ export class WindowRecorder {
     return this.context.df.currentUtcDateTime;
   }
 
-  outcome(code: string, message: string, by?: Person): RequestOutcome {
+  outcome(code: OutcomeCode, message: string, by?: Person): RequestOutcome {
     return { code, message, at: this.now().toISOString(), ...(by ? { by } : {}) };
   }
 

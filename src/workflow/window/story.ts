@@ -1,11 +1,11 @@
-// The emergency-window orchestration. It runs under Durable Functions replay, so everything in it
+// The emergency-window orchestration (docs/design.md §2). It runs under Durable Functions replay, so everything in it
 // is deterministic: time is context.df.currentUtcDateTime, every wait gets a new timer and the
 // losing timers are cancelled, and all I/O happens in activities.
 //
 // A request is recorded and the approvers told; it waits for a decision; an approved request
 // opens its window on the cluster; the window ends at its deadline or a close; then the window is
 // closed. Once opening has been attempted nothing may skip the close: bookkeeping failures after
-// that point are contained, and the close is retried until it succeeds.
+// that point are contained (§8.2), and the close is retried until it succeeds (§8.3).
 import type { OrchestrationContext, OrchestrationHandler } from "durable-functions";
 import type { WindowWorkflowInput } from "../../ports/workflowClient.js";
 import type { WindowWorkflowOutput } from "../contracts.js";

@@ -1,3 +1,4 @@
+import { upstreamCode } from "../../../src/domain/codes.js";
 import { describe, expect, it } from "vitest";
 import { csvRow } from "../../../src/audit/export.js";
 import { progressBar } from "../../../src/cli/audit.js";
@@ -12,7 +13,7 @@ describe("the command line", () => {
       actor: null,
       cluster: WEU,
       outcome: "failure",
-      code: "-1",
+      code: upstreamCode("-1"),
       message: '=HYPERLINK("https://evil.example","click"), then @SUM(A1)',
     });
     const row = csvRow(entry);

@@ -1,3 +1,4 @@
+import { upstreamCode } from "../../../src/domain/codes.js";
 import { describe, expect, it } from "vitest";
 import { groupAlertAuditFields, renderGroupAlert } from "../../../src/domain/groupAlerts.js";
 import {
@@ -223,7 +224,13 @@ const GROUP_ALERTS: readonly [string, GroupAlert][] = [
   ["no-approver", { kind: "no-approver", group: approvers }],
   [
     "watch-failing",
-    { kind: "watch-failing", group: emergency, code: "FORBIDDEN", message: "Graph answered 403", since: detectedAt },
+    {
+      kind: "watch-failing",
+      group: emergency,
+      code: upstreamCode("FORBIDDEN"),
+      message: "Graph answered 403",
+      since: detectedAt,
+    },
   ],
   ["watch-recovered", { kind: "watch-recovered", group: unnamed, since: detectedAt }],
 ];

@@ -1,3 +1,4 @@
+import { upstreamCode } from "../../../src/domain/codes.js";
 import { describe, expect, it } from "vitest";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
 import { adminCredentialsCommand } from "../../../src/domain/commands.js";
@@ -47,7 +48,7 @@ describe("notifications", () => {
     );
     expect(opened.text).toContain(adminCredentialsCommand(request));
     expect(opened.text).toContain("until the cluster certificates are rotated");
-    const outcome = { code: "RETRIES_EXHAUSTED", message: "ARM 409", at: window.closesAt };
+    const outcome = { code: upstreamCode("RETRIES_EXHAUSTED"), message: "ARM 409", at: window.closesAt };
     const alarm = renderNotification(
       { event: "lockdown-failed", request, at: window.closesAt, outcome },
       { publicBaseUrl: "https://bg.example", reviewUrl: "https://bg.example/api/requests/bg-01/review?token=t" },
