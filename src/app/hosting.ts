@@ -4,16 +4,26 @@ import { app, type FunctionInput, type HttpMethod, type InvocationContext } from
 import { getApp, type App } from "./composition.js";
 import type { ApiHandlers } from "../http/api.js";
 import type { DevHandlers } from "../http/dev.js";
+import { errorResponse } from "../http/errors.js";
 import type { HttpHandler } from "../http/handler.js";
 import type { ReviewHandlers } from "../http/review.js";
 import type { Activities, ActivityName } from "../workflow/contracts.js";
 
 /**
- * A handler that resolves the process's app on first use. Failures are answered by the app's own
- * handlers (http/handler.ts), so that a request has one error boundary, not two nested ones.
+ * A handler that resolves the process's app on first use. What the handler does is answered by its
+ * own boundary (http/handler.ts); only an app that cannot be composed (a configuration error, a
+ * dependency down at start) is answered here, with the same mapping, so no request meets two.
  */
 function appHandler(pick: (app: App) => HttpHandler): HttpHandler {
-  return async (request, context) => pick(await getApp())(request, context);
+  return async (request, context) => {
+    let handler: HttpHandler;
+    try {
+      handler = pick(await getApp());
+    } catch (error) {
+      return errorResponse(error, context);
+    }
+    return handler(request, context);
+  };
 }
 
 export function apiHandler(name: keyof ApiHandlers): HttpHandler {

@@ -1,0 +1,32 @@
+// An app that cannot be composed (storage down at start, a broken dependency) is answered like
+// any other failure: the API's JSON error, never the host's bare 500 or a stack trace.
+import { HttpRequest, InvocationContext } from "@azure/functions";
+import { describe, expect, it, vi } from "vitest";
+import { TransientError } from "../../../src/ports/errors.js";
+
+const failure = vi.hoisted(() => ({ error: new Error("not set") }));
+vi.mock("../../../src/app/composition.js", () => ({ getApp: () => Promise.reject(failure.error) }));
+const { apiHandler } = await import("../../../src/app/hosting.js");
+
+async function health() {
+  const context = new InvocationContext({ functionName: "health", invocationId: "inv-1", logHandler: () => undefined });
+  return apiHandler("health")(new HttpRequest({ method: "GET", url: "http://localhost/api/health" }), context);
+}
+
+describe("hosting", () => {
+  it("answers 503 with Retry-After when composing the app meets a transient failure", async () => {
+    failure.error = new TransientError("STORAGE_UNAVAILABLE", "Table Storage: create table failed", 2_000);
+    const response = await health();
+    expect(response.status).toBe(503);
+    expect(new Headers(response.headers).get("retry-after")).toBe("2");
+    expect(JSON.parse(response.body as string)).toMatchObject({ error: { code: "SERVICE_UNAVAILABLE" } });
+  });
+
+  it("answers a generic 500 without details when composing the app fails for another reason", async () => {
+    failure.error = new Error("boom at /srv/app/composition.ts:42");
+    const response = await health();
+    expect(response.status).toBe(500);
+    expect(response.body as string).not.toContain("composition.ts");
+    expect(JSON.parse(response.body as string)).toMatchObject({ error: { code: "INTERNAL_ERROR" } });
+  });
+});
