@@ -80,6 +80,16 @@ export default tseslint.config(
     files: ["src/workflow/**/*.ts"],
     rules: {
       "no-restricted-imports": restrictImports({
+        regex: `^(\\.\\./)+(app|http|adapters|${FEATURES.join("|")})/`,
+        message: "The workflow never imports app/, http/, adapters/ or a feature: features call it, not the reverse.",
+      }),
+    },
+  },
+  {
+    // The one seam where Durable activities are bound to the features they run (docs/design.md §3).
+    files: ["src/workflow/activities.ts"],
+    rules: {
+      "no-restricted-imports": restrictImports({
         regex: "^(\\.\\./)+(app|http|adapters)/",
         message: "The workflow never imports app/, http/ or adapters/: it is given ports.",
       }),

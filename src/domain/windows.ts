@@ -2,6 +2,7 @@
 // are enabled while this set is not empty; whoever empties it disables them. The lease makes
 // "change the set, then bring the cluster in line" one step per cluster, so that a window closing
 // can never disable local accounts under a window that is opening at the same moment.
+import type { OutcomeCode } from "./codes.js";
 
 export interface OpenWindow {
   readonly requestId: string;
@@ -57,3 +58,34 @@ export function withoutWindow(state: ClusterWindows, requestId: string): Cluster
 export function overdueWindows(state: ClusterWindows, now: Date, graceMs: number): readonly OpenWindow[] {
   return state.windows.filter((window) => Date.parse(window.closesAt) + graceMs < now.getTime());
 }
+
+// What opening or closing a window on a cluster came to. Every outcome is typed, including "wait":
+// the callers decide how long to wait, honouring the server's retry hint carried here.
+
+export type Change = "changed" | "unchanged";
+
+/** Try again later: the cluster is busy (another window's change, an ARM operation) or a dependency failed. */
+export interface Wait {
+  readonly kind: "wait";
+  readonly code: OutcomeCode;
+  readonly message: string;
+  readonly retryAfterMs?: number;
+}
+
+/** A retry will not help (the cluster is gone, or ARM refuses for good). */
+export interface ClusterRefusal {
+  readonly kind: "refused";
+  readonly code: OutcomeCode;
+  readonly message: string;
+}
+
+export type OpenOutcome =
+  | { readonly kind: "opened"; readonly change: Change; readonly openedAt: string; readonly closesAt: string }
+  | Wait
+  | ClusterRefusal;
+
+export type CloseOutcome =
+  | { readonly kind: "locked"; readonly change: Change; readonly enabledSince?: string }
+  | { readonly kind: "kept-open"; readonly otherWindows: number }
+  | Wait
+  | ClusterRefusal;

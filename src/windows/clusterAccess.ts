@@ -4,49 +4,25 @@
 // the cluster write, so a closing window can never disable local accounts under an opening one,
 // and ten concurrent windows make one enable and one disable, not ten.
 //
-// Every outcome is typed, including "wait": the callers (the orchestrator's retry loops and the
-// watchdog) decide how long to wait, honouring the server's retry hint carried here.
-import type { OutcomeCode } from "../domain/codes.js";
+// Every outcome is typed (domain/windows.ts), including "wait": the callers (the orchestrator's
+// retry loops and the watchdog) decide how long to wait, honouring the server's retry hint.
 import type { ManagedCluster } from "../domain/clusters.js";
 import {
   acquireLease,
   releaseLease,
   withoutWindow,
   withWindow,
+  type Change,
+  type ClusterRefusal,
   type ClusterWindows,
+  type CloseOutcome,
   type LeaseDecision,
+  type OpenOutcome,
+  type Wait,
 } from "../domain/windows.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import { TransientError } from "../ports/errors.js";
 import type { WindowRegistry } from "../ports/windowRegistry.js";
-
-export type Change = "changed" | "unchanged";
-
-/** Try again later: the cluster is busy (another window's change, an ARM operation) or a dependency failed. */
-export interface Wait {
-  readonly kind: "wait";
-  readonly code: OutcomeCode;
-  readonly message: string;
-  readonly retryAfterMs?: number;
-}
-
-/** A retry will not help (the cluster is gone, or ARM refuses for good). */
-export interface ClusterRefusal {
-  readonly kind: "refused";
-  readonly code: OutcomeCode;
-  readonly message: string;
-}
-
-export type OpenOutcome =
-  | { readonly kind: "opened"; readonly change: Change; readonly openedAt: string; readonly closesAt: string }
-  | Wait
-  | ClusterRefusal;
-
-export type CloseOutcome =
-  | { readonly kind: "locked"; readonly change: Change; readonly enabledSince?: string }
-  | { readonly kind: "kept-open"; readonly otherWindows: number }
-  | Wait
-  | ClusterRefusal;
 
 export interface ClusterAccessSettings {
   /** How long a lease lasts if its holder dies; longer than the slowest cluster write. */

@@ -4,10 +4,10 @@
 // validated where it is received.
 import type { RefusalCode } from "../domain/codes.js";
 import { z } from "zod";
-import type { CloseOutcome, OpenOutcome } from "../windows/clusterAccess.js";
 import type { AuditEntry, AuditHead } from "../domain/audit.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
+import type { CloseOutcome, OpenOutcome } from "../domain/windows.js";
 import type { NotificationFacts } from "../domain/notifications.js";
 import type { GroupWatchInput, GroupWatchReport } from "../domain/groupWatch.js";
 import type { EmergencyRequest, Person, RequestOutcome, RequestProgress } from "../domain/request.js";

@@ -194,10 +194,21 @@ describe("lint rules for the directions", () => {
       expect(await refusals("src/adapters/azure", importOf(specifier)), specifier).toEqual([]);
   });
 
-  it("refuses the workflow importing app/, http/ or adapters/", async () => {
+  it("refuses the workflow importing app/, http/, adapters/ or a feature; only its activities call features", async () => {
     expect(await refusals("src/workflow", importOf("../adapters/durable/durableWorkflowClient.js"))).toEqual([
-      expect.stringContaining("The workflow never imports app/, http/ or adapters/"),
+      expect.stringContaining("The workflow never imports app/, http/, adapters/ or a feature"),
     ]);
+    expect(await refusals("src/workflow/window", importOf("../../windows/clusterAccess.js"))).toEqual([
+      expect.stringContaining("The workflow never imports app/, http/, adapters/ or a feature"),
+    ]);
+    const activities = async (specifier: string) => {
+      const [result] = await eslint.lintText(importOf(specifier), {
+        filePath: resolve(ROOT, "src/workflow/activities.ts"),
+      });
+      return result!.messages.filter((message) => message.ruleId === "no-restricted-imports").length;
+    };
+    expect(await activities("../windows/clusterAccess.js")).toBe(0);
+    expect(await activities("../app/config.js")).toBe(1);
   });
 
   it("refuses an Azure SDK outside src/adapters/", async () => {
