@@ -202,7 +202,7 @@ function composeHandlers({ config, ports, clock, groups, reviewTokens, randomByt
   return {
     verifyToken,
     health,
-    api: createApiHandlers({ ...ports, config, verifyToken, health, decisions, now, randomBytes }),
+    api: createApiHandlers({ ...ports, config, groups, verifyToken, health, decisions, now, randomBytes }),
     review: createReviewHandlers({
       ...ports,
       groups,

@@ -24,9 +24,9 @@ export interface ApiDependencies {
   readonly config: {
     readonly clusters: readonly ManagedCluster[];
     readonly policy: WindowPolicy;
-    readonly emergencyGroupId: string;
-    readonly approverGroupId: string;
   };
+  /** The emergency and approver groups, asked of the directory for every caller. */
+  readonly groups: GroupIds;
   readonly requests: RequestStore;
   readonly directory: Directory;
   readonly clusterControl: ClusterControl;
@@ -42,11 +42,7 @@ export interface ApiDependencies {
 }
 
 export class ApiAccess {
-  private readonly groups: GroupIds;
-
-  constructor(private readonly deps: ApiDependencies) {
-    this.groups = { emergencyGroupId: deps.config.emergencyGroupId, approverGroupId: deps.config.approverGroupId };
-  }
+  constructor(private readonly deps: ApiDependencies) {}
 
   authenticate(request: HttpRequest): Promise<Principal> {
     return authenticate(request, this.deps.verifyToken);
@@ -54,7 +50,7 @@ export class ApiAccess {
 
   /** What the directory says about this person now. */
   member(principal: Principal): Promise<Member> {
-    return lookUpMember(this.deps.directory, this.groups, principal.oid);
+    return lookUpMember(this.deps.directory, this.deps.groups, principal.oid);
   }
 
   async caller(request: HttpRequest): Promise<{ principal: Principal; member: Member }> {
