@@ -10,6 +10,7 @@ import { GraphDirectory } from "../adapters/azure/graphDirectory.js";
 import { GraphDirectoryAudit } from "../adapters/azure/graphDirectoryAudit.js";
 import { GraphSubscriptionsClient } from "../adapters/azure/graphSubscriptions.js";
 import { TableDocuments } from "../adapters/azure/tableDocuments.js";
+import { TableActionLedger } from "../adapters/azure/tableActionLedger.js";
 import { TableAuditIndex } from "../adapters/azure/tableAuditIndex.js";
 import { TableAuditLog } from "../adapters/azure/tableAuditLog.js";
 import { TableRequestStore } from "../adapters/azure/tableRequestStore.js";
@@ -120,6 +121,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       ...auditStore,
       notifier: options.notifier ?? world.notifier,
       registry: new TableWindowRegistry(storage),
+      actions: new TableActionLedger(storage),
       groupWatchState: new TableDocuments<GroupWatchState>(storage, {
         table: "GroupWatch",
         row: "state",

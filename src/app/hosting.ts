@@ -56,14 +56,23 @@ export function anonymousRoute(
   app.http(name, { route, methods, authLevel: "anonymous", extraInputs, handler });
 }
 
-/** The watchdog timer: one round over every cluster, with the invocation's durable client. */
+/**
+ * The watchdog timer: one round over every cluster, with the invocation's durable client; then the
+ * sweep that records actions no workflow took (after the round, which matters more, whatever it met).
+ */
 export function watchdogHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
   return async (_timer, context) => {
     const composed = await getApp();
-    const reports = await composed.watchdog.run(composed.workflow(context));
-    for (const report of reports) {
-      if (report.action !== "none" || report.pruned.length || report.condition)
-        context.log(`watchdog ${JSON.stringify(report)}`);
+    const workflow = composed.workflow(context);
+    try {
+      const reports = await composed.watchdog.run(workflow);
+      for (const report of reports) {
+        if (report.action !== "none" || report.pruned.length || report.condition)
+          context.log(`watchdog ${JSON.stringify(report)}`);
+      }
+    } finally {
+      const swept = await composed.delivery.sweep(workflow, (message) => context.warn(message));
+      if (swept.settled || swept.outstanding) context.log(`action sweep ${JSON.stringify(swept)}`);
     }
   };
 }

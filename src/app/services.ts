@@ -15,6 +15,8 @@ import { endpoint, type HttpHandler } from "../http/handler.js";
 import type { PageAuthentication } from "../http/pageAuthentication.js";
 import { createReviewHandlers, type ReviewHandlers } from "../http/review.js";
 import { createReviewTokens, type ReviewTokens } from "../http/reviewTokens.js";
+import { ActionDelivery } from "../actions/delivery.js";
+import type { ActionLedger } from "../ports/actionLedger.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
@@ -57,6 +59,8 @@ export interface ModePorts {
 /** The ports on Table Storage and Durable Functions, the same in both modes. */
 export interface StoragePorts {
   readonly audit: AuditLog;
+  /** Receipts of the actions handed to request workflows. */
+  readonly actions: ActionLedger;
   readonly auditIndex: AuditIndex;
   readonly requests: RequestStore;
   readonly registry: WindowRegistry;
@@ -88,6 +92,8 @@ export interface Services {
   readonly api: ApiHandlers;
   readonly review: ReviewHandlers;
   readonly watchdog: Watchdog;
+  /** What became of actions no workflow took: settled by a sweep on the watchdog's timer. */
+  readonly delivery: ActionDelivery;
   readonly groupWatch: GroupWatch;
   /** POST /api/graph/notifications. */
   readonly graphNotifications: HttpHandler;
@@ -105,17 +111,21 @@ interface Parts {
   readonly reviewTokens: ReviewTokens;
   readonly randomBytes: (size: number) => Uint8Array;
   readonly log: (message: string) => void;
+  readonly delivery: ActionDelivery;
 }
 
 export function composeServices(config: Config, ports: Ports, clock: Clock): Services {
+  const random = (size: number) => randomBytes(size);
+  const delivery = new ActionDelivery({ ...ports, now: clock.now, randomBytes: random });
   const parts: Parts = {
     config,
     ports,
     clock,
     groups: { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId },
     reviewTokens: createReviewTokens(config.linkSigningKey, config.publicBaseUrl),
-    randomBytes: (size: number) => randomBytes(size),
+    randomBytes: random,
     log: (message: string) => console.warn(message),
+    delivery,
   };
   const { now } = clock;
   const access = new ClusterAccess(ports.registry, ports.clusterControl, now, { leaseMs: ports.leaseMs });
@@ -131,6 +141,7 @@ export function composeServices(config: Config, ports: Ports, clock: Clock): Ser
     registry: ports.registry,
     access,
     groupWatch,
+    delivery,
     workflow: ports.workflow,
     activities: createActivityHandlers({
       ...ports,
@@ -187,7 +198,7 @@ function composeGroupWatch({ config, ports, clock, randomBytes, log }: Parts): G
 }
 
 /** The HTTP side: who is calling (tokens and pages), the API, the review page and Graph's webhook. */
-function composeHandlers({ config, ports, clock, groups, reviewTokens, randomBytes, log }: Parts) {
+function composeHandlers({ config, ports, clock, groups, reviewTokens, randomBytes, log, delivery }: Parts) {
   const { now } = clock;
   const policy: TokenPolicy = {
     keys: ports.signingKeys,
@@ -198,11 +209,11 @@ function composeHandlers({ config, ports, clock, groups, reviewTokens, randomByt
   };
   const verifyToken = createTokenVerifier(policy);
   const health = new HealthMonitor(config.mode, ports.healthChecks, now, log);
-  const decisions = new Decisions({ ...ports, groups, now, randomBytes });
+  const decisions = new Decisions({ ...ports, delivery, groups, now, randomBytes });
   return {
     verifyToken,
     health,
-    api: createApiHandlers({ ...ports, config, groups, verifyToken, health, decisions, now, randomBytes }),
+    api: createApiHandlers({ ...ports, config, groups, verifyToken, health, decisions, delivery, now, randomBytes }),
     review: createReviewHandlers({
       ...ports,
       groups,

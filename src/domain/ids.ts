@@ -29,3 +29,16 @@ export function newRequestId(createdAtMs: number, random: Uint8Array): string {
 export function isRequestId(text: string): boolean {
   return REQUEST_ID.test(text);
 }
+
+const ACTION_ID = /^act-[0-9a-f]{16}$/;
+export const ACTION_ID_RANDOM_BYTES = 8;
+
+/** An action's id: random only (its receipt carries the time), unique enough per request. */
+export function newActionId(random: Uint8Array): string {
+  if (random.length !== ACTION_ID_RANDOM_BYTES) throw new RangeError(`need ${ACTION_ID_RANDOM_BYTES} random bytes`);
+  return `act-${Buffer.from(random).toString("hex")}`;
+}
+
+export function isActionId(text: string): boolean {
+  return ACTION_ID.test(text);
+}

@@ -22,7 +22,7 @@ export function createApiHandlers(deps: ApiDependencies) {
   });
   return {
     createRequest: endpoint(createRequestHandler(deps, access)),
-    getRequest: endpoint(getRequestHandler(access)),
+    getRequest: endpoint(getRequestHandler(deps, access)),
     listRequests: endpoint(listRequestsHandler(deps, access)),
     approveRequest: endpoint(decideRequestHandler("approve", deps, access)),
     denyRequest: endpoint(decideRequestHandler("deny", deps, access)),

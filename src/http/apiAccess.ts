@@ -2,6 +2,7 @@
 // then asked of the directory *now*; refusals are audited before they are answered. Unknown and
 // forbidden request ids answer alike (404), so ids cannot be probed.
 import type { HttpRequest, InvocationContext } from "@azure/functions";
+import type { ActionDelivery } from "../actions/delivery.js";
 import type { HealthMonitor } from "../health/monitor.js";
 import { approverRefusal, type Refusal } from "../domain/access.js";
 import type { ManagedCluster } from "../domain/clusters.js";
@@ -35,6 +36,7 @@ export interface ApiDependencies {
   readonly verifyToken: VerifyToken;
   readonly health: HealthMonitor;
   readonly decisions: Decisions;
+  readonly delivery: ActionDelivery;
   /** The workflow client of one invocation (Durable's client binding is per invocation). */
   readonly workflow: (context: InvocationContext) => WorkflowClient;
   readonly now: () => Date;

@@ -2,7 +2,8 @@
 // the decider is asked of the directory now (approver group, enabled account), is not the
 // requester (by oid, also when in both groups), has not approved already, and the request still
 // takes decisions before its deadline. Refusals of signed-in people are audited.
-import { type ErrorCode } from "../domain/codes.js";
+import type { ActionDelivery, Delivered } from "../actions/delivery.js";
+import { ERROR_CODES, type ErrorCode } from "../domain/codes.js";
 import { approverRefusal, type Refusal } from "../domain/access.js";
 import { securityAuditEntry } from "../domain/auditChain.js";
 import { isRequestId } from "../domain/ids.js";
@@ -18,6 +19,7 @@ import type { Principal } from "./authentication.js";
 import { ApiError } from "./errors.js";
 
 export interface DecisionDependencies {
+  readonly delivery: ActionDelivery;
   readonly requests: RequestStore;
   readonly directory: Directory;
   readonly audit: AuditLog;
@@ -29,7 +31,7 @@ export interface DecisionDependencies {
 export type Decision = { readonly type: "approve" } | { readonly type: "deny"; readonly reason?: string };
 
 export type DecisionResult =
-  | { readonly kind: "accepted"; readonly request: EmergencyRequest }
+  | { readonly kind: "accepted"; readonly request: EmergencyRequest; readonly delivered: Delivered }
   /** `request` is there when the decider may see it, so that a page can say what happened. */
   | { readonly kind: "refused"; readonly error: ApiError; readonly request?: EmergencyRequest };
 
@@ -96,8 +98,10 @@ export class Decisions {
       decision.type === "approve"
         ? { type: "approve", actor, at: now.toISOString() }
         : { type: "deny", actor, at: now.toISOString(), ...(decision.reason ? { reason: decision.reason } : {}) };
-    await workflow.sendAction(request.id, action);
-    return { kind: "accepted", request };
+    const delivered = await this.deps.delivery.deliver(request, action, workflow);
+    const late = lateRefusal(delivered);
+    if (late) return { kind: "refused", error: late, request };
+    return { kind: "accepted", request, delivered };
   }
 
   private async refused(
@@ -136,6 +140,16 @@ function conflictOf(request: EmergencyRequest, decision: Decision, principal: Pr
       `you have already approved this ${pending.subject}; another approver is needed`,
     );
   return undefined;
+}
+
+/**
+ * A 409 for an action the workflow is known not to have counted: it had already moved on (the
+ * action is recorded as ignored, with the reason this answer gives).
+ */
+export function lateRefusal({ fate }: Delivered): ApiError | undefined {
+  if (fate.result !== "ignored") return undefined;
+  const code = (ERROR_CODES as readonly string[]).includes(fate.code) ? (fate.code as ErrorCode) : "NOT_PENDING";
+  return new ApiError(409, code, fate.message);
 }
 
 /** The person as the directory names them; the token's claims only if the directory has no entry. */

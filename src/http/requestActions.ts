@@ -2,13 +2,17 @@
 // in decisions.ts), its requester or an approver closes it, its requester asks for more time.
 // Each is handed to the request's workflow, which alone changes the cluster.
 import { z } from "zod";
+import type { Delivered } from "../actions/delivery.js";
 import { requesterRefusal } from "../domain/access.js";
+import { toFateView } from "../domain/actions.js";
+import type { EmergencyRequest } from "../domain/request.js";
+import type { RequestAction } from "../ports/workflowClient.js";
 import { acceptsClose } from "../domain/lifecycle.js";
 import { decideExtension, sameOid } from "../domain/policy.js";
 import type { Member } from "../access/membership.js";
 import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
 import { readJsonBody } from "./body.js";
-import { personOf } from "./decisions.js";
+import { lateRefusal, personOf } from "./decisions.js";
 import { ApiError, jsonResponse } from "./errors.js";
 import type { HttpHandler } from "./handler.js";
 
@@ -32,7 +36,7 @@ export function decideRequestHandler(type: "approve" | "deny", deps: ApiDependen
       (message) => context.warn(message),
     );
     if (result.kind === "refused") throw result.error;
-    return jsonResponse(202, { id: result.request.id, accepted: type, status: result.request.status });
+    return acceptedResponse(result.request, type, result.delivered);
   };
 }
 
@@ -46,8 +50,8 @@ export function closeRequestHandler(deps: ApiDependencies, access: ApiAccess): H
     if (!acceptsClose(found.status))
       throw new ApiError(409, "NOT_OPEN", `request ${found.id} is ${found.status}; there is nothing to close`);
     const actor = personOf(await lookUp(), principal);
-    await deps.workflow(context).sendAction(found.id, { type: "close", actor, at: deps.now().toISOString() });
-    return jsonResponse(202, { id: found.id, accepted: "close", status: found.status });
+    const action = { type: "close", actor, at: deps.now().toISOString() } as const;
+    return acceptedResponse(found, "close", await deps.delivery.deliver(found, action, deps.workflow(context)));
   };
 }
 
@@ -76,9 +80,30 @@ export function extendRequestHandler(deps: ApiDependencies, access: ApiAccess): 
     const allowed = decideExtension(found.window, duration, found.maxDurationMs);
     if (!allowed.ok) throw new ApiError(400, "INVALID_DURATION", allowed.message);
     const actor = personOf(member, principal);
-    await deps
-      .workflow(context)
-      .sendAction(found.id, { type: "extend", actor, at: deps.now().toISOString(), duration: allowed.iso });
-    return jsonResponse(202, { id: found.id, accepted: "extend", status: found.status, closesAt: allowed.closesAt });
+    const action = { type: "extend", actor, at: deps.now().toISOString(), duration: allowed.iso } as const;
+    const delivered = await deps.delivery.deliver(found, action, deps.workflow(context));
+    // No deadline: it is known only once approvers have approved the extension.
+    return acceptedResponse(found, "extend", delivered, { duration: allowed.iso });
   };
+}
+
+/**
+ * 202 for an action handed to the workflow, saying no more than is known: the action's id, and
+ * whether the workflow has taken it into account yet; a 409 when it is known it will not.
+ */
+function acceptedResponse(
+  found: Pick<EmergencyRequest, "id" | "status">,
+  accepted: RequestAction["type"],
+  delivered: Delivered,
+  extra: object = {},
+) {
+  const late = lateRefusal(delivered);
+  if (late) throw late;
+  return jsonResponse(202, {
+    id: found.id,
+    accepted,
+    status: found.status,
+    ...extra,
+    action: { id: delivered.id, ...toFateView(delivered.fate) },
+  });
 }

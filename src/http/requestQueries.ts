@@ -2,16 +2,18 @@
 import { approverRefusal } from "../domain/access.js";
 import { findManagedCluster } from "../domain/clusters.js";
 import { isRequestStatus } from "../domain/lifecycle.js";
+import { toLastActionView } from "../domain/actions.js";
 import { toRequestView } from "../domain/request.js";
 import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
 import { ApiError, jsonResponse } from "./errors.js";
 import type { HttpHandler } from "./handler.js";
 
-export function getRequestHandler(access: ApiAccess): HttpHandler {
+export function getRequestHandler(deps: Pick<ApiDependencies, "delivery">, access: ApiAccess): HttpHandler {
   return async (request) => {
     const principal = await access.authenticate(request);
     const found = await access.visibleRequest(request, principal, () => access.member(principal));
-    return jsonResponse(200, toRequestView(found));
+    const actions = await deps.delivery.lastActions(found.id);
+    return jsonResponse(200, { ...toRequestView(found), actions: actions.map(toLastActionView) });
   };
 }
 

@@ -16,7 +16,8 @@ export type WindowRequest = NotifiedRequest &
 /** Why a window is being closed. */
 export type CloseReason =
   | { readonly kind: "deadline" }
-  | { readonly kind: "closed"; readonly by: Person }
+  /** `actionId`: the close action's, absent for closes sent before actions had ids. */
+  | { readonly kind: "closed"; readonly by: Person; readonly actionId?: string }
   | { readonly kind: "enable-failed"; readonly code: OutcomeCode; readonly message: string };
 
 /** Where a workflow that continued as new (a long lockdown) picks up again. */
@@ -36,12 +37,17 @@ export interface WindowWorkflowInput extends WindowRequest {
   readonly resume?: LockdownResume;
 }
 
-/** Sent by the HTTP layer after it has authenticated and authorized the actor. */
-export type RequestAction =
-  | { readonly type: "approve"; readonly actor: Person; readonly at: string }
-  | { readonly type: "deny"; readonly actor: Person; readonly at: string; readonly reason?: string }
-  | { readonly type: "close"; readonly actor: Person; readonly at: string }
-  | { readonly type: "extend"; readonly actor: Person; readonly at: string; readonly duration: string };
+/**
+ * Sent by the HTTP layer after it has authenticated and authorized the actor. `id` names its
+ * receipt: the workflow tags the audit entry it writes for the action with it (actions sent
+ * before receipts existed have none).
+ */
+export type RequestAction = { readonly id?: string; readonly actor: Person; readonly at: string } & (
+  | { readonly type: "approve" }
+  | { readonly type: "deny"; readonly reason?: string }
+  | { readonly type: "close" }
+  | { readonly type: "extend"; readonly duration: string }
+);
 
 /** Where an orchestration stands, as Durable Functions reports it. */
 export type WorkflowStatus = "running" | "completed" | "failed" | "terminated" | "not-found";

@@ -5,6 +5,7 @@
 import type { RefusalCode } from "../domain/codes.js";
 import { z } from "zod";
 import type { AuditEntry, AuditHead } from "../domain/audit.js";
+import { isActionId } from "../domain/ids.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { CloseOutcome, OpenOutcome } from "../domain/windows.js";
@@ -25,12 +26,17 @@ export const GROUP_WATCH_ORCHESTRATOR = "groupWatchOrchestrator";
 export const REQUEST_ACTION_EVENT = "request-action";
 
 const person = z.object({ oid: z.string().min(1), upn: z.string(), displayName: z.string() });
+const sent = {
+  id: z.string().refine(isActionId, "not an action id").optional(),
+  actor: person,
+  at: z.iso.datetime(),
+};
 
 export const requestActionSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("approve"), actor: person, at: z.iso.datetime() }),
-  z.object({ type: z.literal("deny"), actor: person, at: z.iso.datetime(), reason: z.string().max(1000).optional() }),
-  z.object({ type: z.literal("close"), actor: person, at: z.iso.datetime() }),
-  z.object({ type: z.literal("extend"), actor: person, at: z.iso.datetime(), duration: z.string().max(40) }),
+  z.object({ type: z.literal("approve"), ...sent }),
+  z.object({ type: z.literal("deny"), ...sent, reason: z.string().max(1000).optional() }),
+  z.object({ type: z.literal("close"), ...sent }),
+  z.object({ type: z.literal("extend"), ...sent, duration: z.string().max(40) }),
 ]) satisfies z.ZodType<RequestAction>;
 
 // The converse of the `satisfies` above: every action the port declares is one the schema parses.

@@ -28,6 +28,9 @@ export const RECORDED_PATHS = [
   "workflow-error",
   "notification-failed",
   "storage-outage-after-open",
+  "tagged-window",
+  "tagged-denied",
+  "tagged-withdrawn",
 ] as const;
 
 export type RecordedPathName = (typeof RECORDED_PATHS)[number];

@@ -26,10 +26,15 @@ export function* awaitDecision(run: WindowRun): Step<RequestDecision> {
     const next = yield* nextAction(run, [new Date(request.approvalDeadline)]);
     if (next.kind === "timeout") return { kind: "expired" };
     const { action } = next;
-    if (action.type === "deny") return { kind: "denied", by: action.actor, reason: action.reason };
-    if (action.type === "close") return { kind: "withdrawn", by: action.actor };
+    if (action.type === "deny") return { kind: "denied", by: action.actor, reason: action.reason, actionId: action.id };
+    if (action.type === "close") return { kind: "withdrawn", by: action.actor, actionId: action.id };
     if (action.type === "extend") {
-      yield* record.audit("event-ignored", { actor: action.actor, outcome: "refused", code: "NOT_OPEN" });
+      yield* record.audit("event-ignored", {
+        actor: action.actor,
+        actionId: action.id,
+        outcome: "refused",
+        code: "NOT_OPEN",
+      });
       continue;
     }
     const counted = yield* countApproval(run, record.approvals, action);
@@ -62,6 +67,7 @@ export function* countApproval(
   if (counted.kind !== "recorded") {
     yield* record.audit("approval-ignored", {
       actor: action.actor,
+      actionId: action.id,
       outcome: "refused",
       code: counted.kind === "self-approval" ? "SELF_APPROVAL" : "DUPLICATE_APPROVAL",
       ...(extension ? { details: { extension: true } } : {}),
@@ -70,6 +76,7 @@ export function* countApproval(
   }
   yield* record.audit("approval-recorded", {
     actor: action.actor,
+    actionId: action.id,
     outcome: "success",
     details: {
       approvals: counted.approvals.length,

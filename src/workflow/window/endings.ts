@@ -15,8 +15,12 @@ import type { WindowRecorder } from "./recorder.js";
  */
 interface EndingFacts {
   readonly expired: object;
-  readonly denied: { readonly by: Person; readonly reason?: string | undefined };
-  readonly withdrawn: { readonly by: Person };
+  readonly denied: {
+    readonly by: Person;
+    readonly reason?: string | undefined;
+    readonly actionId?: string | undefined;
+  };
+  readonly withdrawn: { readonly by: Person; readonly actionId?: string | undefined };
   readonly "requester-ineligible": { readonly code: OutcomeCode; readonly message: string };
   readonly "workflow-error": { readonly failure: string };
   readonly "enable-failed": { readonly code: OutcomeCode; readonly message: string };
@@ -39,11 +43,16 @@ interface Recorded {
   readonly notification?: NotificationEvent;
 }
 
-/** What the outcome says; `by`, who ended it (also the audit entry's actor). */
+/**
+ * What the outcome says; `by`, who ended it (also the audit entry's actor); `actionId`, the action
+ * that ended it, when the ending's entry is where that action is taken (a close is tagged where it
+ * is taken, close-requested, not again once the window has closed).
+ */
 interface Said {
   readonly code: OutcomeCode;
   readonly message: string;
   readonly by?: Person;
+  readonly actionId?: string | undefined;
 }
 
 interface EndingRow<Kind extends EndingKind> {
@@ -60,15 +69,21 @@ const ENDINGS: { readonly [Kind in EndingKind]: EndingRow<Kind> } = {
   },
   denied: {
     recorded: { status: "denied", audit: "denied", auditOutcome: "info", notification: "denied" },
-    outcome: ({ by, reason }) => ({
+    outcome: ({ by, reason, actionId }) => ({
       code: "DENIED",
       message: `denied by ${named(by)}${reason ? `: ${reason}` : ""}`,
       by,
+      actionId,
     }),
   },
   withdrawn: {
     recorded: { status: "closed", audit: "withdrawn", auditOutcome: "info", notification: "withdrawn" },
-    outcome: ({ by }) => ({ code: "WITHDRAWN", message: `withdrawn by ${named(by)} before any window opened`, by }),
+    outcome: ({ by, actionId }) => ({
+      code: "WITHDRAWN",
+      message: `withdrawn by ${named(by)} before any window opened`,
+      by,
+      actionId,
+    }),
   },
   "requester-ineligible": {
     recorded: { status: "failed", audit: "requester-ineligible", auditOutcome: "failure", notification: "failed" },
@@ -108,11 +123,12 @@ export function* end<Kind extends EndingKind>(
 ): Step<WindowWorkflowOutput> {
   const row = ENDINGS[ending.kind];
   const { recorded } = row;
-  const { code, message, by } = row.outcome(ending);
+  const { code, message, by, actionId } = row.outcome(ending);
   const outcome = record.outcome(code, message, by);
   const { otherWindows, ...progress } = closed;
   yield* record.audit(recorded.audit, {
     actor: by ?? null,
+    actionId,
     outcome: recorded.auditOutcome,
     code,
     message,

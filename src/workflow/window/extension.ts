@@ -37,13 +37,19 @@ export function* awaitWindowEnd(run: WindowRun, opened: WindowTimes): Step<Windo
       continue;
     }
     const { action } = next;
-    if (action.type === "close") return { reason: { kind: "closed", by: action.actor }, window };
+    if (action.type === "close")
+      return { reason: { kind: "closed", by: action.actor, ...(action.id ? { actionId: action.id } : {}) }, window };
     if (action.type === "extend") {
       extension = (yield* requestExtension(run, action, window, extension)) ?? extension;
       continue;
     }
     if (extension?.status !== "pending") {
-      yield* record.audit("event-ignored", { actor: action.actor, outcome: "refused", code: "NOT_PENDING" });
+      yield* record.audit("event-ignored", {
+        actor: action.actor,
+        actionId: action.id,
+        outcome: "refused",
+        code: "NOT_PENDING",
+      });
       continue;
     }
     if (action.type === "deny") {
@@ -91,6 +97,7 @@ function* requestExtension(
         : "BEYOND_MAXIMUM";
     yield* record.audit("event-ignored", {
       actor: action.actor,
+      actionId: action.id,
       outcome: "refused",
       code,
       ...(allowed.ok ? {} : { message: allowed.message }),
@@ -109,6 +116,7 @@ function* requestExtension(
   };
   yield* record.audit("extension-requested", {
     actor: action.actor,
+    actionId: action.id,
     outcome: "info",
     details: { duration: extension.duration, closesAt: extension.closesAt },
   });
@@ -130,7 +138,13 @@ function* denyExtension(
     `extension denied by ${actor.displayName} (${actor.upn})${reason ? `: ${reason}` : ""}`,
     actor,
   );
-  yield* record.audit("extension-denied", { actor, outcome: "info", code: outcome.code, message: outcome.message });
+  yield* record.audit("extension-denied", {
+    actor,
+    actionId: action.id,
+    outcome: "info",
+    code: outcome.code,
+    message: outcome.message,
+  });
   yield* record.progress({ status: "open", extension });
   yield* record.notify("extension-denied", { window, extension, outcome });
   return extension;

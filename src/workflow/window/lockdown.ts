@@ -41,7 +41,8 @@ export function* closeWindow(
   const { context, request, record } = run;
   if (from.attempts === 0) {
     if (reason.kind === "deadline") yield* record.audit("deadline-reached", { outcome: "info" });
-    if (reason.kind === "closed") yield* record.audit("close-requested", { actor: reason.by, outcome: "info" });
+    if (reason.kind === "closed")
+      yield* record.audit("close-requested", { actor: reason.by, actionId: reason.actionId, outcome: "info" });
     if (window) yield* record.progress({ status: "closing" });
     yield* record.audit("locking", { outcome: "info" });
   }

@@ -8,6 +8,7 @@ import type { AuditEntry, AuditEventType, AuditFields } from "../../domain/audit
 import { requestAuditEntry, streamGenesis } from "../../domain/auditChain.js";
 import type { NotificationEvent, NotificationFacts } from "../../domain/notifications.js";
 import type { Approval, Person, RequestOutcome, RequestProgress } from "../../domain/request.js";
+import { ACTION_ID_DETAIL } from "../../domain/actions.js";
 import type { LockdownResume, WindowRequest } from "../../ports/workflowClient.js";
 import type { Activities } from "../contracts.js";
 import { call, failureSummary, RETRY, type Step } from "./calls.js";
@@ -70,7 +71,12 @@ export class WindowRecorder {
     return { code, message, at: this.now().toISOString(), ...(by ? { by } : {}) };
   }
 
-  *audit(type: AuditEventType, fields: Partial<AuditFields> & Pick<AuditFields, "outcome">): Step<void> {
+  /** `actionId`: the action whose fate the entry records, which it is tagged with (docs/design.md §8.6). */
+  *audit(
+    type: AuditEventType,
+    { actionId, ...fields }: Partial<AuditFields> & Pick<AuditFields, "outcome"> & { actionId?: string | undefined },
+  ): Step<void> {
+    const details = actionId ? { ...fields.details, [ACTION_ID_DETAIL]: actionId } : fields.details;
     const entry = requestAuditEntry(this.request.id, this.auditSequence++, this.auditPrevHash, {
       type,
       at: this.now().toISOString(),
@@ -79,7 +85,7 @@ export class WindowRecorder {
       outcome: fields.outcome,
       ...(fields.code ? { code: fields.code } : {}),
       ...(fields.message ? { message: fields.message } : {}),
-      ...(fields.details ? { details: fields.details } : {}),
+      ...(details ? { details } : {}),
     });
     this.auditPrevHash = entry.hash;
     let result: Activities["appendAuditEntry"]["output"] | undefined;

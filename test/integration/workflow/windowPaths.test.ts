@@ -29,9 +29,13 @@ interface PathRun {
   readonly raw: (payload: unknown) => Promise<void>;
 }
 
+/**
+ * `tagged`: every action carries an id, as the API has sent them since actions got receipts
+ * (the older paths send them as earlier versions of the API did, without).
+ */
 async function runPath(
   path: PathName,
-  options: HarnessOptions & { duration?: string },
+  options: HarnessOptions & { duration?: string; tagged?: boolean },
   drive: (run: PathRun) => Promise<void>,
 ) {
   const recorder = new HistoryRecorder(WINDOW_ORCHESTRATOR);
@@ -42,7 +46,10 @@ async function runPath(
   });
   expect(created.status).toBe(202);
   const id = (created.body as { id: string }).id;
-  const send = (action: RequestAction) => h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, action).then(() => undefined);
+  let sent = 0;
+  const tag = () => (options.tagged ? { id: `act-${(++sent).toString(16).padStart(16, "0")}` } : {});
+  const send = (action: RequestAction) =>
+    h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, { ...action, ...tag() }).then(() => undefined);
   const actor = (as: UserName) => ({ oid: USERS[as].oid, upn: USERS[as].upn, displayName: USERS[as].displayName });
   const now = () => h.clock.date().toISOString();
   await drive({
@@ -249,5 +256,45 @@ describe("window orchestration paths (recorded for replay)", () => {
       },
     );
     expect(await ended(h, id)).toMatchObject({ status: "closed" });
+  });
+
+  it("tagged actions: every entry an action is taken or ignored in names it", async () => {
+    const { h, id } = await runPath("tagged-window", { tagged: true }, async ({ h, act, deny, extend }) => {
+      await extend("alice", "PT30M"); // nothing open yet
+      await act("approve", "alice"); // her own
+      await act("approve", "bob");
+      await act("approve", "carol"); // nothing pending
+      await extend("alice", "PT30M");
+      await deny("carol", "not needed");
+      await extend("alice", "PT20M");
+      await act("approve", "bob");
+      await h.engine.advanceBy(5 * MINUTE);
+      await act("close", "alice");
+    });
+    expect(await ended(h, id)).toMatchObject({ status: "closed", outcome: { code: "CLOSED_EARLY" } });
+    const tagged = (await h.audit(id)).filter((entry) => entry.details?.actionId);
+    expect(tagged.map((entry) => [entry.type, entry.details?.actionId])).toEqual([
+      ["event-ignored", "act-0000000000000001"],
+      ["approval-ignored", "act-0000000000000002"],
+      ["approval-recorded", "act-0000000000000003"],
+      ["event-ignored", "act-0000000000000004"],
+      ["extension-requested", "act-0000000000000005"],
+      ["extension-denied", "act-0000000000000006"],
+      ["extension-requested", "act-0000000000000007"],
+      ["approval-recorded", "act-0000000000000008"],
+      ["close-requested", "act-0000000000000009"],
+    ]);
+  });
+
+  it.each([
+    ["tagged-denied", "denied", "DENIED"],
+    ["tagged-withdrawn", "withdrawn", "WITHDRAWN"],
+  ] as const)("tagged actions: %s names the action that ended the request", async (path, type, code) => {
+    const { h, id } = await runPath(path, { tagged: true }, ({ act, deny }) =>
+      type === "denied" ? deny("bob", "use the runbook") : act("close", "alice"),
+    );
+    expect(await ended(h, id)).toMatchObject({ outcome: { code } });
+    const entry = (await h.audit(id)).find((candidate) => candidate.type === type);
+    expect(entry?.details).toEqual({ actionId: "act-0000000000000001" });
   });
 });
