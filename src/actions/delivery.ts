@@ -1,5 +1,5 @@
 // Handing an action to a request's workflow with a receipt, and finding out what became of it
-// (docs/design.md §8.6). The API answers with what it knows: "pending" while a running workflow has
+// (docs/design.md §8.8). The API answers with what it knows: "pending" while a running workflow has
 // yet to take the action, its fate once the trail tells it; an action that reached a workflow that
 // had already stopped is recorded as ignored there and then.
 import { fateInTrail, lastActions, type ActionFate, type ActionReceipt, type LastAction } from "../domain/actions.js";

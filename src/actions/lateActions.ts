@@ -1,5 +1,5 @@
 // Recording an action that no workflow will take: its request's workflow no longer runs, so the
-// entry is appended where the workflow left the trail (docs/design.md §8.6). Only done once the
+// entry is appended where the workflow left the trail (docs/design.md §8.8). Only done once the
 // workflow has stopped, so the trail has one writer at a time; two finders of the same action
 // (the API and the sweep) meet at the same sequence number and the second finds the first's entry.
 import { actionIdOf, lateActionRefusal, type ActionReceipt } from "../domain/actions.js";
@@ -28,7 +28,10 @@ export async function recordLateAction(
 ): Promise<AuditEntry> {
   const refusal = request
     ? lateActionRefusal(receipt, request.status, request.outcome)
-    : { code: "WORKFLOW_ENDED" as const, message: `this ${receipt.type} reached a request that no longer exists` };
+    : {
+        code: "WORKFLOW_ENDED" as const,
+        message: `this ${receipt.type} action reached a request that no longer exists`,
+      };
   const fields = {
     type: "event-ignored" as const,
     at: deps.now().toISOString(),

@@ -1,4 +1,4 @@
-// What became of each action people sent a request (docs/design.md §8.6). The API hands an action
+// What became of each action people sent a request (docs/design.md §8.8). The API hands an action
 // to the request's workflow after its own checks, but the workflow may have moved on meanwhile:
 // an approval sent while someone else denied, an extension sent with a close. So every action gets
 // an id and a receipt when it is handed over, the workflow tags the audit entry it writes for it
@@ -86,6 +86,13 @@ const LATE_REASONS: Readonly<Record<RequestStatus, LateReason>> = {
   open: { code: "WORKFLOW_ENDED", after: "after the request's workflow had stopped" },
 };
 
+const ACTION_NOUNS: Readonly<Record<ActionType, string>> = {
+  approve: "approval",
+  deny: "denial",
+  close: "close",
+  extend: "extension request",
+};
+
 /** The refusal recorded for an action that arrived when its request's workflow no longer ran. */
 export function lateActionRefusal(
   receipt: Pick<ActionReceipt, "type">,
@@ -94,7 +101,10 @@ export function lateActionRefusal(
 ): { readonly code: LateReason["code"]; readonly message: string } {
   const reason = LATE_REASONS[status];
   const why = outcome ? ` (${outcome.message})` : "";
-  return { code: reason.code, message: `this ${receipt.type} arrived ${reason.after}${why} and was not counted` };
+  return {
+    code: reason.code,
+    message: `this ${ACTION_NOUNS[receipt.type]} arrived ${reason.after}${why} and was not counted`,
+  };
 }
 
 /** One actor's last action on a request and what became of it, as GET /api/requests/{id} shows it. */
@@ -108,10 +118,10 @@ export interface LastAction {
 
 /** Each actor's last action (by oid), oldest first, with its fate as the trail tells it. */
 export function lastActions(receipts: readonly ActionReceipt[], entries: readonly AuditEntry[]): LastAction[] {
+  const byArrival = (a: ActionReceipt, b: ActionReceipt) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id);
   const latest = new Map<string, ActionReceipt>();
-  for (const receipt of [...receipts].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)))
-    latest.set(receipt.actor.oid.toLowerCase(), receipt);
-  return [...latest.values()].map((receipt) => ({
+  for (const receipt of [...receipts].sort(byArrival)) latest.set(receipt.actor.oid.toLowerCase(), receipt);
+  return [...latest.values()].sort(byArrival).map((receipt) => ({
     actor: receipt.actor,
     id: receipt.id,
     type: receipt.type,

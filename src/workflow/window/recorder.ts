@@ -71,7 +71,7 @@ export class WindowRecorder {
     return { code, message, at: this.now().toISOString(), ...(by ? { by } : {}) };
   }
 
-  /** `actionId`: the action whose fate the entry records, which it is tagged with (docs/design.md §8.6). */
+  /** `actionId`: the action whose fate the entry records, which it is tagged with (docs/design.md §8.8). */
   *audit(
     type: AuditEventType,
     { actionId, ...fields }: Partial<AuditFields> & Pick<AuditFields, "outcome"> & { actionId?: string | undefined },

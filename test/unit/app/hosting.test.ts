@@ -4,9 +4,11 @@ import { HttpRequest, InvocationContext } from "@azure/functions";
 import { describe, expect, it, vi } from "vitest";
 import { TransientError } from "../../../src/ports/errors.js";
 
-const failure = vi.hoisted(() => ({ error: new Error("not set") }));
-vi.mock("../../../src/app/composition.js", () => ({ getApp: () => Promise.reject(failure.error) }));
-const { apiHandler } = await import("../../../src/app/hosting.js");
+const failure = vi.hoisted((): { error: Error; app?: object } => ({ error: new Error("not set") }));
+vi.mock("../../../src/app/composition.js", () => ({
+  getApp: () => (failure.app ? Promise.resolve(failure.app) : Promise.reject(failure.error)),
+}));
+const { apiHandler, watchdogHandler } = await import("../../../src/app/hosting.js");
 
 async function health() {
   const context = new InvocationContext({ functionName: "health", invocationId: "inv-1", logHandler: () => undefined });
@@ -14,6 +16,25 @@ async function health() {
 }
 
 describe("hosting", () => {
+  it("sweeps unsettled actions after every watchdog round, also one that failed", async () => {
+    const calls: string[] = [];
+    failure.app = {
+      workflow: () => ({}),
+      watchdog: { run: () => (calls.push("watchdog"), Promise.reject(new Error("ARM down"))) },
+      delivery: {
+        sweep: () => (calls.push("sweep"), Promise.resolve({ settled: 1, recordedLate: 1, outstanding: 0 })),
+      },
+    };
+    const context = new InvocationContext({
+      functionName: "watchdog",
+      invocationId: "inv-2",
+      logHandler: () => undefined,
+    });
+    await expect(watchdogHandler()(undefined, context)).rejects.toThrow("ARM down");
+    expect(calls).toEqual(["watchdog", "sweep"]);
+    delete failure.app;
+  });
+
   it("answers 503 with Retry-After when composing the app meets a transient failure", async () => {
     failure.error = new TransientError("STORAGE_UNAVAILABLE", "Table Storage: create table failed", 2_000);
     const response = await health();
