@@ -1,6 +1,6 @@
 // Who is calling the API and what they may see. The caller is authenticated by their token and
 // then asked of the directory *now*; refusals are audited before they are answered. Unknown and
-// forbidden request ids answer alike (404), so ids cannot be probed.
+// forbidden request ids answer alike (404), after the same work, so ids cannot be probed.
 import type { HttpRequest, InvocationContext } from "@azure/functions";
 import type { ActionDelivery } from "../actions/delivery.js";
 import type { HealthMonitor } from "../health/monitor.js";
@@ -80,8 +80,10 @@ export class ApiAccess {
   }
 
   /**
-   * The request with the id in the path if the caller may see it, else 404. The directory is asked
-   * (through `member`) only when the caller is not the requester.
+   * The request with the id in the path if the caller may see it, else 404. An unknown id and one
+   * the caller may not see take the same work — one read of the store, the same questions to the
+   * directory (through `member`, whoever the caller is) — so that not even the time of the answer
+   * tells them apart.
    */
   async visibleRequest(
     request: HttpRequest,
@@ -89,12 +91,8 @@ export class ApiAccess {
     member: () => Promise<Member>,
   ): Promise<EmergencyRequest> {
     const id = request.params.id ?? "";
-    const notFound = new ApiError(404, "REQUEST_NOT_FOUND", `no request ${id} that you can see`);
-    if (!isRequestId(id)) throw notFound;
-    const found = await this.deps.requests.get(id);
-    if (!found) throw notFound;
-    const mayView = (isApprover: boolean) => mayViewRequest(found, principal.oid, isApprover);
-    if (mayView(false) || mayView(approverRefusal((await member()).roles) === undefined)) return found;
-    throw notFound;
+    const [found, { roles }] = await Promise.all([isRequestId(id) ? this.deps.requests.get(id) : undefined, member()]);
+    if (found && mayViewRequest(found, principal.oid, approverRefusal(roles) === undefined)) return found;
+    throw new ApiError(404, "REQUEST_NOT_FOUND", `no request ${id} that you can see`);
   }
 }

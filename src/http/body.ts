@@ -10,9 +10,9 @@ export const MAX_BODY_BYTES = 16 * 1024;
 export async function readJsonBody<S extends z.ZodType>(
   request: HttpRequest,
   schema: S,
-  { emptyAllowed = false, maxBytes = MAX_BODY_BYTES }: { emptyAllowed?: boolean; maxBytes?: number } = {},
+  { emptyAllowed = false }: { emptyAllowed?: boolean } = {},
 ): Promise<z.infer<S>> {
-  const text = await readCapped(request, maxBytes);
+  const text = await readCapped(request);
   let value: unknown = {};
   if (text.trim() === "") {
     if (!emptyAllowed) throw new ApiError(400, "BODY_REQUIRED", "a JSON body is required");
@@ -43,7 +43,7 @@ export async function readJsonBody<S extends z.ZodType>(
 
 /** Parses an HTML form post (application/x-www-form-urlencoded). */
 export async function readFormBody(request: HttpRequest): Promise<URLSearchParams> {
-  const text = await readCapped(request, MAX_BODY_BYTES);
+  const text = await readCapped(request);
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type)) {
     throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "this form must be sent as application/x-www-form-urlencoded");
@@ -52,8 +52,8 @@ export async function readFormBody(request: HttpRequest): Promise<URLSearchParam
 }
 
 /** Reads the body but stops at the limit, so a huge chunked body is refused without being buffered. */
-async function readCapped(request: HttpRequest, maxBytes: number): Promise<string> {
-  if (Number(request.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge(maxBytes);
+async function readCapped(request: HttpRequest): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? "0") > MAX_BODY_BYTES) throw tooLarge();
   if (!request.body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -62,9 +62,9 @@ async function readCapped(request: HttpRequest, maxBytes: number): Promise<strin
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > maxBytes) {
+    if (size > MAX_BODY_BYTES) {
       await reader.cancel();
-      throw tooLarge(maxBytes);
+      throw tooLarge();
     }
     chunks.push(value);
   }
@@ -75,6 +75,6 @@ async function readCapped(request: HttpRequest, maxBytes: number): Promise<strin
   }
 }
 
-function tooLarge(maxBytes: number): ApiError {
-  return new ApiError(413, "PAYLOAD_TOO_LARGE", `the body must not exceed ${maxBytes} bytes`);
+function tooLarge(): ApiError {
+  return new ApiError(413, "PAYLOAD_TOO_LARGE", `the body must not exceed ${MAX_BODY_BYTES} bytes`);
 }

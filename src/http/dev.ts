@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { ChangeAuthor } from "../domain/groups.js";
 import { isRequestId } from "../domain/ids.js";
+import { returnPath } from "../domain/returnPaths.js";
 import type { DirectoryGroup, DirectoryUser } from "../ports/directory.js";
 import {
   SIMULATION_CHANGE_AUTHOR,
@@ -102,12 +103,17 @@ export function createDevHandlers(deps: DevDependencies) {
 /** Browser sign-in: sets the session cookie, then goes back to a page of this app. */
 function devLoginHandler(deps: DevDependencies): HttpHandler {
   return async (request) => {
-    const user = await findUser(deps, request.query.get("user") ?? "");
     const returnTo = request.query.get("returnTo");
-    // Only paths of this app: "//host" and "/\\host" would leave it (an open redirect).
-    if (returnTo !== null && !/^\/(?![/\\])/.test(returnTo)) {
-      throw new ApiError(400, "INVALID_RETURN_TO", "returnTo must be a path of this app, starting with a single /");
+    // Resolved against the URL the browser asked for, as the browser will resolve the Location.
+    const location = returnTo === null ? undefined : returnPath(returnTo, new URL(request.url).origin);
+    if (returnTo !== null && location === undefined) {
+      throw new ApiError(
+        400,
+        "INVALID_RETURN_TO",
+        "returnTo must be a path of this app: starting with a single /, in printable ASCII (percent-encode the rest)",
+      );
     }
+    const user = await findUser(deps, request.query.get("user") ?? "");
     const token = await deps.tokens.issue(user, deps.now());
     const cookie = {
       name: DEV_SESSION_COOKIE,
@@ -117,7 +123,7 @@ function devLoginHandler(deps: DevDependencies): HttpHandler {
       sameSite: "Lax" as const,
       maxAge: token.expires_in,
     };
-    if (returnTo) return { status: 302, headers: { ...API_HEADERS, Location: returnTo }, cookies: [cookie] };
+    if (location) return { status: 302, headers: { ...API_HEADERS, Location: location }, cookies: [cookie] };
     return {
       status: 200,
       headers: { ...API_HEADERS, "Content-Type": "text/plain; charset=utf-8" },

@@ -43,6 +43,8 @@ export function createReviewTokens(signingKey: string, publicBaseUrl: string): R
           audience: REVIEW_AUDIENCE,
           currentDate: now,
           clockTolerance: 0,
+          // A link without an expiry would outlive the approval deadline it is bound to.
+          requiredClaims: ["exp"],
         });
         return payload.rid === requestId ? "valid" : "invalid";
       } catch (error) {
