@@ -1,0 +1,17 @@
+// What tests of hostile text look for in what a channel sends.
+
+/** Control, format and separator characters other than tab, line feed and the (non-)joiners: none may reach anyone. */
+export const INVISIBLE = /(?![\t\n\u200C\u200D])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** ASCII punctuation: all of CommonMark's markup characters. */
+const PUNCTUATION = "[!-/:-@[-`{-~]";
+
+/** `markdown` without its backslash escapes: what a CommonMark renderer shows. */
+export function shownByMarkdown(markdown: string): string {
+  return markdown.replace(new RegExp(`\\\\(${PUNCTUATION})`, "g"), "$1");
+}
+
+/** Whether some markup character in `markdown` is not escaped. */
+export function hasUnescapedMarkup(markdown: string): boolean {
+  return new RegExp(PUNCTUATION).test(markdown.replace(new RegExp(`\\\\${PUNCTUATION}`, "g"), ""));
+}
