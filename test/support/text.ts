@@ -15,3 +15,15 @@ export function shownByMarkdown(markdown: string): string {
 export function hasUnescapedMarkup(markdown: string): boolean {
   return new RegExp(PUNCTUATION).test(markdown.replace(new RegExp(`\\\\${PUNCTUATION}`, "g"), ""));
 }
+
+function strings(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === "object") return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/** Every string of a Teams webhook message (its card's texts and facts), one a line, as a CommonMark renderer shows them. */
+export function shownByCard(message: unknown): string {
+  return shownByMarkdown(strings(message).join("\n"));
+}
