@@ -45,9 +45,9 @@ const CHANNELS: { readonly [C in Channel]: ChannelRules } = {
  * line breaks (which channels keep) and the zero-width joiner and non-joiner (which emoji and
  * several scripts need to be spelt right). Bidi controls (U+202A–U+202E, U+2066–U+2069, U+200E,
  * U+200F, U+061C) are format characters, as are zero-width spaces, word joiners, the BOM and the
- * tag characters that can smuggle invisible ASCII.
+ * tag characters that can smuggle invisible ASCII. Lone surrogates (Cs) too: no encoding carries them.
  */
-const INVISIBLE = /(?![\t\n\r\u200C\u200D])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const INVISIBLE = /(?![\t\n\r\u200C\u200D])[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
 
 const LINE_BREAK = /\r\n?|\n/g;
 

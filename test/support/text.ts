@@ -1,7 +1,7 @@
 // What tests of hostile text look for in what a channel sends.
 
-/** Control, format and separator characters other than tab, line feed and the (non-)joiners: none may reach anyone. */
-export const INVISIBLE = /(?![\t\n\u200C\u200D])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** Control, format, surrogate and separator characters other than tab, line feed and the (non-)joiners: none may reach anyone. */
+export const INVISIBLE = /(?![\t\n\u200C\u200D])[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /** ASCII punctuation: all of CommonMark's markup characters. */
 const PUNCTUATION = "[!-/:-@[-`{-~]";

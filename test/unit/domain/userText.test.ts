@@ -100,12 +100,12 @@ const TRICKS: readonly {
     html: "a[U+0085]b[U+009B]31mc",
   },
   {
-    trick: "zero-width and invisible characters, line separators and tag characters",
-    input: "bob\u200B@contoso\u2060.dev\uFEFF\u00AD\u2028\u2029\u{E0041}",
-    text: "bob[U+200B]@contoso[U+2060].dev[U+FEFF][U+00AD][U+2028][U+2029][U+E0041]",
+    trick: "zero-width and invisible characters, line separators, tag characters and a lone surrogate",
+    input: "bob\u200B@contoso\u2060.dev\uFEFF\u00AD\u2028\u2029\u{E0041}\uD800",
+    text: "bob[U+200B]@contoso[U+2060].dev[U+FEFF][U+00AD][U+2028][U+2029][U+E0041][U+D800]",
     markdown:
-      "bob\\[U\\+200B\\]\\@contoso\\[U\\+2060\\]\\.dev\\[U\\+FEFF\\]\\[U\\+00AD\\]\\[U\\+2028\\]\\[U\\+2029\\]\\[U\\+E0041\\]",
-    html: "bob[U+200B]@contoso[U+2060].dev[U+FEFF][U+00AD][U+2028][U+2029][U+E0041]",
+      "bob\\[U\\+200B\\]\\@contoso\\[U\\+2060\\]\\.dev\\[U\\+FEFF\\]\\[U\\+00AD\\]\\[U\\+2028\\]\\[U\\+2029\\]\\[U\\+E0041\\]\\[U\\+D800\\]",
+    html: "bob[U+200B]@contoso[U+2060].dev[U+FEFF][U+00AD][U+2028][U+2029][U+E0041][U+D800]",
   },
   {
     trick: "nothing at all: words, accents, emoji with joiners, tabs",
