@@ -1,5 +1,7 @@
 // What a message says, and how it looks on each channel: an Adaptive Card for the Teams Workflows
 // webhook, an HTML email for Graph sendMail. Pure functions of the content, so that both show the same facts.
+// Every text goes through its channel's neutraliser (userText.ts); links are ours and stay as they are.
+import { escapeHtml, neutralise } from "./userText.js";
 
 export type Severity = "info" | "warning" | "critical";
 
@@ -48,6 +50,9 @@ export function alertMessage<A extends { readonly kind: string }>(
 
 const SEVERITY_STYLE = { info: "default", warning: "warning", critical: "attention" } as const;
 
+const card = (text: string): string => neutralise(text, "markdown");
+const html = (text: string): string => neutralise(text, "html");
+
 /** An Adaptive Card 1.4 (what Teams renders from a Workflows webhook). */
 export function adaptiveCard(message: MessageContent): Record<string, unknown> {
   return {
@@ -59,12 +64,17 @@ export function adaptiveCard(message: MessageContent): Record<string, unknown> {
       {
         type: "Container",
         style: SEVERITY_STYLE[message.severity],
-        items: [{ type: "TextBlock", text: message.subject, weight: "Bolder", size: "Medium", wrap: true }],
+        items: [{ type: "TextBlock", text: card(message.subject), weight: "Bolder", size: "Medium", wrap: true }],
       },
-      { type: "TextBlock", text: message.text, wrap: true },
-      { type: "FactSet", facts: message.facts.map((fact) => ({ title: fact.name, value: fact.value })) },
+      { type: "TextBlock", text: card(message.text), wrap: true },
+      { type: "FactSet", facts: message.facts.map((fact) => ({ title: card(fact.name), value: card(fact.value) })) },
     ],
-    actions: message.links.map((link) => ({ type: "Action.OpenUrl", title: link.label, url: link.url })),
+    // A button's title is plain text, never Markdown.
+    actions: message.links.map((link) => ({
+      type: "Action.OpenUrl",
+      title: neutralise(link.label, "text"),
+      url: link.url,
+    })),
   };
 }
 
@@ -78,32 +88,30 @@ export function teamsWebhookMessage(message: MessageContent): Record<string, unk
   };
 }
 
-/** An HTML email body; every piece of content is escaped. */
+/** An HTML email body; every piece of content is neutralised. */
 export function emailHtml(message: MessageContent): string {
   const rows = message.facts
     .map(
       (fact) =>
-        `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(fact.name)}</th><td>${escapeHtml(fact.value)}</td></tr>`,
+        `<tr><th align="left" style="padding:2px 12px 2px 0">${html(fact.name)}</th><td>${html(fact.value)}</td></tr>`,
     )
     .join("");
   const links = message.links
-    .map((link) => `<li><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></li>`)
+    .map((link) => `<li><a href="${escapeHtml(link.url)}">${html(link.label)}</a></li>`)
     .join("");
   const banner = message.severity === "critical" ? '<p style="color:#b00020;font-weight:bold">CRITICAL</p>' : "";
   return [
     '<!DOCTYPE html><html><body style="font-family:Segoe UI,Arial,sans-serif">',
     banner,
-    `<h2>${escapeHtml(message.subject)}</h2>`,
-    `<p>${escapeHtml(message.text).replace(/\n/g, "<br>")}</p>`,
+    `<h2>${html(message.subject)}</h2>`,
+    `<p>${html(message.text)}</p>`,
     `<table>${rows}</table>`,
     links ? `<ul>${links}</ul>` : "",
     "</body></html>",
   ].join("");
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char]!,
-  );
+/** The email's subject line: plain text. */
+export function emailSubject(message: MessageContent): string {
+  return neutralise(message.subject, "text");
 }

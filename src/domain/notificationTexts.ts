@@ -1,7 +1,9 @@
 // What each notification event says, one row per event; the parts that really differ between
 // events are the small functions. The request's facts and links are the same for all (notifications.ts).
+// Times and lengths are in words, as of when the notification is sent (the facts' `at`).
 import { rotateCommand } from "./certificates.js";
 import { adminCredentialsCommand, disableLocalAccountsCommand } from "./commands.js";
+import { durationInWords, instantInWords, isoDurationInWords } from "./humanTime.js";
 import type { Severity } from "./messages.js";
 import type { Audience, NotificationEvent, NotificationFacts, NotifiedRequest } from "./notificationFacts.js";
 import type { Approval } from "./request.js";
@@ -16,8 +18,14 @@ export interface NotificationContext {
   readonly who: string;
   /** The UPNs of the request's approvers, or "". */
   readonly approvedBy: string;
+  /** How long the requested window lasts, in words. */
+  readonly duration: string;
   /** When the window closes, or "?". */
   readonly closesAt: string;
+  /** An instant in words, as of when the notification is sent; "?" when there is none. */
+  readonly when: (iso: string | undefined) => string;
+  /** The pending or decided extension's length, new closing time and deadline in words, or "?". */
+  readonly extension: { readonly duration: string; readonly closesAt: string; readonly approvalDeadline: string };
 }
 
 /** What one event says: a row of the table below. */
@@ -63,15 +71,15 @@ export const NOTIFICATION_TEXTS: { readonly [E in NotificationEvent]: Notificati
     audience: "approvers",
     asksForDecision: true,
     subject: ({ who, cluster }) => `${who} requests emergency access to ${cluster}`,
-    text: ({ who, cluster, request }) =>
-      `${who} asks for ${request.duration} of local admin access to ${cluster}.\n` +
+    text: ({ who, cluster, request, duration, when }) =>
+      `${who} asks for ${duration} of local admin access to ${cluster}.\n` +
       `Justification: ${request.justification}\nTicket: ${request.ticket}\n` +
-      `${request.requiredApprovals} approval(s) needed before ${request.approvalDeadline}; the requester cannot approve.`,
+      `${request.requiredApprovals} approval(s) needed before ${when(request.approvalDeadline)}; the requester cannot approve.`,
   },
   denied: endedUnopened("denied", outcomeOr("The request was denied.")),
   expired: endedUnopened(
     "expired without approval",
-    ({ request }) => `No decision was made before ${request.approvalDeadline}.`,
+    ({ request, when }) => `No decision was made before ${when(request.approvalDeadline)}.`,
   ),
   withdrawn: endedUnopened("withdrawn", outcomeOr("The request was withdrawn.")),
   opened: {
@@ -124,12 +132,10 @@ export const NOTIFICATION_TEXTS: { readonly [E in NotificationEvent]: Notificati
     severity: "warning",
     audience: "approvers",
     asksForDecision: true,
-    subject: ({ facts, who, cluster }) =>
-      `${who} asks to extend the window on ${cluster} by ${facts.extension?.duration ?? "?"}`,
-    text: ({ facts, who, cluster, closesAt, request }) =>
-      `${who} asks to keep local admin access to ${cluster} until ${facts.extension?.closesAt ?? "?"} ` +
-      `(now until ${closesAt}). ${request.requiredApprovals} approval(s) needed before ${facts.extension?.approvalDeadline ?? "?"}; ` +
-      "the requester cannot approve.",
+    subject: ({ extension, who, cluster }) => `${who} asks to extend the window on ${cluster} by ${extension.duration}`,
+    text: ({ extension, who, cluster, closesAt, request }) =>
+      `${who} asks to keep local admin access to ${cluster} until ${extension.closesAt} instead of ${closesAt}. ` +
+      `${request.requiredApprovals} approval(s) needed before ${extension.approvalDeadline}; the requester cannot approve.`,
   },
   extended: {
     severity: "warning",
@@ -173,13 +179,22 @@ function upns(approvals: readonly Approval[] | undefined): string {
 
 /** What the texts of `facts` need to know. */
 export function contextOf(facts: NotificationFacts): NotificationContext {
-  const { request } = facts;
+  const { request, extension } = facts;
+  const sentAt = new Date(facts.at);
+  const when = (iso: string | undefined): string => (iso === undefined ? "?" : instantInWords(iso, sentAt));
   return {
     facts,
     request,
     cluster: request.cluster.name,
     who: `${request.requester.displayName} (${request.requester.upn})`,
     approvedBy: upns(facts.approvals),
-    closesAt: facts.window?.closesAt ?? "?",
+    duration: isoDurationInWords(request.duration),
+    closesAt: when(facts.window?.closesAt),
+    when,
+    extension: {
+      duration: extension ? durationInWords(extension.durationMs) : "?",
+      closesAt: when(extension?.closesAt),
+      approvalDeadline: when(extension?.approvalDeadline),
+    },
   };
 }

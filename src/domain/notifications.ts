@@ -21,7 +21,8 @@ export interface NotificationLinks {
 }
 
 /** What every notification shows: the request, and how far it got. */
-function requestFacts({ facts, request, who, approvedBy }: NotificationContext): MessageContent["facts"] {
+function requestFacts(context: NotificationContext): MessageContent["facts"] {
+  const { facts, request, who, approvedBy, duration, closesAt, when } = context;
   const { window, extension, outcome } = facts;
   return [
     { name: "Request", value: request.id },
@@ -29,16 +30,21 @@ function requestFacts({ facts, request, who, approvedBy }: NotificationContext):
     { name: "Requester", value: who },
     { name: "Justification", value: request.justification },
     { name: "Ticket", value: request.ticket },
-    { name: "Duration", value: request.duration },
-    { name: "Requested at", value: request.requestedAt },
-    { name: "Approval deadline", value: request.approvalDeadline },
+    { name: "Duration", value: duration },
+    { name: "Requested at", value: when(request.requestedAt) },
+    { name: "Approval deadline", value: when(request.approvalDeadline) },
     {
       name: "Approvals",
       value: `${facts.approvals?.length ?? 0} of ${request.requiredApprovals}${approvedBy ? `: ${approvedBy}` : ""}`,
     },
-    ...(window ? [{ name: "Window", value: `${window.openedAt} → ${window.closesAt}` }] : []),
+    ...(window ? [{ name: "Window", value: `${when(window.openedAt)} → ${closesAt}` }] : []),
     ...(extension
-      ? [{ name: "Extension", value: `${extension.duration} (to ${extension.closesAt}), ${extension.status}` }]
+      ? [
+          {
+            name: "Extension",
+            value: `${context.extension.duration}, until ${context.extension.closesAt}: ${extension.status}`,
+          },
+        ]
       : []),
     ...(outcome ? [{ name: "Outcome", value: `${outcome.code}: ${outcome.message}` }] : []),
   ];

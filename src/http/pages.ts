@@ -1,10 +1,13 @@
 // The review pages, rendered on the server: plain HTML and one small stylesheet, no JavaScript,
-// readable on a phone and in the Teams in-app browser. Every value is escaped. The headers
-// forbid framing, referrers (the link carries a token), caching and any script.
+// readable on a phone and in the Teams in-app browser. Every text is neutralised for HTML (escaped,
+// invisible and bidi characters shown by name), every attribute escaped. Times and lengths are in
+// words, as of when the page is served. The headers forbid framing, referrers (the link carries a
+// token), caching and any script.
 import { randomBytes } from "node:crypto";
 import type { HttpResponseInit } from "@azure/functions";
-import { escapeHtml } from "../domain/messages.js";
+import { durationInWords, instantInWords, isoDurationInWords } from "../domain/humanTime.js";
 import type { EmergencyRequest } from "../domain/request.js";
+import { escapeHtml, neutralise } from "../domain/userText.js";
 
 const STYLE = `
 body{font-family:-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;padding:16px;color:#1b1b1b;background:#f6f7f9;line-height:1.45}
@@ -21,11 +24,19 @@ textarea{width:100%;box-sizing:border-box;margin:6px 0;min-height:3em;font:inher
 ul.links{padding-left:18px}a{color:#0f6cbd}
 `;
 
+const html = (text: string): string => neutralise(text, "html");
+
 export type Tone = "info" | "warning" | "critical" | "ok";
 
 export interface Banner {
   readonly tone: Tone;
   readonly text: string;
+}
+
+/** A request as a page shows it: as of the moment the page is served. */
+export interface RequestView {
+  readonly request: EmergencyRequest;
+  readonly now: Date;
 }
 
 /** What the decision forms need to post back. */
@@ -38,9 +49,9 @@ export interface DecisionForm {
 /** An HTML response with the page headers. */
 export function htmlPage(status: number, title: string, content: string): HttpResponseInit {
   const nonce = randomBytes(16).toString("base64");
-  const html =
+  const page =
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">` +
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)} · break-glass</title>` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${html(title)} · break-glass</title>` +
     `<style nonce="${nonce}">${STYLE}</style></head><body><main>${content}</main></body></html>`;
   return {
     status,
@@ -52,7 +63,7 @@ export function htmlPage(status: number, title: string, content: string): HttpRe
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
     },
-    body: html,
+    body: page,
   };
 }
 
@@ -61,24 +72,21 @@ export function messagePage(
   status: number,
   title: string,
   banner: Banner,
-  extra: { request?: EmergencyRequest; links?: readonly { label: string; url: string }[] } = {},
+  extra: { view?: RequestView; links?: readonly { label: string; url: string }[] } = {},
 ): HttpResponseInit {
   const links = extra.links?.length
-    ? `<ul class="links">${extra.links.map((link) => `<li><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></li>`).join("")}</ul>`
+    ? `<ul class="links">${extra.links.map((link) => `<li><a href="${escapeHtml(link.url)}">${html(link.label)}</a></li>`).join("")}</ul>`
     : "";
   return htmlPage(
     status,
     title,
-    `<h1>${escapeHtml(title)}</h1>${bannerHtml(banner)}${links}${extra.request ? detailsHtml(extra.request) : ""}`,
+    `<h1>${html(title)}</h1>${bannerHtml(banner)}${links}${extra.view ? detailsHtml(extra.view) : ""}`,
   );
 }
 
 /** The review page itself: the request, its state, and the decision forms when the viewer may decide. */
-export function reviewPage(
-  request: EmergencyRequest,
-  banner: Banner,
-  form: DecisionForm | undefined,
-): HttpResponseInit {
+export function reviewPage(view: RequestView, banner: Banner, form: DecisionForm | undefined): HttpResponseInit {
+  const { request } = view;
   const hidden = form
     ? `<input type="hidden" name="token" value="${escapeHtml(form.linkToken)}"><input type="hidden" name="csrf" value="${escapeHtml(form.csrf)}">`
     : "";
@@ -92,18 +100,19 @@ export function reviewPage(
   return htmlPage(
     200,
     `Review: ${request.cluster.name}`,
-    `<h1>Emergency access to ${escapeHtml(request.cluster.name)}</h1>${bannerHtml(banner)}${detailsHtml(request)}${actions}`,
+    `<h1>Emergency access to ${html(request.cluster.name)}</h1>${bannerHtml(banner)}${detailsHtml(view)}${actions}`,
   );
 }
 
 function bannerHtml(banner: Banner): string {
-  return `<p class="banner ${banner.tone}" role="status">${escapeHtml(banner.text)}</p>`;
+  return `<p class="banner ${banner.tone}" role="status">${html(banner.text)}</p>`;
 }
 
-function detailsHtml(request: EmergencyRequest): string {
+function detailsHtml({ request, now }: RequestView): string {
+  const when = (iso: string): string => instantInWords(iso, now);
   const approvals = request.approvals.length
     ? request.approvals
-        .map((approval) => `${approval.approver.displayName} (${approval.approver.upn}) at ${utc(approval.at)}`)
+        .map((approval) => `${approval.approver.displayName} (${approval.approver.upn}) at ${when(approval.at)}`)
         .join("; ")
     : "none yet";
   const rows: [string, string][] = [
@@ -111,28 +120,23 @@ function detailsHtml(request: EmergencyRequest): string {
     ["Cluster", `${request.cluster.name} — ${request.cluster.id}`],
     ["Justification", request.justification],
     ["Ticket", request.ticket],
-    ["Requested duration", request.duration],
-    ["Requested at", utc(request.requestedAt)],
-    ["Approval deadline", utc(request.approvalDeadline)],
+    ["Requested duration", isoDurationInWords(request.duration)],
+    ["Requested at", when(request.requestedAt)],
+    ["Approval deadline", when(request.approvalDeadline)],
     ["Approvals", `${request.approvals.length} of ${request.requiredApprovals}: ${approvals}`],
     ["Status", request.status + (request.outcome ? ` — ${request.outcome.message}` : "")],
     ...(request.window
-      ? ([["Window", `${utc(request.window.openedAt)} → ${utc(request.window.closesAt)}`]] as [string, string][])
+      ? ([["Window", `${when(request.window.openedAt)} → ${when(request.window.closesAt)}`]] as [string, string][])
       : []),
     ...(request.extension
       ? ([
           [
             "Extension",
-            `${request.extension.duration} to ${utc(request.extension.closesAt)}, ${request.extension.status}; ` +
+            `${durationInWords(request.extension.durationMs)}, until ${when(request.extension.closesAt)}: ${request.extension.status}; ` +
               `${request.extension.approvals.length} of ${request.requiredApprovals} approval(s)`,
           ],
         ] as [string, string][])
       : []),
   ];
-  return `<table>${rows.map(([name, value]) => `<tr><th scope="row">${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join("")}</table>`;
-}
-
-/** "2026-11-28 10:00:00 UTC": unambiguous at 3 a.m. in any time zone. */
-export function utc(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  return `<table>${rows.map(([name, value]) => `<tr><th scope="row">${html(name)}</th><td>${html(value)}</td></tr>`).join("")}</table>`;
 }

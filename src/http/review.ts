@@ -98,14 +98,15 @@ function reviewPageHandler(deps: ReviewDependencies): HttpHandler {
     const refusal = approverRefusal(member.roles);
     if (!isRequester && refusal)
       return messagePage(403, "You cannot review this request", { tone: "warning", text: refusal.message });
-    const pending = pendingDecision(found, deps.now());
+    const now = deps.now();
+    const pending = pendingDecision(found, now);
     const alreadyApproved = (pending?.approvals ?? found.approvals).some((approval) =>
       sameOid(approval.approver.oid, principal.oid),
     );
     const decidable = !isRequester && !refusal && !alreadyApproved && pending !== undefined;
     return reviewPage(
-      found,
-      statusBanner(found, deps.now(), { isRequester, alreadyApproved }),
+      { request: found, now },
+      statusBanner(found, now, { isRequester, alreadyApproved }),
       decidable ? { action: reviewPath(id), linkToken: token, csrf: deps.tokens.csrf(principal.oid, id) } : undefined,
     );
   };
@@ -129,23 +130,26 @@ function submitReviewHandler(deps: ReviewDependencies): HttpHandler {
     const result = await deps.decisions.decide(principal, id, decision, deps.workflow(context), (message) =>
       context.warn(message),
     );
-    if (result.kind === "refused") return refusedPage(result);
-    const now = (await deps.requests.get(id)) ?? result.request;
+    const now = deps.now();
+    if (result.kind === "refused") return refusedPage(result, now);
+    const current = (await deps.requests.get(id)) ?? result.request;
     const verb = decision.type === "approve" ? "approved" : "denied";
     const subject = result.request.status === "open" ? "extension" : "request";
     const viewer = { isRequester: false, alreadyApproved: decision.type === "approve" };
-    return messagePage(200, `You ${verb} this ${subject}`, statusBanner(now, deps.now(), viewer), { request: now });
+    return messagePage(200, `You ${verb} this ${subject}`, statusBanner(current, now, viewer), {
+      view: { request: current, now },
+    });
   };
 }
 
-function refusedPage({ error, request }: Extract<DecisionResult, { kind: "refused" }>): HttpResponseInit {
+function refusedPage({ error, request }: Extract<DecisionResult, { kind: "refused" }>, now: Date): HttpResponseInit {
   if (error.status === 404) return notFound();
   const title = error.status === 409 ? "This request can no longer be decided" : "You cannot decide this request";
   return messagePage(
     error.status,
     title,
     { tone: "warning", text: `${error.message}. Nothing was changed.` },
-    request ? { request } : {},
+    request ? { view: { request, now } } : {},
   );
 }
 

@@ -1,7 +1,8 @@
 // The one sentence the review page shows on where a request stands, for the person looking at it.
+import { durationInWords, instantInWords, isoDurationInWords } from "../domain/humanTime.js";
 import { pendingDecision } from "../domain/policy.js";
 import type { EmergencyRequest } from "../domain/request.js";
-import { utc, type Banner } from "./pages.js";
+import type { Banner } from "./pages.js";
 
 export interface Viewer {
   readonly isRequester: boolean;
@@ -55,25 +56,26 @@ function pendingBanner(request: EmergencyRequest, now: Date, viewer: Viewer): Ba
   return {
     tone: "warning",
     text:
-      `Approving enables local admin accounts on ${request.cluster.name} for ${request.duration}. ` +
-      `${request.approvals.length} of ${request.requiredApprovals} approval(s) so far; decide before ${utc(request.approvalDeadline)}.`,
+      `Approving enables local admin accounts on ${request.cluster.name} for ${isoDurationInWords(request.duration)}. ` +
+      `${request.approvals.length} of ${request.requiredApprovals} approval(s) so far; decide before ${instantInWords(request.approvalDeadline, now)}.`,
   };
 }
 
 function openBanner(request: EmergencyRequest, now: Date, viewer: Viewer): Banner {
   const extension = request.extension;
+  const when = (iso: string): string => instantInWords(iso, now);
   if (extension?.status !== "pending" || !pendingDecision(request, now))
-    return { tone: "warning", text: `Approved. Local accounts are enabled until ${utc(request.window!.closesAt)}.` };
+    return { tone: "warning", text: `Approved. Local accounts are enabled until ${when(request.window!.closesAt)}.` };
   if (viewer.isRequester)
     return {
       tone: "info",
-      text: `You asked to extend the window by ${extension.duration}; a second person must approve it.`,
+      text: `You asked to extend the window by ${durationInWords(extension.durationMs)}; a second person must approve it.`,
     };
   if (viewer.alreadyApproved) return { tone: "ok", text: "You approved the extension. Waiting for more approvals." };
   return {
     tone: "warning",
     text:
-      `Extension requested: approving keeps local admin accounts on ${request.cluster.name} enabled until ${utc(extension.closesAt)} ` +
-      `(now until ${utc(request.window!.closesAt)}); decide before ${utc(extension.approvalDeadline)}.`,
+      `Extension requested: approving keeps local admin accounts on ${request.cluster.name} enabled until ${when(extension.closesAt)} ` +
+      `instead of ${when(request.window!.closesAt)}; decide before ${when(extension.approvalDeadline)}.`,
   };
 }

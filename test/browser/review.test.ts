@@ -119,7 +119,7 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
       "aks-prod-weu",
       "Entra outage, kubectl via AAD fails",
       "INC-501",
-      "PT15M",
+      "15 minutes",
       "0 of 1: none yet",
       "pending-approval",
     ]) {

@@ -6,6 +6,8 @@ import { SIMULATION_USERS } from "../../src/app/simulationDefaults.js";
 import { AZURE_AUDIENCE } from "../support/azureWorld.js";
 import { azureHarness } from "../support/azureHarness.js";
 import { createHarness, MINUTE, T0, USERS, WEU, type Harness, type Reply, type UserName } from "../support/harness.js";
+import { INVISIBLE } from "../support/text.js";
+import { openWindow } from "../support/windows.js";
 
 const NEW_REQUEST = {
   cluster: WEU,
@@ -17,8 +19,9 @@ const NEW_REQUEST = {
 async function pendingRequest(
   h: Harness,
   as: UserName = "alice",
+  json: typeof NEW_REQUEST = NEW_REQUEST,
 ): Promise<{ id: string; link: string; token: string }> {
-  const created = await h.call(h.app.api.createRequest, { as, json: NEW_REQUEST });
+  const created = await h.call(h.app.api.createRequest, { as, json });
   expect(created.status).toBe(202);
   const { id } = created.body as { id: string };
   const [mail] = (await h.world.outbox.list(id)).filter((message) => message.channel === "email");
@@ -90,9 +93,9 @@ describe("the review page (GET)", () => {
       WEU,
       "Entra ID outage: kubectl through AAD fails",
       "INC-77",
-      "PT1H",
-      "2026-11-28 10:00:00 UTC",
-      "2026-11-28 10:30:00 UTC",
+      "1 hour",
+      "10:00 UTC (now)",
+      "10:30 UTC (in 30 minutes)",
       "0 of 1: none yet",
       "pending-approval",
     ]) {
@@ -212,6 +215,79 @@ describe("the review page (GET)", () => {
   });
 });
 
+describe("times and lengths on the page", () => {
+  it("are in words, as of when the page is served", async () => {
+    const h = await createHarness();
+    const id = await openWindow(h, "alice", "PT1H");
+    h.clock.advance(20 * MINUTE);
+    expect(
+      (await h.call(h.app.api.extendRequest, { as: "alice", params: { id }, json: { duration: "PT1H30M" } })).status,
+    ).toBe(202);
+    const mail = (await h.world.outbox.list(id)).find(
+      (message) => message.kind === "extension-requested" && message.channel === "email",
+    )!;
+    const token = new URL(mail.links[0]!.url).searchParams.get("token")!;
+    const page = html(await open(h, id, token, "carol"));
+    expect(page).toContain(
+      "Extension requested: approving keeps local admin accounts on aks-prod-weu enabled until 12:30 UTC (in 2 hours 10 minutes) " +
+        "instead of 11:00 UTC (in 40 minutes); decide before 10:50 UTC (in 30 minutes).",
+    );
+    expect(page).toContain(
+      "<td>1 hour 30 minutes, until 12:30 UTC (in 2 hours 10 minutes): pending; 0 of 1 approval(s)</td>",
+    );
+    expect(page).toContain("<td>10:00 UTC (20 minutes ago) → 11:00 UTC (in 40 minutes)</td>");
+    expect(mail.text).toContain("until 12:30 UTC (in 2 hours 10 minutes) instead of 11:00 UTC (in 40 minutes)");
+  });
+
+  it("give the day of a deadline that is not today", async () => {
+    const h = await createHarness({ env: { BREAKGLASS_APPROVAL_TIMEOUT: "PT20H" } });
+    const { id, token } = await pendingRequest(h);
+    const page = html(await open(h, id, token, "bob"));
+    expect(page).toContain("decide before 29 Nov 06:00 UTC (in 20 hours).");
+    expect(page).toContain("<td>29 Nov 06:00 UTC (in 20 hours)</td>");
+  });
+});
+
+describe("hostile text on the page", () => {
+  it("shows a justification, a ticket and a deny reason as text: no tag, link, control or bidi character", async () => {
+    const h = await createHarness();
+    const { id, token } = await pendingRequest(h, "alice", {
+      ...NEW_REQUEST,
+      justification:
+        "[Approve here](https://evil.example) **URGENT** <img src=x onerror=alert(1)> <b>bold</b>\n" +
+        "# heading \u202Eesrever\u202C \u2066isolate\u2069 nul\u0000 esc\u001B[31m c1\u0085 zero\u200Bwidth",
+      ticket: "INC-1\u202E\u200F",
+    });
+    const page = await open(h, id, token, "bob");
+    expect(page.status).toBe(200);
+    const text = html(page);
+    expect(text).not.toMatch(INVISIBLE);
+    expect(text).not.toMatch(/<(img|b)\b/);
+    expect(text).not.toContain('href="https://evil.example"');
+    expect(text).toContain(
+      "[Approve here](https://evil.example) **URGENT** &lt;img src=x onerror=alert(1)&gt; &lt;b&gt;bold&lt;/b&gt;<br>" +
+        "# heading [U+202E]esrever[U+202C] [U+2066]isolate[U+2069] nul[U+0000] esc[U+001B][31m c1[U+0085] zero[U+200B]width",
+    );
+    expect(text).toContain("<td>INC-1[U+202E][U+200F]</td>");
+
+    const denied = await submit(
+      h,
+      id,
+      {
+        token,
+        csrf: field(page, "csrf")!,
+        decision: "deny",
+        reason: "<i>no</i>\u202E\r\nsee [here](https://evil.example)",
+      },
+      "bob",
+    );
+    expect(denied.status).toBe(200);
+    expect(html(denied)).not.toMatch(INVISIBLE);
+    expect(html(denied)).not.toMatch(/<i>/);
+    expect(html(denied)).toContain("&lt;i&gt;no&lt;/i&gt;[U+202E]<br>see [here](https://evil.example)");
+  });
+});
+
 describe("deciding from the page (POST)", () => {
   it("approves with the page's form: the window opens and a result page says so", async () => {
     const h = await createHarness();
@@ -225,7 +301,7 @@ describe("deciding from the page (POST)", () => {
     );
     expect(result.status).toBe(200);
     expect(html(result)).toContain("You approved this request");
-    expect(html(result)).toContain("Local accounts are enabled until 2026-11-28 11:00:00 UTC");
+    expect(html(result)).toContain("Local accounts are enabled until 11:00 UTC (in 1 hour).");
     expect(await h.app.requests.get(id)).toMatchObject({
       status: "open",
       approvals: [{ approver: { oid: USERS.bob.oid } }],

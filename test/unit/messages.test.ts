@@ -3,7 +3,9 @@
 import { upstreamCode } from "../../src/domain/codes.js";
 import { describe, expect, it } from "vitest";
 import { parseManagedClusterId } from "../../src/domain/clusters.js";
-import { adaptiveCard, emailHtml, escapeHtml, teamsWebhookMessage } from "../../src/domain/messages.js";
+import { adaptiveCard, emailHtml, emailSubject, teamsWebhookMessage } from "../../src/domain/messages.js";
+import { escapeHtml, neutralise } from "../../src/domain/userText.js";
+import { hasUnescapedMarkup, INVISIBLE, shownByMarkdown } from "../support/text.js";
 import { renderNotification, type NotificationFacts } from "../../src/domain/notifications.js";
 
 const request: NotificationFacts["request"] = {
@@ -63,10 +65,71 @@ describe("email", () => {
   it("shows the same facts and links as the card", () => {
     const card = JSON.stringify(adaptiveCard(approvalRequested));
     const html = emailHtml(approvalRequested);
-    for (const fact of approvalRequested.facts) expect(card).toContain(JSON.stringify(fact.value));
+    for (const fact of approvalRequested.facts) {
+      expect(card).toContain(JSON.stringify(neutralise(fact.value, "markdown")));
+      expect(html).toContain(`<td>${neutralise(fact.value, "html")}</td>`);
+    }
     for (const link of approvalRequested.links) {
       expect(card).toContain(link.url);
       expect(html).toContain(`href="${escapeHtml(link.url)}"`);
     }
+  });
+});
+
+// What someone could type as a justification or ticket, or set as a display name in the directory.
+const hostile = renderNotification(
+  {
+    event: "approval-requested",
+    request: {
+      ...request,
+      requester: { ...request.requester, displayName: "Alice \u202Enimda\u202C Admin" },
+      justification:
+        "[Approve here](https://evil.example) ![x](https://evil.example/x.png) **URGENT**\n# Approve now\n" +
+        "<b>bold</b> see https://evil.example \u2066isolated\u2069 nul\u0000 esc\u001B[31m c1\u009B zero\u200Bwidth",
+      ticket: "INC-1\r\n- [ ] `done`",
+    },
+    at: request.requestedAt,
+  },
+  { publicBaseUrl: "https://breakglass.contoso.com", reviewUrl: "https://breakglass.contoso.com/review?token=SIGNED" },
+);
+
+describe("hostile text", () => {
+  it("shows in the card as text: no Markdown left unescaped, no control or bidi character", () => {
+    const card = adaptiveCard(hostile) as {
+      body: [{ items: [{ text: string }] }, { text: string }, { facts: { title: string; value: string }[] }];
+      actions: { title: string; url: string }[];
+    };
+    const texts = [
+      card.body[0].items[0].text,
+      card.body[1].text,
+      ...card.body[2].facts.flatMap((fact) => [fact.title, fact.value]),
+    ];
+    for (const text of texts) {
+      expect(hasUnescapedMarkup(text)).toBe(false);
+      expect(text).not.toMatch(INVISIBLE);
+    }
+    // Buttons show plain text, never Markdown.
+    for (const action of card.actions) expect(action.title).not.toMatch(INVISIBLE);
+    const shown = shownByMarkdown(texts.join("\n"));
+    expect(shown).toContain("[Approve here](https://evil.example)");
+    expect(shown).toContain("Alice [U+202E]nimda[U+202C] Admin");
+    expect(shown).toContain("nul[U+0000] esc[U+001B][31m c1[U+009B] zero[U+200B]width");
+    // Our links stay exactly as they were.
+    expect(card.actions.map((action) => action.url)).toEqual(hostile.links.map((link) => link.url));
+  });
+
+  it("shows in the email as text: no tag but ours, no control or bidi character", () => {
+    const html = emailHtml(hostile);
+    expect([...html.matchAll(/<a href="([^"]*)"/g)].map(([, href]) => href)).toEqual(
+      hostile.links.map((link) => link.url),
+    );
+    expect(html).not.toContain("<b>");
+    expect(html).toContain("&lt;b&gt;bold&lt;/b&gt;");
+    expect(html).not.toMatch(INVISIBLE);
+    expect(html).toContain("Alice [U+202E]nimda[U+202C] Admin");
+    expect(html).toContain("INC-1<br>- [ ] `done`");
+    expect(emailSubject(hostile)).toBe(
+      "[break-glass] Alice [U+202E]nimda[U+202C] Admin (alice@contoso.dev) requests emergency access to aks-prod-weu",
+    );
   });
 });

@@ -2,7 +2,7 @@
 // approvers' channel, and email through Graph sendMail from BREAKGLASS_MAIL_SENDER. A channel that
 // is not configured is skipped. Each call has a timeout and a failure is reported, never thrown.
 // The webhook URL carries a signature: it never appears in a message or the audit trail.
-import { emailHtml, teamsWebhookMessage } from "../../domain/messages.js";
+import { emailHtml, emailSubject, teamsWebhookMessage } from "../../domain/messages.js";
 import type { Delivery, Notification, Notifier } from "../../ports/notifier.js";
 import type { GraphApi } from "./graph.js";
 
@@ -49,7 +49,7 @@ export class TeamsMailNotifier implements Notifier {
     try {
       await this.graph.post(`/users/${encodeURIComponent(sender)}/sendMail`, {
         message: {
-          subject: notification.subject,
+          subject: emailSubject(notification),
           importance: notification.severity === "critical" ? "high" : "normal",
           body: { contentType: "HTML", content: emailHtml(notification) },
           toRecipients: notification.recipients.emails.map((address) => ({ emailAddress: { address } })),

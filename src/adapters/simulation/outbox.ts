@@ -1,7 +1,9 @@
 // The simulated Teams channel and mailboxes: every notification becomes one outbox row per
-// channel, which GET /api/dev/outbox shows and tests read.
+// channel, which GET /api/dev/outbox shows and tests read. Rows hold the message as plain text,
+// neutralised as every channel's text is (userText.ts), whichever channel they stand for.
 import { randomBytes } from "node:crypto";
 import { odata } from "@azure/data-tables";
+import { neutralise } from "../../domain/userText.js";
 import type { Delivery, Notification, Notifier } from "../../ports/notifier.js";
 import type { OutboxMessage, SimulatedOutbox } from "../../ports/simulation.js";
 import { queryAll, storageCall, Table, type Entity, type TableStorageSettings } from "../azure/tables.js";
@@ -9,6 +11,8 @@ import { queryAll, storageCall, Table, type Entity, type TableStorageSettings } 
 const OUTBOX = "outbox";
 /** The simulated approvers' channel, as it appears among recipients. */
 export const TEAMS_CHANNEL = "teams:aks-breakglass-approvers";
+
+const plain = (text: string): string => neutralise(text, "text");
 
 export class OutboxNotifier implements Notifier, SimulatedOutbox {
   private readonly table: Table;
@@ -65,10 +69,10 @@ export class OutboxNotifier implements Notifier, SimulatedOutbox {
         kind: notification.kind,
         severity: notification.severity,
         requestId: notification.requestId ?? "",
-        subject: notification.subject,
-        text: notification.text,
-        facts: JSON.stringify(notification.facts),
-        links: JSON.stringify(notification.links),
+        subject: plain(notification.subject),
+        text: plain(notification.text),
+        facts: JSON.stringify(notification.facts.map((fact) => ({ name: plain(fact.name), value: plain(fact.value) }))),
+        links: JSON.stringify(notification.links.map((link) => ({ label: plain(link.label), url: link.url }))),
       }),
     );
   }

@@ -7,6 +7,7 @@ import { SUBSCRIPTION_LIFETIME_MS } from "../../../src/groupWatch/subscriptions.
 import { AZURE_GROUPS } from "../../support/azureWorld.js";
 import { azureHarness, type AzureHarness } from "../../support/azureHarness.js";
 import { MINUTE, T0, USERS, type Harness } from "../../support/harness.js";
+import { shownByCard } from "../../support/text.js";
 
 const CLIENT_STATE = "azure-client-state-0123456789";
 const NOTIFICATION_URL = "https://breakglass.contoso.dev/api/graph/notifications";
@@ -26,7 +27,7 @@ async function harness(): Promise<AzureHarness> {
 /** The group alerts Teams received (each alert is one webhook post). */
 function alerts(h: AzureHarness): { kind: string; text: string }[] {
   return h.azure.teams.requests
-    .map((request) => JSON.stringify(request.body))
+    .map((request) => shownByCard(request.body))
     .filter((body) => body.includes("[break-glass]"))
     .map((body) => ({
       kind: /joined|left/.exec(body)?.[0] ?? (body.includes("Watching") ? "baseline" : "other"),

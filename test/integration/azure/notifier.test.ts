@@ -80,6 +80,24 @@ describe("Teams and mail notifier", () => {
     expect(mail!.message.body.content).toContain("&lt;b&gt;not bold&lt;/b&gt;");
   });
 
+  it("sends hostile text neutralised: Markdown escaped in the card, bidi and controls named in the mail", async () => {
+    const hostile: Notification = {
+      ...notification,
+      subject: "Alice \u202Enimda\u202C requests access",
+      text: "[Approve here](https://evil.example)\u0000",
+    };
+    await notifier().send(hostile);
+    const { attachments } = teams.requests[0]!.body as { attachments: [{ content: { body: unknown[] } }] };
+    expect(attachments[0].content.body[1]).toEqual({
+      type: "TextBlock",
+      text: "\\[Approve here\\]\\(https\\:\\/\\/evil\\.example\\)\\[U\\+0000\\]",
+      wrap: true,
+    });
+    const [mail] = graph.sentMail();
+    expect(mail!.message.subject).toBe("Alice [U+202E]nimda[U+202C] requests access");
+    expect(mail!.message.body.content).toContain("[Approve here](https://evil.example)[U+0000]");
+  });
+
   it("reports failures without the webhook's secret, and never throws", async () => {
     teams.inject({ response: { status: 500 } });
     graph.inject({

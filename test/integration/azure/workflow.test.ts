@@ -7,6 +7,7 @@ import { AZURE_GROUPS, MAIL_SENDER } from "../../support/azureWorld.js";
 import { azureHarness } from "../../support/azureHarness.js";
 import { MINUTE, NEU, USERS, WEU, type Harness } from "../../support/harness.js";
 import { DEADLINE_TRAIL } from "../../support/trails.js";
+import { shownByCard } from "../../support/text.js";
 
 async function request(h: Harness, as: "alice" | "carol" | "mallory" = "alice", duration = "PT15M") {
   return h.call(h.app.api.createRequest, {
@@ -34,8 +35,7 @@ describe("azure mode, end to end against the fakes", () => {
       "carol@contoso.dev",
     ]);
     expect(mail!.message.body.content).toContain(`/api/requests/${id}`);
-    const card = h.azure.teams.requests[0]!.body as { attachments: { content: { body: { text?: string }[] } }[] };
-    expect(JSON.stringify(card)).toContain("aks-prod-weu");
+    expect(shownByCard(h.azure.teams.requests[0]!.body)).toContain("aks-prod-weu");
     expect(h.azure.teams.requests[0]!.query.get("sig")).toBe("WEBHOOK-SECRET");
 
     expect((await h.call(h.app.api.approveRequest, { as: "bob", params: { id }, method: "POST" })).status).toBe(202);
