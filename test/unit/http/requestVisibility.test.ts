@@ -64,6 +64,7 @@ function api(calls: string[]): ApiHandlers {
     now: () => NOW,
     randomBytes: (size: number) => new Uint8Array(size),
   };
+  const delivery = recorded<ApiDependencies["delivery"]>("delivery", calls, {});
   return createApiHandlers({
     ...deps,
     config,
@@ -81,7 +82,8 @@ function api(calls: string[]): ApiHandlers {
       upn: mallory!.upn,
       name: "",
     }),
-    decisions: new Decisions({ ...deps, requests, directory, audit, groups: config }),
+    delivery,
+    decisions: new Decisions({ ...deps, delivery, requests, directory, audit, groups: config }),
   });
 }
 
