@@ -2,6 +2,7 @@
 import type { OutcomeCode } from "./codes.js";
 import type { ManagedCluster } from "./clusters.js";
 import { disableLocalAccountsCommand, enableEntraIntegrationCommand } from "./commands.js";
+import { instantInWords } from "./humanTime.js";
 import { alertMessage, type AlertTable, type MessageContent } from "./messages.js";
 
 /** What the watchdog found on a cluster, outside any one workflow. */
@@ -29,8 +30,8 @@ const CLUSTER_ALERTS: AlertTable<ClusterAlert> = {
   "window-overdue": {
     severity: "critical",
     subject: ({ cluster }) => `Window on ${cluster.name} outlived its deadline`,
-    text: ({ cluster, requestId, closesAt, reason }) =>
-      `The window of request ${requestId} on ${cluster.name} should have closed at ${closesAt}, but ${reason}. ` +
+    text: ({ cluster, requestId, closesAt, reason }, now) =>
+      `The window of request ${requestId} on ${cluster.name} should have closed at ${instantInWords(closesAt, now)}, but ${reason}. ` +
       "The watchdog removed it and locks the cluster if no other window is open.",
     facts: ({ requestId }) => [{ name: "Request", value: requestId }],
   },
@@ -74,6 +75,7 @@ const CLUSTER_ALERTS: AlertTable<ClusterAlert> = {
   },
 };
 
-export function renderClusterAlert(alert: ClusterAlert): MessageContent {
-  return alertMessage("watchdog", CLUSTER_ALERTS, alert, [{ name: "Cluster", value: alert.cluster.id }]);
+/** The alert as sent at `now`. */
+export function renderClusterAlert(alert: ClusterAlert, now: Date): MessageContent {
+  return alertMessage("watchdog", CLUSTER_ALERTS, alert, [{ name: "Cluster", value: alert.cluster.id }], now);
 }

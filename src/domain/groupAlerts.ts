@@ -10,6 +10,7 @@ import {
   type KnownMember,
   type WatchedGroup,
 } from "./groups.js";
+import { instantInWords } from "./humanTime.js";
 import { alertMessage, type AlertTable, type AlertText, type MessageContent } from "./messages.js";
 
 const ROLES: { readonly [R in GroupRole]: { readonly name: string; readonly power: string } } = {
@@ -63,7 +64,7 @@ const CHANGES: {
   },
 };
 
-function attributionText(attribution: Attribution, change: MemberChange): string {
+function attributionText(attribution: Attribution, change: MemberChange, now: Date): string {
   switch (attribution.kind) {
     case "found": {
       const { author } = attribution;
@@ -73,7 +74,7 @@ function attributionText(attribution: Attribution, change: MemberChange): string
           : author.upn
             ? `${author.displayName} (${author.upn})`
             : author.displayName;
-      return `${CHANGES[change].by} by ${who} at ${author.at}, according to the Entra audit log.`;
+      return `${CHANGES[change].by} by ${who} at ${instantInWords(author.at, now)}, according to the Entra audit log.`;
     }
     case "not-found":
       return `The Entra audit log does not show who did it yet (it lags by minutes): look for "${CHANGES[change].logged}" there.`;
@@ -87,14 +88,14 @@ function memberChanged(change: MemberChange): AlertText<MemberChangeAlert> {
   return {
     severity: ({ group }) => words.severity[group.role],
     subject: ({ member, group }) => `${memberLabel(member)} ${words.went} ${groupLabel(group)}`,
-    text: ({ member, group, detectedAt, resync, attribution }) =>
-      `${memberLabel(member)} was ${words.was} ${groupLabel(group)}; detected at ${detectedAt}` +
+    text: ({ member, group, detectedAt, resync, attribution }, now) =>
+      `${memberLabel(member)} was ${words.was} ${groupLabel(group)}; detected at ${instantInWords(detectedAt, now)}` +
       `${resync ? " by a full comparison (the directory refused the stored delta link)" : ""}. ${ROLES[group.role].power}\n` +
-      attributionText(attribution, change) +
+      attributionText(attribution, change, now) +
       words.advice,
-    facts: ({ member, detectedAt }) => [
+    facts: ({ member, detectedAt }, now) => [
       { name: "Member", value: member.upn ?? member.id },
-      { name: "Detected", value: detectedAt },
+      { name: "Detected", value: instantInWords(detectedAt, now) },
     ],
   };
 }
@@ -103,8 +104,8 @@ const GROUP_ALERTS: AlertTable<GroupAlert> = {
   baseline: {
     severity: "info",
     subject: ({ group, count }) => `Watching ${groupLabel(group)}: ${count} member(s)`,
-    text: ({ group, count, members, detectedAt }) =>
-      `Group watch recorded the members of ${groupLabel(group)} at ${detectedAt}. Every change from now on raises an alert. ` +
+    text: ({ group, count, members, detectedAt }, now) =>
+      `Group watch recorded the members of ${groupLabel(group)} at ${instantInWords(detectedAt, now)}. Every change from now on raises an alert. ` +
       `${ROLES[group.role].power}\nMembers (${count}): ${count ? members.slice(0, LISTED_MEMBERS).map(memberLabel).join("; ") : "none"}` +
       (count > LISTED_MEMBERS
         ? ` (${count - LISTED_MEMBERS} not listed here; the audit entry names ${Math.min(count, AUDITED_MEMBERS)})`
@@ -157,15 +158,17 @@ const GROUP_ALERTS: AlertTable<GroupAlert> = {
 };
 
 /** The Teams and email message for a group alert. */
-export function renderGroupAlert(alert: GroupAlert): MessageContent {
-  return alertMessage("group", GROUP_ALERTS, alert, "group" in alert ? [{ name: "Group", value: alert.group.id }] : []);
+/** The alert as sent at `now`. */
+export function renderGroupAlert(alert: GroupAlert, now: Date): MessageContent {
+  const facts = "group" in alert ? [{ name: "Group", value: alert.group.id }] : [];
+  return alertMessage("group", GROUP_ALERTS, alert, facts, now);
 }
 
 /** The audit fields of a group alert: what happened, to whom, and who did it when the log says so. */
 export function groupAlertAuditFields(alert: GroupAlert, at: string): AuditFields {
   const base = { at, cluster: "", actor: null as AuditActor | null };
   const group: Record<string, string> = "group" in alert ? { groupId: alert.group.id, role: alert.group.role } : {};
-  const headline = () => renderGroupAlert(alert).subject.replace("[break-glass] ", "");
+  const headline = () => renderGroupAlert(alert, new Date(at)).subject.replace("[break-glass] ", "");
   switch (alert.kind) {
     case "baseline":
       return {

@@ -16,12 +16,13 @@ export interface MessageContent {
 }
 
 /** What one kind of alert says: a row of an alert table. */
+/** `now`: when the alert is sent, which the times it gives are told relative to. */
 export interface AlertText<A> {
   readonly severity: Severity | ((alert: A) => Severity);
   readonly subject: (alert: A) => string;
-  readonly text: (alert: A) => string;
+  readonly text: (alert: A, now: Date) => string;
   /** The facts this kind adds to those every alert of its family shows. */
-  readonly facts?: (alert: A) => MessageContent["facts"];
+  readonly facts?: (alert: A, now: Date) => MessageContent["facts"];
 }
 
 /** What each kind of alert `A` says, one row per kind. */
@@ -35,6 +36,7 @@ export function alertMessage<A extends { readonly kind: string }>(
   table: AlertTable<A>,
   alert: A,
   commonFacts: MessageContent["facts"],
+  now: Date,
 ): MessageContent {
   // The row under `alert.kind` is written for alerts of that kind, which this one is.
   const row = table[alert.kind as A["kind"]] as AlertText<A>;
@@ -42,8 +44,8 @@ export function alertMessage<A extends { readonly kind: string }>(
     kind: `${family}-${alert.kind}`,
     severity: typeof row.severity === "function" ? row.severity(alert) : row.severity,
     subject: `[break-glass] ${row.subject(alert)}`,
-    text: row.text(alert),
-    facts: [...commonFacts, ...(row.facts?.(alert) ?? [])],
+    text: row.text(alert, now),
+    facts: [...commonFacts, ...(row.facts?.(alert, now) ?? [])],
     links: [],
   };
 }

@@ -38,11 +38,16 @@ interface NotificationText {
   readonly asksForDecision?: true;
 }
 
-/** The outcome's message, or `fallback` when there is none. */
+/** The outcome's message as a sentence of its own (messages are written as clauses), or `fallback`. */
 const outcomeOr =
   (fallback: string) =>
   ({ facts }: NotificationContext): string =>
-    facts.outcome?.message ?? fallback;
+    facts.outcome ? asSentence(facts.outcome.message) : fallback;
+
+function asSentence(clause: string): string {
+  const sentence = clause.charAt(0).toUpperCase() + clause.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
 
 /** A request that ended before a window opened: nothing changed. */
 function endedUnopened(ending: string, why: (context: NotificationContext) => string): NotificationText {

@@ -26,6 +26,8 @@ export function groupAudit(audit: AuditLog, newId: () => string, log: (message: 
 }
 
 export interface DeliveryDependencies {
+  /** When an alert is sent: the times it gives are told relative to it. */
+  readonly now: () => Date;
   readonly approverGroupId: string;
   readonly alertEmails: readonly string[];
   readonly directory: Directory;
@@ -44,7 +46,10 @@ export class AlertDelivery {
   async notify(alert: GroupAlert): Promise<void> {
     const { deps } = this;
     const emails = await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log);
-    const deliveries = await deps.notifier.send({ ...renderGroupAlert(alert), recipients: { emails, teams: true } });
+    const deliveries = await deps.notifier.send({
+      ...renderGroupAlert(alert, deps.now()),
+      recipients: { emails, teams: true },
+    });
     const failures = deliveries.filter((candidate) => !candidate.ok);
     for (const delivery of failures)
       deps.log(`group alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);

@@ -49,7 +49,7 @@ export class WatchdogReporting {
       ...extraRecipients,
     ]);
     const deliveries = await deps.notifier.send({
-      ...renderClusterAlert(message),
+      ...renderClusterAlert(message, deps.now()),
       recipients: { emails, teams: true },
     });
     for (const delivery of deliveries.filter((candidate) => !candidate.ok))

@@ -146,7 +146,7 @@ const CLUSTER_ALERTS: readonly ClusterAlert[] = [
 
 describe("every watchdog alert", () => {
   it.each(CLUSTER_ALERTS.map((alert) => [alert.kind, alert] as const))("%s", (_, alert) => {
-    expect(renderClusterAlert(alert)).toMatchSnapshot();
+    expect(renderClusterAlert(alert, new Date("2026-11-28T11:12:00.000Z"))).toMatchSnapshot();
   });
 });
 

@@ -95,29 +95,32 @@ describe("group policy", () => {
 describe("group alerts", () => {
   it("an addition to the emergency group is critical; to the approvers a warning; a nested group is named as such", () => {
     const added = (group: WatchedGroup, kind: "user" | "group") =>
-      renderGroupAlert({
-        kind: "member-added",
-        group,
-        member: {
-          id: "m",
-          kind,
-          displayName: "platform-seniors",
-          ...(kind === "user" ? { upn: "p@contoso.dev" } : {}),
+      renderGroupAlert(
+        {
+          kind: "member-added",
+          group,
+          member: {
+            id: "m",
+            kind,
+            displayName: "platform-seniors",
+            ...(kind === "user" ? { upn: "p@contoso.dev" } : {}),
+          },
+          detectedAt: "2026-11-28T10:00:00.000Z",
+          resync: false,
+          attribution: {
+            kind: "found",
+            author: { kind: "app", displayName: "terraform-sp", at: "2026-11-28T09:58:00.000Z" },
+          },
         },
-        detectedAt: "2026-11-28T10:00:00.000Z",
-        resync: false,
-        attribution: {
-          kind: "found",
-          author: { kind: "app", displayName: "terraform-sp", at: "2026-11-28T09:58:00.000Z" },
-        },
-      });
+        SENT,
+      );
     expect(added(emergency, "user").severity).toBe("critical");
     expect(added(approvers, "user").severity).toBe("warning");
     expect(added(emergency, "group").subject).toBe(
       "[break-glass] the group platform-seniors (m) — all of its members joined aks-emergency-admins (the emergency group)",
     );
     expect(added(emergency, "user").text).toContain(
-      "Added by the application terraform-sp at 2026-11-28T09:58:00.000Z",
+      "Added by the application terraform-sp at 09:58 UTC (4 minutes ago)",
     );
   });
 });
@@ -156,6 +159,8 @@ const ATTRIBUTIONS: readonly [string, Attribution][] = [
   ["with the log unreadable", { kind: "unavailable", reason: "no AuditLog.Read.All" }],
 ];
 const detectedAt = "2026-11-28T10:00:00.000Z";
+/** When the alerts are sent: two minutes after detection. */
+const SENT = new Date("2026-11-28T10:02:00.000Z");
 const GROUP_ALERTS: readonly [string, GroupAlert][] = [
   ["baseline of an empty group", { kind: "baseline", group: emergency, count: 0, members: [], detectedAt }],
   ["baseline of a few", { kind: "baseline", group: approvers, count: 3, members: [dana, guest, nested], detectedAt }],
@@ -237,7 +242,7 @@ const GROUP_ALERTS: readonly [string, GroupAlert][] = [
 
 describe("every group alert", () => {
   it.each(GROUP_ALERTS)("%s: the message", (_, alert) => {
-    expect(renderGroupAlert(alert)).toMatchSnapshot();
+    expect(renderGroupAlert(alert, SENT)).toMatchSnapshot();
   });
 
   it.each(GROUP_ALERTS)("%s: the audit entry", (_, alert) => {
