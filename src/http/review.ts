@@ -11,6 +11,7 @@ import { pageEndpoint, type HttpHandler } from "./handler.js";
 import { readFormBody } from "./body.js";
 import type { ApiDependencies } from "./apiAccess.js";
 import type { Principal } from "./authentication.js";
+import type { Delivered } from "../actions/delivery.js";
 import type { Decision, DecisionResult } from "./decisions.js";
 import { ApiError } from "./errors.js";
 import type { PageAuthentication } from "./pageAuthentication.js";
@@ -133,10 +134,9 @@ function submitReviewHandler(deps: ReviewDependencies): HttpHandler {
     const now = deps.now();
     if (result.kind === "refused") return refusedPage(result, now);
     const current = (await deps.requests.get(id)) ?? result.request;
-    const verb = decision.type === "approve" ? "approved" : "denied";
     const subject = result.request.status === "open" ? "extension" : "request";
     const viewer = { isRequester: false, alreadyApproved: decision.type === "approve" };
-    return messagePage(200, `You ${verb} this ${subject}`, statusBanner(current, now, viewer), {
+    return messagePage(200, decidedTitle(decision, subject, result.delivered), statusBanner(current, now, viewer), {
       view: { request: current, now },
     });
   };
@@ -151,6 +151,13 @@ function refusedPage({ error, request }: Extract<DecisionResult, { kind: "refuse
     { tone: "warning", text: `${error.message}. Nothing was changed.` },
     request ? { view: { request, now } } : {},
   );
+}
+
+/** What the decider is told: what they did, or, while the workflow has yet to take it, that it is on its way. */
+function decidedTitle(decision: Decision, subject: string, delivered: Delivered): string {
+  if (delivered.fate.result === "pending")
+    return `Your ${decision.type === "approve" ? "approval" : "denial"} of this ${subject} was sent and is being recorded`;
+  return `You ${decision.type === "approve" ? "approved" : "denied"} this ${subject}`;
 }
 
 function decisionOf(form: URLSearchParams): Decision {

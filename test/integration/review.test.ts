@@ -289,6 +289,26 @@ describe("hostile text on the page", () => {
 });
 
 describe("deciding from the page (POST)", () => {
+  it("says a decision is on its way while the workflow has yet to take it (Durable queues events in Azure)", async () => {
+    const queued: (() => Promise<void>)[] = [];
+    const h = await createHarness({
+      wrapWorkflow: (client) => ({
+        startWindow: (input) => client.startWindow(input),
+        status: (requestId) => client.status(requestId),
+        startGroupWatch: (instanceId, input) => client.startGroupWatch(instanceId, input),
+        sendAction: async (requestId, action) => void queued.push(() => client.sendAction(requestId, action)),
+      }),
+    });
+    const { id, token } = await pendingRequest(h);
+    const page = await open(h, id, token, "bob");
+    const form = { token: field(page, "token")!, csrf: field(page, "csrf")!, decision: "approve" };
+    const result = await submit(h, id, form, "bob");
+    expect(result.status).toBe(200);
+    expect(html(result)).toContain("Your approval of this request was sent and is being recorded");
+    for (const deliver of queued) await deliver();
+    expect((await h.app.requests.get(id))!.status).toBe("open");
+  });
+
   it("approves with the page's form: the window opens and a result page says so", async () => {
     const h = await createHarness();
     const { id, token } = await pendingRequest(h);
