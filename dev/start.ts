@@ -14,7 +14,7 @@ import {
   type AzuritePorts,
   type RunningAzurite,
 } from "./azurite.js";
-import { DEFAULT_PORT, exitOnSignal, runOfflineHost } from "./host/main.js";
+import { DEFAULT_PORT, stopBeforeExit, runOfflineHost } from "./host/main.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const log = (line: string) => console.log(`[start] ${line}`);
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   try {
     if (useFunc) {
       const func = runCoreTools(env);
-      exitOnSignal(async () => {
+      stopBeforeExit(async () => {
         await stopChild(func);
         await stopAzurite();
       }, log);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     Object.assign(process.env, env); // the app reads its configuration from process.env
     const host = await runOfflineHost(process.env, (line) => console.log(`[host] ${line}`));
     log(`API on ${host.url}/api — try: curl -s ${host.url}/api/health`);
-    exitOnSignal(async () => {
+    stopBeforeExit(async () => {
       await host.stop();
       await stopAzurite();
     }, log);
