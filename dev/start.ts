@@ -17,7 +17,7 @@ import {
   type PortFinding,
   type RunningAzurite,
 } from "./azurite.js";
-import { DEFAULT_PORT, runOfflineHost, stopBeforeExit } from "./host/main.js";
+import { DEFAULT_PORT, logUnhandledRejections, runOfflineHost, stopBeforeExit } from "./host/main.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const log = (line: string) => console.log(`[start] ${line}`);
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
   );
 
   stopBeforeExit(stopStarted, log); // before anything starts: a signal while starting stops what started
+  logUnhandledRejections(log);
   const azurite = await ensureStorage(env);
   if (azurite) started.push(() => azurite.stop());
   if (useFunc) {

@@ -35,7 +35,7 @@ export async function runOfflineHost(env: NodeJS.ProcessEnv, log: (line: string)
 
 /**
  * Runs `stop` once, then exits: 0 after Ctrl-C, SIGTERM or SIGHUP (a closed terminal), 1 after an
- * uncaught exception or unhandled rejection — so that what this process started never outlives it.
+ * uncaught exception — so that what this process started never outlives it.
  */
 export function stopBeforeExit(stop: () => Promise<void>, log: (line: string) => void): void {
   let stopping = false;
@@ -51,9 +51,23 @@ export function stopBeforeExit(stop: () => Promise<void>, log: (line: string) =>
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stopAndExit(signal, 0));
   process.on("uncaughtException", (error) => {
-    log(`uncaught ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    log(`uncaught ${described(error)}`);
     stopAndExit("uncaught exception", 1);
   });
+}
+
+/**
+ * Logs a rejection nobody handled instead of dying of it. Requests never leave one (the host
+ * awaits every handler); one is a promise the app left floating, and every open window's timer
+ * would stop with the process. An uncaught exception still stops it (stopBeforeExit): a throw
+ * that unwound a callback half-way leaves state nobody can vouch for.
+ */
+export function logUnhandledRejections(log: (line: string) => void): void {
+  process.on("unhandledRejection", (reason) => log(`unhandled rejection: ${described(reason)}`));
+}
+
+function described(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -62,6 +76,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const host = await runOfflineHost(process.env, log);
     log(`offline host listening on ${host.url}/api`);
     stopBeforeExit(() => host.stop(), log);
+    logUnhandledRejections(log);
   } catch (error) {
     console.error(`[host] could not start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -13,10 +13,11 @@ import { azuriteConnectionString, isListening, startAzurite, type AzuritePorts }
 import { eventually, freePort, run, type RunningProcess } from "../support/processes.js";
 import { api, cleanups } from "./offlineHosts.js";
 
-/** Loaded into the stack's process: SIGUSR2 makes it end the way named (an outside kill cannot). */
+/** Loaded into the stack's process: SIGUSR2 makes it fail or end the way named (an outside kill cannot). */
 const ON_USR2 = {
   "an uncaught exception": `process.on("SIGUSR2", () => { throw new Error("boom"); });`,
   "a normal exit": `process.on("SIGUSR2", () => process.exit(0));`,
+  "an unhandled rejection": `process.on("SIGUSR2", () => void Promise.reject(new Error("floating")));`,
 };
 
 interface Stack {
@@ -134,11 +135,20 @@ describe.sequential("npm start's dev stack and its Azurite", () => {
     expect(await rowAfterRestart(stack)).toBe("before the end");
   });
 
-  it.each(Object.keys(ON_USR2) as (keyof typeof ON_USR2)[])("%s: nothing is left behind", async (ending) => {
+  it.each(["an uncaught exception", "a normal exit"] as const)("%s: nothing is left behind", async (ending) => {
     const stack = await startStack(ON_USR2[ending]);
     expect(await stack.process.stop("SIGUSR2")).toBe(ending === "a normal exit" ? 0 : 1);
     if (ending === "an uncaught exception")
       expect(stack.process.output()).toMatch(/\[start\] uncaught Error: boom[\s\S]*uncaught exception: stopping/);
+    await expectNothingLeft(stack);
+  });
+
+  it("an unhandled rejection is logged, and the stack keeps serving", async () => {
+    const stack = await startStack(ON_USR2["an unhandled rejection"]);
+    stack.process.child.kill("SIGUSR2");
+    await stack.process.waitFor(/\[start\] unhandled rejection: Error: floating/, 5_000);
+    expect(await api(`http://127.0.0.1:${stack.ports.api}`).call("GET", "/api/health")).toMatchObject({ status: 200 });
+    expect(await stack.process.stop("SIGTERM")).toBe(0);
     await expectNothingLeft(stack);
   });
 
