@@ -51,16 +51,17 @@ function dataFolder(): string {
   return location;
 }
 
-function startProcess(ports: Stack["ports"], location: string, preload?: string): RunningProcess {
+/** The stack's process; in a process group of its own when `grouped`, as a terminal would start it. */
+function startProcess(ports: Stack["ports"], location: string, preload?: string, grouped = false): RunningProcess {
   const nodeArgs = preload ? ["--import", `data:text/javascript,${encodeURIComponent(preload)}`] : [];
-  const started = run(process.execPath, [...nodeArgs, "dist/dev/start.js"], stackEnv(ports, location));
-  cleanups.push(() => started.stop("SIGKILL"));
+  const started = run(process.execPath, [...nodeArgs, "dist/dev/start.js"], stackEnv(ports, location), grouped);
+  cleanups.push(() => started.stop("SIGKILL", grouped));
   return started;
 }
 
-async function startStack(preload?: string): Promise<Stack> {
+async function startStack(preload?: string, grouped = false): Promise<Stack> {
   const [ports, location] = [await freePorts(), dataFolder()];
-  const started = startProcess(ports, location, preload);
+  const started = startProcess(ports, location, preload, grouped);
   const [, pid] = await started.waitFor(/started Azurite \(pid (\d+)/, 20_000);
   cleanups.push(async () => alive(Number(pid)) && process.kill(Number(pid), "SIGKILL")); // should a test fail
   await started.waitFor(/\[start\] API on/, 20_000);
@@ -127,13 +128,19 @@ describe.sequential("npm start's dev stack and its Azurite", () => {
     },
   );
 
-  it("kill -9 of the stack: Azurite sees its parent gone and shuts down itself, saving its last writes", async () => {
-    const stack = await startStack();
-    await writeRow(stack);
-    await stack.process.stop("SIGKILL");
-    await expectNothingLeft(stack);
-    expect(await rowAfterRestart(stack)).toBe("before the end");
-  });
+  it.each([
+    ["its process", false],
+    ["its whole process group", true],
+  ] as const)(
+    "kill -9 of %s: Azurite sees its starter gone and shuts down, saving its last writes",
+    async (_, group) => {
+      const stack = await startStack(undefined, group);
+      await writeRow(stack);
+      await stack.process.stop("SIGKILL", group);
+      await expectNothingLeft(stack);
+      expect(await rowAfterRestart(stack)).toBe("before the end");
+    },
+  );
 
   it.each(["an uncaught exception", "a normal exit"] as const)("%s: nothing is left behind", async (ending) => {
     const stack = await startStack(ON_USR2[ending]);
