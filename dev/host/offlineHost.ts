@@ -3,6 +3,8 @@
 // schedules, and orchestrations and activities run in the durable engine with real time, their
 // state kept in Table Storage so that a restarted host carries on. The app's durable client
 // talks to the engine through the Durable Task HTTP API, as it would to the real extension.
+// No request can stop it: what it cannot parse, what comes too slowly and bodies too large it
+// refuses itself, in the API's JSON errors, and nothing around the app's handlers throws.
 //
 // Load this module only after installFunctionsCore() (see ./main.ts): it imports @azure/functions.
 import { randomUUID } from "node:crypto";
