@@ -1,10 +1,12 @@
 // Starts Azurite (blob, queue and table; Durable Functions under Core Tools needs all three) as a
 // child process on loopback, for tests, the offline host and npm start. Port 0 picks free ports;
 // the ones Azurite actually took are read from what it prints. Azurite listens for "shutdown"
-// on its IPC channel; SIGINT alone can leave it hanging, so stop() escalates.
+// on its IPC channel; SIGINT alone can leave it hanging, so stop() escalates. It never outlives
+// the process that started it, and probeAzurite() tells an Azurite on the ports from anything else.
 import { fork, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
+import { TableServiceClient } from "@azure/data-tables";
 
 const require = createRequire(import.meta.url);
 
@@ -23,6 +25,25 @@ export interface AzuriteOptions {
   readonly ports?: Partial<AzuritePorts>;
   readonly startTimeoutMs?: number;
 }
+
+/**
+ * Loaded into the Azurite process before Azurite itself. When the process that started it goes
+ * away, even killed with -9, the IPC channel closes: Azurite then shuts down as if told to, which
+ * saves its tables (it saves them only every 5 s otherwise), and exits within 5 s in any case.
+ * Before Azurite is listening there is nothing to save. The channel is polled, not listened to:
+ * a "disconnect" listener would keep the process alive after a shutdown its parent asked for. Its
+ * output pipes are gone with the parent, and a write to them must not crash it before it saves.
+ */
+const EXIT_WITH_PARENT = `const watch = setInterval(() => {
+  if (process.connected) return;
+  clearInterval(watch);
+  process.stdout.on("error", () => undefined);
+  process.stderr.on("error", () => undefined);
+  if (process.listenerCount("message") === 0) process.exit(0);
+  setTimeout(() => process.exit(0), 5000).unref();
+  process.emit("message", "shutdown");
+}, 250);
+watch.unref();`;
 
 export interface RunningAzurite {
   readonly pid: number;
@@ -52,6 +73,56 @@ export function isListening(port: number): Promise<boolean> {
   });
 }
 
+export type PortFinding = { readonly kind: "free" | "azurite" } | { readonly kind: "other"; readonly what: string };
+
+/**
+ * What listens on each of Azurite's ports: nothing, Azurite (the table service answers a real,
+ * signed query with the well-known account; blob and queue answer as Azurite), or something else —
+ * including a listener that accepts connections but does not answer within `timeoutMs`.
+ */
+export async function probeAzurite(
+  ports: AzuritePorts,
+  timeoutMs = 2_000,
+): Promise<Record<AzuriteService, PortFinding>> {
+  const probe = async (service: AzuriteService): Promise<PortFinding> => {
+    if (!(await isListening(ports[service]))) return { kind: "free" };
+    try {
+      return service === "table" ? await probeTables(ports, timeoutMs) : await probeService(service, ports, timeoutMs);
+    } catch (error) {
+      if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"))
+        return { kind: "other", what: `it accepts connections but did not answer within ${timeoutMs} ms` };
+      const message = error instanceof Error ? error.message : String(error);
+      return { kind: "other", what: `it did not answer as Azurite: ${message.replace(/\s+/g, " ").slice(0, 160)}` };
+    }
+  };
+  const [blob, queue, table] = await Promise.all((["blob", "queue", "table"] as const).map(probe));
+  return { blob: blob!, queue: queue!, table: table! };
+}
+
+async function probeTables(ports: AzuritePorts, timeoutMs: number): Promise<PortFinding> {
+  const client = TableServiceClient.fromConnectionString(azuriteConnectionString(ports), {
+    allowInsecureConnection: true,
+    retryOptions: { maxRetries: 0 },
+  });
+  await client
+    .listTables({ abortSignal: AbortSignal.timeout(timeoutMs) })
+    .byPage({ maxPageSize: 1 })
+    .next();
+  return { kind: "azurite" };
+}
+
+async function probeService(service: AzuriteService, ports: AzuritePorts, timeoutMs: number): Promise<PortFinding> {
+  const response = await fetch(`http://127.0.0.1:${ports[service]}/${AZURITE_ACCOUNT}?comp=list`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await response.body?.cancel();
+  const server = response.headers.get("server") ?? "";
+  const name = `Azurite-${service[0]!.toUpperCase()}${service.slice(1)}/`;
+  return server.startsWith(name)
+    ? { kind: "azurite" }
+    : { kind: "other", what: `it answered HTTP ${response.status}${server ? ` as ${server}` : ""}, not as Azurite` };
+}
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const ports = { blob: 0, queue: 0, table: 0, ...options.ports };
   const args = [
@@ -62,7 +133,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
   ];
   const child = fork(require.resolve("azurite/dist/src/azurite.js"), args, {
+    execArgv: [...process.execArgv, "--import", `data:text/javascript,${encodeURIComponent(EXIT_WITH_PARENT)}`],
     stdio: ["ignore", "pipe", "pipe", "ipc"],
+    // Its own process group: a Ctrl-C or a kill of the starter's group reaches the starter, which
+    // stops Azurite in order (or Azurite sees it gone), instead of Azurite dying mid-write.
+    detached: process.platform !== "win32",
   });
   const actual = await waitForStart(child, options.startTimeoutMs ?? 30_000);
   return { pid: child.pid!, ports: actual, connectionString: azuriteConnectionString(actual), stop: () => stop(child) };

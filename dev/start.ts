@@ -1,7 +1,8 @@
-// npm start: the whole product on one machine. Starts Azurite (or reuses one already listening),
-// then the app — under Azure Functions Core Tools when `func` is installed and BREAKGLASS_HOST is
-// not "offline", else under the offline host. Simulation mode with short dev limits is the
-// default; every variable of the environment overrides it. Ctrl-C stops everything it started.
+// npm start: the whole product on one machine. Starts Azurite (or reuses one already listening
+// that answers as Azurite), then the app — under Azure Functions Core Tools when `func` is
+// installed and BREAKGLASS_HOST is not "offline", else under the offline host. Simulation mode
+// with short dev limits is the default; every variable of the environment overrides it. Ctrl-C,
+// SIGTERM, SIGHUP or an uncaught error stop everything it started, last started first.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -9,15 +10,29 @@ import { fileURLToPath } from "node:url";
 import {
   AZURITE_DEFAULT_PORTS,
   azuriteConnectionString,
-  isListening,
+  probeAzurite,
   startAzurite,
   type AzuritePorts,
+  type AzuriteService,
+  type PortFinding,
   type RunningAzurite,
 } from "./azurite.js";
-import { DEFAULT_PORT, exitOnSignal, runOfflineHost } from "./host/main.js";
+import { DEFAULT_PORT, logUnhandledRejections, runOfflineHost, stopBeforeExit } from "./host/main.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const log = (line: string) => console.log(`[start] ${line}`);
+
+/** How to stop what this process started, in the order it started them. */
+const started: (() => Promise<void>)[] = [];
+let stopping: Promise<void> | undefined;
+
+/** Stops what started, last first; once, however many ways the end comes. */
+function stopStarted(): Promise<void> {
+  stopping ??= (async () => {
+    while (started.length) await started.pop()!().catch((error: unknown) => log(`while stopping: ${String(error)}`));
+  })();
+  return stopping;
+}
 
 /** What a first run wants: the simulated world, windows short enough to watch a whole cycle. */
 export const DEV_DEFAULTS: Readonly<Record<string, string>> = {
@@ -45,29 +60,20 @@ async function main(): Promise<void> {
     `mode: ${env.BREAKGLASS_MODE}${env.BREAKGLASS_MODE === "simulation" ? " (simulated AKS, Entra and mail; no Azure needed)" : ""}`,
   );
 
+  stopBeforeExit(stopStarted, log); // before anything starts: a signal while starting stops what started
+  logUnhandledRejections(log);
   const azurite = await ensureStorage(env);
-  const stopAzurite = async () => azurite?.stop();
-  try {
-    if (useFunc) {
-      const func = runCoreTools(env);
-      exitOnSignal(async () => {
-        await stopChild(func);
-        await stopAzurite();
-      }, log);
-      func.once("exit", (code) => void stopAzurite().finally(() => process.exit(code ?? 0)));
-      return;
-    }
-    Object.assign(process.env, env); // the app reads its configuration from process.env
-    const host = await runOfflineHost(process.env, (line) => console.log(`[host] ${line}`));
-    log(`API on ${host.url}/api — try: curl -s ${host.url}/api/health`);
-    exitOnSignal(async () => {
-      await host.stop();
-      await stopAzurite();
-    }, log);
-  } catch (error) {
-    await stopAzurite();
-    throw error;
+  if (azurite) started.push(() => azurite.stop());
+  if (useFunc) {
+    const func = runCoreTools(env);
+    started.push(() => stopChild(func));
+    func.once("exit", (code) => void stopStarted().finally(() => process.exit(code ?? 0)));
+    return;
   }
+  Object.assign(process.env, env); // the app reads its configuration from process.env
+  const host = await runOfflineHost(process.env, (line) => console.log(`[host] ${line}`));
+  started.push(() => host.stop());
+  log(`API on ${host.url}/api — try: curl -s ${host.url}/api/health`);
 }
 
 function hasCoreTools(): boolean {
@@ -76,8 +82,8 @@ function hasCoreTools(): boolean {
 
 /**
  * Storage for the app: the AzureWebJobsStorage given, or Azurite on its usual ports (env
- * AZURITE_BLOB_PORT / AZURITE_QUEUE_PORT / AZURITE_TABLE_PORT), reusing one already listening.
- * Returns the Azurite this started, to stop it again.
+ * AZURITE_BLOB_PORT / AZURITE_QUEUE_PORT / AZURITE_TABLE_PORT), reusing one already there when it
+ * answers as Azurite on all three. Returns the Azurite this started, to stop it again.
  */
 async function ensureStorage(env: NodeJS.ProcessEnv): Promise<RunningAzurite | undefined> {
   if (env.AzureWebJobsStorage && !/UseDevelopmentStorage=true/i.test(env.AzureWebJobsStorage)) {
@@ -90,14 +96,35 @@ async function ensureStorage(env: NodeJS.ProcessEnv): Promise<RunningAzurite | u
     table: Number(env.AZURITE_TABLE_PORT ?? AZURITE_DEFAULT_PORTS.table),
   };
   env.AzureWebJobsStorage = azuriteConnectionString(ports);
-  if (await isListening(ports.table)) {
-    log(`storage: reusing the Azurite already listening on port ${ports.table}`);
+  const findings = await probeAzurite(ports);
+  const kinds = new Set(Object.values(findings).map((finding) => finding.kind));
+  if (kinds.size === 1 && kinds.has("azurite")) {
+    log(`storage: reusing the Azurite already answering on ports ${ports.blob}, ${ports.queue} and ${ports.table}`);
     return undefined;
   }
+  if (kinds.size > 1 || !kinds.has("free")) throw new Error(portsTaken(ports, findings));
   const location = resolve(root, env.AZURITE_LOCATION ?? ".azurite");
   const azurite = await startAzurite({ location, ports });
-  log(`storage: started Azurite (blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}), data in ${location}`);
+  log(
+    `storage: started Azurite (pid ${azurite.pid}; blob ${ports.blob}, queue ${ports.queue}, table ${ports.table}), data in ${location}`,
+  );
   return azurite;
+}
+
+/**
+ * Why npm start will not run on these ports. It does not move to free ones instead: whatever holds
+ * them may be an Azurite that still writes the same data folder (a second one there could corrupt
+ * it), and tools pointed at the usual ports would quietly see other data.
+ */
+function portsTaken(ports: AzuritePorts, findings: Record<AzuriteService, PortFinding>): string {
+  const lines = (Object.entries(findings) as [AzuriteService, PortFinding][]).map(
+    ([service, finding]) => `  ${service} port ${ports[service]}: ${"what" in finding ? finding.what : finding.kind}`,
+  );
+  return [
+    "Azurite's ports are in use, and not all by an Azurite that npm start can talk to:",
+    ...lines,
+    "Stop whatever holds them (lsof -i :PORT shows it), or move Azurite with AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT and AZURITE_TABLE_PORT.",
+  ].join("\n");
 }
 
 function runCoreTools(env: NodeJS.ProcessEnv): ChildProcess {
@@ -120,5 +147,5 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(`[start] could not start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  void stopStarted().finally(() => process.exit(1));
 });

@@ -3,11 +3,14 @@
 // schedules, and orchestrations and activities run in the durable engine with real time, their
 // state kept in Table Storage so that a restarted host carries on. The app's durable client
 // talks to the engine through the Durable Task HTTP API, as it would to the real extension.
+// No request can stop it: what it cannot parse, what comes too slowly and bodies too large it
+// refuses itself, in the API's JSON errors, and nothing around the app's handlers throws.
 //
 // Load this module only after installFunctionsCore() (see ./main.ts): it imports @azure/functions.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { format } from "node:util";
@@ -24,7 +27,10 @@ import { DurableEngine, type ActivityFunction } from "../durable/engine.js";
 import type { ExecutorHandler } from "../durable/sdk.js";
 import { TableInstanceStore } from "../durable/tableInstanceStore.js";
 import { captureFunctions, triggerOf, type FunctionRegistration } from "../functionsCapture.js";
+import { clientErrorRefusal } from "./clientErrors.js";
 import { DurableHttpApi } from "./durableApi.js";
+import { answer, answerOnSocket } from "./hostAnswers.js";
+import { MAX_BODY_BYTES, readBody, requestUrl } from "./requestReading.js";
 import { compileRoute, matchRoute, type CompiledRoute } from "./routes.js";
 
 export interface OfflineHostOptions {
@@ -35,16 +41,24 @@ export interface OfflineHostOptions {
   readonly storageConnectionString: string;
   readonly taskHub: string;
   readonly log: (line: string) => void;
+  /** How long a request's headers, and then its body, may take to arrive before 408 (default 10 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 const ROUTE_PREFIX = "api"; // host.json extensions.http.routePrefix
-const MAX_REQUEST_BYTES = 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** How often Node looks for headers past their deadline: their 408 comes at most this late. */
+const HEADERS_CHECK_MS = 250;
+/** Node's default limit on the request line and headers together. */
+const HEADERS_MAX_BYTES = 16 * 1024;
 /** How often due durable timers are looked for; a window closes at most this late. */
 const TIMER_POLL_MS = 250;
 
 export class OfflineHost {
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  /** The response each connection is writing, so that a parser failure never writes into one begun. */
+  private readonly responding = new WeakMap<Duplex, ServerResponse>();
 
   private constructor(
     private readonly options: OfflineHostOptions,
@@ -85,12 +99,28 @@ export class OfflineHost {
         registration,
       );
     });
-    const server = createServer();
+    const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const server = createServer({
+      maxHeaderSize: HEADERS_MAX_BYTES,
+      // Node would answer a missing Host itself, in bare text; requestUrl() answers it as JSON.
+      requireHostHeader: false,
+      headersTimeout: requestTimeoutMs,
+      // The body is read under the host's own deadline (readBody), which answers 408 itself.
+      requestTimeout: 0,
+      connectionsCheckingInterval: Math.min(HEADERS_CHECK_MS, requestTimeoutMs),
+    });
     const host = new OfflineHost(options, server, durableApi, registrations, engine);
-    server.on(
-      "request",
-      (request: IncomingMessage, response: ServerResponse) => void host.serveHttp(routes, request, response),
-    );
+    server.on("request", (request: IncomingMessage, response: ServerResponse) => {
+      host.serveHttp(routes, request, response, requestTimeoutMs).catch((error: unknown) => {
+        options.log(`answering ${request.method} failed: ${describeError(error)}`);
+        response.destroy();
+      });
+    });
+    server.on("clientError", (error: Error, socket: Duplex) => host.refuseUnparsed(error, socket));
+    server.on("connect", (_request: IncomingMessage, socket: Duplex) => {
+      options.log(`CONNECT → 405`);
+      answerOnSocket(socket, { status: 405, code: "METHOD_NOT_ALLOWED", message: "CONNECT is not served here" });
+    });
     await new Promise<void>((resolveListen, reject) => {
       server.once("error", reject);
       server.listen(options.port, options.hostname, resolveListen);
@@ -117,54 +147,90 @@ export class OfflineHost {
     routes: readonly CompiledRoute<FunctionRegistration>[],
     request: IncomingMessage,
     response: ServerResponse,
-  ) {
+    requestTimeoutMs: number,
+  ): Promise<void> {
     const started = Date.now();
-    const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
-    const method = request.method ?? "GET";
-    let name = "-";
-    let status = 500;
+    const socket = request.socket;
+    this.responding.set(socket, response);
+    response.once("close", () => {
+      if (this.responding.get(socket) === response) this.responding.delete(socket);
+    });
+    const invocation = { name: "-" };
+    let status: number | "aborted";
     try {
-      const match = safeMatch(routes, method, url.pathname);
-      if (match.kind === "not-found") {
-        status = writeJson(response, 404, {
-          error: { code: "NOT_FOUND", message: `no function serves ${url.pathname}` },
-        });
-        return;
-      }
-      if (match.kind === "method-not-allowed") {
-        status = writeJson(
-          response,
-          405,
-          { error: { code: "METHOD_NOT_ALLOWED", message: `use ${match.allowed.join(" or ")}` } },
-          {
-            Allow: match.allowed.join(", "),
-          },
-        );
-        return;
-      }
-      name = match.target.name;
-      const body = await readBody(request);
-      if (body === undefined) {
-        status = writeJson(response, 413, { error: { code: "PAYLOAD_TOO_LARGE", message: "the body is too large" } });
-        return;
-      }
-      const httpRequest = new HttpRequest({
-        method,
-        url: url.toString(),
-        headers: flattenHeaders(request),
-        params: match.params,
-        ...(body.length && method !== "GET" && method !== "HEAD" ? { body: { bytes: body } } : {}),
-      });
-      const result = await match.target.handler(httpRequest, this.context(match.target));
-      status = await writeResponse(response, result as HttpResponseInit | Response | undefined);
+      status = await this.respond(routes, request, response, requestTimeoutMs, invocation);
     } catch (error) {
-      this.options.log(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      if (!response.headersSent)
-        status = writeJson(response, 500, { error: { code: "INTERNAL_ERROR", message: "see the host log" } });
-      else response.end();
-    } finally {
-      this.options.log(`${method} ${url.pathname} → ${status} ${name} ${Date.now() - started}ms`);
+      this.options.log(`${invocation.name} failed: ${describeError(error)}`);
+      if (response.headersSent) response.end();
+      else answer(response, { status: 500, code: "INTERNAL_ERROR", message: "see the host log" }, !request.complete);
+      status = 500;
     }
+    this.options.log(
+      `${request.method} ${loggedTarget(request)} → ${status} ${invocation.name} ${Date.now() - started}ms`,
+    );
+  }
+
+  /** Answers the request: refused by the host, or by the function that serves its route. */
+  private async respond(
+    routes: readonly CompiledRoute<FunctionRegistration>[],
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestTimeoutMs: number,
+    invocation: { name: string },
+  ): Promise<number | "aborted"> {
+    const url = requestUrl(request);
+    if (!(url instanceof URL)) return answer(response, url, true);
+    const body = await readBody(request, { maxBytes: MAX_BODY_BYTES, timeoutMs: requestTimeoutMs });
+    switch (body.kind) {
+      case "too-large":
+        return answer(
+          response,
+          { status: 413, code: "PAYLOAD_TOO_LARGE", message: `the body must not exceed ${MAX_BODY_BYTES} bytes` },
+          true,
+        );
+      case "timed-out":
+        return answer(
+          response,
+          { status: 408, code: "REQUEST_TIMEOUT", message: `the body did not arrive within ${requestTimeoutMs} ms` },
+          true,
+        );
+      case "aborted":
+        response.destroy();
+        return "aborted";
+    }
+    const method = request.method ?? "GET";
+    const match = safeMatch(routes, method, url.pathname);
+    if (match.kind === "not-found")
+      return answer(response, { status: 404, code: "NOT_FOUND", message: `no function serves ${url.pathname}` }, false);
+    if (match.kind === "method-not-allowed") {
+      const allowed = { Allow: match.allowed.join(", ") };
+      return answer(
+        response,
+        { status: 405, code: "METHOD_NOT_ALLOWED", message: `use ${match.allowed.join(" or ")}`, headers: allowed },
+        false,
+      );
+    }
+    invocation.name = match.target.name;
+    const httpRequest = new HttpRequest({
+      method,
+      url: url.toString(),
+      headers: flattenHeaders(request),
+      params: match.params,
+      ...(body.bytes.length && method !== "GET" && method !== "HEAD" ? { body: { bytes: body.bytes } } : {}),
+    });
+    const result = await match.target.handler(httpRequest, this.context(match.target));
+    return writeResponse(response, result as HttpResponseInit | Response | undefined);
+  }
+
+  /** Node's parser gave up on the connection: answer in JSON while nothing of a response was written. */
+  private refuseUnparsed(error: Error & { code?: string }, socket: Duplex): void {
+    const refusal = clientErrorRefusal(error, HEADERS_MAX_BYTES);
+    const begun = this.responding.get(socket)?.headersSent ?? false;
+    this.options.log(
+      `unparsed request (${error.code ?? error.message}) → ${refusal && !begun ? refusal.status : "closed"}`,
+    );
+    if (refusal && !begun && socket.writable) answerOnSocket(socket, refusal);
+    else socket.destroy();
   }
 
   /** An invocation context with the registration's bindings; durable clients get the engine's API. */
@@ -244,27 +310,15 @@ function flattenHeaders(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** The body, or undefined when it is larger than the host accepts. */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-function writeJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): number {
-  response.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers });
-  response.end(JSON.stringify(body));
-  return status;
+/** The request target for the log: shortened, and with control characters escaped, whatever the client sent. */
+function loggedTarget(request: IncomingMessage): string {
+  const target = (request.url ?? "").slice(0, 200);
+  const shown = JSON.stringify(target).slice(1, -1);
+  return shown.replace(/\?.*$/, "");
 }
 
 async function writeResponse(

@@ -13,6 +13,13 @@ export const ERROR_CODES = [
   "BODY_REQUIRED",
   "INVALID_DURATION",
   "INVALID_RETURN_TO",
+  // what the offline host (dev/host) refuses before the app sees the request
+  "MALFORMED_REQUEST",
+  "URI_TOO_LONG",
+  "HEADERS_TOO_LARGE",
+  "REQUEST_TIMEOUT",
+  "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
   // what it names
   "REQUEST_NOT_FOUND",
   "STREAM_NOT_FOUND",

@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { installFunctionsCore } from "../../dev/functionsCapture.js";
+import { offlineHostOptions, REQUEST_TIMEOUT_VARIABLE } from "../../dev/host/main.js";
 import type { OfflineHost } from "../../dev/host/offlineHost.js";
 import { eventually, freePort } from "../support/processes.js";
 
@@ -65,5 +66,18 @@ describe("offline host", () => {
       output: "by test",
     });
     expect(lines.some((line) => line.includes("activity shout (one#0) ok"))).toBe(true);
+  });
+});
+
+describe("offline host settings", () => {
+  const log = () => undefined;
+
+  it("takes its 408 deadline from the environment, and refuses one it cannot use", () => {
+    expect(offlineHostOptions({}, log).requestTimeoutMs).toBeUndefined(); // the host's default, 10 s
+    expect(offlineHostOptions({ [REQUEST_TIMEOUT_VARIABLE]: "250" }, log).requestTimeoutMs).toBe(250);
+    for (const unusable of ["", "0", "-5", "1.5", "10s"])
+      expect(() => offlineHostOptions({ [REQUEST_TIMEOUT_VARIABLE]: unusable }, log)).toThrow(
+        `${REQUEST_TIMEOUT_VARIABLE} must be a whole number of milliseconds, not "${unusable}"`,
+      );
   });
 });

@@ -20,6 +20,8 @@ export async function freePort(): Promise<number> {
 export interface RunningProcess {
   readonly child: ChildProcess;
   readonly output: () => string;
+  /** Resolves with the exit code when the process exits (null after a signal). */
+  readonly exited: Promise<number | null>;
   /** Resolves when the output matches, rejects when the process exits first or time runs out. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Sends the signal (to the whole process group when `group`) and waits for the exit. */
@@ -40,6 +42,7 @@ export function run(
   return {
     child,
     output: () => output,
+    exited,
     waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolveMatch, reject) => {
         const check = () => {
