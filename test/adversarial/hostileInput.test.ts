@@ -801,6 +801,41 @@ const routes: readonly Route[] = Object.values(ROUTES);
 const withBody = routes.filter((route) => route.body || route.form);
 
 describe("hostile input", () => {
+  it("reaches every handler of the app", () => {
+    const reached = new Set(routes.map((route) => route.handler(h.app)));
+    const handlers = [
+      ...Object.entries(h.app.api),
+      ...Object.entries(h.app.review),
+      ...Object.entries(h.app.dev!),
+      ["graphNotifications", h.app.graphNotifications] as const,
+    ];
+    expect(handlers.filter(([, handler]) => !reached.has(handler)).map(([name]) => name)).toEqual([]);
+  });
+
+  it(
+    "reads take no notice of parameters and headers they do not ask for",
+    async () => {
+      const reads = [ROUTES.health, ROUTES.getRequest, ROUTES.listRequests, ROUTES.listClusters, ROUTES.devOutbox];
+      const extra = fc.dictionary(
+        fc.string({ minLength: 1, maxLength: 20 }).filter((name) => !["status", "cluster", "requestId"].includes(name)),
+        anyText,
+        { maxKeys: 4 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: reads.length - 1 }), extra, oddHeaders, async (index, query, headers) => {
+          const route = reads[index]!;
+          const call = validCall(route);
+          const reply = await send({ route, call: { ...call, query: { ...query, ...call.query }, headers } });
+          expect(reply.status, `answered ${reply.status}: ${JSON.stringify(reply.body)}`).toBe(200);
+          expect(reply.headers.get("content-type")).toMatch(/^application\/json/);
+          await expectUnchanged();
+        }),
+        runs(40),
+      );
+    },
+    TIMEOUT_MS,
+  );
+
   it.each(withBody.map((route) => [route.name, route] as const))(
     "%s: any body it cannot take, sent any way, is a 4xx that changes nothing",
     async (_name, route) => {
