@@ -42,3 +42,10 @@ export function newActionId(random: Uint8Array): string {
 export function isActionId(text: string): boolean {
   return ACTION_ID.test(text);
 }
+
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether the text is an Entra object id (a GUID), the only kind of id a directory user has. */
+export function isObjectId(text: string): boolean {
+  return OBJECT_ID.test(text);
+}

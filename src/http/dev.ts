@@ -5,7 +5,7 @@ import type { HttpRequest } from "@azure/functions";
 import { z } from "zod";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { ChangeAuthor } from "../domain/groups.js";
-import { isRequestId } from "../domain/ids.js";
+import { isObjectId, isRequestId } from "../domain/ids.js";
 import { returnPath } from "../domain/returnPaths.js";
 import type { DirectoryGroup, DirectoryUser } from "../ports/directory.js";
 import {
@@ -153,7 +153,12 @@ function adminCredentialsHandler(deps: DevDependencies): HttpHandler {
 }
 
 async function findUser(deps: DevDependencies, name: string): Promise<DirectoryUser> {
-  const user = name.includes("@") ? await deps.directory.findUserByUpn(name) : await deps.directory.getUser(name);
+  // Named by UPN or by object id; anything else names nobody (and would be no valid storage key).
+  const user = name.includes("@")
+    ? await deps.directory.findUserByUpn(name)
+    : isObjectId(name)
+      ? await deps.directory.getUser(name)
+      : undefined;
   if (!user) throw new ApiError(404, "UNKNOWN_USER", `the simulated directory has no user ${name}`);
   return user;
 }

@@ -72,6 +72,8 @@ export interface CallOptions {
   readonly json?: unknown;
   /** Sent as is. */
   readonly body?: string;
+  /** Sent as these bytes (which need not be UTF-8). */
+  readonly bytes?: Uint8Array;
   /** Sends `Authorization: Bearer <token of this user>`. */
   readonly as?: UserName;
 }
@@ -182,13 +184,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         body = JSON.stringify(call.json);
         headers["content-type"] ??= "application/json";
       }
+      const payload = call.bytes ? { bytes: call.bytes } : body === undefined ? undefined : { string: body };
       const request = new HttpRequest({
-        method: call.method ?? (body === undefined ? "GET" : "POST"),
+        method: call.method ?? (payload === undefined ? "GET" : "POST"),
         url: `http://localhost:7071/api/test${queryString(call.query)}`,
         headers,
         params: call.params ?? {},
         query: call.query ?? {},
-        ...(body === undefined ? {} : { body: { string: body } }),
+        ...(payload === undefined ? {} : { body: payload }),
       });
       const context = new InvocationContext({
         functionName: "test",

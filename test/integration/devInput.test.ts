@@ -1,8 +1,10 @@
-// GET /api/dev/login?returnTo=: the browser goes back only to a page of this app, whatever tricks the
-// parameter plays on the way a browser reads a Location (docs/design.md §6).
+// What the simulation's dev routes take (docs/design.md §6): GET /api/dev/login?returnTo= sends the
+// browser back only to a page of this app, whatever tricks the parameter plays on the way a browser
+// reads a Location; a user is named by UPN or object id, and any other name names nobody.
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEV_SESSION_COOKIE } from "../../src/http/dev.js";
-import { createHarness, type Harness } from "../support/harness.js";
+import { SIMULATION_GROUPS } from "../../src/app/simulationDefaults.js";
+import { createHarness, USERS, type Harness } from "../support/harness.js";
 
 const login = (h: Harness, returnTo: string) =>
   h.call(h.app.dev!.devLogin, { query: { user: "bob@contoso.dev", returnTo } });
@@ -50,5 +52,30 @@ describe("dev login's returnTo", () => {
   it("sends the normalised, encoded path", async () => {
     expect((await login(h, "/api/./x/../requests\\list")).headers.get("location")).toBe("/api/requests/list");
     expect((await login(h, '/api/"<x>')).headers.get("location")).toBe("/api/%22%3Cx%3E");
+  });
+});
+
+describe("dev routes' user names", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+
+  it.each([["../../etc/passwd"], ["a/b"], ["a#b"], ["a?b"], ["a\\b"], ["\u0000"], ["not-an-object-id"]])(
+    "take %j for nobody (404), not for a storage key",
+    async (user) => {
+      const issued = await h.call(h.app.dev!.devToken, { json: { user } });
+      expect(issued).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_USER" } } });
+      const removed = await h.call(h.app.dev!.devRemoveMember, {
+        method: "DELETE",
+        params: { group: SIMULATION_GROUPS.approvers.id, user },
+      });
+      expect(removed).toMatchObject({ status: 404, body: { error: { code: "UNKNOWN_USER" } } });
+    },
+  );
+
+  it("take a user's object id, in any case, and UPN", async () => {
+    for (const user of [USERS.bob.oid, USERS.bob.oid.toUpperCase(), USERS.bob.upn])
+      expect((await h.call(h.app.dev!.devToken, { json: { user } })).status).toBe(200);
   });
 });
