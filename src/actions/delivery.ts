@@ -51,8 +51,13 @@ export class ActionDelivery {
       await this.deps.actions.withdraw(receipt).catch(() => undefined);
       throw error; // transient: the caller answers 503 and the person may try again
     }
-    const { fate } = await this.settle(receipt, (await workflow.status(request.id)) === "running");
-    return { id, fate };
+    try {
+      const { fate } = await this.settle(receipt, (await workflow.status(request.id)) === "running");
+      return { id, fate };
+    } catch {
+      // Handed over, so no error for the caller to retry: what became of it is for the sweep to find.
+      return { id, fate: { result: "pending" } };
+    }
   }
 
   /**

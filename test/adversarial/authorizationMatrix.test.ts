@@ -88,7 +88,6 @@ const WHO: Readonly<Record<string, (caller: Caller) => boolean>> = {
   "emergency-group member": (c) => c.emergency,
   "emergency members, approvers": (c) => c.emergency || c.approver,
   approvers: (c) => c.approver,
-  "approvers (signed in in the browser)": (c) => c.approver,
   "requester, approvers (signed in in the browser)": (c) => c.requester || c.approver,
   "requester, approvers": (c) => c.requester || c.approver,
   "the requester": (c) => c.requester,
@@ -98,19 +97,6 @@ const WHO: Readonly<Record<string, (caller: Caller) => boolean>> = {
   "Microsoft Graph": () => true,
   "simulation only": () => true,
   "simulation only, signed in": (c) => c.signedIn,
-};
-
-/**
- * Where the README's who column says less than the code does today: the code's phrase stands in for
- * the README's. Each entry must still be a disagreement, so that correcting the README fails here
- * until the entry goes.
- */
-const README_GAPS: Readonly<Record<string, { readonly readme: string; readonly code: string }>> = {
-  // The requester sees their own request on the page, without the decision forms (review.test.ts).
-  "GET /api/requests/{id}/review?token=": {
-    readme: "approvers (signed in in the browser)",
-    code: "requester, approvers (signed in in the browser)",
-  },
 };
 
 function callerOf(name: CallerName, requester: UserName | undefined): Caller {
@@ -324,9 +310,8 @@ function verdictOf(reply: Reply): string {
 interface MatrixCell {
   readonly route: string;
   readonly call: RouteCall;
-  /** The README's who, and the phrase that stands for it (README_GAPS). */
+  /** The README's who. */
   readonly who: string;
-  readonly phrase: string;
   readonly caller: CallerName;
   /** The requester of the request the route is about. */
   readonly requester?: UserName;
@@ -334,13 +319,11 @@ interface MatrixCell {
 
 function* cellsOf(rows: readonly ReadmeRow[]): Generator<MatrixCell> {
   for (const row of rows) {
-    const phrase = README_GAPS[row.routes[0]!]?.code ?? row.who;
     for (const route of row.routes) {
       const call = ROUTES[route];
       if (!call) continue; // named by the first test
       for (const requester of call.request ? (["alice", "carol"] as const) : [undefined]) {
-        for (const caller of CALLERS)
-          yield { route, call, who: row.who, phrase, caller, ...(requester ? { requester } : {}) };
+        for (const caller of CALLERS) yield { route, call, who: row.who, caller, ...(requester ? { requester } : {}) };
       }
     }
   }
@@ -412,16 +395,11 @@ describe("the authorization matrix of the README's HTTP API table", () => {
       Object.keys(ROUTES).filter((route) => !routes.includes(route)),
       "ROUTES the README lost",
     ).toEqual([]);
-    const phrases = rows.map((row) => README_GAPS[row.routes[0]!]?.code ?? row.who);
+    const phrases = rows.map((row) => row.who);
     expect(
       phrases.filter((phrase) => !(phrase in WHO)),
       "who phrases without a WHO entry",
     ).toEqual([]);
-    for (const [route, gap] of Object.entries(README_GAPS)) {
-      expect(rows.find((row) => row.routes.includes(route))?.who, `README_GAPS ${route}: fixed? remove it`).toBe(
-        gap.readme,
-      );
-    }
     const handlers = new Set(Object.values(ROUTES).map((route) => route.handler(h.app)));
     const everyHandler = [
       ...Object.values(h.app.api),
@@ -438,7 +416,7 @@ describe("the authorization matrix of the README's HTTP API table", () => {
     const run = new MatrixRun(h);
     const mismatches: string[] = [];
     for (const cell of cellsOf(rows)) {
-      const allows = WHO[cell.phrase];
+      const allows = WHO[cell.who];
       if (!allows) continue; // named by the first test
       const who = callerOf(cell.caller, cell.requester);
       const allowed = allows(who);

@@ -189,6 +189,25 @@ describe("racing decisions", () => {
     expect(await verified(h, id)).toMatchObject({ ok: true });
   });
 
+  it("an action handed over is never answered with an error to retry, even when its status cannot be read", async () => {
+    let statusDown = false;
+    const h = await createHarness({
+      wrapWorkflow: (client) => ({
+        startWindow: (input) => client.startWindow(input),
+        startGroupWatch: (instanceId, input) => client.startGroupWatch(instanceId, input),
+        sendAction: (requestId, action) => client.sendAction(requestId, action),
+        status: (requestId) =>
+          statusDown ? Promise.reject(new Error("task hub unavailable")) : client.status(requestId),
+      }),
+    });
+    const id = await requestWindow(h);
+    statusDown = true;
+    expect(await act(h, "approve", "bob", id)).toMatchObject({ status: 202, body: { action: { result: "pending" } } });
+    statusDown = false;
+    expect(await sweep(h)).toMatchObject({ settled: 1, outstanding: 0 });
+    expect(await lastActions(h, id)).toEqual([expect.objectContaining({ type: "approve", result: "counted" })]);
+  });
+
   it("a withdraw the workflow receives before the last approval: local accounts are never enabled", async () => {
     const { h, gate, opens } = await gatedHarness();
     const id = await requestWindow(h);
