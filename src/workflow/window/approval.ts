@@ -29,12 +29,7 @@ export function* awaitDecision(run: WindowRun): Step<RequestDecision> {
     if (action.type === "deny") return { kind: "denied", by: action.actor, reason: action.reason, actionId: action.id };
     if (action.type === "close") return { kind: "withdrawn", by: action.actor, actionId: action.id };
     if (action.type === "extend") {
-      yield* record.audit("event-ignored", {
-        actor: action.actor,
-        actionId: action.id,
-        outcome: "refused",
-        code: "NOT_OPEN",
-      });
+      yield* record.ignore(action, "NOT_OPEN");
       continue;
     }
     const counted = yield* countApproval(run, record.approvals, action);

@@ -44,12 +44,7 @@ export function* awaitWindowEnd(run: WindowRun, opened: WindowTimes): Step<Windo
       continue;
     }
     if (extension?.status !== "pending") {
-      yield* record.audit("event-ignored", {
-        actor: action.actor,
-        actionId: action.id,
-        outcome: "refused",
-        code: "NOT_PENDING",
-      });
+      yield* record.ignore(action, "NOT_PENDING");
       continue;
     }
     if (action.type === "deny") {
@@ -95,13 +90,7 @@ function* requestExtension(
       : current?.status === "pending"
         ? "EXTENSION_PENDING"
         : "BEYOND_MAXIMUM";
-    yield* record.audit("event-ignored", {
-      actor: action.actor,
-      actionId: action.id,
-      outcome: "refused",
-      code,
-      ...(allowed.ok ? {} : { message: allowed.message }),
-    });
+    yield* record.ignore(action, code, allowed.ok ? undefined : allowed.message);
     return undefined;
   }
   const deadline = Math.min(record.now().getTime() + request.approvalTimeoutMs, Date.parse(window.closesAt));

@@ -9,7 +9,7 @@ import { requestAuditEntry, streamGenesis } from "../../domain/auditChain.js";
 import type { NotificationEvent, NotificationFacts } from "../../domain/notifications.js";
 import type { Approval, Person, RequestOutcome, RequestProgress } from "../../domain/request.js";
 import { ACTION_ID_DETAIL } from "../../domain/actions.js";
-import type { LockdownResume, WindowRequest } from "../../ports/workflowClient.js";
+import type { LockdownResume, RequestAction, WindowRequest } from "../../ports/workflowClient.js";
 import type { Activities } from "../contracts.js";
 import { call, failureSummary, RETRY, type Step } from "./calls.js";
 
@@ -100,6 +100,17 @@ export class WindowRecorder {
     if (result === undefined && this.containing) this.unwritten.push(entry);
     if (result?.kind === "conflict")
       this.log(`audit entry ${entry.stream}/${entry.key} conflicts with a stored one; kept the stored one`);
+  }
+
+  /** An action the workflow does not take into account, and why (`event-ignored`, tagged with the action). */
+  *ignore(action: RequestAction, code: OutcomeCode, message?: string): Step<void> {
+    yield* this.audit("event-ignored", {
+      actor: action.actor,
+      actionId: action.id,
+      outcome: "refused",
+      code,
+      ...(message ? { message } : {}),
+    });
   }
 
   *progress(change: Omit<RequestProgress, "at">): Step<void> {
