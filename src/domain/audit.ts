@@ -24,6 +24,7 @@ export const AUDIT_EVENT_TYPES = [
   "extended",
   "extension-denied",
   "extension-expired",
+  "extension-failed",
   "close-requested",
   "deadline-reached",
   "event-ignored",

@@ -16,6 +16,7 @@ export type NotificationEvent =
   | "extended"
   | "extension-denied"
   | "extension-expired"
+  | "extension-failed"
   | "certificates-rotated"
   | "rotation-advised";
 

@@ -152,6 +152,7 @@ export const NOTIFICATION_TEXTS: { readonly [E in NotificationEvent]: Notificati
   },
   "extension-denied": extensionRefused("denied"),
   "extension-expired": extensionRefused("not approved in time"),
+  "extension-failed": extensionRefused("could not be applied"),
   "certificates-rotated": {
     severity: "warning",
     audience: "requester",

@@ -29,7 +29,8 @@ export interface Extension {
   /** The window's deadline if the extension is approved. */
   readonly closesAt: string;
   readonly approvals: readonly Approval[];
-  readonly status: "pending" | "approved" | "denied" | "expired";
+  /** `failed`: approved, but the new deadline could not be registered; the window kept its own. */
+  readonly status: "pending" | "approved" | "denied" | "expired" | "failed";
 }
 
 /** The outcome of a request whose workflow never started: it has no audit trail, and needs none. */

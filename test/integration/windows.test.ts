@@ -90,6 +90,29 @@ describe("extend and close", () => {
     return h.call(h.app.api.extendRequest, { as, params: { id }, json: { duration } });
   }
 
+  it("an approved extension the registry will not take: the window keeps its deadline and still closes", async () => {
+    const h = await createHarness({
+      wrapActivity: (name, activity) =>
+        name === "extendWindowOnCluster" ? () => Promise.reject(new Error("registry unavailable")) : activity,
+    });
+    const id = await openWindow(h, "alice", "PT1H");
+    expect((await extend(h, id, "PT30M")).status).toBe(202);
+    expect((await h.call(h.app.api.approveRequest, { as: "carol", params: { id }, method: "POST" })).status).toBe(202);
+    await h.engine.advanceBy(2 * MINUTE); // the activity's retries give up
+    expect(await h.app.requests.get(id)).toMatchObject({
+      status: "open",
+      window: { closesAt: at(60 * MINUTE) },
+      extension: { status: "failed" },
+    });
+    const failed = (await h.audit(id)).find((entry) => entry.type === "extension-failed");
+    expect(failed).toMatchObject({ outcome: "failure", code: "EXTENSION_FAILED" });
+    expect(failed?.message).toContain("registry unavailable");
+    expect(await outboxKinds(h, id)).toContain("extension-failed");
+    await h.engine.advanceBy(60 * MINUTE);
+    expect(await h.app.requests.get(id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
+    expect(await h.localAccounts()).toBe("disabled");
+  });
+
   it("extends within the maximum once a second person approves, counted from when the window opened", async () => {
     const h = await createHarness();
     const id = await openWindow(h, "alice", "PT1H");

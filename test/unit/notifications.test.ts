@@ -72,6 +72,7 @@ const EVENTS: readonly NotificationEvent[] = [
   "extended",
   "extension-denied",
   "extension-expired",
+  "extension-failed",
   "certificates-rotated",
   "rotation-advised",
 ];

@@ -5,7 +5,7 @@ import type { Extension, WindowTimes } from "../../domain/request.js";
 import type { CloseReason } from "../../ports/workflowClient.js";
 import { nextAction, type ActionOf } from "./actions.js";
 import { countApproval } from "./approval.js";
-import { call, RETRY, type Step } from "./calls.js";
+import { call, failureSummary, RETRY, type Step } from "./calls.js";
 import type { WindowRun } from "./recorder.js";
 
 export interface WindowEnd {
@@ -15,7 +15,7 @@ export interface WindowEnd {
 
 /** Waits for the deadline or a close; handles extensions (asked by the requester, approved like the window). */
 export function* awaitWindowEnd(run: WindowRun, opened: WindowTimes): Step<WindowEnd> {
-  const { context, request, record } = run;
+  const { record } = run;
   let window = opened;
   let extension: Extension | undefined;
   for (;;) {
@@ -58,21 +58,47 @@ export function* awaitWindowEnd(run: WindowRun, opened: WindowTimes): Step<Windo
       yield* record.progress({ status: "open", extension });
       continue;
     }
-    extension = { ...extension, status: "approved" };
-    window = { ...window, closesAt: extension.closesAt };
+    ({ window, extension } = yield* applyExtension(run, window, extension));
+  }
+}
+
+/**
+ * Moves the window's deadline in the cluster's registry, which the watchdog goes by. Should that
+ * keep failing, the window keeps the deadline it had (the registry's), and the requester is told:
+ * the window is open, so this is no reason to leave the run — the close must still come.
+ */
+function* applyExtension(
+  { context, request, record }: WindowRun,
+  window: WindowTimes,
+  approved: Extension,
+): Step<{ window: WindowTimes; extension: Extension }> {
+  try {
     yield* call(
       context,
       "extendWindowOnCluster",
-      { cluster: request.cluster, requestId: request.id, closesAt: window.closesAt },
+      { cluster: request.cluster, requestId: request.id, closesAt: approved.closesAt },
       RETRY.bookkeeping,
     );
-    yield* record.audit("extended", {
-      outcome: "success",
-      details: { closesAt: window.closesAt, duration: extension.duration },
-    });
-    yield* record.progress({ status: "open", window, extension });
-    yield* record.notify("extended", { window, extension });
+  } catch (error) {
+    const extension: Extension = { ...approved, status: "failed" };
+    const outcome = record.outcome(
+      "EXTENSION_FAILED",
+      `the extension was approved but could not be applied (${failureSummary(error)}); the window keeps its deadline`,
+    );
+    yield* record.audit("extension-failed", { outcome: "failure", code: outcome.code, message: outcome.message });
+    yield* record.progress({ status: "open", extension });
+    yield* record.notify("extension-failed", { window, extension, outcome });
+    return { window, extension };
   }
+  const extension: Extension = { ...approved, status: "approved" };
+  const extended = { ...window, closesAt: approved.closesAt };
+  yield* record.audit("extended", {
+    outcome: "success",
+    details: { closesAt: extended.closesAt, duration: extension.duration },
+  });
+  yield* record.progress({ status: "open", window: extended, extension });
+  yield* record.notify("extended", { window: extended, extension });
+  return { window: extended, extension };
 }
 
 /** A new extension, if the requester asked for one within the policy; undefined when refused. */
