@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isListening } from "../../dev/azurite.js";
 import { composeAuditStore } from "../../src/app/composition.js";
 import { parseConfig } from "../../src/app/config.js";
@@ -13,6 +13,10 @@ import { eventually, freePort, ROOT, run } from "../support/processes.js";
 import { DEADLINE_TRAIL } from "../support/trails.js";
 
 import { api, cleanups, CLUSTER, clusterState, hostOn, ownAzurite, requestStatus } from "./offlineHosts.js";
+
+// These run real windows of 10–20 s in real time: on a loaded two-core machine a test may take twice
+// its usual time, which is no failure of the product.
+vi.setConfig({ testTimeout: 60_000 });
 
 describe.sequential("end to end over HTTP", () => {
   it("the README walkthrough: request, approval link from the outbox, open, deadline, locked, audited", async () => {

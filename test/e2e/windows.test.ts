@@ -1,8 +1,12 @@
 // End to end for the window machinery over real HTTP: overlap and the certificate policy, each
 // against its own Azurite and offline host, in real time.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { eventually, freePort } from "../support/processes.js";
 import { CLUSTER, clusterState, hostOn, ownAzurite, requestStatus } from "./offlineHosts.js";
+
+// These run real windows of 10–20 s in real time: on a loaded two-core machine a test may take twice
+// its usual time, which is no failure of the product.
+vi.setConfig({ testTimeout: 60_000 });
 
 describe.sequential("windows end to end over HTTP", () => {
   it("overlapping windows over HTTP: the first to end leaves local accounts enabled for the other", async () => {
