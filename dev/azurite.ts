@@ -24,6 +24,10 @@ export interface AzuriteOptions {
   /** 0 (the default) lets the system choose. */
   readonly ports?: Partial<AzuritePorts>;
   readonly startTimeoutMs?: number;
+  /** Serve HTTPS with this PEM certificate and key (OAuth needs it: Azurite refuses bearer tokens over HTTP). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Accept bearer tokens (`--oauth basic`: any well-formed Entra-shaped JWT for storage, signature unchecked). */
+  readonly oauth?: boolean;
 }
 
 /**
@@ -49,15 +53,22 @@ export interface RunningAzurite {
   readonly pid: number;
   readonly ports: AzuritePorts;
   readonly connectionString: string;
+  readonly serviceUris: Record<AzuriteService, string>;
   stop(): Promise<void>;
 }
 
+/** Each service's endpoint on loopback: the service URI an identity-based client is given. */
+export function azuriteServiceUris(ports: AzuritePorts, secure = false): Record<AzuriteService, string> {
+  const endpoint = (port: number) => `${secure ? "https" : "http"}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  return { blob: endpoint(ports.blob), queue: endpoint(ports.queue), table: endpoint(ports.table) };
+}
+
 /** A connection string naming each service's endpoint on loopback. */
-export function azuriteConnectionString(ports: AzuritePorts): string {
-  const endpoint = (port: number) => `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+export function azuriteConnectionString(ports: AzuritePorts, secure = false): string {
+  const uris = azuriteServiceUris(ports, secure);
   return (
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
-    `BlobEndpoint=${endpoint(ports.blob)};QueueEndpoint=${endpoint(ports.queue)};TableEndpoint=${endpoint(ports.table)};`
+    `DefaultEndpointsProtocol=${secure ? "https" : "http"};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` +
+    `BlobEndpoint=${uris.blob};QueueEndpoint=${uris.queue};TableEndpoint=${uris.table};`
   );
 }
 
@@ -131,6 +142,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     ...["--tableHost", "127.0.0.1", "--tablePort", String(ports.table)],
     ...["--disableTelemetry", "--skipApiVersionCheck", "--loose"],
     ...(options.location ? ["--location", options.location] : ["--inMemoryPersistence"]),
+    ...(options.tls ? ["--cert", options.tls.certFile, "--key", options.tls.keyFile] : []),
+    ...(options.oauth ? ["--oauth", "basic"] : []),
   ];
   const child = fork(require.resolve("azurite/dist/src/azurite.js"), args, {
     execArgv: [...process.execArgv, "--import", `data:text/javascript,${encodeURIComponent(EXIT_WITH_PARENT)}`],
@@ -140,10 +153,17 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     detached: process.platform !== "win32",
   });
   const actual = await waitForStart(child, options.startTimeoutMs ?? 30_000);
-  return { pid: child.pid!, ports: actual, connectionString: azuriteConnectionString(actual), stop: () => stop(child) };
+  const secure = options.tls !== undefined;
+  return {
+    pid: child.pid!,
+    ports: actual,
+    connectionString: azuriteConnectionString(actual, secure),
+    serviceUris: azuriteServiceUris(actual, secure),
+    stop: () => stop(child),
+  };
 }
 
-const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/[^:]+:(\d+)/g;
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^:]+:(\d+)/g;
 
 function waitForStart(child: ChildProcess, timeoutMs: number): Promise<AzuritePorts> {
   return new Promise((resolve, reject) => {

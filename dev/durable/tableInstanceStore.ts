@@ -1,6 +1,7 @@
 // Keeps the offline host's orchestration instances in Table Storage (Azurite), one row per
 // instance, so that a restarted host carries on where it stopped.
-import { odata, TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
+import { tableClient, type TableAccount } from "../../src/adapters/azure/tables.js";
 import type { InstanceSnapshot, InstanceStore } from "./engine.js";
 
 /** Table Storage strings hold 32K UTF-16 characters; the snapshot JSON is split into such chunks. */
@@ -11,7 +12,8 @@ export class TableInstanceStore implements InstanceStore {
   private ready: Promise<TableClient> | undefined;
 
   constructor(
-    private readonly connectionString: string,
+    /** The app's own account and credential: no connection string is needed when the app has none. */
+    private readonly account: TableAccount,
     /** Distinct from the Durable extension's own <hub>Instances table, should both use one account. */
     private readonly tableName: string,
   ) {}
@@ -49,9 +51,7 @@ export class TableInstanceStore implements InstanceStore {
 
   private client(): Promise<TableClient> {
     this.ready ??= (async () => {
-      const client = TableClient.fromConnectionString(this.connectionString, this.tableName, {
-        allowInsecureConnection: true,
-      });
+      const client = tableClient(this.account, this.tableName);
       await client.createTable();
       return client;
     })();

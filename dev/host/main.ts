@@ -2,7 +2,10 @@
 // with the environment as its configuration. npm start (dev/start.ts) uses runOfflineHost too.
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CONFIG_DEFAULTS } from "../../src/app/config.js";
+import { parseStorage, tableAccountOf } from "../../src/app/storageConfig.js";
 import { installFunctionsCore } from "../functionsCapture.js";
+import type { TableAccount } from "../../src/adapters/azure/tables.js";
 import type { OfflineHost, OfflineHostOptions } from "./offlineHost.js";
 
 export const DEFAULT_PORT = 7071;
@@ -18,11 +21,28 @@ export function offlineHostOptions(env: NodeJS.ProcessEnv, log: (line: string) =
     functionsDir: resolve(dirname(fileURLToPath(import.meta.url)), "../../functions"),
     port: Number(env.PORT ?? DEFAULT_PORT),
     hostname: "127.0.0.1",
-    storageConnectionString: env.AzureWebJobsStorage ?? "UseDevelopmentStorage=true",
+    storage: storageOf(env),
     taskHub: env.TASKHUB_NAME ?? "breakglass",
     log,
     ...(timeout === undefined ? {} : { requestTimeoutMs: Number(timeout) }),
   };
+}
+
+/** The app's own storage settings, as the app reads them: Azurite's well-known account when none is given. */
+function storageOf(env: NodeJS.ProcessEnv): TableAccount {
+  const given = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())),
+  );
+  const parsed = parseStorage(given, "the offline host", "UseDevelopmentStorage=true");
+  if (!("storage" in parsed)) throw new Error(`storage settings: ${parsed.problems.join("; ")}`);
+  return tableAccountOf(
+    parsed.storage,
+    {
+      clientId: given.AZURE_CLIENT_ID,
+      authorityHost: given.AZURE_AUTHORITY_HOST ?? CONFIG_DEFAULTS.AZURE_AUTHORITY_HOST,
+    },
+    env,
+  );
 }
 
 export async function runOfflineHost(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<OfflineHost> {

@@ -22,6 +22,7 @@ import type {
 } from "@azure/functions";
 import { HttpRequest, HttpResponse, InvocationContext } from "../azureFunctions.js";
 import { CronExpressionParser } from "cron-parser";
+import type { TableAccount } from "../../src/adapters/azure/tables.js";
 import { systemClock } from "../durable/clock.js";
 import { DurableEngine, type ActivityFunction } from "../durable/engine.js";
 import type { ExecutorHandler } from "../durable/sdk.js";
@@ -38,7 +39,8 @@ export interface OfflineHostOptions {
   readonly functionsDir: string;
   readonly port: number;
   readonly hostname: string;
-  readonly storageConnectionString: string;
+  /** Where orchestration state is kept: the app's own storage settings (connection string or identity). */
+  readonly storage: TableAccount;
   readonly taskHub: string;
   readonly log: (line: string) => void;
   /** How long a request's headers, and then its body, may take to arrive before 408 (default 10 s). */
@@ -81,7 +83,7 @@ export class OfflineHost {
       ),
       activities: Object.fromEntries(byTrigger("activityTrigger").map((r) => [r.name, r.handler as ActivityFunction])),
       clock: systemClock,
-      store: new TableInstanceStore(options.storageConnectionString, `${options.taskHub}OfflineInstances`),
+      store: new TableInstanceStore(options.storage, `${options.taskHub}OfflineInstances`),
       onNondeterminism: "fail-instance",
       log: (line) => options.log(`  ${line}`),
     });

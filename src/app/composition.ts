@@ -36,6 +36,7 @@ import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { loadConfig, type Config } from "./config.js";
+import { tableAccountOf } from "./storageConfig.js";
 import { composeServices, type ModePorts, type Services } from "./services.js";
 import { SIMULATION_GROUPS, SIMULATION_USERS } from "./simulationDefaults.js";
 
@@ -86,16 +87,32 @@ interface World extends ModePorts {
   readonly simulation: SimulationWorld | undefined;
 }
 
+/** The app's tables, reached as configured (connection string or identity), under one prefix. */
+export function composeTableStorage(
+  config: Pick<Config, "storage" | "clientId" | "endpoints">,
+  tablePrefix = TABLE_PREFIX,
+): TableStorageSettings {
+  return {
+    ...tableAccountOf(config.storage, { clientId: config.clientId, authorityHost: config.endpoints.authority }),
+    tablePrefix,
+  };
+}
+
 /**
  * The audit trail, its index (both sealed with a key of their own derived from
  * BREAKGLASS_LINK_SIGNING_KEY) and the requests that vouch for them.
  */
 export function composeAuditStore(
-  config: Pick<Config, "storageConnectionString" | "linkSigningKey">,
+  config: Pick<Config, "storage" | "clientId" | "endpoints" | "linkSigningKey">,
   tablePrefix = TABLE_PREFIX,
-): { audit: AuditLog; auditIndex: AuditIndex; requests: RequestStore } {
-  const storage: TableStorageSettings = { connectionString: config.storageConnectionString, tablePrefix };
-  const sealKey = deriveKey(config.linkSigningKey, "audit-seal");
+): AuditStore {
+  return auditStoreOn(composeTableStorage(config, tablePrefix), config.linkSigningKey);
+}
+
+type AuditStore = { audit: AuditLog; auditIndex: AuditIndex; requests: RequestStore };
+
+function auditStoreOn(storage: TableStorageSettings, linkSigningKey: string): AuditStore {
+  const sealKey = deriveKey(linkSigningKey, "audit-seal");
   return {
     audit: new TableAuditLog(storage, sealKey),
     auditIndex: new TableAuditIndex(storage, sealKey),
@@ -105,11 +122,8 @@ export function composeAuditStore(
 
 export async function composeApp(config: Config, options: CompositionOptions = {}): Promise<App> {
   const now = options.now ?? (() => new Date());
-  const storage: TableStorageSettings = {
-    connectionString: config.storageConnectionString,
-    tablePrefix: options.tablePrefix ?? TABLE_PREFIX,
-  };
-  const auditStore = composeAuditStore(config, storage.tablePrefix);
+  const storage = composeTableStorage(config, options.tablePrefix);
+  const auditStore = auditStoreOn(storage, config.linkSigningKey);
   const { simulation, ...world } =
     config.mode === "azure"
       ? azureWorld(config, auditStore.audit, now, options.azure ?? {})

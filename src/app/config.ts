@@ -9,6 +9,7 @@ import { DAY_MS, formatIsoDuration, parseIsoDuration } from "../domain/duration.
 import { DRIFT_ACTIONS, MODES, type DriftAction, type Mode } from "../domain/modes.js";
 import type { WindowPolicy } from "../domain/policy.js";
 import { SIMULATION_DEFAULTS } from "./simulationDefaults.js";
+import { parseStorage, STORAGE_VARIABLES, type StorageConfig } from "./storageConfig.js";
 
 export interface Config {
   readonly mode: Mode;
@@ -32,7 +33,7 @@ export interface Config {
   readonly publicBaseUrl: string;
   readonly graphClientState: string | undefined;
   readonly endpoints: { readonly arm: string; readonly graph: string; readonly authority: string };
-  readonly storageConnectionString: string;
+  readonly storage: StorageConfig;
   readonly taskHubName: string;
 }
 
@@ -173,7 +174,6 @@ function schemaFor(mode: Mode) {
       AZURE_ARM_ENDPOINT: url(true).transform(trimSlash),
       GRAPH_ENDPOINT: url(true).transform(trimSlash),
       AZURE_AUTHORITY_HOST: url(true).transform(trimSlash),
-      AzureWebJobsStorage: text(),
       TASKHUB_NAME: text().regex(TASK_HUB, "must be 3-45 letters or digits, starting with a letter"),
     })
     .superRefine((env, ctx) => {
@@ -199,7 +199,11 @@ function schemaFor(mode: Mode) {
 }
 
 /** Every setting the app reads (docs/design.md §5), for documentation checks. */
-export const CONFIG_VARIABLES: readonly string[] = ["BREAKGLASS_MODE", ...Object.keys(schemaFor("azure").shape)];
+export const CONFIG_VARIABLES: readonly string[] = [
+  "BREAKGLASS_MODE",
+  ...Object.keys(schemaFor("azure").shape),
+  ...STORAGE_VARIABLES,
+];
 
 function trimSlash(value: string): string {
   return value.replace(/\/+$/, "");
@@ -230,21 +234,24 @@ export function parseConfig(rawEnv: Env): Config {
       "BREAKGLASS_MODE: simulation is refused when hosted in Azure (WEBSITE_INSTANCE_ID is set); simulated clusters and directory would grant access to anyone — use azure",
     ]);
   }
+  const { AzureWebJobsStorage: simulationStorage, ...simulationDefaults } = SIMULATION_DEFAULTS;
   const withDefaults: Record<string, string> = {
     ...CONFIG_DEFAULTS,
-    ...(mode === "simulation" ? SIMULATION_DEFAULTS : {}),
+    ...(mode === "simulation" ? simulationDefaults : {}),
     ...env,
   };
   const parsed = schemaFor(mode).safeParse(withDefaults);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const storage = parseStorage(env, mode, mode === "simulation" ? simulationStorage : undefined);
+  if (!parsed.success || !("storage" in storage)) {
+    throw new ConfigError([
+      ...(parsed.error?.issues ?? []).map((issue) => {
         const name = String(issue.path[0] ?? "configuration");
         return withDefaults[name] === undefined
           ? `${name}: is required when BREAKGLASS_MODE=${mode}`
           : `${name}: ${issue.message}`;
       }),
-    );
+      ...storage.problems,
+    ]);
   }
   const e = parsed.data;
   return {
@@ -274,7 +281,7 @@ export function parseConfig(rawEnv: Env): Config {
     publicBaseUrl: e.BREAKGLASS_PUBLIC_BASE_URL,
     graphClientState: e.BREAKGLASS_GRAPH_CLIENT_STATE,
     endpoints: { arm: e.AZURE_ARM_ENDPOINT, graph: e.GRAPH_ENDPOINT, authority: e.AZURE_AUTHORITY_HOST },
-    storageConnectionString: e.AzureWebJobsStorage,
+    storage: storage.storage,
     taskHubName: e.TASKHUB_NAME,
   };
 }

@@ -2,6 +2,7 @@
 // of who changed a group, like Entra; the state, audit and outbox live in Azurite.
 import { describe, expect, it } from "vitest";
 import { SIMULATION_GROUPS } from "../../src/app/simulationDefaults.js";
+import { composeTableStorage } from "../../src/app/composition.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { createGraphNotificationHandler, REFUSAL_AUDIT_INTERVAL_MS } from "../../src/http/graphNotifications.js";
 import { createGroupWatch, type GroupWatchDependencies } from "../../src/groupWatch/run.js";
@@ -42,7 +43,7 @@ function watchWith(h: Harness, replace: Partial<GroupWatchDependencies>) {
     changes: h.world.directory,
     directoryAudit: h.world.directory,
     store: new TableDocuments<GroupWatchState>(
-      { connectionString: h.config.storageConnectionString, tablePrefix: h.tablePrefix },
+      composeTableStorage(h.config, h.tablePrefix),
       { table: "GroupWatch", row: "state", empty: NO_GROUP_WATCH_STATE },
     ),
     audit: h.app.audit,

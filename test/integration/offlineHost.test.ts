@@ -17,7 +17,7 @@ beforeAll(async () => {
     functionsDir: resolve(import.meta.dirname, "../fixtures/hostFunctions"),
     port: await freePort(),
     hostname: "127.0.0.1",
-    storageConnectionString: inject("azuriteConnectionString"),
+    storage: { connectionString: inject("azuriteConnectionString") },
     taskHub: `hosttest${Date.now()}`,
     log: (line) => lines.push(line),
   });

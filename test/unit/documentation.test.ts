@@ -39,6 +39,12 @@ const DOCUMENTED_VARIABLES = [
   "GRAPH_ENDPOINT",
   "AZURE_AUTHORITY_HOST",
   "AzureWebJobsStorage",
+  "AzureWebJobsStorage__accountName",
+  "AzureWebJobsStorage__tableServiceUri",
+  "AzureWebJobsStorage__queueServiceUri",
+  "AzureWebJobsStorage__blobServiceUri",
+  "AzureWebJobsStorage__credential",
+  "AzureWebJobsStorage__clientId",
   "TASKHUB_NAME",
 ];
 

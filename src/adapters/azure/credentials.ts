@@ -1,4 +1,4 @@
-// Who the app is when it calls ARM and Microsoft Graph: its managed identity when hosted in Azure
+// Who the app is when it calls ARM, Microsoft Graph and (identity-based) storage: its managed identity when hosted in Azure
 // (the user-assigned one named by AZURE_CLIENT_ID, if any), DefaultAzureCredential elsewhere
 // (a developer's az login, environment variables, workload identity).
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
@@ -9,6 +9,8 @@ export type { TokenCredential };
 export interface CredentialSettings {
   readonly clientId: string | undefined;
   readonly authorityHost: string;
+  /** The managed identity even where isHostedInAzure cannot tell (AzureWebJobsStorage__credential=managedidentity). */
+  readonly managedIdentity?: boolean;
 }
 
 /** Whether the process runs in Azure App Service / Functions, where a managed identity endpoint exists. */
@@ -20,7 +22,7 @@ export function createCredential(
   settings: CredentialSettings,
   env: Readonly<Record<string, string | undefined>>,
 ): TokenCredential {
-  if (isHostedInAzure(env)) {
+  if (settings.managedIdentity || isHostedInAzure(env)) {
     return settings.clientId
       ? new ManagedIdentityCredential({ clientId: settings.clientId })
       : new ManagedIdentityCredential();

@@ -2,12 +2,27 @@
 // translation of storage errors into what the ports promise (typed results for conflicts
 // the caller handles; TransientError for everything a retry may fix).
 import { TableClient, type TableEntityResult } from "@azure/data-tables";
+import type { TokenCredential } from "@azure/core-auth";
 import { TransientError } from "../../ports/errors.js";
 
-export interface TableStorageSettings {
-  readonly connectionString: string;
+/** How the account is reached: a connection string, or its table endpoint and a token credential (no shared key). */
+export type TableAccount =
+  { readonly connectionString: string } | { readonly tableServiceUri: string; readonly credential: TokenCredential };
+
+export type TableStorageSettings = TableAccount & {
   /** Prepended to every table name; lets tests and several deployments share one account. */
   readonly tablePrefix: string;
+};
+
+/** A client of one table of the account (the table need not exist yet). */
+export function tableClient(account: TableAccount, tableName: string): TableClient {
+  if ("credential" in account) return new TableClient(account.tableServiceUri, tableName, account.credential);
+  return TableClient.fromConnectionString(account.connectionString, tableName, {
+    allowInsecureConnection:
+      /(^|;)\s*(UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:)/i.test(
+        account.connectionString,
+      ),
+  });
 }
 
 export type Entity = TableEntityResult<Record<string, unknown>>;
@@ -30,16 +45,7 @@ export class Table {
   }
 
   private async create(): Promise<TableClient> {
-    const client = TableClient.fromConnectionString(
-      this.settings.connectionString,
-      `${this.settings.tablePrefix}${this.name}`,
-      {
-        allowInsecureConnection:
-          /(^|;)\s*(UseDevelopmentStorage=true|DefaultEndpointsProtocol=http;|TableEndpoint=http:)/i.test(
-            this.settings.connectionString,
-          ),
-      },
-    );
+    const client = tableClient(this.settings, `${this.settings.tablePrefix}${this.name}`);
     await storageCall(`create table ${this.name}`, () => client.createTable());
     return client;
   }

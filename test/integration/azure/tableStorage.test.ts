@@ -13,11 +13,11 @@ import type { EmergencyRequest } from "../../../src/domain/request.js";
 import { createHarness, MINUTE, USERS, WEU } from "../../support/harness.js";
 import { DEADLINE_TRAIL } from "../../support/trails.js";
 
-function settings(): TableStorageSettings {
+function settings(): TableStorageSettings & { connectionString: string } {
   return { connectionString: inject("azuriteConnectionString"), tablePrefix: `t${randomBytes(5).toString("hex")}` };
 }
 
-function rawTable(storage: TableStorageSettings, name: string) {
+function rawTable(storage: ReturnType<typeof settings>, name: string) {
   return TableClient.fromConnectionString(storage.connectionString, `${storage.tablePrefix}${name}`, {
     allowInsecureConnection: true,
   });

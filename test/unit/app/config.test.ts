@@ -73,7 +73,7 @@ describe("configuration defaults", () => {
     expect(config.emergencyGroupId).toBe(SIMULATION_GROUPS.emergency.id);
     expect(config.approverGroupId).toBe(SIMULATION_GROUPS.approvers.id);
     expect(config.clusters.map((cluster) => cluster.id)).toEqual([...SIMULATION_CLUSTER_IDS]);
-    expect(config.storageConnectionString).toBe("UseDevelopmentStorage=true");
+    expect(config.storage).toEqual({ kind: "connection-string", connectionString: "UseDevelopmentStorage=true" });
     expect(config.publicBaseUrl).toBe("http://localhost:7071");
   });
 
@@ -133,7 +133,7 @@ describe("configuration errors name the variable and the rule", () => {
       "BREAKGLASS_CLUSTERS: is required when BREAKGLASS_MODE=azure",
       "BREAKGLASS_LINK_SIGNING_KEY: is required when BREAKGLASS_MODE=azure",
       "BREAKGLASS_PUBLIC_BASE_URL: is required when BREAKGLASS_MODE=azure",
-      "AzureWebJobsStorage: is required when BREAKGLASS_MODE=azure",
+      "AzureWebJobsStorage: is required when BREAKGLASS_MODE=azure, or identity-based storage instead: AzureWebJobsStorage__accountName (or AzureWebJobsStorage__tableServiceUri / AzureWebJobsStorage__queueServiceUri / AzureWebJobsStorage__blobServiceUri) with AzureWebJobsStorage__credential=managedidentity",
     ]);
   });
 
