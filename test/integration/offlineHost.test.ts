@@ -80,4 +80,14 @@ describe("offline host settings", () => {
         `${REQUEST_TIMEOUT_VARIABLE} must be a whole number of milliseconds, not "${unusable}"`,
       );
   });
+
+  it("keeps its orchestration state on the app's own storage settings, and refuses ones the app would", () => {
+    expect(offlineHostOptions({}, log).storage).toEqual({ connectionString: "UseDevelopmentStorage=true" });
+    expect(
+      offlineHostOptions({ AzureWebJobsStorage__accountName: "stbreakglass01", AZURE_CLIENT_ID: "" }, log).storage,
+    ).toMatchObject({ tableServiceUri: "https://stbreakglass01.table.core.windows.net" });
+    expect(() => offlineHostOptions({ AzureWebJobsStorage__accountName: "St-Breakglass" }, log)).toThrow(
+      "storage settings: AzureWebJobsStorage__accountName: must be a storage account name",
+    );
+  });
 });
