@@ -26,8 +26,8 @@ afterAll(() => storage.stop());
 /** A harness whose tables are on the OAuth Azurite; a blank connection string counts as unset. */
 async function identityHarness() {
   // ManagedIdentityCredential reads the endpoint from the process's environment, as on App Service.
-  vi.stubEnv("IDENTITY_ENDPOINT", storage.env.IDENTITY_ENDPOINT!);
-  vi.stubEnv("IDENTITY_HEADER", storage.env.IDENTITY_HEADER!);
+  vi.stubEnv("IDENTITY_ENDPOINT", storage.env.IDENTITY_ENDPOINT);
+  vi.stubEnv("IDENTITY_HEADER", storage.env.IDENTITY_HEADER);
   return createHarness({ env: { ...storage.env, AzureWebJobsStorage: "" } });
 }
 
