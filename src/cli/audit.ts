@@ -3,8 +3,8 @@
 // npm run audit -- verify --file <export.jsonl>
 // npm run audit -- export --from <date> --to <date> [--cluster <name or id>] [--format jsonl|csv] [--out <file>]
 //
-// The audit trail from the command line, against the configured storage (AzureWebJobsStorage;
-// Azurite when unset). Exit status: 0 when everything verifies, 1 when a trail is broken, 2 for a
+// The audit trail from the command line, against the configured storage (AzureWebJobsStorage, or
+// the identity-based AzureWebJobsStorage__* settings as the app reads them; Azurite when unset). Exit status: 0 when everything verifies, 1 when a trail is broken, 2 for a
 // usage or configuration error.
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
