@@ -42,10 +42,11 @@ function watchWith(h: Harness, replace: Partial<GroupWatchDependencies>) {
     directory: h.world.directory,
     changes: h.world.directory,
     directoryAudit: h.world.directory,
-    store: new TableDocuments<GroupWatchState>(
-      composeTableStorage(h.config, h.tablePrefix),
-      { table: "GroupWatch", row: "state", empty: NO_GROUP_WATCH_STATE },
-    ),
+    store: new TableDocuments<GroupWatchState>(composeTableStorage(h.config, h.tablePrefix), {
+      table: "GroupWatch",
+      row: "state",
+      empty: NO_GROUP_WATCH_STATE,
+    }),
     audit: h.app.audit,
     notifier: h.world.outbox,
     now: () => h.clock.date(),
