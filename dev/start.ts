@@ -17,6 +17,7 @@ import {
   type PortFinding,
   type RunningAzurite,
 } from "./azurite.js";
+import { usesIdentityStorage } from "../src/app/storageConfig.js";
 import { DEFAULT_PORT, logUnhandledRejections, runOfflineHost, stopBeforeExit } from "./host/main.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -88,6 +89,10 @@ function hasCoreTools(): boolean {
 async function ensureStorage(env: NodeJS.ProcessEnv): Promise<RunningAzurite | undefined> {
   if (env.AzureWebJobsStorage && !/UseDevelopmentStorage=true/i.test(env.AzureWebJobsStorage)) {
     log("storage: AzureWebJobsStorage from the environment");
+    return undefined;
+  }
+  if (usesIdentityStorage(env)) {
+    log("storage: the identity-based AzureWebJobsStorage__* settings from the environment");
     return undefined;
   }
   const ports: AzuritePorts = {

@@ -64,7 +64,7 @@ const FIELDS = z.object({
 });
 
 /** Whether the environment asks for identity-based storage (then no default connection string applies). */
-export function usesIdentityStorage(env: Readonly<Record<string, string>>): boolean {
+export function usesIdentityStorage(env: Readonly<Record<string, string | undefined>>): boolean {
   return [...LOCATIONS, CREDENTIAL, CLIENT_ID].some((name) => env[name] !== undefined);
 }
 

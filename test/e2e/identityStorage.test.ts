@@ -78,4 +78,27 @@ describe("azure mode on identity-based storage, through the offline host", () =>
     expect(resources).toContain(world.arm.url);
     expect(host.output()).not.toMatch(/could not start|unhandled rejection/);
   });
+
+  it("npm start with identity-based settings starts no Azurite of its own and runs on them", async () => {
+    const storage = await startIdentityStorage("00000000-0000-0000-0000-00000000aaaa");
+    cleanups.push(() => storage.stop());
+    const [port, blob, queue, table] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const env = {
+      ...environmentWithoutStorage(),
+      ...storage.env,
+      PORT: String(port),
+      BREAKGLASS_HOST: "offline",
+      AZURITE_BLOB_PORT: String(blob),
+      AZURITE_QUEUE_PORT: String(queue),
+      AZURITE_TABLE_PORT: String(table),
+    };
+    const stack = run(process.execPath, ["dist/dev/start.js"], env);
+    cleanups.push(() => stack.stop());
+    onTestFailed(() => console.error(`--- npm start output ---\n${stack.output()}`));
+    await stack.waitFor(/API on http:/);
+    expect(stack.output()).toContain("storage: the identity-based AzureWebJobsStorage__* settings");
+    expect((await api(`http://127.0.0.1:${port}`).call("GET", "/api/health")).status).toBe(200);
+    // Nothing listens where npm start would have started its Azurite.
+    await expect(fetch(`http://127.0.0.1:${table}/`)).rejects.toThrow();
+  });
 });
