@@ -1,0 +1,117 @@
+// npm run package: the deployment zip the Functions host runs (README "Deploying to Azure"): the
+// compiled app (dist/functions and dist/src; no dev tools, no source maps, whose sources are not
+// shipped), the production dependencies exactly as package-lock.json places them, host.json and a
+// package.json without devDependencies. The same checkout gives the same bytes: files are staged
+// with one timestamp and one mode, and zipped in sorted order by Info-ZIP's zip without extra
+// attributes (so neither the owner, the clock, the umask nor the directory order leaks in).
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ZIP_NAME = "aks-breakglass.zip";
+/** Every entry's time (zip keeps local time to 2 s; zip runs with TZ=UTC). */
+const ENTRY_TIME = new Date("2000-01-01T00:00:00Z");
+const FILE_MODE = 0o644;
+const DIRECTORY_MODE = 0o755;
+
+interface LockedPackage {
+  readonly dev?: boolean;
+  readonly optional?: boolean;
+  readonly link?: boolean;
+}
+
+/** The folders under node_modules that `npm ci --omit=dev` would install, from the lockfile. */
+export function productionPackages(lockfile: { packages: Record<string, LockedPackage> }, root: string): string[] {
+  return Object.entries(lockfile.packages)
+    .filter(([path, entry]) => path.startsWith("node_modules/") && !entry.dev)
+    .filter(([path, entry]) => {
+      if (entry.link) throw new Error(`${path} is a link; the package cannot ship a link`);
+      if (existsSync(join(root, path))) return true;
+      if (entry.optional) return false; // another platform's optional binary
+      throw new Error(`${path} is in package-lock.json but not installed: run npm ci`);
+    })
+    .map(([path]) => path);
+}
+
+/** The package.json the host reads: what runs and what it needs, nothing for development. */
+function deployedManifest(manifest: Record<string, unknown>): string {
+  const { name, version, description, license, private: isPrivate, type, main, engines, dependencies } = manifest;
+  const deployed = { name, version, description, license, private: isPrivate, type, main, engines, dependencies };
+  return `${JSON.stringify(deployed, null, 2)}\n`;
+}
+
+function stage(root: string, staging: string): void {
+  for (const folder of ["dist/functions", "dist/src"])
+    cpSync(join(root, folder), join(staging, folder), { recursive: true, filter: (from) => !from.endsWith(".map") });
+  cpSync(join(root, "host.json"), join(staging, "host.json"));
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
+  writeFileSync(join(staging, "package.json"), deployedManifest(manifest));
+  const lockfile = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+    packages: Record<string, LockedPackage>;
+  };
+  for (const path of productionPackages(lockfile, root)) {
+    const from = join(root, path);
+    // A nested node_modules is its own lockfile entry, copied (or left out, if dev) on its own.
+    cpSync(from, join(staging, path), {
+      recursive: true,
+      filter: (file) => !relative(from, file).split(sep).includes("node_modules"),
+    });
+  }
+}
+
+/** Gives every staged file and folder the same time and mode; returns the files, sorted. */
+function normalize(staging: string): string[] {
+  const files: string[] = [];
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) {
+        walk(path);
+        chmodSync(path, DIRECTORY_MODE);
+      } else {
+        chmodSync(path, FILE_MODE);
+        files.push(relative(staging, path).split(sep).join("/"));
+      }
+      utimesSync(path, ENTRY_TIME, ENTRY_TIME);
+    }
+  };
+  walk(staging);
+  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Builds the zip from an already built dist/; returns its path and size in bytes. */
+export function packageApp(root: string, outFile = join(root, "dist", ZIP_NAME)): { path: string; bytes: number } {
+  const staging = mkdtempSync(join(tmpdir(), "breakglass-package-"));
+  try {
+    stage(root, staging);
+    const files = normalize(staging);
+    mkdirSync(dirname(outFile), { recursive: true });
+    const partial = `${outFile}.${process.pid}.partial`;
+    rmSync(partial, { force: true }); // zip adds to an existing archive
+    // -X: no uid/gid or extended times; -D: no folder entries; -@: these names, in this order.
+    const zipped = spawnSync("zip", ["-q", "-X", "-D", partial, "-@"], {
+      cwd: staging,
+      input: files.join("\n"),
+      env: { ...process.env, TZ: "UTC" },
+      encoding: "utf8",
+    });
+    if (zipped.error) throw new Error(`zip could not run (${zipped.error.message}); install Info-ZIP's zip`);
+    if (zipped.status !== 0) throw new Error(`zip exited ${zipped.status}: ${zipped.stderr}`);
+    renameSync(partial, outFile);
+    return { path: outFile, bytes: statSync(outFile).size };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  const { path, bytes } = packageApp(resolve(dirname(fileURLToPath(import.meta.url)), "../.."));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    `[package] ${relative(process.cwd(), path)}: ${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes), in ${seconds} s`,
+  );
+}
