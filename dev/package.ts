@@ -4,9 +4,9 @@
 // package.json without devDependencies. The same checkout gives the same bytes: files are staged
 // with one timestamp and one mode, and zipped in sorted order by Info-ZIP's zip without extra
 // attributes (so neither the owner, the clock, the umask nor the directory order leaks in).
-import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync } from "node:fs";
-import { rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
+import { cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,19 +43,19 @@ function deployedManifest(manifest: Record<string, unknown>): string {
   return `${JSON.stringify(deployed, null, 2)}\n`;
 }
 
-function stage(root: string, staging: string): void {
+async function stage(root: string, staging: string): Promise<void> {
   for (const folder of ["dist/functions", "dist/src"])
-    cpSync(join(root, folder), join(staging, folder), { recursive: true, filter: (from) => !from.endsWith(".map") });
-  cpSync(join(root, "host.json"), join(staging, "host.json"));
+    await cp(join(root, folder), join(staging, folder), { recursive: true, filter: (from) => !from.endsWith(".map") });
+  await cp(join(root, "host.json"), join(staging, "host.json"));
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
-  writeFileSync(join(staging, "package.json"), deployedManifest(manifest));
+  await writeFile(join(staging, "package.json"), deployedManifest(manifest));
   const lockfile = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
     packages: Record<string, LockedPackage>;
   };
   for (const path of productionPackages(lockfile, root)) {
     const from = join(root, path);
     // A nested node_modules is its own lockfile entry, copied (or left out, if dev) on its own.
-    cpSync(from, join(staging, path), {
+    await cp(from, join(staging, path), {
       recursive: true,
       filter: (file) => !relative(from, file).split(sep).includes("node_modules"),
     });
@@ -82,34 +82,45 @@ function normalize(staging: string): string[] {
   return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** Zips the staged files, in the order given, into `zipFile` (which must not exist: zip would add to it). */
+function zip(staging: string, files: readonly string[], zipFile: string): Promise<void> {
+  // -X: no uid/gid or extended times; -D: no folder entries; -@: these names, in this order.
+  const child = spawn("zip", ["-q", "-X", "-D", zipFile, "-@"], {
+    cwd: staging,
+    env: { ...process.env, TZ: "UTC" },
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(files.join("\n"));
+  return new Promise((resolveZip, reject) => {
+    child.once("error", (error) => reject(new Error(`zip could not run (${error.message}); install Info-ZIP's zip`)));
+    child.once("close", (code) => (code === 0 ? resolveZip() : reject(new Error(`zip exited ${code}: ${stderr}`))));
+  });
+}
+
 /** Builds the zip from an already built dist/; returns its path and size in bytes. */
-export function packageApp(root: string, outFile = join(root, "dist", ZIP_NAME)): { path: string; bytes: number } {
-  const staging = mkdtempSync(join(tmpdir(), "breakglass-package-"));
+export async function packageApp(
+  root: string,
+  outFile = join(root, "dist", ZIP_NAME),
+): Promise<{ path: string; bytes: number }> {
+  const staging = await mkdtemp(join(tmpdir(), "breakglass-package-"));
   try {
-    stage(root, staging);
-    const files = normalize(staging);
-    mkdirSync(dirname(outFile), { recursive: true });
+    await stage(root, staging);
+    await mkdir(dirname(outFile), { recursive: true });
     const partial = `${outFile}.${process.pid}.partial`;
-    rmSync(partial, { force: true }); // zip adds to an existing archive
-    // -X: no uid/gid or extended times; -D: no folder entries; -@: these names, in this order.
-    const zipped = spawnSync("zip", ["-q", "-X", "-D", partial, "-@"], {
-      cwd: staging,
-      input: files.join("\n"),
-      env: { ...process.env, TZ: "UTC" },
-      encoding: "utf8",
-    });
-    if (zipped.error) throw new Error(`zip could not run (${zipped.error.message}); install Info-ZIP's zip`);
-    if (zipped.status !== 0) throw new Error(`zip exited ${zipped.status}: ${zipped.stderr}`);
-    renameSync(partial, outFile);
-    return { path: outFile, bytes: statSync(outFile).size };
+    await rm(partial, { force: true });
+    await zip(staging, normalize(staging), partial);
+    await rename(partial, outFile);
+    return { path: outFile, bytes: (await stat(outFile)).size };
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
-  const { path, bytes } = packageApp(resolve(dirname(fileURLToPath(import.meta.url)), "../.."));
+  const { path, bytes } = await packageApp(resolve(dirname(fileURLToPath(import.meta.url)), "../.."));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
     `[package] ${relative(process.cwd(), path)}: ${(bytes / 1024 / 1024).toFixed(1)} MiB (${bytes} bytes), in ${seconds} s`,
