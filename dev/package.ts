@@ -1,4 +1,4 @@
-// npm run package: the deployment zip the Functions host runs (README "Deploying to Azure"): the
+// npm run package: the deployment zip the Functions host runs: the
 // compiled app (dist/functions and dist/src; no dev tools, no source maps, whose sources are not
 // shipped), the production dependencies exactly as package-lock.json places them, host.json and a
 // package.json without devDependencies. The same checkout gives the same bytes: files are staged
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const ZIP_NAME = "aks-breakglass.zip";
+const ZIP_NAME = "aks-breakglass.zip";
 /** Every entry's time (zip keeps local time to 2 s; zip runs with TZ=UTC). */
 const ENTRY_TIME = new Date("2000-01-01T00:00:00Z");
 const FILE_MODE = 0o644;
@@ -19,21 +19,17 @@ const DIRECTORY_MODE = 0o755;
 
 interface LockedPackage {
   readonly dev?: boolean;
-  readonly optional?: boolean;
-  readonly link?: boolean;
 }
 
 /** The folders under node_modules that `npm ci --omit=dev` would install, from the lockfile. */
 export function productionPackages(lockfile: { packages: Record<string, LockedPackage> }, root: string): string[] {
   return Object.entries(lockfile.packages)
     .filter(([path, entry]) => path.startsWith("node_modules/") && !entry.dev)
-    .filter(([path, entry]) => {
-      if (entry.link) throw new Error(`${path} is a link; the package cannot ship a link`);
-      if (existsSync(join(root, path))) return true;
-      if (entry.optional) return false; // another platform's optional binary
-      throw new Error(`${path} is in package-lock.json but not installed: run npm ci`);
-    })
-    .map(([path]) => path);
+    .map(([path]) => {
+      if (!existsSync(join(root, path)))
+        throw new Error(`${path} is in package-lock.json but not installed: run npm ci`);
+      return path;
+    });
 }
 
 /** The package.json the host reads: what runs and what it needs, nothing for development. */
