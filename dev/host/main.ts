@@ -11,6 +11,8 @@ import type { OfflineHost, OfflineHostOptions } from "./offlineHost.js";
 export const DEFAULT_PORT = 7071;
 /** Moves the host's 408 deadline for a request's headers and for its body (tests want it short). */
 export const REQUEST_TIMEOUT_VARIABLE = "OFFLINE_HOST_REQUEST_TIMEOUT_MS";
+/** Serves the compiled registrations of another copy of the app (an unzipped package), not this build's. */
+export const FUNCTIONS_DIR_VARIABLE = "OFFLINE_HOST_FUNCTIONS_DIR";
 
 /** The host's options from the environment; a setting it cannot use is an error, not a default. */
 export function offlineHostOptions(env: NodeJS.ProcessEnv, log: (line: string) => void): OfflineHostOptions {
@@ -18,7 +20,9 @@ export function offlineHostOptions(env: NodeJS.ProcessEnv, log: (line: string) =
   if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout))
     throw new Error(`${REQUEST_TIMEOUT_VARIABLE} must be a whole number of milliseconds, not "${timeout}"`);
   return {
-    functionsDir: resolve(dirname(fileURLToPath(import.meta.url)), "../../functions"),
+    functionsDir: resolve(
+      env[FUNCTIONS_DIR_VARIABLE] ?? resolve(dirname(fileURLToPath(import.meta.url)), "../../functions"),
+    ),
     port: Number(env.PORT ?? DEFAULT_PORT),
     hostname: "127.0.0.1",
     storage: storageOf(env),
@@ -47,6 +51,7 @@ function storageOf(env: NodeJS.ProcessEnv): TableAccount {
 
 export async function runOfflineHost(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<OfflineHost> {
   const options = offlineHostOptions(env, log);
+  log(`functions from ${options.functionsDir}`);
   // Before anything loads @azure/functions: it decides once whether a Functions host is there.
   installFunctionsCore();
   const { OfflineHost: Host } = await import("./offlineHost.js");

@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { installFunctionsCore } from "../../dev/functionsCapture.js";
-import { offlineHostOptions, REQUEST_TIMEOUT_VARIABLE } from "../../dev/host/main.js";
+import { FUNCTIONS_DIR_VARIABLE, offlineHostOptions, REQUEST_TIMEOUT_VARIABLE } from "../../dev/host/main.js";
 import type { OfflineHost } from "../../dev/host/offlineHost.js";
 import { eventually, freePort } from "../support/processes.js";
 
@@ -88,6 +88,13 @@ describe("offline host settings", () => {
     ).toMatchObject({ tableServiceUri: "https://stbreakglass01.table.core.windows.net" });
     expect(() => offlineHostOptions({ AzureWebJobsStorage__accountName: "St-Breakglass" }, log)).toThrow(
       "storage settings: AzureWebJobsStorage__accountName: must be a storage account name",
+    );
+  });
+
+  it("serves the functions of the folder the environment names (an unzipped package), else its own build's", () => {
+    expect(offlineHostOptions({}, log).functionsDir).toBe(resolve(import.meta.dirname, "../../functions"));
+    expect(offlineHostOptions({ [FUNCTIONS_DIR_VARIABLE]: "unzipped/dist/functions" }, log).functionsDir).toBe(
+      resolve("unzipped/dist/functions"),
     );
   });
 });
