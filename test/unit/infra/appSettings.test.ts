@@ -1,9 +1,11 @@
 // The function app's settings in infra/azuredeploy.json are exactly what the app reads in azure
 // mode (src/app/config.ts), so a new setting without its template line fails here; plus the hosting
 // properties the design asks for and the host.json polling that makes deadlines prompt.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_DEFAULTS, CONFIG_VARIABLES } from "../../../src/app/config.js";
-import { readJson, type Resource, type Template } from "./armTemplate.js";
+import { readJson, ROOT, type Resource, type Template } from "./armTemplate.js";
 
 const template = readJson<Template>("infra/azuredeploy.json");
 const host = readJson<{
@@ -121,6 +123,12 @@ describe("host.json", () => {
       .maxQueuePollingInterval!.split(":")
       .map(Number);
     expect(hours! * 3600 + minutes! * 60 + seconds!).toBeLessThanOrEqual(2);
+  });
+
+  it("polls at the interval the README's latency and cost figures are computed for", () => {
+    const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
+    const section = readme.split("### How fast a deadline is acted on")[1]!.split(/\n#/)[0]!;
+    expect(section).toContain(`sets it to \`${host.extensions.durableTask.storageProvider.maxQueuePollingInterval}\``);
   });
 
   it("connects Durable through the AzureWebJobsStorage connection (identity-based or a connection string)", () => {
