@@ -8,7 +8,10 @@ import {
   type AdminCredentialFetch,
 } from "../../ports/activityLog.js";
 import { TransientError } from "../../ports/errors.js";
+import { ARM_ACTIONS } from "./armActions.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
+
+const MISSING_PERMISSION = ` (the app's identity needs ${ARM_ACTIONS.readActivityLog.action} on the subscription)`;
 
 export class ArmActivityLog implements ActivityLogReader {
   private readonly clients = new Map<string, MonitorClient>();
@@ -46,7 +49,7 @@ export class ArmActivityLog implements ActivityLogReader {
       );
       throw new TransientError(
         `ACTIVITY_LOG_${status ?? "UNAVAILABLE"}`,
-        `the Activity Log could not be read: ${String(error)}`,
+        `the Activity Log could not be read: ${String(error)}${status === 403 ? MISSING_PERMISSION : ""}`,
         hint,
         { cause: error },
       );

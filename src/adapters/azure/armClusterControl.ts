@@ -18,6 +18,7 @@ import type {
   RotationResult,
 } from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
+import { ARM_ACTIONS, type ArmAction } from "./armActions.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
 
 export interface ArmSettings {
@@ -62,7 +63,11 @@ export class ArmClusterControl implements ClusterControl {
       );
       return { kind: "written" };
     } catch (error) {
-      return refusalOrThrow(error, `${enabled ? "enable" : "disable"} local accounts on ${cluster.name}`);
+      return refusalOrThrow(
+        error,
+        `${enabled ? "enable" : "disable"} local accounts on ${cluster.name}`,
+        ARM_ACTIONS.writeCluster,
+      );
     }
   }
 
@@ -74,7 +79,7 @@ export class ArmClusterControl implements ClusterControl {
       });
       return { kind: "rotated" };
     } catch (error) {
-      return refusalOrThrow(error, `rotate certificates of ${cluster.name}`);
+      return refusalOrThrow(error, `rotate certificates of ${cluster.name}`, ARM_ACTIONS.rotateCertificates);
     }
   }
 
@@ -82,7 +87,7 @@ export class ArmClusterControl implements ClusterControl {
     try {
       return await this.client(cluster).managedClusters.get(cluster.resourceGroup, cluster.name);
     } catch (error) {
-      const outcome = refusalOrThrow(error, `read ${cluster.name}`);
+      const outcome = refusalOrThrow(error, `read ${cluster.name}`, ARM_ACTIONS.readCluster);
       if (outcome.kind === "not-found") return undefined;
       // A read that ARM refuses (no permission) is no state to decide on: let the caller retry or fail.
       throw new TransientError(outcome.code, `ARM refused to read ${cluster.name}: ${outcome.message}`);
@@ -128,6 +133,7 @@ function stateOf(cluster: ArmManagedCluster): ClusterState {
 function refusalOrThrow(
   error: unknown,
   what: string,
+  needed: ArmAction,
 ): { kind: "not-found" } | { kind: "rejected"; code: OutcomeCode; message: string } {
   if (error instanceof TransientError) throw error;
   if (isRestError(error) && error.statusCode !== undefined) {
@@ -139,7 +145,7 @@ function refusalOrThrow(
       return {
         kind: "rejected",
         code,
-        message: `the app's identity may not ${what}: ${error.message} (grant it the role in the README)`,
+        message: `the app's identity may not ${what}: ${error.message} (it needs ${needed.action} on the ${needed.scope}; grant it the role in the README)`,
       };
     }
     const hint = retryAfterMs(error.response?.headers.get("retry-after"));

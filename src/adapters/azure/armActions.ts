@@ -1,0 +1,28 @@
+// The Azure RBAC actions the ARM adapters need, with the scope each must be granted at: the one
+// list the custom roles in infra/azuredeploy.json, the README's permissions table and the adapters'
+// refusal messages are checked against, so least privilege cannot drift from what the code calls.
+
+export interface ArmAction {
+  readonly action: string;
+  /** Managed-cluster actions are granted on each cluster; operation status and the Activity Log live at subscription level. */
+  readonly scope: "cluster" | "subscription";
+}
+
+export const ARM_ACTIONS = {
+  readCluster: { action: "Microsoft.ContainerService/managedClusters/read", scope: "cluster" },
+  writeCluster: { action: "Microsoft.ContainerService/managedClusters/write", scope: "cluster" },
+  rotateCertificates: {
+    action: "Microsoft.ContainerService/managedClusters/rotateClusterCertificates/action",
+    scope: "cluster",
+  },
+  readOperationStatus: { action: "Microsoft.ContainerService/locations/operations/read", scope: "subscription" },
+  readActivityLog: { action: "Microsoft.Insights/eventtypes/values/read", scope: "subscription" },
+} as const satisfies Record<string, ArmAction>;
+
+/** The action strings granted at one scope, in a stable order. */
+export function armActionsAt(scope: ArmAction["scope"]): string[] {
+  return Object.values(ARM_ACTIONS)
+    .filter((entry: ArmAction) => entry.scope === scope)
+    .map((entry) => entry.action)
+    .sort();
+}
