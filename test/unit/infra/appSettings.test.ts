@@ -25,17 +25,15 @@ function resource(type: string, child?: string): Resource {
 const appSettings = resource("Microsoft.Web/sites/config", "appsettings").properties as Record<string, string>;
 
 /**
- * The Functions host's identity-based storage connection (its own setting names), which the app's
- * tables read too. Listed here as azure-mode settings whether or not config.ts declares them yet.
+ * The storage forms the template does not use: the connection string (a shared key has no place in
+ * Azure) and the three service URIs (the account name says where they are).
  */
-const HOST_IDENTITY_STORAGE_SETTINGS = [
-  "AzureWebJobsStorage__accountName",
-  "AzureWebJobsStorage__credential",
-  "AzureWebJobsStorage__clientId",
+const OTHER_STORAGE_FORMS = [
+  "AzureWebJobsStorage",
+  "AzureWebJobsStorage__tableServiceUri",
+  "AzureWebJobsStorage__queueServiceUri",
+  "AzureWebJobsStorage__blobServiceUri",
 ];
-
-/** The connection string the identity-based settings replace: a shared key has no place in Azure. */
-const REPLACED_BY_IDENTITY_STORAGE = ["AzureWebJobsStorage"];
 
 /** Left to the app's defaults (each has one in CONFIG_DEFAULTS): policy the operator tunes in App Settings later. */
 const LEFT_TO_APP_DEFAULTS = [
@@ -60,9 +58,9 @@ const PLATFORM_SETTINGS = [
 ];
 
 describe("the function app's settings", () => {
-  it("are exactly the config schema's azure-mode settings, the host's identity storage and the platform's", () => {
-    const expected = new Set([...CONFIG_VARIABLES, ...HOST_IDENTITY_STORAGE_SETTINGS, ...PLATFORM_SETTINGS]);
-    for (const name of [...LEFT_TO_APP_DEFAULTS, ...REPLACED_BY_IDENTITY_STORAGE]) expected.delete(name);
+  it("are exactly the config schema's azure-mode settings (storage by identity) and the platform's", () => {
+    const expected = new Set([...CONFIG_VARIABLES, ...PLATFORM_SETTINGS]);
+    for (const name of [...LEFT_TO_APP_DEFAULTS, ...OTHER_STORAGE_FORMS]) expected.delete(name);
     expect(Object.keys(appSettings).sort()).toEqual([...expected].sort());
   });
 
