@@ -33,7 +33,8 @@ export interface AzuriteOptions {
 /**
  * Loaded into the Azurite process before Azurite itself. When the process that started it goes
  * away, even killed with -9, the IPC channel closes: Azurite then shuts down as if told to, which
- * saves its tables (it saves them only every 5 s otherwise), and exits within 5 s in any case.
+ * saves its tables (it saves them only every 5 s otherwise), and exits within 15 s in any case
+ * (a clean shutdown on a loaded machine can take several seconds; cutting it short loses the save).
  * Before Azurite is listening there is nothing to save. The channel is polled, not listened to:
  * a "disconnect" listener would keep the process alive after a shutdown its parent asked for. Its
  * output pipes are gone with the parent, and a write to them must not crash it before it saves.
@@ -44,7 +45,7 @@ const EXIT_WITH_PARENT = `const watch = setInterval(() => {
   process.stdout.on("error", () => undefined);
   process.stderr.on("error", () => undefined);
   if (process.listenerCount("message") === 0) process.exit(0);
-  setTimeout(() => process.exit(0), 5000).unref();
+  setTimeout(() => process.exit(0), 15000).unref();
   process.emit("message", "shutdown");
 }, 250);
 watch.unref();`;

@@ -8,10 +8,14 @@ import { createServer as createTcpServer, type Server, type Socket } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TableClient } from "@azure/data-tables";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { azuriteConnectionString, isListening, startAzurite, type AzuritePorts } from "../../dev/azurite.js";
 import { eventually, freePort, run, type RunningProcess } from "../support/processes.js";
 import { api, cleanups } from "./offlineHosts.js";
+
+// Each starts and stops a whole dev stack and may wait for Azurite's clean shutdown: on a loaded
+// two-core machine that is more than the default 30 s.
+vi.setConfig({ testTimeout: 60_000 });
 
 /** Loaded into the stack's process: SIGUSR2 makes it fail or end the way named (an outside kill cannot). */
 const ON_USR2 = {
@@ -88,7 +92,7 @@ async function expectNothingLeft(stack: Stack): Promise<void> {
       expect(alive(stack.azuritePid)).toBe(false);
       for (const port of Object.values(stack.ports)) expect(await isListening(port)).toBe(false);
     },
-    10_000,
+    20_000, // Azurite's own clean shutdown, which may take seconds on a loaded machine
     100,
   );
 }
