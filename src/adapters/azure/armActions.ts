@@ -16,6 +16,11 @@ export const ARM_ACTIONS = {
     scope: "cluster",
   },
   readOperationStatus: { action: "Microsoft.ContainerService/locations/operations/read", scope: "subscription" },
+  /** Where a 202 (a certificate rotation) says its result is: the poller reads it once the status says done. */
+  readOperationResult: {
+    action: "Microsoft.ContainerService/locations/operationresults/read",
+    scope: "subscription",
+  },
   readActivityLog: { action: "Microsoft.Insights/eventtypes/values/read", scope: "subscription" },
 } as const satisfies Record<string, ArmAction>;
 

@@ -32,7 +32,7 @@ export interface FakeActivityEvent {
 const CLUSTER_PATH =
   /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)(\/rotateClusterCertificates)?$/i;
 const OPERATION_PATH =
-  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerService\/locations\/westeurope\/operations\/([^/]+)$/;
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerService\/locations\/westeurope\/(operations|operationresults)\/([^/]+)$/;
 const ACTIVITY_PATH = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Insights\/eventtypes\/management\/values$/i;
 
 export class FakeArm extends HttpsFake {
@@ -81,7 +81,8 @@ export class FakeArm extends HttpsFake {
       return error(401, "InvalidAuthenticationToken", "missing or wrong token");
     if (!request.query.get("api-version")) return error(400, "MissingApiVersionParameter", "api-version is required");
     const operation = OPERATION_PATH.exec(request.path);
-    if (operation && request.method === "GET") return this.poll(operation[1]!);
+    if (operation && request.method === "GET")
+      return operation[1] === "operations" ? this.poll(operation[2]!) : this.result(operation[2]!);
     const activity = ACTIVITY_PATH.exec(request.path);
     if (activity && request.method === "GET") return this.listActivity(request);
     const match = CLUSTER_PATH.exec(request.path);
@@ -148,12 +149,25 @@ export class FakeArm extends HttpsFake {
   ): FakeResponse {
     const id = randomUUID();
     this.operations.set(id, { pollsLeft: this.pollsPerOperation, outcome: this.nextOutcome, finish, finished: false });
-    const url = `${this.url}/subscriptions/any/providers/Microsoft.ContainerService/locations/westeurope/operations/${id}?api-version=2017-08-31`;
+    // As AKS answers: the status at .../operations/{id}, the result of a 202 at .../operationresults/{id}.
+    const at = (kind: string) =>
+      `${this.url}/subscriptions/any/providers/Microsoft.ContainerService/locations/westeurope/${kind}/${id}?api-version=2017-08-31`;
     return {
       status,
-      headers: { ...headers, "Azure-AsyncOperation": url, ...(status === 202 ? { Location: url } : {}) },
+      headers: {
+        ...headers,
+        "Azure-AsyncOperation": at("operations"),
+        ...(status === 202 ? { Location: at("operationresults") } : {}),
+      },
       ...(body === undefined ? {} : { body }),
     };
+  }
+
+  /** The result of a finished operation (what a POST's poller reads at its Location at the end): 204, as AKS answers. */
+  private result(id: string): FakeResponse {
+    const operation = this.operations.get(id);
+    if (!operation) return error(404, "NotFound", "no such operation");
+    return { status: operation.finished ? 204 : 202 };
   }
 
   private poll(id: string): FakeResponse {
@@ -167,7 +181,7 @@ export class FakeArm extends HttpsFake {
         body: { id, name: id, status: "InProgress" },
       };
     }
-    // The operation stays answerable: for a POST the poller reads its Location once more at the end.
+    // The operation stays answerable after it finished, as AKS keeps it.
     if (!operation.finished) operation.finish();
     operation.finished = true;
     return operation.outcome === "Succeeded"
