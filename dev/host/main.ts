@@ -3,7 +3,8 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CONFIG_DEFAULTS } from "../../src/app/config.js";
-import { parseStorage, tableAccountOf } from "../../src/app/storageConfig.js";
+import { tableAccountOf } from "../../src/app/tableAccount.js";
+import { parseStorage } from "../../src/app/storageConfig.js";
 import { installFunctionsCore } from "../functionsCapture.js";
 import type { TableAccount } from "../../src/adapters/azure/tables.js";
 import type { OfflineHost, OfflineHostOptions } from "./offlineHost.js";

@@ -36,7 +36,7 @@ import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { loadConfig, type Config } from "./config.js";
-import { tableAccountOf } from "./storageConfig.js";
+import { tableAccountOf } from "./tableAccount.js";
 import { composeServices, type ModePorts, type Services } from "./services.js";
 import { SIMULATION_GROUPS, SIMULATION_USERS } from "./simulationDefaults.js";
 

@@ -2,8 +2,6 @@
 // storage under the Functions host's own setting names, so that one set of App Settings serves
 // the host (its queues, blobs and task hub) and the app's tables alike, and no shared key is needed.
 import { z } from "zod";
-import { createCredential } from "../adapters/azure/credentials.js";
-import type { TableAccount } from "../adapters/azure/tables.js";
 
 export type StorageConfig =
   | { readonly kind: "connection-string"; readonly connectionString: string }
@@ -131,25 +129,4 @@ export function parseStorage(
     },
     problems: [],
   };
-}
-
-/**
- * The account as the table adapters reach it. Identity-based storage authenticates as
- * AzureWebJobsStorage__clientId, else as the app's own identity (`appClientId`, AZURE_CLIENT_ID).
- */
-export function tableAccountOf(
-  storage: StorageConfig,
-  app: { readonly clientId: string | undefined; readonly authorityHost: string },
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): TableAccount {
-  if (storage.kind === "connection-string") return { connectionString: storage.connectionString };
-  const credential = createCredential(
-    {
-      clientId: storage.clientId ?? app.clientId,
-      authorityHost: app.authorityHost,
-      managedIdentity: storage.managedIdentity,
-    },
-    env,
-  );
-  return { tableServiceUri: storage.tableServiceUri, credential };
 }
