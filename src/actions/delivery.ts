@@ -12,6 +12,7 @@ import { recordLateAction, type LateActionDependencies } from "./lateActions.js"
 
 export interface ActionDeliveryDependencies extends LateActionDependencies {
   readonly actions: ActionLedger;
+  readonly randomBytes: (size: number) => Uint8Array;
   readonly requests: Pick<RequestStore, "get">;
 }
 
@@ -43,8 +44,8 @@ export class ActionDelivery {
   ): Promise<Delivered> {
     const id = newActionId(this.deps.randomBytes(ACTION_ID_RANDOM_BYTES));
     const receipt: ActionReceipt = { id, requestId: request.id, type: action.type, actor: action.actor, at: action.at };
-    await this.deps.actions.receive(receipt);
     try {
+      await this.deps.actions.receive(receipt);
       await workflow.sendAction(request.id, { ...action, id });
     } catch (error) {
       // Never handed over: no fate to find. Best effort; a receipt left behind is settled as ignored.

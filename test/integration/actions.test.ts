@@ -165,6 +165,32 @@ describe("racing decisions", () => {
     expect(await sweep(h)).toEqual({ settled: 0, recordedLate: 0, outstanding: 0 });
   });
 
+  it("a late action never seals over a trail the app did not write: it goes to the security stream", async () => {
+    const { h, gate } = await gatedHarness();
+    const id = await requestWindow(h);
+    gate.hold("carol");
+    const carol = act(h, "approve", "carol", id);
+    await untilHeld(h, id, 1);
+    expect((await act(h, "deny", "bob", id)).status).toBe(202);
+    // Someone with the storage key edits who denied it.
+    const audit = h.table("Audit");
+    const denied = (await h.audit(id)).find((entry) => entry.type === "denied")!;
+    await audit.updateEntity({ partitionKey: id, rowKey: denied.key, actorUpn: "mallory@contoso.dev" }, "Merge");
+    const before = (await h.audit(id)).length;
+    gate.release();
+    expect(await carol).toMatchObject({ status: 409, body: { error: { code: "ALREADY_DENIED" } } });
+    expect((await h.audit(id)).length).toBe(before);
+    expect(await verified(h, id)).toMatchObject({ ok: false });
+    const security = await h.app.audit.readStream("security-2026-11-28");
+    expect(security.filter((entry) => entry.details?.actionId)).toEqual([
+      expect.objectContaining({
+        type: "event-ignored",
+        code: "ALREADY_DENIED",
+        actor: expect.objectContaining({ upn: USERS.carol.upn }),
+      }),
+    ]);
+  });
+
   it("an extension sent with a close: the close wins, and the sweep records the extension as not counted", async () => {
     const { h, gate } = await gatedHarness();
     const id = await openWindow(h, "alice", "PT30M");
