@@ -26,14 +26,10 @@ const appSettings = resource("Microsoft.Web/sites/config", "appsettings").proper
 
 /**
  * The storage forms the template does not use: the connection string (a shared key has no place in
- * Azure) and the three service URIs (the account name says where they are).
+ * Azure) and the account name (its endpoints would be the public cloud's; the template gives the
+ * account's own service URIs, right in every cloud).
  */
-const OTHER_STORAGE_FORMS = [
-  "AzureWebJobsStorage",
-  "AzureWebJobsStorage__tableServiceUri",
-  "AzureWebJobsStorage__queueServiceUri",
-  "AzureWebJobsStorage__blobServiceUri",
-];
+const OTHER_STORAGE_FORMS = ["AzureWebJobsStorage", "AzureWebJobsStorage__accountName"];
 
 /** Left to the app's defaults (each has one in CONFIG_DEFAULTS): policy the operator tunes in App Settings later. */
 const LEFT_TO_APP_DEFAULTS = [
