@@ -33,7 +33,17 @@ export interface SweepReport {
 const SWEEP_BATCH = 200;
 
 export class ActionDelivery {
-  constructor(private readonly deps: ActionDeliveryDependencies) {}
+  /**
+   * Where the last round stopped: receipts that stay pending (a workflow that keeps running, a
+   * receipt whose storage keeps failing) must not hold the ones behind them up for ever. Kept in
+   * the process; a new process starts from the oldest again.
+   */
+  private sweptUpTo: ActionReceipt | undefined;
+
+  constructor(
+    private readonly deps: ActionDeliveryDependencies,
+    private readonly sweepBatch = SWEEP_BATCH,
+  ) {}
 
   /** Hands an action to the request's workflow, with a receipt written first. */
   async deliver(
@@ -88,7 +98,9 @@ export class ActionDelivery {
 
   /** One round over the receipts nobody has settled yet (the watchdog's timer runs it). */
   async sweep(workflow: WorkflowClient, log: (message: string) => void): Promise<SweepReport> {
-    const receipts = await this.deps.actions.unsettled(SWEEP_BATCH);
+    const receipts = await this.deps.actions.unsettled(this.sweepBatch, this.sweptUpTo);
+    // A short page is the end of the list: the next round starts from its beginning again.
+    this.sweptUpTo = receipts.length < this.sweepBatch ? undefined : receipts.at(-1);
     const running = new Map<string, boolean>();
     let settled = 0;
     let recordedLate = 0;

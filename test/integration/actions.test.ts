@@ -3,10 +3,12 @@
 // the request's trail that names it (counted or ignored, and why), also when it arrived after the
 // workflow ended, and GET /api/requests/{id} tells each actor what became of their last action.
 import { InvocationContext } from "@azure/functions";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { ActionDelivery } from "../../src/actions/delivery.js";
+import { TableActionLedger } from "../../src/adapters/azure/tableActionLedger.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import type { RequestAction, WorkflowClient } from "../../src/ports/workflowClient.js";
-import { createHarness, MINUTE, USERS, WEU, type Harness, type UserName } from "../support/harness.js";
+import { createHarness, MINUTE, NEU, USERS, WEU, type Harness, type UserName } from "../support/harness.js";
 import { openWindow } from "../support/windows.js";
 
 /**
@@ -17,14 +19,19 @@ import { openWindow } from "../support/windows.js";
 class Gate {
   private held: { oid: string; release: () => void; opened: Promise<void> } | undefined;
   private deferredFor: string | undefined;
-  private readonly deferred: (() => Promise<void>)[] = [];
+  private readonly deferred: { readonly oid: string; readonly raise: () => Promise<void> }[] = [];
 
   defer(as: UserName): void {
     this.deferredFor = USERS[as].oid;
   }
 
-  async flush(): Promise<void> {
-    for (const raise of this.deferred.splice(0)) await raise();
+  /** Delivers the deferred actions (of one person, if named). */
+  async flush(as?: UserName): Promise<void> {
+    const due = this.deferred.filter((held) => as === undefined || held.oid === USERS[as].oid);
+    for (const held of due) {
+      this.deferred.splice(this.deferred.indexOf(held), 1);
+      await held.raise();
+    }
   }
 
   hold(as: UserName): void {
@@ -47,7 +54,7 @@ class Gate {
       if (held && held.oid === action.actor.oid) await held.opened;
       if (this.deferredFor === action.actor.oid) {
         this.deferredFor = undefined;
-        this.deferred.push(() => client.sendAction(id, action));
+        this.deferred.push({ oid: action.actor.oid, raise: () => client.sendAction(id, action) });
         return;
       }
       return client.sendAction(id, action);
@@ -66,10 +73,10 @@ async function gatedHarness() {
   return { h, gate, opens };
 }
 
-async function requestWindow(h: Harness, duration = "PT30M"): Promise<string> {
+async function requestWindow(h: Harness, duration = "PT30M", cluster: string = WEU): Promise<string> {
   const created = await h.call(h.app.api.createRequest, {
     as: "alice",
-    json: { cluster: WEU, justification: "Entra outage", ticket: "INC-1", duration },
+    json: { cluster, justification: "Entra outage", ticket: "INC-1", duration },
   });
   expect(created.status).toBe(202);
   return (created.body as { id: string }).id;
@@ -189,6 +196,35 @@ describe("racing decisions", () => {
         actor: expect.objectContaining({ upn: USERS.carol.upn }),
       }),
     ]);
+  });
+
+  it("the sweep goes on past receipts that stay pending, a batch at a time", async () => {
+    const { h, gate } = await gatedHarness();
+    const open = await openWindow(h, "alice", "PT30M");
+    gate.defer("alice"); // an extension whose event the running workflow will not see for a while
+    expect((await act(h, "extend", "alice", open, { duration: "PT10M" })).status).toBe(202);
+    h.clock.advance(1_000);
+    const denied = await requestWindow(h, "PT30M", NEU);
+    gate.defer("carol"); // an approval that reaches a workflow that has ended
+    expect((await act(h, "approve", "carol", denied)).status).toBe(202);
+    expect((await act(h, "deny", "bob", denied)).status).toBe(202);
+    await gate.flush("carol");
+    const ledger = new TableActionLedger({
+      connectionString: inject("azuriteConnectionString"),
+      tablePrefix: h.tablePrefix,
+    });
+    const delivery = new ActionDelivery(
+      { ...h.app, actions: ledger, now: () => h.clock.date(), randomBytes: (size) => new Uint8Array(size) },
+      1,
+    );
+    const context = new InvocationContext({ functionName: "watchdog", invocationId: "sweep" });
+    const round = () => delivery.sweep(h.app.workflow(context), (line) => h.logs.push(line));
+    expect(await round()).toMatchObject({ settled: 0, outstanding: 1 }); // the open window's extension
+    expect(await round()).toMatchObject({ settled: 1, recordedLate: 1 }); // the late approval, behind it
+    expect((await lastActions(h, denied)).find((last) => last.type === "approve")).toMatchObject({
+      result: "ignored",
+      code: "ALREADY_DENIED",
+    });
   });
 
   it("an extension sent with a close: the close wins, and the sweep records the extension as not counted", async () => {

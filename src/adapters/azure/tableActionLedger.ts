@@ -32,8 +32,11 @@ export class TableActionLedger implements ActionLedger {
     return this.query(odata`PartitionKey eq ${requestId}`, Number.POSITIVE_INFINITY);
   }
 
-  async unsettled(limit: number): Promise<readonly ActionReceipt[]> {
-    return this.query(odata`PartitionKey eq ${UNSETTLED}`, limit);
+  async unsettled(limit: number, after?: ActionReceipt): Promise<readonly ActionReceipt[]> {
+    const filter = after
+      ? odata`PartitionKey eq ${UNSETTLED} and RowKey gt ${rowKeyOf(UNSETTLED, after)}`
+      : odata`PartitionKey eq ${UNSETTLED}`;
+    return this.query(filter, limit);
   }
 
   async settle(receipt: ActionReceipt): Promise<void> {
