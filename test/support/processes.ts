@@ -5,15 +5,33 @@ import { resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
+/**
+ * A port for a child to listen on that nothing else takes before it does. Every `listen(0)` — the
+ * HTTPS fakes, each host's Durable API — draws from the kernel's ephemeral range (32768 and up on
+ * Linux), and test files run in parallel: a port found free there can be gone by the time the
+ * child binds it. So ports come from below that range, a slice of its own for each test worker
+ * (VITEST_POOL_ID), each handed out once per process and checked free.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+  const worker = Number(process.env.VITEST_POOL_ID ?? 0) % WORKER_SLICES;
+  for (let tries = 0; tries < SLICE_PORTS; tries++) {
+    const port = FIRST_PORT + worker * SLICE_PORTS + (handedOut++ % SLICE_PORTS);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port among worker ${worker}'s ${SLICE_PORTS}`);
+}
+
+const FIRST_PORT = 20_000;
+const SLICE_PORTS = 2_000;
+/** 20000 + 6 × 2000 stays below 32768, where the ephemeral range starts. */
+const WORKER_SLICES = 6;
+let handedOut = 0;
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
+    server.once("error", () => resolveFree(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolveFree(true)));
   });
 }
 
