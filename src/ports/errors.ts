@@ -17,3 +17,15 @@ export class TransientError extends Error {
     this.name = "TransientError";
   }
 }
+
+/**
+ * No way of signing in worked (no Azure CLI sign-in, the device code flow failed or was not finished).
+ * The message is one sentence saying what to do; it never carries a token. The cause, kept for
+ * BREAKGLASS_DEBUG, is the credential's own error.
+ */
+export class SignInUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "SignInUnavailable";
+  }
+}
