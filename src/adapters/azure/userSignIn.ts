@@ -16,7 +16,7 @@ export interface UserSignInOptions {
 export const NOT_SIGNED_IN = "not signed in: run `az login` (or let the device code sign-in finish) and try again";
 
 export function createUserSignIn(options: UserSignInOptions): SignIn {
-  let credentials: { azureCli: TokenCredential; deviceCode: TokenCredential } | undefined;
+  let credentials: Credentials | undefined;
   return {
     async token(scope) {
       try {
@@ -42,7 +42,12 @@ export function createUserSignIn(options: UserSignInOptions): SignIn {
   };
 }
 
-function createCredentials(options: UserSignInOptions): { azureCli: TokenCredential; deviceCode: TokenCredential } {
+interface Credentials {
+  readonly azureCli: TokenCredential;
+  readonly deviceCode: TokenCredential;
+}
+
+function createCredentials(options: UserSignInOptions): Credentials {
   return {
     azureCli: new AzureCliCredential(options.tenantId ? { tenantId: options.tenantId } : {}),
     deviceCode: new DeviceCodeCredential({
