@@ -24,6 +24,8 @@ async function harness(failStart: { fail: boolean } = { fail: false }): Promise<
   const h = await createHarness({
     wrapWorkflow: (client): WorkflowClient => ({
       sendAction: client.sendAction.bind(client),
+      status: client.status.bind(client),
+      startGroupWatch: client.startGroupWatch.bind(client),
       startWindow: async (input) => {
         if (failStart.fail) throw new Error("task hub unavailable");
         started.push(input.id);
