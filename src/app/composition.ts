@@ -13,6 +13,7 @@ import { TableDocuments } from "../adapters/azure/tableDocuments.js";
 import { TableActionLedger } from "../adapters/azure/tableActionLedger.js";
 import { TableAuditIndex } from "../adapters/azure/tableAuditIndex.js";
 import { TableAuditLog } from "../adapters/azure/tableAuditLog.js";
+import { TableIdempotencyStore } from "../adapters/azure/tableIdempotencyStore.js";
 import { TableRequestStore } from "../adapters/azure/tableRequestStore.js";
 import { TableWatchdogMemory } from "../adapters/azure/tableWatchdogMemory.js";
 import { TableWindowRegistry } from "../adapters/azure/tableWindowRegistry.js";
@@ -136,6 +137,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       notifier: options.notifier ?? world.notifier,
       registry: new TableWindowRegistry(storage),
       actions: new TableActionLedger(storage),
+      idempotency: new TableIdempotencyStore(storage),
       groupWatchState: new TableDocuments<GroupWatchState>(storage, {
         table: "GroupWatch",
         row: "state",

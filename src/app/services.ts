@@ -25,6 +25,7 @@ import type { Directory } from "../ports/directory.js";
 import type { DirectoryAudit } from "../ports/directoryAudit.js";
 import type { GraphSubscriptions } from "../ports/graphSubscriptions.js";
 import type { GroupChanges } from "../ports/groupChanges.js";
+import type { IdempotencyStore } from "../ports/idempotencyStore.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { StateStore } from "../ports/stateStore.js";
@@ -63,6 +64,8 @@ export interface StoragePorts {
   readonly actions: ActionLedger;
   readonly auditIndex: AuditIndex;
   readonly requests: RequestStore;
+  /** The Idempotency-Keys of POST /api/requests. */
+  readonly idempotency: IdempotencyStore;
   readonly registry: WindowRegistry;
   readonly groupWatchState: StateStore<GroupWatchState>;
   readonly watchdogMemory: WatchdogMemory;

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   "PAYLOAD_TOO_LARGE",
   "BODY_REQUIRED",
   "INVALID_DURATION",
+  "INVALID_IDEMPOTENCY_KEY",
   "INVALID_RETURN_TO",
   // what the offline host (dev/host) refuses before the app sees the request
   "MALFORMED_REQUEST",
@@ -39,6 +40,7 @@ export const ERROR_CODES = [
   "CLIENT_STATE_MISMATCH",
   // the state it finds
   "LIVE_REQUEST_EXISTS",
+  "IDEMPOTENCY_KEY_IN_USE",
   "NOT_PENDING",
   "NOT_OPEN",
   "EXTENSION_PENDING",

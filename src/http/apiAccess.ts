@@ -13,6 +13,7 @@ import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { Directory } from "../ports/directory.js";
+import type { IdempotencyStore } from "../ports/idempotencyStore.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { lookUpMember, type GroupIds, type Member } from "../access/membership.js";
@@ -29,6 +30,8 @@ export interface ApiDependencies {
   /** The emergency and approver groups, asked of the directory for every caller. */
   readonly groups: GroupIds;
   readonly requests: RequestStore;
+  /** The Idempotency-Keys of POST /api/requests, per requester. */
+  readonly idempotency: IdempotencyStore;
   readonly directory: Directory;
   readonly clusterControl: ClusterControl;
   readonly audit: AuditLog;

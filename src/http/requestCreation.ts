@@ -1,20 +1,29 @@
 // POST /api/requests: an emergency-group member asks for a window on a managed cluster. The
 // request is stored first (one live request per requester and cluster), then its workflow is
-// started; a workflow that cannot start fails the request, so that it blocks nothing.
-import type { InvocationContext } from "@azure/functions";
+// started; a workflow that cannot start fails the request, so that it blocks nothing. With an
+// Idempotency-Key, a retry of the same POST answers the first request (idempotency.ts).
+import type { HttpRequest, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import { requesterRefusal } from "../domain/access.js";
 import { findManagedCluster, type ManagedCluster } from "../domain/clusters.js";
 import { newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
 import { decideDuration, type DurationDecision } from "../domain/policy.js";
-import { START_FAILED, toRequestView, type EmergencyRequest, type Person } from "../domain/request.js";
+import {
+  START_FAILED,
+  toRequestView,
+  type EmergencyRequest,
+  type Person,
+  type RequestView,
+} from "../domain/request.js";
 import { TransientError } from "../ports/errors.js";
 import type { WindowWorkflowInput } from "../ports/workflowClient.js";
 import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
 import { readJsonBody } from "./body.js";
 import { personOf } from "./decisions.js";
-import { ApiError, jsonResponse } from "./errors.js";
+import type { Principal } from "./authentication.js";
+import { ApiError } from "./errors.js";
 import type { HttpHandler } from "./handler.js";
+import { acceptedResponse, idempotencyKeyOf, IdempotencyKeys } from "./idempotency.js";
 
 const createRequestBody = z
   .object({
@@ -35,6 +44,7 @@ interface Accepted {
 
 export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): HttpHandler {
   const { policy } = deps.config;
+  const keys = new IdempotencyKeys(deps);
 
   /** The workflow's input for a request accepted now; the stored request is the same facts, pending. */
   const workflowInput = ({ cluster, requester, justification, ticket, duration }: Accepted): WindowWorkflowInput => {
@@ -55,25 +65,8 @@ export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): 
     };
   };
 
-  const start = async (context: InvocationContext, input: WindowWorkflowInput) => {
-    try {
-      await deps.workflow(context).startWindow(input);
-    } catch (error) {
-      context.error(`could not start the workflow for ${input.id}:`, error);
-      const at = input.requestedAt;
-      await deps.requests.recordProgress(input.id, {
-        status: "failed",
-        at,
-        outcome: { code: START_FAILED, message: "the workflow could not be started; nothing was changed", at },
-      });
-      throw new TransientError("WORKFLOW_START_FAILED", "the workflow could not be started", undefined, {
-        cause: error,
-      });
-    }
-  };
-
-  return async (request, context) => {
-    const principal = await access.authenticate(request);
+  /** The body, checked, from a member allowed to ask for that cluster; refusals are audited. */
+  const accept = async (request: HttpRequest, context: InvocationContext, principal: Principal) => {
     const body = await readJsonBody(request, createRequestBody);
     const member = await access.member(principal);
     const notRequester = requesterRefusal(member.roles);
@@ -88,23 +81,72 @@ export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): 
     const duration = decideDuration(body.duration, policy);
     if (!duration.ok) throw new ApiError(400, "INVALID_DURATION", duration.message);
     const { justification, ticket } = body;
-    const input = workflowInput({ cluster, requester: personOf(member, principal), justification, ticket, duration });
-    const { approvalTimeoutMs: _approvalTimeoutMs, ...facts } = input;
-    const created: EmergencyRequest = {
-      ...facts,
-      status: "pending-approval",
-      approvals: [],
-      updatedAt: facts.requestedAt,
-    };
-    const stored = await deps.requests.create(created);
-    if (stored.kind === "live-request-exists") {
-      throw new ApiError(
-        409,
-        "LIVE_REQUEST_EXISTS",
-        `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`,
-      );
-    }
-    await start(context, input);
-    return jsonResponse(202, toRequestView(created), { Location: `/api/requests/${created.id}` });
+    return workflowInput({ cluster, requester: personOf(member, principal), justification, ticket, duration });
   };
+
+  return async (request, context) => {
+    const principal = await access.authenticate(request);
+    const key = idempotencyKeyOf(request);
+    const replayed = key === undefined ? undefined : await keys.replay(principal.oid, key);
+    if (replayed) return replayed;
+    const input = await accept(request, context, principal);
+    if (key === undefined) return acceptedResponse(await createAndStart(deps, context, input));
+    const claim = await keys.claim(principal.oid, key, input.id, (message) => context.warn(message));
+    if (claim.kind === "answered") return claim.response;
+    try {
+      const view = await createAndStart(deps, context, input);
+      await claim.hold.complete(view);
+      return acceptedResponse(view);
+    } catch (error) {
+      // A retry with this key is then evaluated afresh; the failure is answered as it would be without a key.
+      await claim.hold.release();
+      throw error;
+    }
+  };
+}
+
+/** Stores the request and starts its workflow: its view, as answered. */
+async function createAndStart(
+  deps: Pick<ApiDependencies, "requests" | "workflow">,
+  context: InvocationContext,
+  input: WindowWorkflowInput,
+): Promise<RequestView> {
+  const { approvalTimeoutMs: _approvalTimeoutMs, ...facts } = input;
+  const created: EmergencyRequest = {
+    ...facts,
+    status: "pending-approval",
+    approvals: [],
+    updatedAt: facts.requestedAt,
+  };
+  const stored = await deps.requests.create(created);
+  if (stored.kind === "live-request-exists") {
+    throw new ApiError(
+      409,
+      "LIVE_REQUEST_EXISTS",
+      `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`,
+    );
+  }
+  await start(deps, context, input);
+  return toRequestView(created);
+}
+
+async function start(
+  deps: Pick<ApiDependencies, "requests" | "workflow">,
+  context: InvocationContext,
+  input: WindowWorkflowInput,
+): Promise<void> {
+  try {
+    await deps.workflow(context).startWindow(input);
+  } catch (error) {
+    context.error(`could not start the workflow for ${input.id}:`, error);
+    const at = input.requestedAt;
+    await deps.requests.recordProgress(input.id, {
+      status: "failed",
+      at,
+      outcome: { code: START_FAILED, message: "the workflow could not be started; nothing was changed", at },
+    });
+    throw new TransientError("WORKFLOW_START_FAILED", "the workflow could not be started", undefined, {
+      cause: error,
+    });
+  }
 }

@@ -73,6 +73,7 @@ function api(calls: string[]): ApiHandlers {
     directory,
     audit,
     auditIndex: recorded("auditIndex", calls, {}),
+    idempotency: recorded("idempotency", calls, {}),
     clusterControl: recorded("clusterControl", calls, {}),
     health: recorded("health", calls, {}),
     workflow: () => recorded("workflow", calls, {}),
