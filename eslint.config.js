@@ -105,6 +105,11 @@ export default tseslint.config(
     },
   },
   {
+    // The one JavaScript file: the `breakglass` launcher, run by Node.
+    files: ["bin/**/*.js"],
+    languageOptions: { globals: { process: "readonly" } },
+  },
+  {
     files: ["dev/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
     rules: { "no-restricted-imports": "off" },
   },

@@ -19,6 +19,7 @@ import { TableWatchdogMemory } from "../adapters/azure/tableWatchdogMemory.js";
 import { TableWindowRegistry } from "../adapters/azure/tableWindowRegistry.js";
 import type { TableStorageSettings } from "../adapters/azure/tables.js";
 import { TeamsMailNotifier } from "../adapters/azure/teamsMailNotifier.js";
+import { createUserSignIn, type UserSignInOptions } from "../adapters/azure/userSignIn.js";
 import { DurableWorkflowClient } from "../adapters/durable/durableWorkflowClient.js";
 import { DevTokenIssuer } from "../adapters/simulation/devTokens.js";
 import { OutboxNotifier } from "../adapters/simulation/outbox.js";
@@ -35,6 +36,7 @@ import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
+import type { SignIn } from "../ports/signIn.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { loadConfig, type Config } from "./config.js";
 import { tableAccountOf } from "./tableAccount.js";
@@ -242,4 +244,9 @@ let processApp: Promise<App> | undefined;
 export function getApp(): Promise<App> {
   processApp ??= composeApp(loadConfig());
   return processApp;
+}
+
+/** The `breakglass` command's sign-in in azure mode: the person's own Entra sign-in, not the app's identity. */
+export function composeUserSignIn(settings: UserSignInOptions): SignIn {
+  return createUserSignIn(settings);
 }

@@ -147,6 +147,53 @@ async function exportTrail(
   return broken ? 1 : 0;
 }
 
+export interface AuditOptions {
+  readonly request?: string;
+  readonly stream?: string;
+  readonly file?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly cluster?: string;
+  readonly format?: string;
+  readonly out?: string;
+}
+
+/** `verify` or `export` with its options, as both `npm run audit` and `breakglass audit` parse them. */
+async function runAudit(command: string | undefined, options: AuditOptions, store: () => CliStore, io: CliIo) {
+  if (
+    command === "verify" &&
+    [options.file, options.request, options.stream].filter((value) => value !== undefined).length > 1
+  ) {
+    throw new UsageError("verify: one of --request, --stream or --file");
+  }
+  if (command === "verify" && options.file) return await verifyFile(io, options.file);
+  if (command === "verify" && options.request) return await verifyRequest(store(), io, options.request);
+  if (command === "verify" && options.stream) return await verifyStream(store(), io, options.stream);
+  if (command === "export") return await exportTrail(store(), io, options);
+  throw new UsageError(command ? `unknown command or missing option: ${command}` : "a command is required");
+}
+
+const isUsageError = (error: unknown): error is Error =>
+  error instanceof UsageError ||
+  error instanceof ConfigError ||
+  (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"));
+
+/** `breakglass audit verify|export`: the same commands and exit statuses; usage errors as one line. */
+export async function runAuditSubcommand(
+  command: "verify" | "export",
+  options: AuditOptions,
+  store: () => CliStore,
+  io: CliIo,
+): Promise<number> {
+  try {
+    return await runAudit(command, options, store, io);
+  } catch (error) {
+    if (!isUsageError(error)) throw error;
+    io.error(`breakglass audit ${command}: ${error.message}\n`);
+    return 2;
+  }
+}
+
 /** Runs one command; returns the exit status. */
 export async function runAuditCommand(argv: readonly string[], store: () => CliStore, io: CliIo): Promise<number> {
   try {
@@ -166,23 +213,9 @@ export async function runAuditCommand(argv: readonly string[], store: () => CliS
     });
     const [command, ...rest] = positionals;
     if (rest.length) throw new UsageError(`unexpected ${rest.join(" ")}`);
-    if (
-      command === "verify" &&
-      [values.file, values.request, values.stream].filter((value) => value !== undefined).length > 1
-    ) {
-      throw new UsageError("verify: one of --request, --stream or --file");
-    }
-    if (command === "verify" && values.file) return await verifyFile(io, values.file);
-    if (command === "verify" && values.request) return await verifyRequest(store(), io, values.request);
-    if (command === "verify" && values.stream) return await verifyStream(store(), io, values.stream);
-    if (command === "export") return await exportTrail(store(), io, values);
-    throw new UsageError(command ? `unknown command or missing option: ${command}` : "a command is required");
+    return await runAudit(command, values, store, io);
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof ConfigError ||
-      (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))
-    ) {
+    if (isUsageError(error)) {
       io.error(`${error.message}\n${USAGE}\n`);
       return 2;
     }
@@ -190,8 +223,9 @@ export async function runAuditCommand(argv: readonly string[], store: () => CliS
   }
 }
 
-function main(): void {
-  const io: CliIo = {
+/** The process's own output and files, as the audit commands use them. */
+export function processIo(): CliIo {
+  return {
     write: (text) => process.stdout.write(text),
     error: (text) => process.stderr.write(text),
     interactive: process.stderr.isTTY === true,
@@ -207,12 +241,16 @@ function main(): void {
     },
     readLines: (path) => createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity }),
   };
-  // Simulation defaults unless BREAKGLASS_MODE says otherwise: storage is Azurite, the seal key the published dev key.
-  const store = () => {
-    const config = parseConfig({ BREAKGLASS_MODE: "simulation", ...process.env });
-    return { ...composeAuditStore(config), clusters: config.clusters };
-  };
-  runAuditCommand(process.argv.slice(2), store, io).then(
+}
+
+/** The configured storage (simulation defaults unless BREAKGLASS_MODE says otherwise: Azurite and the published dev key). */
+export function configuredStore(env: NodeJS.ProcessEnv): CliStore {
+  const config = parseConfig({ BREAKGLASS_MODE: "simulation", ...env });
+  return { ...composeAuditStore(config), clusters: config.clusters };
+}
+
+function main(): void {
+  runAuditCommand(process.argv.slice(2), () => configuredStore(process.env), processIo()).then(
     (status) => process.exit(status),
     (error: unknown) => {
       process.stderr.write(`audit: ${error instanceof Error ? error.message : String(error)}\n`);

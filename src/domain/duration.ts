@@ -40,3 +40,22 @@ export function formatIsoDuration(ms: number): string {
   if (!days && !time) return "PT0S";
   return `P${days ? `${days}D` : ""}${time ? `T${time}` : ""}`;
 }
+
+const TYPED_DURATION = /^(?:(\d{1,4})d)?(?:(\d{1,5})h)?(?:(\d{1,6})m)?(?:(\d{1,7})s)?$/;
+
+/**
+ * Milliseconds of a duration as people type it on a command line — `90m`, `1h`, `1h30m`, `10s`,
+ * `2d` — or of an ISO-8601 one (`PT1H`); undefined for anything else, zero included.
+ */
+export function parseTypedDuration(text: string): number | undefined {
+  const typed = text.trim().toLowerCase();
+  const match = TYPED_DURATION.exec(typed);
+  if (!match || typed === "") return parseIsoDuration(text) || undefined;
+  const [, days, hours, minutes, seconds] = match;
+  const ms =
+    Number(days ?? 0) * DAY_MS +
+    Number(hours ?? 0) * HOUR_MS +
+    Number(minutes ?? 0) * MINUTE_MS +
+    Number(seconds ?? 0) * SECOND_MS;
+  return ms || undefined;
+}

@@ -3,6 +3,7 @@
 // error code, never messages (they can carry URLs and names), and it answers from a cache so
 // that it cannot be used to spend the app's ARM and Graph quotas.
 import type { OutcomeCode } from "../domain/codes.js";
+import { API_VERSION } from "../domain/apiVersion.js";
 import type { Mode } from "../domain/modes.js";
 import { TransientError } from "../ports/errors.js";
 
@@ -21,6 +22,8 @@ export interface CheckResult {
 export interface HealthReport {
   readonly status: "ok" | "degraded";
   readonly mode: Mode;
+  /** The HTTP API's contract version, for clients to check (docs/design.md §4). */
+  readonly api: number;
   readonly checks?: Readonly<Record<string, CheckResult>>;
 }
 
@@ -54,13 +57,14 @@ export class HealthMonitor {
   }
 
   private async run(): Promise<HealthReport> {
-    if (this.checks.length === 0) return { status: "ok", mode: this.mode };
+    if (this.checks.length === 0) return { status: "ok", mode: this.mode, api: API_VERSION };
     const results = await Promise.all(
       this.checks.map(async (check) => [check.name, await this.runOne(check)] as const),
     );
     return {
       status: results.every(([, result]) => result.ok) ? "ok" : "degraded",
       mode: this.mode,
+      api: API_VERSION,
       checks: Object.fromEntries(results),
     };
   }

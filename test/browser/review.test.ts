@@ -6,8 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type RunningAzurite } from "../../dev/azurite.js";
-import { freePort, ROOT, startOfflineHost, type RunningProcess } from "../support/processes.js";
+import { ROOT, startSimulationHost, type SimulationHost } from "../support/processes.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const REQUIRED = process.env.REQUIRE_BROWSER === "1";
@@ -27,23 +26,13 @@ if (REQUIRED && !AVAILABLE) {
 }
 
 describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
-  let azurite: RunningAzurite;
-  let host: RunningProcess;
+  let stack: SimulationHost;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    azurite = await startAzurite();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    host = startOfflineHost({
-      PORT: String(port),
-      AzureWebJobsStorage: azurite.connectionString,
-      TASKHUB_NAME: "browser",
-      BREAKGLASS_MODE: "simulation",
-      BREAKGLASS_PUBLIC_BASE_URL: base,
-    });
-    await host.waitFor(/offline host listening on/);
+    stack = await startSimulationHost("browser");
+    base = stack.base;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -63,8 +52,7 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await host?.stop();
-    await azurite?.stop();
+    await stack?.stop();
   });
 
   async function api(method: string, path: string, body?: unknown, user?: string): Promise<Response> {

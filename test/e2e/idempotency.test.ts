@@ -1,41 +1,14 @@
 // A POST whose answer is lost on the way back, retried with the same Idempotency-Key: over real
 // HTTP to the built app under the offline host, the retry answers the first request, and the
 // world holds one request, one orchestration and one audit trail.
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { TableClient } from "@azure/data-tables";
 import { describe, expect, it } from "vitest";
+import { answerLosingProxy } from "../support/answerLosingProxy.js";
 import { eventually, freePort } from "../support/processes.js";
 import { cleanups, CLUSTER, hostOn, ownAzurite } from "./offlineHosts.js";
 
 const TASK_HUB = "idempotency";
 const KEY = "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f";
-
-/**
- * A TCP proxy in front of the host that forwards what the client sends but, once the host begins
- * to answer, cuts the client's connection instead of passing the answer on: the request was
- * handled, and its caller never learns how.
- */
-async function answerLosingProxy(target: number): Promise<string> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(target, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    client.on("data", (chunk: Buffer) => upstream.write(chunk));
-    upstream.once("data", () => {
-      client.destroy();
-      upstream.destroy();
-    });
-    client.on("error", () => undefined);
-    upstream.on("error", () => client.destroy());
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  cleanups.push(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return `http://127.0.0.1:${port}`;
-}
 
 function createRequest(base: string, token: string): Promise<Response> {
   return fetch(`${base}/api/requests`, {
@@ -53,7 +26,9 @@ describe("a retried POST after a lost answer", () => {
     const alice = await api.token("alice@contoso.dev");
     const bob = await api.token("bob@contoso.dev");
 
-    await expect(createRequest(await answerLosingProxy(port), alice)).rejects.toThrow();
+    const proxy = await answerLosingProxy(port);
+    cleanups.push(() => proxy.close());
+    await expect(createRequest(proxy.url, alice)).rejects.toThrow();
 
     const retried = await createRequest(api.base, alice);
     expect(retried.status).toBe(202);

@@ -224,7 +224,7 @@ describe.sequential("malformed requests on raw sockets against the offline host"
   it("afterwards the host serves /api/health, and the window opened before closes at its deadline", async () => {
     expect(await client.call("GET", "/api/health")).toEqual({
       status: 200,
-      body: { status: "ok", mode: "simulation" },
+      body: { status: "ok", mode: "simulation", api: 1 },
     });
     const bob = await client.token("bob@contoso.dev");
     await eventually(async () => expect(await requestStatus(client, bob, window.id)).toBe("closed"), 20_000);

@@ -209,7 +209,7 @@ describe.sequential("end to end over HTTP", () => {
     ).toMatch(/offline host/);
     await eventually(async () => {
       const reply = await api(`http://127.0.0.1:${port}`).call("GET", "/api/health");
-      expect(reply).toEqual({ status: 200, body: { status: "ok", mode: "simulation" } });
+      expect(reply).toEqual({ status: 200, body: { status: "ok", mode: "simulation", api: 1 } });
     }, 90_000);
     expect(await isListening(table)).toBe(true);
 

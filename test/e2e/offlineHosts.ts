@@ -2,7 +2,7 @@
 // everything it starts is stopped after it, whether it passed or not.
 import { afterEach, expect, onTestFailed } from "vitest";
 import { startAzurite, type RunningAzurite } from "../../dev/azurite.js";
-import { startOfflineHost, type RunningProcess } from "../support/processes.js";
+import { simulationHostEnv, startOfflineHost, type RunningProcess } from "../support/processes.js";
 
 export const CLUSTER =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
@@ -67,13 +67,9 @@ export async function hostOn(
 ): Promise<{ host: RunningProcess; api: Api }> {
   const base = `http://127.0.0.1:${port}`;
   const host = startOfflineHost({
-    PORT: String(port),
-    AzureWebJobsStorage: azurite.connectionString,
-    TASKHUB_NAME: taskHub,
-    BREAKGLASS_MODE: "simulation",
+    ...simulationHostEnv(port, azurite.connectionString, taskHub),
     BREAKGLASS_MIN_DURATION: "PT10S",
     BREAKGLASS_APPROVAL_TIMEOUT: "PT2M",
-    BREAKGLASS_PUBLIC_BASE_URL: base,
     ...env,
   });
   cleanups.push(() => host.stop());

@@ -145,6 +145,6 @@ describe("functions/ registrations", () => {
     // These registrations were loaded with the simulation configuration, which their modules keep.
     const health = await invoke("health", new HttpRequest({ method: "GET", url: "http://localhost/api/health" }));
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body)).toEqual({ status: "ok", mode: "simulation" });
+    expect(JSON.parse(health.body)).toEqual({ status: "ok", mode: "simulation", api: 1 });
   });
 });

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { startAzurite, type RunningAzurite } from "../../dev/azurite.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 
@@ -104,4 +105,41 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000,
       await new Promise((resolveWait) => setTimeout(resolveWait, intervalMs));
     }
   }
+}
+
+export interface SimulationHost {
+  readonly azurite: RunningAzurite;
+  readonly host: RunningProcess;
+  /** http://127.0.0.1:<port> */
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+/** The settings of an offline host in simulation on `port`, its storage `connectionString`. */
+export function simulationHostEnv(port: number, connectionString: string, taskHub: string): Record<string, string> {
+  return {
+    PORT: String(port),
+    AzureWebJobsStorage: connectionString,
+    TASKHUB_NAME: taskHub,
+    BREAKGLASS_MODE: "simulation",
+    BREAKGLASS_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  };
+}
+
+/** An Azurite of its own and an offline host in simulation on it, for a whole test file. */
+export async function startSimulationHost(taskHub: string, env: Record<string, string> = {}): Promise<SimulationHost> {
+  const azurite = await startAzurite();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const host = startOfflineHost({ ...simulationHostEnv(port, azurite.connectionString, taskHub), ...env });
+  await host.waitFor(/offline host listening on/);
+  return {
+    azurite,
+    host,
+    base,
+    async stop() {
+      await host.stop();
+      await azurite.stop();
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { ERROR_CODES, kindCode, OUTCOME_CODES } from "../../../src/domain/codes.
 
 const SRC = join(import.meta.dirname, "..", "..", "..", "src");
 /** Upper-snake names that are not codes of ours: settings, and Node's own error codes. */
-const NOT_CODES = new Set<string>([...CONFIG_VARIABLES, "ERR_PARSE_ARGS"]);
+const NOT_CODES = new Set<string>([...CONFIG_VARIABLES, "ERR_PARSE_ARGS", "EAI_AGAIN"]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

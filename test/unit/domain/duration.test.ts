@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { formatIsoDuration, HOUR_MS, MINUTE_MS, parseIsoDuration } from "../../../src/domain/duration.js";
+import {
+  formatIsoDuration,
+  HOUR_MS,
+  MINUTE_MS,
+  parseIsoDuration,
+  parseTypedDuration,
+} from "../../../src/domain/duration.js";
 
 describe("ISO-8601 durations", () => {
   it.each([
@@ -24,4 +30,22 @@ describe("ISO-8601 durations", () => {
     for (const ms of [1_000, 61_000, 4 * HOUR_MS, 25 * HOUR_MS + 1_500])
       expect(parseIsoDuration(formatIsoDuration(ms))).toBe(ms);
   });
+});
+
+describe("durations as people type them", () => {
+  it.each([
+    ["10s", 10_000],
+    ["90m", 90 * MINUTE_MS],
+    ["1h", HOUR_MS],
+    ["1h30m", 90 * MINUTE_MS],
+    ["2d", 48 * HOUR_MS],
+    [" 1H ", HOUR_MS],
+    ["PT1H", HOUR_MS],
+    ["pt30m", 30 * MINUTE_MS],
+  ])("%j is %i ms", (text, ms) => expect(parseTypedDuration(text)).toBe(ms));
+
+  it.each(["", "0m", "PT0S", "1x", "m", "1.5h", "-1h", "1h 30m", "30m1h", "1 hour", "P1M", "99999999s"])(
+    "%j is not a duration",
+    (text) => expect(parseTypedDuration(text)).toBeUndefined(),
+  );
 });
