@@ -104,22 +104,21 @@ export function progressText(view: RequestAnswer, now: Date): string {
   return view.status;
 }
 
+/** Statuses that end a wait by themselves; the others end it as "the window is over" or an error. */
+const WAIT_ENDINGS: Partial<Record<RequestAnswer["status"], ExitCode>> = {
+  open: EXIT.done,
+  denied: EXIT.denied,
+  expired: EXIT.expired,
+};
+
 /** How waiting for a request ends, or undefined while it may still open. */
 export function waitEnding(view: RequestAnswer): { exitCode: ExitCode; message: string } | undefined {
+  if (view.status === "pending-approval" || view.status === "opening") return undefined;
+  if (view.status === "open") return { exitCode: EXIT.done, message: "" };
   const why = view.outcome ? `: ${inert(view.outcome.message)}` : "";
-  switch (view.status) {
-    case "pending-approval":
-    case "opening":
-      return undefined;
-    case "open":
-      return { exitCode: EXIT.done, message: "" };
-    case "denied":
-      return { exitCode: EXIT.denied, message: `denied${why}` };
-    case "expired":
-      return { exitCode: EXIT.expired, message: `expired${why}` };
-    default:
-      return view.window
-        ? { exitCode: EXIT.expired, message: `the window has already ended (${view.status})${why}` }
-        : { exitCode: EXIT.error, message: `${view.status}${why}` };
-  }
+  const exitCode = WAIT_ENDINGS[view.status];
+  if (exitCode !== undefined) return { exitCode, message: `${view.status}${why}` };
+  return view.window
+    ? { exitCode: EXIT.expired, message: `the window has already ended (${view.status})${why}` }
+    : { exitCode: EXIT.error, message: `${view.status}${why}` };
 }

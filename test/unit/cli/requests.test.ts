@@ -124,6 +124,27 @@ describe("breakglass request", () => {
       1,
       /failed: ARM refused/,
     ],
+    [
+      requestView({
+        status: "closed",
+        window: {
+          openedAt: "2026-12-02T03:01:00.000Z",
+          closesAt: "2026-12-02T03:01:10.000Z",
+          closedAt: "2026-12-02T03:01:10.000Z",
+        },
+        outcome: { code: "WINDOW_ENDED", message: "the window ended", at: "2026-12-02T03:01:10.000Z" },
+      }),
+      4,
+      /the window has already ended \(closed\): the window ended/,
+    ],
+    [
+      requestView({
+        status: "closed",
+        outcome: { code: "WITHDRAWN", message: "withdrawn by Alice", at: "2026-12-02T03:01:00.000Z" },
+      }),
+      1,
+      /closed: withdrawn by Alice/,
+    ],
   ])("--wait that ends as case %#", async (ending, exitCode, message) => {
     const run = await runAgainst(following(pending, ending), [...REQUEST, "--wait"]);
     expect(run.status).toBe(exitCode);
