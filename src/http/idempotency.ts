@@ -3,10 +3,18 @@
 // key is reserved before the request is created; a key found held is decided by decideHeldKey.
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { isRequestId } from "../domain/ids.js";
-import { answersAgain, decideHeldKey, isIdempotencyKey, type ReservedRequest } from "../domain/idempotency.js";
+import {
+  answersAgain,
+  decideHeldKey,
+  isIdempotencyKey,
+  RESERVATION_BOUND_MS,
+  type HeldKeyDecision,
+  type ReservedRequest,
+} from "../domain/idempotency.js";
 import { START_FAILED, toRequestView, type EmergencyRequest, type RequestView } from "../domain/request.js";
 import type { IdempotencyRecord, IdempotencyStore, StoredIdempotencyRecord } from "../ports/idempotencyStore.js";
 import type { RequestStore } from "../ports/requestStore.js";
+import type { WorkflowClient } from "../ports/workflowClient.js";
 import { ApiError, jsonResponse } from "./errors.js";
 
 /** Rounds of reserve-or-decide before telling the client the key is busy. */
@@ -36,6 +44,8 @@ export function acceptedResponse(view: RequestView, replayed = false): HttpRespo
 
 /** An attempt's hold on its key: completed with its answer once the request exists, released if it fails. */
 export interface KeyHold {
+  /** When (ms) the attempt must stop creating or starting anything: half the reservation bound. */
+  readonly actBy: number;
   complete(view: RequestView): Promise<void>;
   release(): Promise<void>;
 }
@@ -61,7 +71,13 @@ export class IdempotencyKeys {
   }
 
   /** Reserves the key for the request `requestId` is about to be, or answers what the key already means. */
-  async claim(requesterOid: string, key: string, requestId: string, log: (message: string) => void): Promise<KeyClaim> {
+  async claim(
+    requesterOid: string,
+    key: string,
+    requestId: string,
+    workflow: Pick<WorkflowClient, "status">,
+    log: (message: string) => void,
+  ): Promise<KeyClaim> {
     const { idempotency, requests, now } = this.deps;
     const reservation: IdempotencyRecord = { requestId, reservedAt: now().toISOString() };
     const hold = (version: string): KeyClaim => ({
@@ -74,7 +90,7 @@ export class IdempotencyKeys {
       const held = await idempotency.read(requesterOid, key);
       if (!held) continue; // released meanwhile
       const request = !held.answer && isRequestId(held.requestId) ? await requests.get(held.requestId) : undefined;
-      switch (decideHeldKey(reservationOf(held), requestFate(request), now())) {
+      switch (await this.decide(held, request, workflow)) {
         case "replay":
           return { kind: "answered", response: acceptedResponse(JSON.parse(held.answer!) as RequestView, true) };
         case "adopt": {
@@ -94,6 +110,27 @@ export class IdempotencyKeys {
     return keyInUse();
   }
 
+  /**
+   * decideHeldKey, with one more fact when it would adopt: a request whose attempt died between
+   * storing it and starting its workflow has no workflow, would stay pending for ever and hold the
+   * requester's live slot. It is failed as a start that failed, and the key taken over.
+   */
+  private async decide(
+    held: StoredIdempotencyRecord,
+    request: EmergencyRequest | undefined,
+    workflow: Pick<WorkflowClient, "status">,
+  ): Promise<HeldKeyDecision> {
+    const decision = decideHeldKey(reservationOf(held), requestFate(request), this.deps.now());
+    if (decision !== "adopt" || (await workflow.status(held.requestId)) !== "not-found") return decision;
+    const at = this.deps.now().toISOString();
+    await this.deps.requests.recordProgress(held.requestId, {
+      status: "failed",
+      at,
+      outcome: { code: START_FAILED, message: "the attempt that stored it stopped before starting its workflow", at },
+    });
+    return decideHeldKey(reservationOf(held), "start-failed", this.deps.now());
+  }
+
   private holdOf(
     requesterOid: string,
     key: string,
@@ -103,6 +140,7 @@ export class IdempotencyKeys {
   ): KeyHold {
     const { idempotency } = this.deps;
     return {
+      actBy: Date.parse(reservation.reservedAt) + RESERVATION_BOUND_MS / 2,
       // Best effort both: the request's answer stands even if its key could not be written, and a
       // reservation left behind is decided by its age (decideHeldKey).
       async complete(view) {

@@ -91,10 +91,12 @@ export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): 
     if (replayed) return replayed;
     const input = await accept(request, context, principal);
     if (key === undefined) return acceptedResponse(await createAndStart(deps, context, input));
-    const claim = await keys.claim(principal.oid, key, input.id, (message) => context.warn(message));
+    const claim = await keys.claim(principal.oid, key, input.id, deps.workflow(context), (message) =>
+      context.warn(message),
+    );
     if (claim.kind === "answered") return claim.response;
     try {
-      const view = await createAndStart(deps, context, input);
+      const view = await createAndStart(deps, context, input, claim.hold.actBy);
       await claim.hold.complete(view);
       return acceptedResponse(view);
     } catch (error) {
@@ -107,10 +109,15 @@ export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): 
 
 /** Stores the request and starts its workflow: its view, as answered. */
 async function createAndStart(
-  deps: Pick<ApiDependencies, "requests" | "workflow">,
+  deps: Pick<ApiDependencies, "requests" | "workflow" | "now">,
   context: InvocationContext,
   input: WindowWorkflowInput,
+  actBy = Number.POSITIVE_INFINITY,
 ): Promise<RequestView> {
+  // A keyed attempt acts only while its reservation is its own (docs/design.md §4): past `actBy`
+  // another attempt may take the key over, so this one creates and starts nothing any more.
+  const late = () => deps.now().getTime() > actBy;
+  if (late()) throw new TransientError("ATTEMPT_TOO_SLOW", "the request took too long to be accepted; try again");
   const { approvalTimeoutMs: _approvalTimeoutMs, ...facts } = input;
   const created: EmergencyRequest = {
     ...facts,
@@ -126,7 +133,7 @@ async function createAndStart(
       `you already have request ${stored.existingId} on this cluster; close it or wait for it to end`,
     );
   }
-  await start(deps, context, input);
+  await start(deps, context, input, late);
   return toRequestView(created);
 }
 
@@ -134,8 +141,10 @@ async function start(
   deps: Pick<ApiDependencies, "requests" | "workflow">,
   context: InvocationContext,
   input: WindowWorkflowInput,
+  late: () => boolean,
 ): Promise<void> {
   try {
+    if (late()) throw new Error("the attempt ran past its idempotency key's reservation");
     await deps.workflow(context).startWindow(input);
   } catch (error) {
     context.error(`could not start the workflow for ${input.id}:`, error);

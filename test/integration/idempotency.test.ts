@@ -19,7 +19,8 @@ interface Counted {
   readonly keys: IdempotencyStore;
 }
 
-async function harness(failStart: { fail: boolean } = { fail: false }): Promise<Counted> {
+/** `fail`: starting a workflow throws; `skip`: it returns without starting one (an attempt that died there). */
+async function harness(failStart: { fail: boolean; skip?: boolean } = { fail: false }): Promise<Counted> {
   const started: string[] = [];
   const h = await createHarness({
     wrapWorkflow: (client): WorkflowClient => ({
@@ -28,6 +29,7 @@ async function harness(failStart: { fail: boolean } = { fail: false }): Promise<
       startGroupWatch: client.startGroupWatch.bind(client),
       startWindow: async (input) => {
         if (failStart.fail) throw new Error("task hub unavailable");
+        if (failStart.skip) return;
         started.push(input.id);
         await client.startWindow(input);
       },
@@ -210,6 +212,25 @@ describe("Idempotency-Key on POST /api/requests", () => {
     expect(idOf(await post(h, { key: KEY, json: {} }))).toBe(idOf(created));
     expect(await h.app.requests.list({})).toHaveLength(1);
     expect(started).toEqual([idOf(created)]);
+  });
+
+  it("fails the request of an attempt that died before starting its workflow, and takes the key over", async () => {
+    const startMode = { fail: false, skip: true };
+    const { h, keys, started } = await harness(startMode);
+    const orphan = await post(h); // stored, and then its attempt died: no workflow
+    startMode.skip = false;
+    const reservedAt = new Date(h.clock.now() - RESERVATION_BOUND_MS - 1_000).toISOString();
+    await keys.reserve(USERS.alice.oid, KEY, { requestId: idOf(orphan), reservedAt });
+    const reply = await post(h, { key: KEY });
+    expect(reply.status).toBe(202);
+    expect(reply.headers.get("idempotent-replayed")).toBeNull();
+    expect(idOf(reply)).not.toBe(idOf(orphan));
+    expect(await h.app.requests.get(idOf(orphan))).toMatchObject({
+      status: "failed",
+      outcome: { code: "START_FAILED" },
+    });
+    expect(started).toEqual([idOf(reply)]);
+    expect(idOf(await post(h, { key: KEY }))).toBe(idOf(reply));
   });
 
   it("releases the key when the workflow cannot start, so that a retry creates the request", async () => {
