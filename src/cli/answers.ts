@@ -2,21 +2,26 @@
 // arrive: a server of another version, or something else listening on the port, is said in one line
 // instead of surfacing later as "cannot read properties of undefined".
 import { z } from "zod";
+import { isActionId, isRequestId } from "../domain/ids.js";
 import { REQUEST_STATUSES } from "../domain/lifecycle.js";
 import { CliFailure, EXIT } from "./exits.js";
+
+// Ids are printed and put into URLs and command lines: only well-formed ones are taken.
+const requestId = z.string().refine(isRequestId, "not a request id");
+const actionId = z.string().refine(isActionId, "not an action id");
 
 const person = z.object({ oid: z.string(), upn: z.string(), displayName: z.string() });
 const outcome = z.object({ code: z.string(), message: z.string(), by: person.optional(), at: z.string() });
 
 export const actionAnswer = z.object({
-  id: z.string(),
+  id: requestId,
   status: z.string().optional(),
-  action: z.object({ id: z.string(), result: z.enum(["pending", "counted"]) }),
+  action: z.object({ id: actionId, result: z.enum(["pending", "counted"]) }),
 });
 
 const lastAction = z.object({
   actor: person,
-  id: z.string(),
+  id: actionId,
   type: z.string(),
   at: z.string(),
   result: z.enum(["pending", "counted", "ignored"]),
@@ -25,7 +30,7 @@ const lastAction = z.object({
 });
 
 export const requestAnswer = z.object({
-  id: z.string(),
+  id: requestId,
   cluster: z.string(),
   clusterName: z.string(),
   requester: person,
@@ -49,7 +54,7 @@ export const clustersAnswer = z.array(
     id: z.string(),
     name: z.string(),
     localAccounts: z.enum(["enabled", "disabled"]),
-    openWindows: z.array(z.object({ requestId: z.string(), closesAt: z.string() })),
+    openWindows: z.array(z.object({ requestId, closesAt: z.string() })),
   }),
 );
 export type ClustersAnswer = z.infer<typeof clustersAnswer>;

@@ -2,7 +2,7 @@
 // the API's `{"error":{code,message}}` answers turned into one line and an exit status, and retries
 // only where repeating the call cannot do a thing twice (docs/design.md §11).
 import { neutralise } from "../domain/userText.js";
-import { CliFailure, EXIT, type ExitCode } from "./exits.js";
+import { CliFailure, EXIT, Interrupted, type ExitCode } from "./exits.js";
 
 export interface Answer {
   readonly status: number;
@@ -23,6 +23,10 @@ export interface CallOptions {
   readonly retry?: RetryPolicy;
   /** Statuses the caller reads itself instead of failing on (e.g. 404 of a route the server lacks). */
   readonly accept?: readonly number[];
+  /** Sent without the bearer token (the health check, and the dev token that is the sign-in). */
+  readonly anonymous?: boolean;
+  /** Ctrl-C: abandons the call, and whatever wait between attempts, with Interrupted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ClientSettings {
@@ -64,7 +68,8 @@ interface ErrorBody {
 export function apiError(body: unknown): ErrorBody | undefined {
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   if (typeof error?.code !== "string" || typeof error.message !== "string") return undefined;
-  return { code: error.code, message: neutralise(error.message, "text") };
+  // One line: a message with line breaks could print what looks like a second line of ours.
+  return { code: error.code, message: neutralise(error.message, "text").replace(/\s*\n\s*/g, " ") };
 }
 
 const EXIT_BY_STATUS: Readonly<Record<number, ExitCode>> = {
@@ -101,8 +106,18 @@ function neverSent(error: unknown): boolean {
   return code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
 }
 
+/** How many times the server may say a keyed request is still being created (Retry-After: 1) — past its 30 s bound. */
+const BUSY_ROUNDS = 45;
+
+interface Tries {
+  failed: number;
+  busy: number;
+  signedInAgain: boolean;
+}
+
 export class ApiClient {
   private token: (() => Promise<string>) | undefined;
+  private forget: (() => void) | undefined;
 
   constructor(private readonly settings: ClientSettings) {}
 
@@ -110,27 +125,43 @@ export class ApiClient {
     return this.settings.base;
   }
 
-  /** Every later call carries this bearer token. */
-  signIn(token: () => Promise<string>): void {
+  /** Every later call carries this bearer token; `forget` drops it when the server refuses it. */
+  signIn(token: () => Promise<string>, forget: () => void): void {
     this.token = token;
+    this.forget = forget;
   }
 
   async call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
-    const { attempts } = this.settings;
-    for (let attempt = 1; ; attempt++) {
+    const tries: Tries = { failed: 0, busy: 0, signedInAgain: false };
+    for (;;) {
       const outcome = await this.attempt(method, path, options);
-      const last = attempt >= attempts;
-      if ("answer" in outcome) {
-        const { answer } = outcome;
-        const wait = last ? undefined : this.retryWait(answer, options.retry ?? "unsent");
-        if (wait === undefined) return this.verdict(answer, method, path, options);
-        await this.settings.sleep(wait);
-      } else {
-        const retried = !last && (options.retry === "transient" || neverSent(outcome.error));
-        if (!retried) throw this.unreachable(outcome.error);
-        await this.settings.sleep(Math.min(500 * 2 ** (attempt - 1), 8_000));
+      if (options.signal?.aborted) throw new Interrupted();
+      if ("error" in outcome) {
+        tries.failed++;
+        const again = options.retry === "transient" || neverSent(outcome.error);
+        if (!again || tries.failed >= this.settings.attempts) throw this.unreachable(outcome.error);
+        await this.pause(Math.min(500 * 2 ** (tries.failed - 1), 8_000), options.signal);
+        continue;
       }
+      const { answer } = outcome;
+      if (answer.status === 401 && this.forget && !options.anonymous && !tries.signedInAgain) {
+        // A token the server no longer takes (revoked, another tenant, a restarted simulation's
+        // key): dropped, and the call made once more with a fresh one. A 401 changed nothing.
+        tries.signedInAgain = true;
+        this.forget();
+        continue;
+      }
+      const wait = this.retryWait(answer, options.retry ?? "unsent", tries);
+      if (wait === undefined) return this.verdict(answer, method, path, options);
+      await this.pause(wait, options.signal);
     }
+  }
+
+  /** A wait between attempts that Ctrl-C cuts short. */
+  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
+    await Promise.race([this.settings.sleep(ms), aborted]);
+    if (signal?.aborted) throw new Interrupted();
   }
 
   private async attempt(
@@ -139,7 +170,7 @@ export class ApiClient {
     options: CallOptions,
   ): Promise<{ readonly answer: Answer } | { readonly error: unknown }> {
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
-    if (this.token) headers.authorization = `Bearer ${await this.token()}`;
+    if (this.token && !options.anonymous) headers.authorization = `Bearer ${await this.token()}`;
     if (options.json !== undefined) headers["content-type"] = "application/json";
     try {
       const response = await this.settings.fetch(new URL(path, this.settings.base), {
@@ -147,7 +178,9 @@ export class ApiClient {
         headers,
         ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
         redirect: "manual",
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
+        signal: options.signal
+          ? AbortSignal.any([options.signal, AbortSignal.timeout(this.settings.timeoutMs)])
+          : AbortSignal.timeout(this.settings.timeoutMs),
       });
       const text = await response.text();
       let body: unknown = text;
@@ -163,14 +196,15 @@ export class ApiClient {
   }
 
   /** How long to wait before sending again, or undefined to take this answer as it is. */
-  private retryWait(answer: Answer, retry: RetryPolicy): number | undefined {
+  private retryWait(answer: Answer, retry: RetryPolicy, tries: Tries): number | undefined {
     const after = retryAfterMs(answer.headers);
-    // Our 503s mean "nothing was done, try again" (a receipt withdrawn, storage down); a keyed
-    // request still being created answers 409 IDEMPOTENCY_KEY_IN_USE with Retry-After.
-    const transient =
-      answer.status === 503 || (answer.status === 409 && apiError(answer.body)?.code === "IDEMPOTENCY_KEY_IN_USE");
-    if (!transient || after === undefined) return undefined;
-    return retry === "transient" || answer.status === 503 ? after : undefined;
+    if (after === undefined) return undefined;
+    // A keyed request still being created by an earlier attempt: the server says when to ask again.
+    if (answer.status === 409 && apiError(answer.body)?.code === "IDEMPOTENCY_KEY_IN_USE")
+      return retry === "transient" && ++tries.busy <= BUSY_ROUNDS ? after : undefined;
+    // Our 503s mean "nothing was done, try again" (a receipt withdrawn, storage down), whatever the call.
+    if (answer.status === 503) return ++tries.failed < this.settings.attempts ? after : undefined;
+    return undefined;
   }
 
   private verdict(answer: Answer, method: string, path: string, options: CallOptions): Answer {

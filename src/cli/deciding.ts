@@ -51,10 +51,15 @@ async function act(context: Context, action: Action, id: string, body: object): 
   const view = await settled(context, id, accepted.action.id);
   const fate = view.actions?.find((last) => last.id === accepted.action.id);
   const document = { ...view, action: fate ?? accepted.action };
-  if (fate?.result === "ignored") {
-    if (context.json) emit(context, document, "");
-    throw new CliFailure(EXIT.error, `${action} was not counted: ${inert(fate.message ?? fate.code ?? "")}`, fate.code);
-  }
+  if (fate?.result === "ignored")
+    throw new CliFailure(
+      EXIT.error,
+      `${action} was not counted: ${inert(fate.message ?? fate.code ?? "")}`,
+      fate.code,
+      {
+        request: document,
+      },
+    );
   const text =
     fate?.result === "counted"
       ? DONE[action](view)

@@ -23,9 +23,14 @@ export class CliFailure extends Error {
     readonly exitCode: ExitCode,
     message: string,
     readonly code?: string,
+    /** With --json: what the command knows, put into the failure's one JSON document (e.g. the request). */
+    readonly document?: unknown,
   ) {
     super(message);
   }
 }
 
 export const usage = (message: string): CliFailure => new CliFailure(EXIT.usage, message);
+
+/** Ctrl-C during a call: the call was abandoned, and the command ends as the person asked. */
+export class Interrupted extends Error {}

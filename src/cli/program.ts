@@ -9,7 +9,7 @@ import { CliFailure, EXIT, usage } from "./exits.js";
 import { showEvidence, showReadiness } from "./reports.js";
 import { createRequest, listClusters, listRequests, showRequest } from "./requesting.js";
 import { signIn, type Environment, type UserSignInFactory } from "./session.js";
-import type { Terminal } from "./terminal.js";
+import { inertTerminal, type Terminal } from "./terminal.js";
 import { auditCommand, type RunAudit } from "./auditCommand.js";
 
 export interface ProgramDependencies {
@@ -167,7 +167,8 @@ function build(deps: ProgramDependencies, exit: { code: number }): Command {
 }
 
 /** Runs `breakglass` with these arguments (without "node" and the script); returns the exit status. */
-export async function runBreakglass(argv: readonly string[], deps: ProgramDependencies): Promise<number> {
+export async function runBreakglass(argv: readonly string[], given: ProgramDependencies): Promise<number> {
+  const deps = { ...given, terminal: inertTerminal(given.terminal) };
   const exit = { code: EXIT.done as number };
   try {
     await build(deps, exit).parseAsync([...argv], { from: "user" });
@@ -179,15 +180,18 @@ export async function runBreakglass(argv: readonly string[], deps: ProgramDepend
 
 function failed(error: unknown, deps: ProgramDependencies, argv: readonly string[]): number {
   const { terminal } = deps;
+  const json = argv.includes("--json");
+  // With --json, a failure is the one document on stdout too: its code, its words, what is known.
+  const document = (code: string | null, message: string, exitCode: number, known?: unknown) =>
+    terminal.out(`${JSON.stringify({ error: { code, message }, exitCode, ...(known ?? {}) })}\n`);
   if (error instanceof CommanderError) {
     // Help and --version end with 0; a parse error has already been written by commander.
-    return error.exitCode === 0 ? EXIT.done : EXIT.usage;
+    if (error.exitCode === 0) return EXIT.done;
+    if (json) document(null, error.message, EXIT.usage);
+    return EXIT.usage;
   }
   if (error instanceof CliFailure) {
-    if (argv.includes("--json"))
-      terminal.out(
-        `${JSON.stringify({ error: { code: error.code ?? null, message: error.message }, exitCode: error.exitCode })}\n`,
-      );
+    if (json) document(error.code ?? null, error.message, error.exitCode, error.document);
     terminal.err(`breakglass: ${error.message}\n`);
     return error.exitCode;
   }

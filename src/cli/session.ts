@@ -58,29 +58,43 @@ async function serverMode(client: ApiClient): Promise<Mode> {
   return health.data.mode;
 }
 
-function cached(fetchToken: () => Promise<AccessToken>, now: () => Date) {
+/** A token source: a token (kept until a minute before it expires), and a way to drop it. */
+interface TokenSource {
+  readonly fetch: () => Promise<AccessToken>;
+  readonly forget: () => void;
+}
+
+function cached(source: TokenSource, now: () => Date) {
   let current: AccessToken | undefined;
-  return async () => {
-    if (!current || current.expiresAt.getTime() - now().getTime() < REFRESH_BEFORE_MS) current = await fetchToken();
-    return current.token;
+  return {
+    token: async () => {
+      if (!current || current.expiresAt.getTime() - now().getTime() < REFRESH_BEFORE_MS) current = await source.fetch();
+      return current.token;
+    },
+    forget: () => {
+      current = undefined;
+      source.forget();
+    },
   };
 }
 
-function simulationToken(client: ApiClient, user: string, now: () => Date) {
-  return async () => {
+function simulationToken(client: ApiClient, user: string, now: () => Date): TokenSource {
+  const fetch = async () => {
     const answer = await client.call("POST", "/api/dev/token", {
       json: { user },
       retry: "transient",
       accept: [400, 404],
+      anonymous: true,
     });
     if (answer.status !== 200)
       throw new CliFailure(EXIT.notAllowed, `the simulation has no user "${user}"; try alice@contoso.dev`);
     const token = read(devTokenAnswer, answer.body, "POST /api/dev/token");
     return { token: token.access_token, expiresAt: new Date(now().getTime() + token.expires_in * 1000) };
   };
+  return { fetch, forget: () => undefined };
 }
 
-async function azureToken(options: SignInOptions) {
+async function azureToken(options: SignInOptions): Promise<TokenSource> {
   const { env } = options;
   const scope = env.BREAKGLASS_SCOPE?.trim();
   // The Azure CLI is asked for a resource, which it takes from a `/.default` scope only.
@@ -94,7 +108,7 @@ async function azureToken(options: SignInOptions) {
     }),
     { file: tokenCacheFile(env, env.HOME || homedir()), now: options.now, warn: options.prompt },
   );
-  return async (): Promise<AccessToken> => {
+  const fetch = async (): Promise<AccessToken> => {
     try {
       return await signIn.token(scope);
     } catch (error) {
@@ -102,6 +116,7 @@ async function azureToken(options: SignInOptions) {
       throw error;
     }
   };
+  return { fetch, forget: () => signIn.forget(scope) };
 }
 
 function oidOf(token: string): string | undefined {
@@ -121,13 +136,19 @@ export async function signIn(client: ApiClient, options: SignInOptions): Promise
     throw usage(
       `--user and BREAKGLASS_USER sign in to a simulation only; ${client.base.origin} runs in azure mode: sign in with az login`,
     );
+  // The person's own token is sent to this server: never in clear (a plain-http URL, or the
+  // default loopback port someone else on a shared host could listen on).
+  if (mode === "azure" && client.base.protocol !== "https:")
+    throw usage(
+      `${client.base.origin} runs in azure mode, and your token is sent only over https: set --url or BREAKGLASS_URL to the server's https:// address`,
+    );
   if (mode === "simulation" && !user)
     throw usage(
       `${client.base.origin} runs the simulation: say who you are with --user alice@contoso.dev (or BREAKGLASS_USER)`,
     );
-  const fetchToken = mode === "simulation" ? simulationToken(client, user!, options.now) : await azureToken(options);
-  const token = cached(fetchToken, options.now);
+  const source = mode === "simulation" ? simulationToken(client, user!, options.now) : await azureToken(options);
+  const { token, forget } = cached(source, options.now);
   const first = await token();
-  client.signIn(token);
+  client.signIn(token, forget);
   return { mode, oid: oidOf(first) };
 }

@@ -1,5 +1,7 @@
 // The command's view of the process it runs in, so that commands are tested with a fake clock,
 // captured output and a Ctrl-C at the moment a test chooses.
+import { neutralise } from "../domain/userText.js";
+
 export interface Terminal {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -32,4 +34,18 @@ export function progressLine(terminal: Terminal) {
       drawn = false;
     },
   };
+}
+
+/**
+ * The terminal with everything written to it made inert (docs/design.md §8.9) but the command's own
+ * redraw code: whatever a server or a person put into a field, nothing printed can move the cursor,
+ * retitle the window or clear the screen.
+ */
+export function inertTerminal(terminal: Terminal): Terminal {
+  const printable = (text: string) =>
+    text
+      .split(REDRAW)
+      .map((part) => neutralise(part, "text"))
+      .join(REDRAW);
+  return { ...terminal, out: (text) => terminal.out(printable(text)), err: (text) => terminal.err(printable(text)) };
 }

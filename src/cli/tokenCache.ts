@@ -28,8 +28,13 @@ export function tokenCacheFile(env: Readonly<Record<string, string | undefined>>
   return join(env.XDG_CACHE_HOME || join(home, ".cache"), "aks-breakglass", "tokens.json");
 }
 
+/** A SignIn whose tokens can be dropped: the server refused one (revoked, another tenant or account). */
+export interface CachedSignIn extends SignIn {
+  forget(scope: string): void;
+}
+
 /** A SignIn that answers from the cache file while a token lives, and asks `inner` otherwise. */
-export function cachedSignIn(inner: SignIn, options: TokenCacheOptions): SignIn {
+export function cachedSignIn(inner: SignIn, options: TokenCacheOptions): CachedSignIn {
   const warned = new Set<string>();
   const warn = (message: string) => {
     if (warned.has(message)) return;
@@ -52,6 +57,13 @@ export function cachedSignIn(inner: SignIn, options: TokenCacheOptions): SignIn 
       const kept = Object.fromEntries(Object.entries(entries).filter(([, entry]) => Date.parse(entry.expiresAt) > now));
       writeEntries(options.file, { ...kept, [scope]: memory[scope] }, warn);
       return fresh;
+    },
+    forget(scope) {
+      delete memory[scope];
+      const entries = readEntries(options.file, warn);
+      if (!(scope in entries)) return;
+      delete entries[scope];
+      writeEntries(options.file, entries, warn);
     },
   };
 }

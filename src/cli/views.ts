@@ -116,6 +116,11 @@ export function waitEnding(view: RequestAnswer): { exitCode: ExitCode; message: 
   if (view.status === "pending-approval" || view.status === "opening") return undefined;
   if (view.status === "open") return { exitCode: EXIT.done, message: "" };
   const why = view.outcome ? `: ${inert(view.outcome.message)}` : "";
+  if (view.status === "lockdown-failed")
+    return {
+      exitCode: EXIT.error,
+      message: `lockdown failed: local accounts may still be enabled on ${inert(view.clusterName)}; the watchdog keeps trying — tell the platform team${why}`,
+    };
   const exitCode = WAIT_ENDINGS[view.status];
   if (exitCode !== undefined) return { exitCode, message: `${view.status}${why}` };
   return view.window

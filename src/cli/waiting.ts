@@ -3,7 +3,7 @@
 import { durationInWords } from "../domain/humanTime.js";
 import { requestAnswer, read, type RequestAnswer } from "./answers.js";
 import type { ApiClient } from "./client.js";
-import { CliFailure, EXIT, type ExitCode } from "./exits.js";
+import { CliFailure, EXIT, Interrupted, type ExitCode } from "./exits.js";
 import { progressLine, type Terminal } from "./terminal.js";
 import { progressText, waitEnding } from "./views.js";
 
@@ -22,34 +22,47 @@ export interface WaitResult {
 
 const SPINNER = ["|", "/", "-", "\\"] as const;
 
-export async function fetchRequest(client: ApiClient, id: string): Promise<RequestAnswer> {
-  const answer = await client.call("GET", `/api/requests/${encodeURIComponent(id)}`, { retry: "transient" });
-  return read(requestAnswer, answer.body, `GET /api/requests/${id}`);
+export async function fetchRequest(client: ApiClient, id: string, signal?: AbortSignal): Promise<RequestAnswer> {
+  const path = `/api/requests/${encodeURIComponent(id)}`;
+  const answer = await client.call("GET", path, { retry: "transient", ...(signal ? { signal } : {}) });
+  return read(requestAnswer, answer.body, `GET ${path}`);
 }
+
+/**
+ * How long past its approval deadline a request may still read `pending-approval` — the workflow's
+ * timer and its status write take seconds — before waiting for it is given up as a stuck workflow.
+ */
+const DEADLINE_GRACE_MS = 2 * 60_000;
 
 /** How to pick a request up again, for whoever stops following it. */
 export function followUp(view: RequestAnswer): string {
   return `${view.id} is ${view.status} and stays as it is.\n  follow it:   breakglass status ${view.id} --wait\n  withdraw it: breakglass close ${view.id}`;
 }
 
-/** A sleep that a Ctrl-C cuts short. */
+/** Ctrl-C while waiting: aborts the call or the sleep in progress, and says so. */
 function interruptible(terminal: Terminal) {
-  let interrupted = false;
-  let wake: (() => void) | undefined;
-  const stop = terminal.onInterrupt(() => {
-    interrupted = true;
-    wake?.();
-  });
+  const controller = new AbortController();
+  const stop = terminal.onInterrupt(() => controller.abort());
+  const { signal } = controller;
   return {
-    get interrupted() {
-      return interrupted;
-    },
+    signal,
     async sleep(ms: number) {
-      if (interrupted) return;
-      await Promise.race([terminal.sleep(ms), new Promise<void>((resolve) => (wake = resolve))]);
+      if (signal.aborted) return;
+      const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      await Promise.race([terminal.sleep(ms), aborted]);
     },
     stop,
   };
+}
+
+/** Why waiting ends before the request decides itself: --timeout, or a decision that never came. */
+function givenUp(view: RequestAnswer, waited: number, now: Date, settings: WaitSettings): string | undefined {
+  if (settings.timeoutMs !== undefined && waited >= settings.timeoutMs)
+    return `still ${view.status} after ${durationInWords(settings.timeoutMs)}`;
+  const overdue = now.getTime() - Date.parse(view.approvalDeadline) - DEADLINE_GRACE_MS;
+  if (view.status === "pending-approval" && overdue > 0)
+    return "still pending-approval well past its approval deadline: its workflow may be stuck (tell the platform team)";
+  return undefined;
 }
 
 export async function waitForOpen(
@@ -72,23 +85,28 @@ export async function waitForOpen(
         `${view.status}:${view.approvals.length}`,
       );
       const waited = terminal.now().getTime() - startedAt;
-      if (settings.timeoutMs !== undefined && waited >= settings.timeoutMs)
-        return {
-          view,
-          exitCode: EXIT.expired,
-          message: `still ${view.status} after ${durationInWords(settings.timeoutMs)}: ${followUp(view)}`,
-        };
+      const why = givenUp(view, waited, terminal.now(), settings);
+      if (why) return { view, exitCode: EXIT.expired, message: `${why}: ${followUp(view)}` };
       await pause.sleep(
         settings.timeoutMs === undefined ? settings.pollMs : Math.min(settings.pollMs, settings.timeoutMs - waited),
       );
-      if (pause.interrupted) return { view, exitCode: EXIT.interrupted, message: `stopped waiting: ${followUp(view)}` };
-      view = await fetchRequest(client, view.id).catch((error: unknown) => {
-        if (!(error instanceof CliFailure)) throw error;
-        throw new CliFailure(error.exitCode, `${error.message}\n${followUp(view)}`, error.code);
-      });
+      const next = pause.signal.aborted ? undefined : await poll(client, view, pause.signal);
+      if (!next) return { view, exitCode: EXIT.interrupted, message: `stopped waiting: ${followUp(view)}` };
+      view = next;
     }
   } finally {
     pause.stop();
     progress.clear();
+  }
+}
+
+/** The request again; undefined when Ctrl-C abandoned the call. A failure says how to pick it up. */
+async function poll(client: ApiClient, view: RequestAnswer, signal: AbortSignal): Promise<RequestAnswer | undefined> {
+  try {
+    return await fetchRequest(client, view.id, signal);
+  } catch (error) {
+    if (error instanceof Interrupted) return undefined;
+    if (!(error instanceof CliFailure)) throw error;
+    throw new CliFailure(error.exitCode, `${error.message}\n${followUp(view)}`, error.code);
   }
 }

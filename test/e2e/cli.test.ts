@@ -162,7 +162,16 @@ describe("breakglass against the offline host", () => {
     const command = ["node", "bin/breakglass.js", "--user", "carol@contoso.dev", "status", id, "--wait"].join(" ");
     const onTerminal = spawnScript(command);
     const piped = breakglass("carol@contoso.dev", ["status", id, "--wait"]);
-    await eventually(async () => expect(onTerminal.output()).toContain("waiting for approval"), 10_000);
+    // The line is redrawn in place at each poll: two different drawings of it before bob decides.
+    const drawings = () =>
+      new Set(
+        onTerminal
+          .output()
+          .split(`\r${ESC}[2K`)
+          .map((drawn) => drawn.trim())
+          .filter((drawn) => drawn.includes(`${id}: waiting for approval`)),
+      );
+    await eventually(async () => expect(drawings().size).toBeGreaterThanOrEqual(2), 10_000);
     await eventually(async () => expect(piped.err()).toContain("waiting for approval"), 10_000);
     expect((await run("bob@contoso.dev", "approve", id)).status).toBe(0);
     const [terminalEnd, pipedEnd] = await Promise.all([onTerminal.finished, piped.finished]);

@@ -14,6 +14,8 @@ export interface Reply {
   readonly headers?: Record<string, string>;
   /** Fail the call as a network error with this code instead of answering. */
   readonly networkError?: string;
+  /** Never answer: the call ends only when its signal aborts it. */
+  readonly hang?: boolean;
 }
 
 export interface Call {
@@ -114,6 +116,11 @@ export async function runAgainst(
     const route = routes[`${call.method} ${url.pathname}`];
     const reply: Reply = route ? route(call, calls) : { status: 404, body: "" };
     if (reply.networkError) throw new TypeError("fetch failed", { cause: { code: reply.networkError } });
+    if (reply.hang) {
+      const signal = init.signal!;
+      await new Promise((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener("abort", resolve)));
+      throw signal.reason;
+    }
     const json = reply.body !== undefined && typeof reply.body !== "string";
     return new Response(json ? JSON.stringify(reply.body) : (reply.body ?? ""), {
       status: reply.status ?? 200,

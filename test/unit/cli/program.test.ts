@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SignInUnavailable } from "../../../src/ports/signIn.js";
-import { errorReply, posts, REQUEST_ID, runAgainst, simulationRoutes, WEU_ID } from "./fakeServer.js";
+import { errorReply, posts, REQUEST_ID, requestView, runAgainst, simulationRoutes, WEU_ID } from "./fakeServer.js";
 
 const REQUEST = ["request", "--cluster", "aks-prod-weu", "--reason", "Entra broken", "--ticket", "INC-1"];
 
@@ -115,6 +115,15 @@ describe("breakglass: the server", () => {
     expect(debug.err).toMatch(/RangeError: boom\n\s+at /);
   });
 
+  it("--json: a usage error is a JSON document on stdout too", async () => {
+    const run = await runAgainst(simulationRoutes(), ["--json", "frobnicate"]);
+    expect(run.status).toBe(2);
+    expect(JSON.parse(run.out)).toEqual({
+      error: { code: null, message: expect.stringContaining("frobnicate") },
+      exitCode: 2,
+    });
+  });
+
   it("--json: a failure is a JSON document on stdout too", async () => {
     const routes = {
       ...simulationRoutes(),
@@ -126,6 +135,42 @@ describe("breakglass: the server", () => {
       error: { code: "REQUEST_NOT_FOUND", message: `no request ${REQUEST_ID}` },
       exitCode: 1,
     });
+  });
+});
+
+describe("breakglass: tokens that stop working", () => {
+  it("a token the server refuses (401) is dropped and the call made once more with a fresh one", async () => {
+    let refused = 0;
+    const routes = {
+      ...simulationRoutes(),
+      "GET /api/clusters": () =>
+        ++refused === 1
+          ? errorReply(401, "UNAUTHENTICATED", "the token's signature or format is invalid")
+          : simulationRoutes()["GET /api/clusters"]!({} as never, []),
+    };
+    const run = await runAgainst(routes, ["clusters"]);
+    expect(run.status).toBe(0);
+    expect(run.calls.filter((c) => c.path === "/api/dev/token")).toHaveLength(2);
+    const always = {
+      ...simulationRoutes(),
+      "GET /api/clusters": () => errorReply(401, "UNAUTHENTICATED", "the token has expired"),
+    };
+    const refusedTwice = await runAgainst(always, ["clusters"]);
+    expect(refusedTwice.status).toBe(5);
+    expect(refusedTwice.calls.filter((c) => c.path === "/api/clusters")).toHaveLength(2);
+  });
+
+  it("a dev token near its end is replaced during a long wait, without sending the old one for the new", async () => {
+    const routes = {
+      ...simulationRoutes(),
+      "POST /api/dev/token": () => ({ body: { access_token: "x.e30.y", token_type: "Bearer", expires_in: 65 } }),
+      [`GET /api/requests/${REQUEST_ID}`]: () => ({ body: requestView() }),
+    };
+    const run = await runAgainst(routes, ["status", REQUEST_ID, "--wait", "--timeout", "20s"]);
+    expect(run.status).toBe(4);
+    const tokenCalls = run.calls.filter((c) => c.path === "/api/dev/token");
+    expect(tokenCalls.length).toBeGreaterThan(1);
+    expect(tokenCalls.every((c) => c.headers.get("authorization") === null)).toBe(true);
   });
 });
 
@@ -171,6 +216,7 @@ describe("breakglass: signing in", () => {
     const home = mkdtempSync(join(tmpdir(), "breakglass-home-"));
     afterAll(() => rmSync(home, { recursive: true, force: true }));
     const env = {
+      BREAKGLASS_URL: "https://breakglass.test",
       BREAKGLASS_USER: "",
       BREAKGLASS_SCOPE: "api://breakglass/.default",
       BREAKGLASS_TENANT_ID: "t-1",
@@ -202,6 +248,18 @@ describe("breakglass: signing in", () => {
       const again = await runAgainst(azure, ["clusters"], { env, signIn });
       expect(again.status).toBe(0);
       expect(asked.filter((item) => item === "api://breakglass/.default")).toHaveLength(1);
+    });
+
+    it("never sends the person's token over plain http: exit 2 before signing in", async () => {
+      let signedIn = false;
+      const run = await runAgainst(azure, ["clusters"], {
+        env: { ...env, BREAKGLASS_URL: "http://127.0.0.1:7071" },
+        signIn: async () => ((signedIn = true), { token: async () => ({ token: "t", expiresAt: new Date() }) }),
+      });
+      expect(run.status).toBe(2);
+      expect(run.err).toMatch(/your token is sent only over https/);
+      expect(signedIn).toBe(false);
+      expect(run.calls.map((c) => c.path)).toEqual(["/api/health"]);
     });
 
     it("without BREAKGLASS_SCOPE: exit 2; when no sign-in works: exit 5 with its sentence", async () => {

@@ -180,6 +180,62 @@ describe("breakglass request", () => {
     expect(run.calls.filter((c) => c.method === "POST" && c.path !== "/api/dev/token")).toEqual([]);
   });
 
+  it("Ctrl-C while a call hangs: the call is abandoned at once, exit 130", async () => {
+    let polls = 0;
+    let interrupt: (() => void) | undefined;
+    const routes = {
+      ...following(pending),
+      [`GET /api/requests/${REQUEST_ID}`]: () => {
+        if (++polls === 1) return { body: pending };
+        interrupt?.();
+        return { hang: true };
+      },
+    };
+    const run = await runAgainst(routes, ["status", REQUEST_ID, "--wait"], {
+      onListening: (handler) => (interrupt = handler),
+    });
+    expect(run.status).toBe(130);
+    expect(run.err).toContain("stopped waiting");
+    expect(run.calls.filter((c) => c.path === `/api/requests/${REQUEST_ID}`)).toHaveLength(2);
+  });
+
+  it("a request still pending well past its approval deadline is given up as stuck: exit 4", async () => {
+    const stuck = requestView({ approvalDeadline: "2026-12-02T02:50:00.000Z" });
+    const run = await runAgainst(following(stuck), ["status", REQUEST_ID, "--wait"]);
+    expect(run.status).toBe(4);
+    expect(run.err).toMatch(/well past its approval deadline: its workflow may be stuck/);
+  });
+
+  it("lockdown-failed while waiting says local accounts may still be enabled: exit 1", async () => {
+    const failed = requestView({
+      status: "lockdown-failed",
+      window: { openedAt: "2026-12-02T03:01:00.000Z", closesAt: "2026-12-02T03:01:10.000Z", closedAt: null },
+    });
+    const run = await runAgainst(following(failed), ["status", REQUEST_ID, "--wait"]);
+    expect(run.status).toBe(1);
+    expect(run.err).toMatch(/lockdown failed: local accounts may still be enabled on aks-prod-weu/);
+  });
+
+  it("a server's fields cannot drive the terminal either: ids are checked, everything printed is inert", async () => {
+    const hostile = requestView({
+      approvalDeadline: `2026-12-02T03:15:00.000Z${ESC}]0;owned\u0007`,
+      outcome: { code: `X${ESC}[2J`, message: "m", at: "2026-12-02T03:00:00.000Z" },
+      extension: { duration: `PT1H${ESC}[31m`, status: `pending${ESC}[0m` },
+    });
+    const shown = await runAgainst(following(hostile), ["status", REQUEST_ID]);
+    expect(shown.status).toBe(0);
+    expect(shown.out + shown.err).not.toContain(ESC);
+    const forged = await runAgainst(following(requestView({ id: `bg-x${ESC}[2J` })), ["status", REQUEST_ID]);
+    expect(forged.status).toBe(1);
+    expect(forged.err).toMatch(/not what this breakglass expects \(at id\)/);
+    const message = {
+      ...following(pending),
+      [`GET /api/requests/${REQUEST_ID}`]: () => errorReply(409, "NOT_OPEN", "no\nbreakglass: open: fake"),
+    };
+    const oneLine = await runAgainst(message, ["status", REQUEST_ID]);
+    expect(oneLine.err).toBe("breakglass: no breakglass: open: fake\n");
+  });
+
   it("someone else's text cannot drive the terminal", async () => {
     const hostile = requestView({
       justification: `fix${ESC}[2J${ESC}]0;owned\u0007 now`,
@@ -261,6 +317,12 @@ describe("breakglass list and the decisions", () => {
     const run = await runAgainst(routes, ["approve", REQUEST_ID]);
     expect(run.status).toBe(1);
     expect(run.err).toBe("breakglass: approve was not counted: this approval arrived after the request was denied\n");
+    const json = await runAgainst(routes, ["--json", "approve", REQUEST_ID]);
+    expect(JSON.parse(json.out)).toMatchObject({
+      error: { code: "ALREADY_DENIED" },
+      exitCode: 1,
+      request: { id: REQUEST_ID, status: "denied", action: { result: "ignored" } },
+    });
   });
 
   it("a decision whose answer was lost is not sent again (the server may have taken it)", async () => {
