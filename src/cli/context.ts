@@ -1,6 +1,5 @@
 // What every command that talks to the server is given once it has signed in.
 import type { ApiClient } from "./client.js";
-import type { ExitCode } from "./exits.js";
 import type { Session } from "./session.js";
 import type { Terminal } from "./terminal.js";
 
@@ -22,5 +21,3 @@ export function emit(context: Context, document: unknown, text: string): void {
     context.json ? `${JSON.stringify(document, null, 2)}\n` : text.endsWith("\n") ? text : `${text}\n`,
   );
 }
-
-export type Command<Options> = (context: Context, options: Options) => Promise<ExitCode>;
