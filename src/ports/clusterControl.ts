@@ -8,6 +8,8 @@ export interface ClusterState {
   readonly etag: string;
   /** Entra ID integration (AKS-managed AAD). Without it ARM refuses to disable local accounts. */
   readonly entraIntegration: boolean;
+  /** `Running` or `Stopped` (powerState.code); a stopped cluster takes no update. Absent when ARM did not say. */
+  readonly powerState?: string;
 }
 
 export type ClusterReadResult =

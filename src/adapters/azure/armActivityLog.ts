@@ -8,7 +8,7 @@ import {
   type AdminCredentialFetch,
 } from "../../ports/activityLog.js";
 import { TransientError } from "../../ports/errors.js";
-import { ARM_ACTIONS } from "./armActions.js";
+import { ARM_ACTIONS } from "../../domain/armActions.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
 
 const MISSING_PERMISSION = ` (the app's identity needs ${ARM_ACTIONS.readActivityLog.action} on the subscription)`;

@@ -18,7 +18,7 @@ import type {
   RotationResult,
 } from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
-import { ARM_ACTIONS, type ArmAction } from "./armActions.js";
+import { ARM_ACTIONS, type ArmAction } from "../../domain/armActions.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
 
 export interface ArmSettings {

@@ -1,10 +1,10 @@
-// One list of ARM actions (src/adapters/azure/armActions.ts) and three places that must agree with
+// One list of ARM actions (src/domain/armActions.ts) and three places that must agree with
 // it, each checked both ways: the custom roles in infra/azuredeploy.json, the README's permissions
 // table, and the requests the real ARM adapters send (recorded by the loopback fake ARM).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARM_ACTIONS, armActionsAt } from "../../../src/adapters/azure/armActions.js";
+import { ARM_ACTIONS, armActionsAt } from "../../../src/domain/armActions.js";
 import { ArmActivityLog } from "../../../src/adapters/azure/armActivityLog.js";
 import { ArmClusterControl } from "../../../src/adapters/azure/armClusterControl.js";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
