@@ -13,6 +13,7 @@ const check = z.object({
   ok: z.boolean(),
   code: z.string().optional(),
   message: z.string().optional(),
+  fix: z.string().optional(),
 });
 const readinessAnswer = z.object({
   ready: z.boolean(),
@@ -58,10 +59,18 @@ export async function showReadiness(context: Context): Promise<ExitCode> {
     ...report.clusters.flatMap((cluster) => checkRows(inert(cluster.name), cluster.checks)),
   ];
   const verdict = report.ready ? "ready" : "NOT READY";
+  // What mends each red check, after the table: the exact command, whole, to copy.
+  const fixes = [
+    ...report.tenant.map((item) => ["tenant", item] as const),
+    ...report.clusters.flatMap((cluster) => cluster.checks.map((item) => [cluster.name, item] as const)),
+  ]
+    .filter(([, item]) => !item.ok && item.fix)
+    .map(([scope, item]) => `fix ${scope} ${item.name}:\n  ${item.fix!}\n`)
+    .join("");
   emit(
     context,
     report,
-    `${verdict} (checked ${when(report.checkedAt, context.terminal.now())})\n${table(["SCOPE", "CHECK", "RESULT", "DETAIL"], rows)}`,
+    `${verdict} (checked ${when(report.checkedAt, context.terminal.now())})\n${table(["SCOPE", "CHECK", "RESULT", "DETAIL"], rows)}${fixes}`,
   );
   return report.ready ? EXIT.done : EXIT.error;
 }

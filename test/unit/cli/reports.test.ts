@@ -41,7 +41,12 @@ describe("breakglass readiness and evidence", () => {
           id: "x",
           name: "aks-prod-weu",
           ready,
-          checks: [check("cluster-admin-role", ready, ready ? undefined : "the emergency group lacks the role")],
+          checks: [
+            {
+              ...check("cluster-admin-role", ready, ready ? undefined : "the emergency group lacks the role"),
+              ...(ready ? {} : { fix: "az role assignment create --role 0ab0b1a8 --scope /x" }),
+            },
+          ],
         },
       ],
     });
@@ -52,6 +57,9 @@ describe("breakglass readiness and evidence", () => {
     expect(notReady.status).toBe(1);
     expect(notReady.out).toMatch(/^NOT READY/);
     expect(notReady.out).toMatch(/aks-prod-weu\s+cluster-admin-role\s+NOT OK\s+the emergency group lacks the role/);
+    expect(notReady.out).toContain(
+      "fix aks-prod-weu cluster-admin-role:\n  az role assignment create --role 0ab0b1a8 --scope /x\n",
+    );
     const ready = await runAgainst({ ...simulationRoutes(), "GET /api/readiness": () => ({ body: report(true) }) }, [
       "readiness",
     ]);
