@@ -73,6 +73,7 @@ describe("the simulated ARM enforces the app's permissions", () => {
   it("answers a read without managedClusters/read and a rotation without its action as the ARM adapter does", async () => {
     const h = await createHarness();
     const clusters = h.world.clusterControl;
+    expect(await clusters.read(h.cluster())).toMatchObject({ kind: "found", state: { powerState: "Running" } });
     expect(await clusters.rotateCertificates(h.cluster())).toEqual({ kind: "rotated" });
     await setPermission(h, ARM_ACTIONS.rotateCertificates.action, false);
     expect(await clusters.rotateCertificates(h.cluster())).toEqual({

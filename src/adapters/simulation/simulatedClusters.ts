@@ -51,7 +51,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
         provisioningState: String(row.provisioningState),
         etag: row.etag,
         entraIntegration: row.entraIntegration !== false,
-        powerState: String(row.powerState ?? "Running"),
+        powerState: typeof row.powerState === "string" ? row.powerState : "Running",
       },
     };
   }
