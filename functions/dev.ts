@@ -27,4 +27,12 @@ if (loadConfig().mode === "simulation") {
     devHandler("devAdminCredentials"),
   );
   anonymousRoute("devInjectFault", ["POST"], "dev/clusters/{name}/faults", devHandler("devInjectFault"));
+  anonymousRoute("devSetPermission", ["POST"], "dev/clusters/{name}/permissions", devHandler("devSetPermission"));
+  anonymousRoute(
+    "devSetEmergencyRole",
+    ["POST"],
+    "dev/clusters/{name}/emergency-role",
+    devHandler("devSetEmergencyRole"),
+  );
+  anonymousRoute("devSetAuditLogs", ["POST"], "dev/clusters/{name}/audit-logs", devHandler("devSetAuditLogs"));
 }

@@ -24,6 +24,9 @@ export const ARM_ACTIONS = {
   readActivityLog: { action: "Microsoft.Insights/eventtypes/values/read", scope: "subscription" },
 } as const satisfies Record<string, ArmAction>;
 
+/** Every action string of ARM_ACTIONS, in its order. */
+export const ARM_ACTION_NAMES: readonly string[] = Object.values(ARM_ACTIONS).map((entry: ArmAction) => entry.action);
+
 /** The action strings granted at one scope, in a stable order. */
 export function armActionsAt(scope: ArmAction["scope"]): string[] {
   return Object.values(ARM_ACTIONS)

@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   "NOT_EMERGENCY_MEMBER",
   "NOT_APPROVER",
   "NOT_REQUESTER",
+  // the simulation's admin-credential fetch, when the emergency group lacks the Cluster Admin role there
+  "EMERGENCY_ROLE_MISSING",
   "SELF_APPROVAL",
   "CLIENT_STATE_MISMATCH",
   // the state it finds

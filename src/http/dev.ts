@@ -3,6 +3,7 @@
 // developer change the simulated world the way things change in the real one.
 import type { HttpRequest } from "@azure/functions";
 import { z } from "zod";
+import { ARM_ACTION_NAMES } from "../domain/armActions.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { ChangeAuthor } from "../domain/groups.js";
 import { isObjectId, isRequestId } from "../domain/ids.js";
@@ -39,6 +40,16 @@ export const DEV_SESSION_COOKIE = "breakglass_session";
 
 const userBody = z.object({ user: z.string().trim().min(1).max(256) }).strict();
 const localAccountsBody = z.object({ enabled: z.boolean() }).strict();
+const permissionBody = z
+  .object({
+    action: z.string().refine((action) => ARM_ACTION_NAMES.includes(action), {
+      message: `must be one of ${ARM_ACTION_NAMES.join(", ")}`,
+    }),
+    granted: z.boolean(),
+  })
+  .strict();
+const emergencyRoleBody = z.object({ assigned: z.boolean() }).strict();
+const auditLogsBody = z.object({ enabled: z.boolean() }).strict();
 const FAULT_OPERATIONS = ["enable", "disable", "rotate"] as const satisfies readonly FaultOperation[];
 const faultBody = z
   .object({
@@ -97,6 +108,27 @@ export function createDevHandlers(deps: DevDependencies) {
       await deps.clusterControl.injectFault(cluster, fault);
       return jsonResponse(200, { cluster: cluster.id, fault });
     }),
+    /** The app's identity loses or regains one ARM action on the cluster, as a role clean-up would do. */
+    devSetPermission: endpoint(async (request) => {
+      const { action, granted } = await readJsonBody(request, permissionBody);
+      const cluster = findCluster(deps, request);
+      await deps.clusterControl.setAppPermission(cluster, action, granted);
+      return jsonResponse(200, await factsBody(deps, cluster));
+    }),
+    /** The emergency group loses or regains Azure Kubernetes Service Cluster Admin Role on the cluster. */
+    devSetEmergencyRole: endpoint(async (request) => {
+      const { assigned } = await readJsonBody(request, emergencyRoleBody);
+      const cluster = findCluster(deps, request);
+      await deps.clusterControl.setEmergencyRole(cluster, assigned);
+      return jsonResponse(200, await factsBody(deps, cluster));
+    }),
+    /** The kube-audit diagnostic setting of the cluster, switched on or off. */
+    devSetAuditLogs: endpoint(async (request) => {
+      const { enabled } = await readJsonBody(request, auditLogsBody);
+      const cluster = findCluster(deps, request);
+      await deps.clusterControl.setKubeAudit(cluster, enabled);
+      return jsonResponse(200, await factsBody(deps, cluster));
+    }),
   };
 }
 
@@ -133,13 +165,24 @@ function devLoginHandler(deps: DevDependencies): HttpHandler {
   };
 }
 
-/** What `az aks get-credentials --admin` does: refused while local accounts are disabled, else logged. */
+/**
+ * What `az aks get-credentials --admin` does: refused without the Cluster Admin role (ARM checks
+ * the role before the cluster looks at its local accounts), refused while local accounts are
+ * disabled, else logged.
+ */
 function adminCredentialsHandler(deps: DevDependencies): HttpHandler {
   return async (request) => {
     const caller = await authenticate(request, deps.verifyToken);
     const cluster = findCluster(deps, request);
     const read = await deps.clusterControl.read(cluster);
     if (read.kind === "not-found") throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
+    if ((await deps.clusterControl.facts(cluster))?.emergencyRoleAssigned !== true) {
+      throw new ApiError(
+        403,
+        "EMERGENCY_ROLE_MISSING",
+        `the emergency group does not hold Azure Kubernetes Service Cluster Admin Role on ${cluster.name} (AuthorizationFailed for Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action)`,
+      );
+    }
     if (read.state.localAccounts === "disabled") {
       throw new ApiError(
         400,
@@ -168,6 +211,13 @@ async function findGroup(deps: DevDependencies, request: HttpRequest): Promise<D
   const group = await deps.directory.findGroup(name);
   if (!group) throw new ApiError(404, "UNKNOWN_GROUP", `the simulated directory has no group ${name}`);
   return group;
+}
+
+/** A cluster's simulated facts, as the dev routes that change them answer. */
+async function factsBody(deps: DevDependencies, cluster: ManagedCluster) {
+  const facts = await deps.clusterControl.facts(cluster);
+  if (!facts) throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
+  return { cluster: cluster.id, ...facts };
 }
 
 function findCluster(deps: DevDependencies, request: HttpRequest): ManagedCluster {

@@ -32,12 +32,30 @@ export interface Fault {
   readonly retryAfterSeconds?: number;
 }
 
+/** What the simulated ARM knows of a cluster besides its state: who may do what there, and where its logs go. */
+export interface SimulatedClusterFacts {
+  /** The ARM actions (of ARM_ACTIONS) the app's identity holds on the cluster. */
+  readonly appActions: readonly string[];
+  /** Whether the emergency group holds Azure Kubernetes Service Cluster Admin Role there. */
+  readonly emergencyRoleAssigned: boolean;
+  /** Whether the kube-audit diagnostic setting sends to a Log Analytics workspace. */
+  readonly kubeAuditEnabled: boolean;
+}
+
 /** The simulated clusters as someone outside the product changes them. */
 export interface SimulatedClusterEditor extends Pick<ClusterControl, "read"> {
   /** Flips the switch without going through the product, as someone with `az aks update` could. */
   setLocalAccountsOutOfBand(cluster: ManagedCluster, enabled: boolean): Promise<void>;
   /** Makes the next `count` operations of a kind fail with `status`. */
   injectFault(cluster: ManagedCluster, fault: Fault): Promise<void>;
+  /** The cluster's facts; undefined when the simulated world has no such cluster. */
+  facts(cluster: ManagedCluster): Promise<SimulatedClusterFacts | undefined>;
+  /** The app's identity loses or regains one ARM action there, as a role clean-up would do. */
+  setAppPermission(cluster: ManagedCluster, action: string, granted: boolean): Promise<void>;
+  /** The emergency group loses or regains Azure Kubernetes Service Cluster Admin Role there. */
+  setEmergencyRole(cluster: ManagedCluster, assigned: boolean): Promise<void>;
+  /** The kube-audit diagnostic setting is switched on or off. */
+  setKubeAudit(cluster: ManagedCluster, enabled: boolean): Promise<void>;
 }
 
 /** The simulated Activity Log, written where `az aks get-credentials --admin` would leave a trace. */

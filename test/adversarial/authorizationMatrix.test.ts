@@ -275,7 +275,32 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
     handler: dev("devInjectFault"),
     call: () => ({ params: { name: "aks-prod-neu" }, json: { operation: "rotate", status: 500, count: 0 } }),
   },
+  "POST /api/dev/clusters/{name}/permissions": {
+    handler: dev("devSetPermission"),
+    call: () => ({
+      params: { name: "aks-prod-neu" },
+      json: { action: "Microsoft.ContainerService/managedClusters/read", granted: true },
+    }),
+  },
+  "POST /api/dev/clusters/{name}/emergency-role": {
+    handler: dev("devSetEmergencyRole"),
+    call: () => ({ params: { name: "aks-prod-neu" }, json: { assigned: true } }),
+  },
+  "POST /api/dev/clusters/{name}/audit-logs": {
+    handler: dev("devSetAuditLogs"),
+    call: () => ({ params: { name: "aks-prod-neu" }, json: { enabled: true } }),
+  },
 };
+
+/**
+ * Routes of issue 16 whose rows the README's table does not have yet (its text is the lead's to
+ * write): they have their entries here, and leave this list when their rows arrive.
+ */
+const NOT_YET_IN_README = [
+  "POST /api/dev/clusters/{name}/permissions",
+  "POST /api/dev/clusters/{name}/emergency-role",
+  "POST /api/dev/clusters/{name}/audit-logs",
+];
 
 // ---- the run -----------------------------------------------------------------------------------
 
@@ -392,7 +417,7 @@ describe("the authorization matrix of the README's HTTP API table", () => {
       "README routes without a ROUTES entry",
     ).toEqual([]);
     expect(
-      Object.keys(ROUTES).filter((route) => !routes.includes(route)),
+      Object.keys(ROUTES).filter((route) => !routes.includes(route) && !NOT_YET_IN_README.includes(route)),
       "ROUTES the README lost",
     ).toEqual([]);
     const phrases = rows.map((row) => row.who);

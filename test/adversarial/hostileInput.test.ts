@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DevTokenIssuer } from "../../src/adapters/simulation/devTokens.js";
 import type { App } from "../../src/app/composition.js";
 import { SIMULATION_GROUPS, SIMULATION_USERS } from "../../src/app/simulationDefaults.js";
+import { ARM_ACTION_NAMES, ARM_ACTIONS } from "../../src/domain/armActions.js";
 import { isDailyStream } from "../../src/domain/audit.js";
 import { clusterNamed, findManagedCluster } from "../../src/domain/clusters.js";
 import { ERROR_CODES } from "../../src/domain/codes.js";
@@ -567,6 +568,30 @@ const ROUTES = {
     params: () => ({ name: "aks-prod-weu" }),
     body: { valid: () => ({ enabled: true }), fields: { enabled: { kind: "boolean" } } },
   },
+  devSetPermission: {
+    name: "POST /api/dev/clusters/{name}/permissions",
+    handler: dev("devSetPermission"),
+    method: "POST",
+    params: () => ({ name: "aks-prod-weu" }),
+    body: {
+      valid: () => ({ action: ARM_ACTIONS.readCluster.action, granted: true }),
+      fields: { action: { kind: "enum", values: ARM_ACTION_NAMES }, granted: { kind: "boolean" } },
+    },
+  },
+  devSetEmergencyRole: {
+    name: "POST /api/dev/clusters/{name}/emergency-role",
+    handler: dev("devSetEmergencyRole"),
+    method: "POST",
+    params: () => ({ name: "aks-prod-weu" }),
+    body: { valid: () => ({ assigned: true }), fields: { assigned: { kind: "boolean" } } },
+  },
+  devSetAuditLogs: {
+    name: "POST /api/dev/clusters/{name}/audit-logs",
+    handler: dev("devSetAuditLogs"),
+    method: "POST",
+    params: () => ({ name: "aks-prod-weu" }),
+    body: { valid: () => ({ enabled: true }), fields: { enabled: { kind: "boolean" } } },
+  },
   devAdminCredentials: {
     name: "POST /api/dev/clusters/{name}/admin-credentials",
     handler: dev("devAdminCredentials"),
@@ -770,6 +795,24 @@ const PROBES: readonly Probe[] = [
   {
     route: ROUTES.devAdminCredentials,
     call: notClusterName.map((name) => ({ params: { name } })),
+    statuses: [404],
+  },
+  {
+    route: ROUTES.devSetPermission,
+    call: notClusterName.map((name) => ({
+      params: { name },
+      ...json({ action: ARM_ACTIONS.writeCluster.action, granted: false }),
+    })),
+    statuses: [404],
+  },
+  {
+    route: ROUTES.devSetEmergencyRole,
+    call: notClusterName.map((name) => ({ params: { name }, ...json({ assigned: false }) })),
+    statuses: [404],
+  },
+  {
+    route: ROUTES.devSetAuditLogs,
+    call: notClusterName.map((name) => ({ params: { name }, ...json({ enabled: false }) })),
     statuses: [404],
   },
   {

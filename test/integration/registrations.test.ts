@@ -75,6 +75,9 @@ describe("functions/ registrations", () => {
       "POST dev/clusters/{name}/local-accounts",
       "POST dev/clusters/{name}/admin-credentials",
       "POST dev/clusters/{name}/faults",
+      "POST dev/clusters/{name}/permissions",
+      "POST dev/clusters/{name}/emergency-role",
+      "POST dev/clusters/{name}/audit-logs",
     ];
     expect(httpRoutes(simulation)).toEqual([...api, ...dev].sort());
     expect(httpRoutes(azure)).toEqual([...api].sort());

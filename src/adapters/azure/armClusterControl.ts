@@ -89,8 +89,7 @@ export class ArmClusterControl implements ClusterControl {
     } catch (error) {
       const outcome = refusalOrThrow(error, `read ${cluster.name}`, ARM_ACTIONS.readCluster);
       if (outcome.kind === "not-found") return undefined;
-      // A read that ARM refuses (no permission) is no state to decide on: let the caller retry or fail.
-      throw new TransientError(outcome.code, `ARM refused to read ${cluster.name}: ${outcome.message}`);
+      throw readRefused(cluster, outcome);
     }
   }
 
@@ -125,6 +124,25 @@ function stateOf(cluster: ArmManagedCluster): ClusterState {
   };
 }
 
+/** How a 401/403 of ARM is reported (the simulated ARM reports its own the same way). */
+export function permissionRefusal(
+  code: OutcomeCode,
+  what: string,
+  armMessage: string,
+  needed: ArmAction,
+): { kind: "rejected"; code: OutcomeCode; message: string } {
+  return {
+    kind: "rejected",
+    code,
+    message: `the app's identity may not ${what}: ${armMessage} (it needs ${needed.action} on the ${needed.scope}; grant it the role in the README)`,
+  };
+}
+
+/** A read that ARM refuses (no permission) is no state to decide on: the caller retries or fails. */
+export function readRefused(cluster: ManagedCluster, refusal: { code: OutcomeCode; message: string }): TransientError {
+  return new TransientError(refusal.code, `ARM refused to read ${cluster.name}: ${refusal.message}`);
+}
+
 /**
  * ARM's answer as a typed outcome (not found; refused for good) or, for what a retry may fix
  * (409 operation in progress, 412 eTag race, 429, 5xx, timeouts, failed operations), a thrown
@@ -141,13 +159,7 @@ function refusalOrThrow(
     const code: OutcomeCode = error.code === undefined ? `HTTP_${status}` : upstreamCode(error.code);
     if (status === 404) return { kind: "not-found" };
     if (status === 400) return { kind: "rejected", code, message: explain(code, error.message) };
-    if (status === 401 || status === 403) {
-      return {
-        kind: "rejected",
-        code,
-        message: `the app's identity may not ${what}: ${error.message} (it needs ${needed.action} on the ${needed.scope}; grant it the role in the README)`,
-      };
-    }
+    if (status === 401 || status === 403) return permissionRefusal(code, what, error.message, needed);
     const hint = retryAfterMs(error.response?.headers.get("retry-after"));
     throw new TransientError(`ARM_${status}`, `ARM answered ${status} (${code}) to ${what}: ${error.message}`, hint, {
       cause: error,

@@ -1,6 +1,7 @@
 // Simulated AKS clusters, kept in Table Storage so every process sees the same world. Each
 // cluster is one row; the row's own ETag is the cluster's eTag, so the If-Match semantics of
-// ARM come for free. Injected faults make the next N operations fail the way ARM would.
+// ARM come for free. Injected faults make the next N operations fail the way ARM would; the
+// actions the app's identity holds there are enforced as ARM enforces them (simulatedAuthorization.ts).
 import { upstreamCode } from "../../domain/codes.js";
 import { odata } from "@azure/data-tables";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
@@ -11,11 +12,15 @@ import type {
   RotationResult,
 } from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
-import type { Fault, FaultOperation, SimulatedClusterEditor } from "../../ports/simulation.js";
+import type { Fault, FaultOperation, SimulatedClusterEditor, SimulatedClusterFacts } from "../../ports/simulation.js";
+import { ARM_ACTIONS } from "../../domain/armActions.js";
+import { readRefused } from "../azure/armClusterControl.js";
+import { appPermissionColumn, factsOf, permissionRefusalOf } from "./simulatedAuthorization.js";
 import {
   queryAll,
   readEntity,
   storageCall,
+  type Entity,
   Table,
   tryStorageCall,
   type TableStorageSettings,
@@ -38,6 +43,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
   async read(cluster: ManagedCluster): Promise<ClusterReadResult> {
     const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
     if (!row) return { kind: "not-found" };
+    assertReadable(cluster, row);
     return {
       kind: "found",
       state: {
@@ -45,6 +51,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
         provisioningState: String(row.provisioningState),
         etag: row.etag,
         entraIntegration: row.entraIntegration !== false,
+        powerState: typeof row.powerState === "string" ? row.powerState : "Running",
       },
     };
   }
@@ -54,6 +61,17 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
     const fault = await this.takeFault(cluster, enabled ? "enable" : "disable");
     if (fault !== undefined) return faultResult(fault);
     const row = await readEntity(client, CLUSTER_PARTITION, clusterKey(cluster));
+    if (row) {
+      // The ARM adapter reads the cluster before it writes, so a missing read fails first, as there.
+      assertReadable(cluster, row);
+      const refusal = permissionRefusalOf(
+        cluster,
+        row,
+        `${enabled ? "enable" : "disable"} local accounts on ${cluster.name}`,
+        ARM_ACTIONS.writeCluster,
+      );
+      if (refusal) return refusal;
+    }
     if (row && !enabled && row.entraIntegration === false) {
       return {
         kind: "rejected",
@@ -88,6 +106,13 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
     if (fault !== undefined) return faultResult(fault);
     const row = await readEntity(client, CLUSTER_PARTITION, clusterKey(cluster));
     if (!row) return { kind: "not-found" };
+    const refusal = permissionRefusalOf(
+      cluster,
+      row,
+      `rotate certificates of ${cluster.name}`,
+      ARM_ACTIONS.rotateCertificates,
+    );
+    if (refusal) return refusal;
     await storageCall("rotate certificates", () =>
       client.updateEntity(
         {
@@ -132,12 +157,39 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
 
   /** Flips the switch without going through the product, as someone with `az aks update` could. */
   async setLocalAccountsOutOfBand(cluster: ManagedCluster, enabled: boolean): Promise<void> {
+    await this.mergeColumns(cluster, "out-of-band change", { localAccountsEnabled: enabled });
+  }
+
+  async facts(cluster: ManagedCluster): Promise<SimulatedClusterFacts | undefined> {
+    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
+    return row && factsOf(row);
+  }
+
+  async setAppPermission(cluster: ManagedCluster, action: string, granted: boolean): Promise<void> {
     const client = await this.client();
-    await storageCall("out-of-band change", () =>
-      client.updateEntity(
-        { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), localAccountsEnabled: enabled },
-        "Merge",
-      ),
+    for (;;) {
+      const row = await readEntity(client, CLUSTER_PARTITION, clusterKey(cluster));
+      if (!row) return;
+      const entity = { partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster) };
+      const written = await tryStorageCall("change the app's permissions", () =>
+        client.updateEntity({ ...entity, ...appPermissionColumn(row, action, granted) }, "Merge", { etag: row.etag }),
+      );
+      if (written.ok) return;
+    }
+  }
+
+  async setEmergencyRole(cluster: ManagedCluster, assigned: boolean): Promise<void> {
+    await this.mergeColumns(cluster, "change the emergency group's role", { emergencyRoleAssigned: assigned });
+  }
+
+  async setKubeAudit(cluster: ManagedCluster, enabled: boolean): Promise<void> {
+    await this.mergeColumns(cluster, "change the kube-audit diagnostic setting", { kubeAuditEnabled: enabled });
+  }
+
+  private async mergeColumns(cluster: ManagedCluster, what: string, columns: Record<string, unknown>): Promise<void> {
+    const client = await this.client();
+    await storageCall(what, () =>
+      client.updateEntity({ partitionKey: CLUSTER_PARTITION, rowKey: clusterKey(cluster), ...columns }, "Merge"),
     );
   }
 
@@ -169,6 +221,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
           provisioningState: "Succeeded",
           entraIntegration: true,
           certificateRotations: 0,
+          powerState: "Running",
         }),
       );
     }
@@ -201,6 +254,12 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
         };
     }
   }
+}
+
+/** ARM's 403 to a read, thrown as the ARM adapter throws it. */
+function assertReadable(cluster: ManagedCluster, row: Entity): void {
+  const refusal = permissionRefusalOf(cluster, row, `read ${cluster.name}`, ARM_ACTIONS.readCluster);
+  if (refusal) throw readRefused(cluster, refusal);
 }
 
 /** What ARM's answer with this status means for the caller: a typed refusal, or a thrown transient error. */
