@@ -31,3 +31,32 @@ export function isPermitted(action: string, grants: readonly PermissionGrant[]):
 export function missingActions(required: readonly string[], grants: readonly PermissionGrant[]): string[] {
   return required.filter((action) => !isPermitted(action, grants));
 }
+
+/** The path segments of an ARM id, lower-cased: ARM ids compare without regard to case. */
+function segments(id: string): string[] {
+  return id.toLowerCase().split("/").filter(Boolean);
+}
+
+/** The GUID at the end of a role definition id (`/subscriptions/…/roleDefinitions/<guid>` or the bare GUID). */
+function roleGuidOf(roleDefinitionId: string): string {
+  return segments(roleDefinitionId).at(-1) ?? "";
+}
+
+/**
+ * Whether one of `assignments` gives role `roleGuid` at `clusterId`: assigned there or at a scope
+ * above it (its resource group, subscription, a management group, `/`). Scopes compare by whole
+ * path segments, so `/subscriptions/s/resourceGroups/rg` does not cover `…/resourceGroups/rg2`.
+ */
+export function holdsRoleAt(
+  clusterId: string,
+  assignments: readonly { readonly roleDefinitionId: string; readonly scope: string }[],
+  roleGuid: string,
+): boolean {
+  const target = segments(clusterId);
+  return assignments.some((assignment) => {
+    if (roleGuidOf(assignment.roleDefinitionId) !== roleGuid.toLowerCase()) return false;
+    const scope = segments(assignment.scope);
+    if (scope[0] === "providers" && scope[1] === "microsoft.management") return true;
+    return scope.length <= target.length && scope.every((part, index) => part === target[index]);
+  });
+}
