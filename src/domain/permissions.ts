@@ -57,6 +57,6 @@ export function holdsRoleAt(
     if (roleGuidOf(assignment.roleDefinitionId) !== roleGuid.toLowerCase()) return false;
     const scope = segments(assignment.scope);
     if (scope[0] === "providers" && scope[1] === "microsoft.management") return true;
-    return scope.length <= target.length && scope.every((part, index) => part === target[index]);
+    return scope.every((part, index) => part === target[index]);
   });
 }
