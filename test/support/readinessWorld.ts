@@ -8,7 +8,7 @@ import type { PermissionGrant } from "../../src/domain/permissions.js";
 import { CLUSTER_ADMIN_ROLE_ID } from "../../src/domain/readiness.js";
 import { SIMULATION_CLUSTER_IDS } from "../../src/app/simulationDefaults.js";
 import type { AuditLog } from "../../src/ports/auditLog.js";
-import type { ClusterReadResult } from "../../src/ports/clusterControl.js";
+import type { ClusterReadResult, ClusterState } from "../../src/ports/clusterControl.js";
 import type { DirectoryUser } from "../../src/ports/directory.js";
 import type { Notification } from "../../src/ports/notifier.js";
 import type {
@@ -34,6 +34,21 @@ const person = (oid: string, name: string, accountEnabled = true): DirectoryUser
   mail: `${name}@contoso.dev`,
   accountEnabled,
 });
+
+/** A running, updatable cluster with Entra integration, with `change` applied. */
+export function clusterFound(change: Partial<ClusterState> = {}): ClusterReadResult {
+  return {
+    kind: "found",
+    state: {
+      localAccounts: "disabled",
+      provisioningState: "Succeeded",
+      etag: "1",
+      entraIntegration: true,
+      powerState: "Running",
+      ...change,
+    },
+  };
+}
 
 export interface ClusterFacts {
   permissions: Readable<readonly PermissionGrant[]>;
@@ -79,16 +94,7 @@ function healthyCluster(cluster: ManagedCluster): ClusterFacts {
         },
       ],
     },
-    state: {
-      kind: "found",
-      state: {
-        localAccounts: "disabled",
-        provisioningState: "Succeeded",
-        etag: "1",
-        entraIntegration: true,
-        powerState: "Running",
-      },
-    },
+    state: clusterFound(),
   };
 }
 

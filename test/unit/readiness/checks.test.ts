@@ -5,7 +5,7 @@ import { CLUSTER_ADMIN_ROLE_ID, type ReadinessReport } from "../../../src/domain
 import { TransientError } from "../../../src/ports/errors.js";
 import { READINESS_CACHE_MS } from "../../../src/readiness/monitor.js";
 import { AKS_AAD_SERVER_APP_ID } from "../../../src/readiness/tenantChecks.js";
-import { APPROVERS, EMERGENCY, NEU, ReadinessWorld, SECRET, WEU } from "../../support/readinessWorld.js";
+import { APPROVERS, clusterFound, EMERGENCY, NEU, ReadinessWorld, SECRET, WEU } from "../../support/readinessWorld.js";
 
 const T0 = new Date("2026-12-01T06:00:00.000Z");
 const now = () => T0;
@@ -84,10 +84,7 @@ describe("readiness checks", () => {
       "Entra integration off",
       (world) =>
         world.edit(WEU, {
-          state: {
-            kind: "found",
-            state: { localAccounts: "disabled", provisioningState: "Succeeded", etag: "1", entraIntegration: false },
-          },
+          state: clusterFound({ entraIntegration: false }),
         }),
       "aks-prod-weu/cluster-state: ENTRA_INTEGRATION_OFF",
       /^az aks update .* --name aks-prod-weu --enable-aad$/,
@@ -96,16 +93,7 @@ describe("readiness checks", () => {
       "the cluster stopped",
       (world) =>
         world.edit(WEU, {
-          state: {
-            kind: "found",
-            state: {
-              localAccounts: "disabled",
-              provisioningState: "Succeeded",
-              etag: "1",
-              entraIntegration: true,
-              powerState: "Stopped",
-            },
-          },
+          state: clusterFound({ powerState: "Stopped" }),
         }),
       "aks-prod-weu/cluster-state: CLUSTER_NOT_UPDATABLE",
       /^az aks start .* --name aks-prod-weu$/,
