@@ -82,7 +82,9 @@ async function verifyRequest(store: CliStore, io: CliIo, requestId: string): Pro
 
 async function verifyStream(store: CliStore, io: CliIo, stream: string): Promise<number> {
   if (!isDailyStream(stream))
-    throw new UsageError(`--stream: ${stream} is not a daily stream (security-, watchdog-, groups- or readiness-YYYY-MM-DD)`);
+    throw new UsageError(
+      `--stream: ${stream} is not a daily stream (security-, watchdog-, groups- or readiness-YYYY-MM-DD)`,
+    );
   const entries = await store.audit.readStream(stream);
   if (!entries.length) {
     io.error(`no entries in ${stream} in this storage\n`);
