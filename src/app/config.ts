@@ -25,6 +25,7 @@ export interface Config {
   readonly driftAction: DriftAction;
   readonly watchdogSchedule: string;
   readonly groupWatchSchedule: string;
+  readonly readinessSchedule: string;
   readonly groupMaxMembers: number;
   readonly teamsWebhookUrl: string | undefined;
   readonly mailSender: string | undefined;
@@ -47,6 +48,7 @@ export const CONFIG_DEFAULTS = {
   BREAKGLASS_DRIFT_ACTION: "relock",
   BREAKGLASS_WATCHDOG_SCHEDULE: "0 */1 * * * *",
   BREAKGLASS_GROUP_WATCH_SCHEDULE: "0 */5 * * * *",
+  BREAKGLASS_READINESS_SCHEDULE: "0 0 6 * * *",
   BREAKGLASS_GROUP_MAX_MEMBERS: "3",
   AZURE_ARM_ENDPOINT: "https://management.azure.com",
   GRAPH_ENDPOINT: "https://graph.microsoft.com",
@@ -158,6 +160,7 @@ function schemaFor(mode: Mode) {
       BREAKGLASS_DRIFT_ACTION: oneOf(DRIFT_ACTIONS),
       BREAKGLASS_WATCHDOG_SCHEDULE: schedule(),
       BREAKGLASS_GROUP_WATCH_SCHEDULE: schedule(),
+      BREAKGLASS_READINESS_SCHEDULE: schedule(),
       BREAKGLASS_GROUP_MAX_MEMBERS: integer(1, 1000),
       BREAKGLASS_TEAMS_WEBHOOK_URL: url(true).optional(),
       BREAKGLASS_MAIL_SENDER: text().optional(),
@@ -273,6 +276,7 @@ export function parseConfig(rawEnv: Env): Config {
     driftAction: e.BREAKGLASS_DRIFT_ACTION,
     watchdogSchedule: e.BREAKGLASS_WATCHDOG_SCHEDULE,
     groupWatchSchedule: e.BREAKGLASS_GROUP_WATCH_SCHEDULE,
+    readinessSchedule: e.BREAKGLASS_READINESS_SCHEDULE,
     groupMaxMembers: e.BREAKGLASS_GROUP_MAX_MEMBERS,
     teamsWebhookUrl: e.BREAKGLASS_TEAMS_WEBHOOK_URL,
     mailSender: e.BREAKGLASS_MAIL_SENDER,

@@ -1,5 +1,5 @@
 // npm run audit -- verify --request <id>
-// npm run audit -- verify --stream <security|watchdog|groups>-<YYYY-MM-DD>
+// npm run audit -- verify --stream <security|watchdog|groups|readiness>-<YYYY-MM-DD>
 // npm run audit -- verify --file <export.jsonl>
 // npm run audit -- export --from <date> --to <date> [--cluster <name or id>] [--format jsonl|csv] [--out <file>]
 //
@@ -45,7 +45,7 @@ export interface CliStore extends ExportSources {
 
 const USAGE = `usage:
   npm run audit -- verify --request <request id>
-  npm run audit -- verify --stream <security|watchdog|groups>-<YYYY-MM-DD>
+  npm run audit -- verify --stream <security|watchdog|groups|readiness>-<YYYY-MM-DD>
   npm run audit -- verify --file <export.jsonl>
   npm run audit -- export --from <date> --to <date> [--cluster <name or id>] [--format jsonl|csv] [--out <file>]`;
 
@@ -82,7 +82,9 @@ async function verifyRequest(store: CliStore, io: CliIo, requestId: string): Pro
 
 async function verifyStream(store: CliStore, io: CliIo, stream: string): Promise<number> {
   if (!isDailyStream(stream))
-    throw new UsageError(`--stream: ${stream} is not a daily stream (security-, watchdog- or groups-YYYY-MM-DD)`);
+    throw new UsageError(
+      `--stream: ${stream} is not a daily stream (security-, watchdog-, groups- or readiness-YYYY-MM-DD)`,
+    );
   const entries = await store.audit.readStream(stream);
   if (!entries.length) {
     io.error(`no entries in ${stream} in this storage\n`);

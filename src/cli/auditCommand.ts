@@ -20,7 +20,7 @@ export function auditCommand(
     .command("verify")
     .description("verify one request's trail, a daily stream, or an export file offline")
     .option("--request <id>", "a request's trail")
-    .option("--stream <name>", "a daily stream: security-, watchdog- or groups-YYYY-MM-DD")
+    .option("--stream <name>", "a daily stream: security-, watchdog-, groups- or readiness-YYYY-MM-DD")
     .option("--file <export.jsonl>", "an export, verified offline")
     .addHelpText(
       "after",

@@ -50,6 +50,8 @@ export const AUDIT_EVENT_TYPES = [
   "group-watch-run",
   "graph-subscription",
   "graph-notification-rejected",
+  "readiness-failed",
+  "readiness-cleared",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
@@ -64,7 +66,7 @@ export interface AuditActor {
 export type AuditDetails = Readonly<Record<string, string | number | boolean>>;
 
 export interface AuditEntry {
-  /** The request id, or a daily `security-`, `watchdog-` or `groups-YYYY-MM-DD` stream. */
+  /** The request id, or a daily `security-`, `watchdog-`, `groups-` or `readiness-YYYY-MM-DD` stream. */
   readonly stream: string;
   /** Unique and ordered within the stream. */
   readonly key: string;
@@ -130,8 +132,8 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The daily streams of what happens outside any request: refusals, the watchdog, group watch. */
-export const DAILY_STREAM_KINDS = ["security", "watchdog", "groups"] as const;
+/** The daily streams of what happens outside any request: refusals, the watchdog, group watch, readiness. */
+export const DAILY_STREAM_KINDS = ["security", "watchdog", "groups", "readiness"] as const;
 export type DailyStreamKind = (typeof DAILY_STREAM_KINDS)[number];
 
 export function dailyStreamName(kind: DailyStreamKind, at: string): string {
@@ -139,7 +141,7 @@ export function dailyStreamName(kind: DailyStreamKind, at: string): string {
 }
 
 export function isDailyStream(text: string): boolean {
-  const parts = /^(security|watchdog|groups)-(\d{4}-\d{2}-\d{2})$/.exec(text);
+  const parts = /^(security|watchdog|groups|readiness)-(\d{4}-\d{2}-\d{2})$/.exec(text);
   return parts !== null && parseInstant(parts[2]!) !== undefined;
 }
 

@@ -56,6 +56,11 @@ export function groupAuditEntry(nonce: string, fields: AuditFields): AuditEntry 
   return hashed({ stream: dailyStreamName("groups", fields.at), key: `${fields.at}-${nonce}`, ...fields });
 }
 
+/** An entry of the readiness timer (a check turned red or green), in a daily stream of its own. */
+export function readinessAuditEntry(nonce: string, fields: AuditFields): AuditEntry {
+  return hashed({ stream: dailyStreamName("readiness", fields.at), key: `${fields.at}-${nonce}`, ...fields });
+}
+
 /**
  * An HMAC over a head, with a key only the app holds: someone who can write the tables but does
  * not know the key can rewrite a chain (its hashes have no secret) but cannot seal the new head.

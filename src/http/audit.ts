@@ -77,7 +77,7 @@ function askedFor(request: HttpRequest): Question {
   }
   if (stream !== null) {
     if (!isDailyStream(stream))
-      throw invalid("stream: a daily stream, security-, watchdog- or groups- and a UTC date (YYYY-MM-DD)");
+      throw invalid("stream: a daily stream, security-, watchdog-, groups- or readiness- and a UTC date (YYYY-MM-DD)");
     return { kind: "stream", stream };
   }
   if (!range) throw invalid("requestId, stream, or from and to (and optionally cluster): one is required");

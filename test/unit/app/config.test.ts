@@ -48,6 +48,7 @@ describe("configuration defaults", () => {
     expect(config.driftAction).toBe("relock");
     expect(config.watchdogSchedule).toBe("0 */1 * * * *");
     expect(config.groupWatchSchedule).toBe("0 */5 * * * *");
+    expect(config.readinessSchedule).toBe("0 0 6 * * *");
     expect(config.groupMaxMembers).toBe(3);
     expect(config.endpoints).toEqual({
       arm: "https://management.azure.com",
@@ -181,6 +182,11 @@ describe("configuration errors name the variable and the rule", () => {
       "BREAKGLASS_GROUP_WATCH_SCHEDULE",
       "every 5 minutes please",
       /^BREAKGLASS_GROUP_WATCH_SCHEDULE: must be a six-field NCRONTAB expression/,
+    ],
+    [
+      "BREAKGLASS_READINESS_SCHEDULE",
+      "daily",
+      /^BREAKGLASS_READINESS_SCHEDULE: must be a six-field NCRONTAB expression/,
     ],
     [
       "BREAKGLASS_WATCHDOG_SCHEDULE",

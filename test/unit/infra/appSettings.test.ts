@@ -42,6 +42,7 @@ const LEFT_TO_APP_DEFAULTS = [
   "BREAKGLASS_DRIFT_ACTION",
   "BREAKGLASS_WATCHDOG_SCHEDULE",
   "BREAKGLASS_GROUP_WATCH_SCHEDULE",
+  "BREAKGLASS_READINESS_SCHEDULE",
   "BREAKGLASS_GROUP_MAX_MEMBERS",
   "GRAPH_ENDPOINT", // environment() knows no Microsoft Graph endpoint; the default is the public cloud's
 ];

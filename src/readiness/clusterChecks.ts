@@ -1,0 +1,200 @@
+// The readiness checks of one managed cluster (docs/design.md §10): each reads its facts through
+// the ports and says, without writing anything, whether an open, a lockdown or the admin credential
+// fetch would fail there, and how to mend it. A fact the app may not read fails its check with
+// CHECK_FORBIDDEN; a fact that cannot be read now fails it with the dependency's code, never the run.
+import { ARM_ACTIONS, type ArmAction } from "../domain/armActions.js";
+import type { ManagedCluster } from "../domain/clusters.js";
+import { enableEntraIntegrationCommand } from "../domain/commands.js";
+import { holdsRoleAt, missingActions, type PermissionGrant } from "../domain/permissions.js";
+import { CLUSTER_ADMIN_ROLE_ID, type ClusterCheckName, type ReadinessCheck } from "../domain/readiness.js";
+import type { ClusterControl, ClusterReadResult } from "../ports/clusterControl.js";
+import type {
+  ClusterAuthorization,
+  DiagnosticSettingFact,
+  Readable,
+  RoleAssignmentFact,
+} from "../ports/readinessFacts.js";
+import { forbiddenCheck, guardedCheck } from "./checkResults.js";
+
+/** Who the app's custom roles are assigned to, for the fix of a missing permission. */
+export interface AppIdentity {
+  /** The app identity's object (principal) id, or its client id; a placeholder when unknown (simulation). */
+  readonly principalId?: string;
+  /** The function app's name, which infra/azuredeploy.json puts in its custom roles' names. */
+  readonly appName?: string;
+}
+
+export interface ClusterCheckDependencies {
+  readonly authorization: ClusterAuthorization;
+  readonly clusterControl: ClusterControl;
+  readonly emergencyGroupId: string;
+  readonly appIdentity: AppIdentity;
+  readonly log: (message: string) => void;
+}
+
+/** The categories whose logs carry the API server's audit events (kube-audit-admin: without get/list). */
+const KUBE_AUDIT_CATEGORIES = new Set(["kube-audit", "kube-audit-admin"]);
+
+/** What the app must be allowed to read for each check, said when it may not. */
+const READ_PERMISSION: Record<ClusterCheckName, string> = {
+  "app-permissions": "Microsoft.Authorization/permissions/read",
+  "emergency-admin-role": "Microsoft.Authorization/roleAssignments/read",
+  "cluster-state": "Microsoft.ContainerService/managedClusters/read",
+  "kube-audit-logs": "Microsoft.Insights/diagnosticSettings/read",
+};
+
+function roleAssignmentCommand(principalId: string, principalType: string, role: string, scope: string): string {
+  return `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ${principalType} --role ${role} --scope ${scope}`;
+}
+
+/** The custom role assignments that grant the missing actions back (infra/azuredeploy.json defines the roles). */
+function permissionFix(cluster: ManagedCluster, missing: readonly string[], identity: AppIdentity): string {
+  const principal = identity.principalId ?? "<app principal id>";
+  const appName = identity.appName ?? "<app name>";
+  const scopeOf = (action: string): ArmAction["scope"] =>
+    Object.values(ARM_ACTIONS).find((entry: ArmAction) => entry.action === action)?.scope ?? "cluster";
+  const commands: string[] = [];
+  if (missing.some((action) => scopeOf(action) === "cluster"))
+    commands.push(
+      roleAssignmentCommand(
+        principal,
+        "ServicePrincipal",
+        `"AKS break-glass cluster operator (${appName})"`,
+        cluster.id,
+      ),
+    );
+  if (missing.some((action) => scopeOf(action) === "subscription"))
+    commands.push(
+      roleAssignmentCommand(
+        principal,
+        "ServicePrincipal",
+        `"AKS break-glass operation reader (${appName})"`,
+        `/subscriptions/${cluster.subscriptionId}`,
+      ),
+    );
+  return commands.join("\n");
+}
+
+/** Every ARM action break-glass calls, asked at the cluster: what ARM lists there includes what is inherited from above. */
+export function appPermissionsCheck(
+  cluster: ManagedCluster,
+  fact: Readable<readonly PermissionGrant[]>,
+  identity: AppIdentity,
+): ReadinessCheck {
+  const name = "app-permissions";
+  if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
+  const missing = missingActions(
+    Object.values(ARM_ACTIONS).map((entry) => entry.action),
+    fact.value,
+  );
+  if (missing.length === 0) return { name, ok: true };
+  return {
+    name,
+    ok: false,
+    code: "PERMISSION_MISSING",
+    message: `the app's identity may not do ${missing.join(", ")} on ${cluster.name}: opening, closing or following the window there fails`,
+    fix: permissionFix(cluster, missing, identity),
+  };
+}
+
+/** The emergency group holds Azure Kubernetes Service Cluster Admin Role at the cluster or above. */
+export function emergencyAdminRoleCheck(
+  cluster: ManagedCluster,
+  emergencyGroupId: string,
+  fact: Readable<readonly RoleAssignmentFact[]>,
+): ReadinessCheck {
+  const name = "emergency-admin-role";
+  if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
+  if (holdsRoleAt(cluster.id, fact.value, CLUSTER_ADMIN_ROLE_ID)) return { name, ok: true };
+  return {
+    name,
+    ok: false,
+    code: "EMERGENCY_ROLE_MISSING",
+    message:
+      `the emergency group ${emergencyGroupId} does not hold Azure Kubernetes Service Cluster Admin Role on ${cluster.name}: ` +
+      "a window would open, but az aks get-credentials --admin would be refused",
+    fix: roleAssignmentCommand(emergencyGroupId, "Group", CLUSTER_ADMIN_ROLE_ID, cluster.id),
+  };
+}
+
+/** Entra integration on (ARM refuses to disable local accounts without it), and a state an update runs in. */
+export function clusterStateCheck(cluster: ManagedCluster, read: ClusterReadResult): ReadinessCheck {
+  const name = "cluster-state";
+  if (read.kind === "not-found")
+    return {
+      name,
+      ok: false,
+      code: "CLUSTER_MISSING",
+      message: `${cluster.name} is in BREAKGLASS_CLUSTERS but ARM does not know it`,
+    };
+  const { state } = read;
+  if (!state.entraIntegration)
+    return {
+      name,
+      ok: false,
+      code: "ENTRA_INTEGRATION_OFF",
+      message: `${cluster.name} has no Entra ID integration: ARM refuses to disable its local accounts, so a window could not be closed`,
+      fix: enableEntraIntegrationCommand(cluster),
+    };
+  const stopped = state.powerState?.toLowerCase() === "stopped";
+  if (state.provisioningState.toLowerCase() !== "succeeded" || stopped)
+    return {
+      name,
+      ok: false,
+      code: "CLUSTER_NOT_UPDATABLE",
+      message:
+        `${cluster.name} is ${stopped ? "stopped" : `in provisioning state ${state.provisioningState}`}: ` +
+        "an update that enables local accounts would not run now",
+      fix: stopped
+        ? `az aks start --subscription ${cluster.subscriptionId} --resource-group ${cluster.resourceGroup} --name ${cluster.name}`
+        : `az aks show --subscription ${cluster.subscriptionId} --resource-group ${cluster.resourceGroup} --name ${cluster.name} --query provisioningState`,
+    };
+  return { name, ok: true };
+}
+
+/** A diagnostic setting sends kube-audit to a Log Analytics workspace, in resource-specific tables. */
+export function kubeAuditLogsCheck(
+  cluster: ManagedCluster,
+  fact: Readable<readonly DiagnosticSettingFact[]>,
+): ReadinessCheck {
+  const name = "kube-audit-logs";
+  if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
+  const sends = fact.value.some(
+    (setting) =>
+      setting.workspaceId !== undefined &&
+      setting.destinationType?.toLowerCase() === "dedicated" &&
+      setting.logCategories.some((category) => KUBE_AUDIT_CATEGORIES.has(category.toLowerCase())),
+  );
+  if (sends) return { name, ok: true };
+  return {
+    name,
+    ok: false,
+    code: "KUBE_AUDIT_OFF",
+    message: `${cluster.name} sends no kube-audit logs to a Log Analytics workspace (resource-specific tables): what is done during a window would leave no evidence`,
+    fix:
+      `az monitor diagnostic-settings create --name breakglass-kube-audit --resource ${cluster.id} ` +
+      `--workspace <workspace resource id> --export-to-resource-specific true --logs '[{"category":"kube-audit-admin","enabled":true}]'`,
+  };
+}
+
+/** Every check of one cluster, its facts read in parallel; a fact that cannot be read fails its own check only. */
+export async function checkCluster(deps: ClusterCheckDependencies, cluster: ManagedCluster): Promise<ReadinessCheck[]> {
+  const guarded = (name: ClusterCheckName, check: () => Promise<ReadinessCheck>) =>
+    guardedCheck(name, cluster.name, deps.log, check);
+  return Promise.all([
+    guarded("app-permissions", async () =>
+      appPermissionsCheck(cluster, await deps.authorization.appPermissions(cluster), deps.appIdentity),
+    ),
+    guarded("emergency-admin-role", async () =>
+      emergencyAdminRoleCheck(
+        cluster,
+        deps.emergencyGroupId,
+        await deps.authorization.roleAssignments(cluster, deps.emergencyGroupId),
+      ),
+    ),
+    guarded("cluster-state", async () => clusterStateCheck(cluster, await deps.clusterControl.read(cluster))),
+    guarded("kube-audit-logs", async () =>
+      kubeAuditLogsCheck(cluster, await deps.authorization.diagnosticSettings(cluster)),
+    ),
+  ]);
+}
