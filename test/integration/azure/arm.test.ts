@@ -38,11 +38,19 @@ async function etag(of: ManagedCluster = cluster): Promise<string> {
 }
 
 describe("ARM cluster control", () => {
-  it("reads the switch, the provisioning state, the eTag and Entra integration, with the ARM token", async () => {
+  it("reads the switch, the provisioning state, the eTag, Entra integration and the power state, with the ARM token", async () => {
     expect(await control.read(cluster)).toEqual({
       kind: "found",
-      state: { localAccounts: "disabled", provisioningState: "Succeeded", etag: '"1"', entraIntegration: true },
+      state: {
+        localAccounts: "disabled",
+        provisioningState: "Succeeded",
+        etag: '"1"',
+        entraIntegration: true,
+        powerState: "Running",
+      },
     });
+    arm.cluster(ID).powerState = "Stopped";
+    expect(await control.read(cluster)).toMatchObject({ state: { powerState: "Stopped" } });
     const [get] = arm.received("GET", "managedClusters/aks-a");
     expect(get!.headers.authorization).toBe(bearerFor(arm));
   });
