@@ -7,6 +7,7 @@ import { ARM_ACTIONS, armActionsAt } from "../../../src/domain/armActions.js";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
 import { CLUSTER_ADMIN_ROLE_ID } from "../../../src/domain/readiness.js";
 import { TransientError } from "../../../src/ports/errors.js";
+import { AZURE_GROUPS } from "../../support/azureWorld.js";
 import { FakeArm } from "../../support/fakes/fakeArm.js";
 import { bearerFor, fakeCredential } from "../../support/fakes/https.js";
 
@@ -14,7 +15,7 @@ const SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa";
 const RESOURCE_GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-prod`;
 const ID = `${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/aks-a`;
 const OTHER = `${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/aks-b`;
-const EMERGENCY = "9e000000-0000-4000-8000-0000000000e1";
+const EMERGENCY = AZURE_GROUPS.emergency;
 const READER_ROLE_ID = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 const cluster = parseManagedClusterId(ID)!;
 let arm: FakeArm;

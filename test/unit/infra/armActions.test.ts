@@ -9,6 +9,7 @@ import { ArmActivityLog } from "../../../src/adapters/azure/armActivityLog.js";
 import { ArmClusterAuthorization } from "../../../src/adapters/azure/armAuthorization.js";
 import { ArmClusterControl } from "../../../src/adapters/azure/armClusterControl.js";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
+import { AZURE_GROUPS } from "../../support/azureWorld.js";
 import { FakeArm } from "../../support/fakes/fakeArm.js";
 import { fakeCredential } from "../../support/fakes/https.js";
 import { readJson, resourcesIn, ROOT, type Resource, type Template } from "./armTemplate.js";
@@ -83,7 +84,7 @@ describe("the ARM actions the app needs", () => {
       await new ArmActivityLog(fakeCredential, arm.url, 0).adminCredentialFetches(cluster, new Date(0), new Date());
       const readiness = new ArmClusterAuthorization(fakeCredential, { endpoint: arm.url, maxRetries: 0 });
       await readiness.appPermissions(cluster);
-      await readiness.roleAssignments(cluster, "9e000000-0000-4000-8000-0000000000e1");
+      await readiness.roleAssignments(cluster, AZURE_GROUPS.emergency);
       await readiness.diagnosticSettings(cluster);
       const called = [...new Set(arm.requests.map((request) => actionOf(request.method, request.path)))].sort();
       expect(called.map((action) => action.toLowerCase())).toEqual(ALL_ACTIONS.map((action) => action.toLowerCase()));
