@@ -1,10 +1,12 @@
 // TenantPolicies on Entra: the roles claim of the app's own Graph token (as the fake Graph's
 // credential issues it) and the Conditional Access policies through the real Graph client, paged.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ManagedIdentityCredential } from "@azure/identity";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { GraphApi } from "../../../src/adapters/azure/graph.js";
 import { GraphTenantPolicies } from "../../../src/adapters/azure/graphTenantPolicies.js";
 import { TransientError } from "../../../src/ports/errors.js";
 import { AKS_APPLICATION_ID, AZURE_GROUPS } from "../../support/azureWorld.js";
+import { FakeManagedIdentity } from "../../support/fakes/fakeManagedIdentity.js";
 import { FakeGraph, GRANTED_APP_ROLES, type FakeConditionalAccessPolicy } from "../../support/fakes/fakeGraph.js";
 import { appTokenClaims, fakeCredential } from "../../support/fakes/https.js";
 
@@ -62,6 +64,25 @@ describe("Graph tenant policies", () => {
     graph.appRoles.delete("Mail.Send");
     expect(await policies.appRoles()).not.toContain("Mail.Send");
     expect(graph.requests).toEqual([]); // the token is read, Graph is not asked
+  });
+
+  it("reads the roles of the token App Service's managed identity endpoint issues, which Graph accepts", async () => {
+    const identity = await new FakeManagedIdentity("7e4a0000-0000-4000-8000-000000000000").start();
+    onTestFinished(() => identity.stop());
+    identity.appRoles.delete("Policy.Read.All");
+    // ManagedIdentityCredential reads the endpoint from the process's environment, as on App Service.
+    vi.stubEnv("IDENTITY_ENDPOINT", identity.env.IDENTITY_ENDPOINT);
+    vi.stubEnv("IDENTITY_HEADER", identity.env.IDENTITY_HEADER);
+    onTestFinished(() => {
+      vi.unstubAllEnvs();
+    });
+    const credential = new ManagedIdentityCredential();
+    const hosted = new GraphTenantPolicies(credential, graph.url, new GraphApi(credential, { endpoint: graph.url }));
+    expect([...(await hosted.appRoles())].sort()).toEqual(
+      GRANTED_APP_ROLES.filter((role) => role !== "Policy.Read.All").sort(),
+    );
+    expect(await hosted.conditionalAccessPolicies()).toMatchObject({ kind: "forbidden" });
+    expect(identity.issuedFor()).toEqual([graph.url]);
   });
 
   it("reads no roles from a token without the claim, and refuses a token that is no JWT", async () => {

@@ -13,7 +13,7 @@ import {
   type FakePermission,
   type FakeRoleAssignment,
 } from "./fakeArmReadiness.js";
-import { bearerFor, HttpsFake, type FakeRequest, type FakeResponse } from "./https.js";
+import { HttpsFake, isBearerFor, type FakeRequest, type FakeResponse } from "./https.js";
 
 export interface FakeCluster {
   id: string;
@@ -122,7 +122,7 @@ export class FakeArm extends HttpsFake {
   }
 
   private route(request: FakeRequest): FakeResponse {
-    if (request.headers.authorization !== bearerFor(this))
+    if (!isBearerFor(this, request.headers.authorization))
       return error(401, "InvalidAuthenticationToken", "missing or wrong token");
     if (!request.query.get("api-version")) return error(400, "MissingApiVersionParameter", "api-version is required");
     const operation = OPERATION_PATH.exec(request.path);

@@ -8,9 +8,9 @@ import type { TokenCredential } from "@azure/core-auth";
 import {
   appToken,
   appTokenClaims,
-  bearerFor,
   fakeCredential,
   HttpsFake,
+  isBearerFor,
   type FakeRequest,
   type FakeResponse,
 } from "./https.js";
@@ -187,7 +187,7 @@ export class FakeGraph extends HttpsFake {
 
   private route(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
     const claims = appTokenClaims(request.headers.authorization);
-    if (request.headers.authorization !== bearerFor(this) && claims?.aud !== this.url)
+    if (!isBearerFor(this, request.headers.authorization))
       return error(401, "InvalidAuthenticationToken", "Access token is empty.");
     const path = request.path.replace(/^\/v1\.0/, "");
     if (request.method === "GET" && path === "/identity/conditionalAccess/policies") {

@@ -143,6 +143,11 @@ export function bearerFor(fake: HttpsFake): string {
   return `Bearer token-for:${fake.url}/.default`;
 }
 
+/** Whether an Authorization header carries a token for this fake: the fake credential's, or an app token for it. */
+export function isBearerFor(fake: HttpsFake, authorization: string | undefined): boolean {
+  return authorization === bearerFor(fake) || appTokenClaims(authorization)?.aud === fake.url;
+}
+
 /**
  * An app-only access token as Entra issues one for `resource`: its audience and the application roles
  * granted to the app (`roles`). Unsigned: the fakes only read it, as the app reads its own.
