@@ -120,6 +120,17 @@ describe("ARM cluster authorization", () => {
     expect(rest).toEqual({ roles: AS_SET_UP.roles, diagnostics: AS_SET_UP.diagnostics });
   });
 
+  it("a read action the app's identity lost is refused by ARM: only that fact becomes forbidden, naming it", async () => {
+    arm.revokeAction(ID, ARM_ACTIONS.readDiagnosticSettings.action);
+    const { diagnostics, ...rest } = await facts();
+    expect(diagnostics).toEqual({
+      kind: "forbidden",
+      message: expect.stringContaining(ARM_ACTIONS.readDiagnosticSettings.action),
+    });
+    expect(rest.roles).toEqual(AS_SET_UP.roles);
+    expect(rest.permissions).toMatchObject({ kind: "read" });
+  });
+
   it("the Cluster Admin assignment removed changes only the role assignments; an inherited one still counts", async () => {
     arm.unassignRole(EMERGENCY, CLUSTER_ADMIN_ROLE_ID);
     expect(await facts()).toEqual({ ...AS_SET_UP, roles: { kind: "read", value: [SUBSCRIPTION_READER] } });

@@ -2,8 +2,12 @@
 // GET/PUT of the managed cluster with eTags (If-Match → 412 on mismatch), PUT as a long-running
 // operation tracked by Azure-AsyncOperation (InProgress → Succeeded or Failed), certificate
 // rotation (202 + polling), the Activity Log's management events with paging, and what readiness
-// reads (permissions, role assignments, diagnostic settings: see fakeArmReadiness.ts).
+// reads (permissions, role assignments, diagnostic settings: see fakeArmReadiness.ts). What the
+// app's identity does on a cluster is refused (403 AuthorizationFailed) unless its grants there
+// allow it, as ARM decides: what readiness predicts is what an open meets.
 import { randomUUID } from "node:crypto";
+import { ARM_ACTIONS } from "../../../src/domain/armActions.js";
+import { isPermitted } from "../../../src/domain/permissions.js";
 import {
   customRoleGrants,
   EXTENSION_PATH,
@@ -137,6 +141,12 @@ export class FakeArm extends HttpsFake {
     const id = request.path.replace(/\/rotateClusterCertificates$/, "");
     const cluster = this.clusters.get(id.toLowerCase());
     if (!cluster) return error(404, "ResourceNotFound", `The Resource '${id}' was not found.`);
+    const needed = match[4]
+      ? ARM_ACTIONS.rotateCertificates.action
+      : request.method === "GET"
+        ? ARM_ACTIONS.readCluster.action
+        : ARM_ACTIONS.writeCluster.action;
+    if (!isPermitted(needed, cluster.appGrants)) return refused(needed, id);
     if (match[4] && request.method === "POST") return this.rotate(cluster);
     if (request.method === "GET")
       return { status: 200, headers: { ETag: this.etagOf(cluster) }, body: this.model(cluster) };
@@ -148,6 +158,8 @@ export class FakeArm extends HttpsFake {
     const cluster = this.clusters.get(resource.toLowerCase());
     const onCluster = !/roleAssignments$/i.test(extension);
     if (onCluster && !cluster) return error(404, "ResourceNotFound", `The Resource '${resource}' was not found.`);
+    // Reads at a cluster are decided by the app's grants there; elsewhere (another scope's role assignments) allowed.
+    if (cluster && !isPermitted(`${extension}/read`, cluster.appGrants)) return refused(`${extension}/read`, resource);
     return readinessAnswer(request, extension, resource, {
       grants: cluster?.appGrants ?? [],
       diagnosticSettings: cluster?.diagnosticSettings ?? [],
@@ -328,6 +340,15 @@ export class FakeArm extends HttpsFake {
       },
     };
   }
+}
+
+/** ARM's answer to a caller whose grants at the scope do not allow the action. */
+function refused(action: string, scope: string): FakeResponse {
+  return error(
+    403,
+    "AuthorizationFailed",
+    `The client does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`,
+  );
 }
 
 function error(status: number, code: string, message: string): FakeResponse {
