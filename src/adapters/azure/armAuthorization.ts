@@ -117,9 +117,11 @@ export class ArmClusterAuthorization implements ClusterAuthorization {
       const status = (error as { statusCode?: number }).statusCode;
       const message = error instanceof Error ? error.message : String(error);
       if (status === 401 || status === 403) {
+        // ARM's own message names the identity's object id and more; readiness shows this one, so it says only what to grant.
+        const code = (error as { code?: string }).code ?? `HTTP_${status}`;
         return {
           kind: "forbidden",
-          message: `the app's identity may not ${what}: it needs ${needed.action} on the ${needed.scope} (${message})`,
+          message: `the app's identity may not ${what} (${code}): it needs ${needed.action} on the ${needed.scope}`,
         };
       }
       const name = error instanceof Error ? error.name : "";
