@@ -22,6 +22,13 @@ export const ARM_ACTIONS = {
     scope: "subscription",
   },
   readActivityLog: { action: "Microsoft.Insights/eventtypes/values/read", scope: "subscription" },
+  // What readiness reads to predict an open without attempting one (docs/design.md §10).
+  /** The app's own effective permissions on the cluster. */
+  readPermissions: { action: "Microsoft.Authorization/permissions/read", scope: "cluster" },
+  /** Who holds which role at the cluster or above (the emergency group's Cluster Admin Role). */
+  readRoleAssignments: { action: "Microsoft.Authorization/roleAssignments/read", scope: "cluster" },
+  /** Where the cluster's kube-audit logs go. */
+  readDiagnosticSettings: { action: "Microsoft.Insights/diagnosticSettings/read", scope: "cluster" },
 } as const satisfies Record<string, ArmAction>;
 
 /** Every action string of ARM_ACTIONS, in its order. */

@@ -1,12 +1,16 @@
 // The simulation's people and clusters, served by the HTTPS fakes of ARM, Graph, Entra and a
 // Teams webhook, with the environment that points azure mode at them. The approver group holds
-// carol through a nested group, so authorization has to be transitive to work.
+// carol through a nested group, so authorization has to be transitive to work. Everything
+// readiness checks is as the README sets it up: the app's custom roles on each cluster, the
+// emergency group's Cluster Admin Role there, kube-audit to a workspace, the Graph roles consented,
+// and a Conditional Access policy for AKS that excludes the emergency group.
 import { SIMULATION_CLUSTER_IDS, SIMULATION_USERS } from "../../src/app/simulationDefaults.js";
+import { CLUSTER_ADMIN_ROLE_ID } from "../../src/domain/readiness.js";
 import type { AzureOptions } from "../../src/app/composition.js";
 import { FakeArm } from "./fakes/fakeArm.js";
 import { FakeEntra } from "./fakes/fakeEntra.js";
 import { FakeGraph } from "./fakes/fakeGraph.js";
-import { fakeCredential, HttpsFake } from "./fakes/https.js";
+import { HttpsFake } from "./fakes/https.js";
 
 export const AZURE_TENANT = "7e4a0000-0000-4000-8000-000000000000";
 export const AZURE_AUDIENCE = "api://aks-breakglass";
@@ -16,6 +20,8 @@ export const AZURE_GROUPS = {
   seniors: "9e000000-0000-4000-8000-0000000000b1",
 };
 export const MAIL_SENDER = "breakglass@contoso.dev";
+/** The first-party application AKS's Entra integration signs in to, which a Conditional Access policy for AKS targets. */
+export const AKS_APPLICATION_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
 export interface AzureWorld {
   readonly arm: FakeArm;
@@ -56,7 +62,17 @@ export async function startAzureWorld(): Promise<AzureWorld> {
   graph.addGroup(AZURE_GROUPS.emergency, "aks-emergency-admins", [oid("alice"), oid("carol")]);
   graph.addGroup(AZURE_GROUPS.seniors, "platform-seniors", [oid("carol")]);
   graph.addGroup(AZURE_GROUPS.approvers, "aks-breakglass-approvers", [oid("bob"), AZURE_GROUPS.seniors]);
-  for (const id of SIMULATION_CLUSTER_IDS) arm.addCluster(id);
+  for (const id of SIMULATION_CLUSTER_IDS) {
+    arm.addCluster(id);
+    arm.assignRole(id, AZURE_GROUPS.emergency, CLUSTER_ADMIN_ROLE_ID);
+  }
+  graph.conditionalAccessPolicies.push({
+    id: "ca000000-0000-4000-8000-0000000000a1",
+    displayName: "Require MFA for AKS",
+    state: "enabled",
+    includeApplications: [AKS_APPLICATION_ID],
+    excludeGroups: [AZURE_GROUPS.emergency],
+  });
   const webhookUrl = `${teams.url}/workflows/approvers/triggers/manual/paths/invoke?sig=WEBHOOK-SECRET`;
   return {
     arm,
@@ -81,7 +97,7 @@ export async function startAzureWorld(): Promise<AzureWorld> {
       AZURE_AUTHORITY_HOST: entra.url,
     },
     options: {
-      credential: fakeCredential,
+      credential: graph.credential(),
       pollIntervalMs: 5,
       maxRetries: 0,
       timeoutMs: 2_000,

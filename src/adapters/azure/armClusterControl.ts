@@ -121,6 +121,7 @@ function stateOf(cluster: ArmManagedCluster): ClusterState {
     provisioningState: cluster.provisioningState ?? "Unknown",
     etag: cluster.eTag ?? "",
     entraIntegration: cluster.aadProfile?.managed === true,
+    ...(cluster.powerState?.code ? { powerState: cluster.powerState.code } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // ClusterControl on ARM: the real @azure/arm-containerservice client against the fake ARM.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ArmClusterControl } from "../../../src/adapters/azure/armClusterControl.js";
+import { ARM_ACTIONS } from "../../../src/domain/armActions.js";
 import { parseManagedClusterId, type ManagedCluster } from "../../../src/domain/clusters.js";
 import { TransientError } from "../../../src/ports/errors.js";
 import { FakeArm } from "../../support/fakes/fakeArm.js";
@@ -38,11 +39,19 @@ async function etag(of: ManagedCluster = cluster): Promise<string> {
 }
 
 describe("ARM cluster control", () => {
-  it("reads the switch, the provisioning state, the eTag and Entra integration, with the ARM token", async () => {
+  it("reads the switch, the provisioning state, the eTag, Entra integration and the power state, with the ARM token", async () => {
     expect(await control.read(cluster)).toEqual({
       kind: "found",
-      state: { localAccounts: "disabled", provisioningState: "Succeeded", etag: '"1"', entraIntegration: true },
+      state: {
+        localAccounts: "disabled",
+        provisioningState: "Succeeded",
+        etag: '"1"',
+        entraIntegration: true,
+        powerState: "Running",
+      },
     });
+    arm.cluster(ID).powerState = "Stopped";
+    expect(await control.read(cluster)).toMatchObject({ state: { powerState: "Stopped" } });
     const [get] = arm.received("GET", "managedClusters/aks-a");
     expect(get!.headers.authorization).toBe(bearerFor(arm));
   });
@@ -126,6 +135,17 @@ describe("ARM cluster control", () => {
       code: "AuthorizationFailed",
       message: expect.stringContaining("grant it the role"),
     });
+  });
+
+  it("meets the refusal readiness predicts: without managedClusters/write the enable is refused, the switch unchanged", async () => {
+    arm.revokeAction(ID, ARM_ACTIONS.writeCluster.action);
+    const result = await control.setLocalAccounts(cluster, true, await etag());
+    expect(result).toMatchObject({
+      kind: "rejected",
+      code: "AuthorizationFailed",
+      message: expect.stringContaining(ARM_ACTIONS.writeCluster.action),
+    });
+    expect(arm.cluster(ID).localAccountsEnabled).toBe(false);
   });
 
   it("reports a long-running operation that ends Failed as transient", async () => {

@@ -1,9 +1,23 @@
 // A fake Azure Resource Manager for managed clusters, speaking the wire protocol the SDK uses:
 // GET/PUT of the managed cluster with eTags (If-Match → 412 on mismatch), PUT as a long-running
 // operation tracked by Azure-AsyncOperation (InProgress → Succeeded or Failed), certificate
-// rotation (202 + polling), and the Activity Log's management events with paging.
+// rotation (202 + polling), the Activity Log's management events with paging, and what readiness
+// reads (permissions, role assignments, diagnostic settings: see fakeArmReadiness.ts). What the
+// app's identity does on a cluster is refused (403 AuthorizationFailed) unless its grants there
+// allow it, as ARM decides: what readiness predicts is what an open meets.
 import { randomUUID } from "node:crypto";
-import { bearerFor, HttpsFake, type FakeRequest, type FakeResponse } from "./https.js";
+import { ARM_ACTIONS } from "../../../src/domain/armActions.js";
+import { isPermitted } from "../../../src/domain/permissions.js";
+import {
+  customRoleGrants,
+  EXTENSION_PATH,
+  kubeAuditSetting,
+  readinessAnswer,
+  type FakeDiagnosticSetting,
+  type FakePermission,
+  type FakeRoleAssignment,
+} from "./fakeArmReadiness.js";
+import { HttpsFake, isBearerFor, type FakeRequest, type FakeResponse } from "./https.js";
 
 export interface FakeCluster {
   id: string;
@@ -12,6 +26,10 @@ export interface FakeCluster {
   provisioningState: string;
   etagVersion: number;
   rotations: number;
+  powerState: "Running" | "Stopped";
+  /** The app's identity's grants on the cluster (its permissions there, inherited ones included). */
+  appGrants: FakePermission[];
+  diagnosticSettings: FakeDiagnosticSetting[];
 }
 
 interface Operation {
@@ -39,6 +57,8 @@ export class FakeArm extends HttpsFake {
   readonly clusters = new Map<string, FakeCluster>();
   readonly operations = new Map<string, Operation>();
   readonly activity: FakeActivityEvent[] = [];
+  /** Every role assignment ARM knows, at any scope. */
+  readonly roleAssignments: FakeRoleAssignment[] = [];
   /** How many polls each long-running operation answers InProgress before it ends. */
   pollsPerOperation = 2;
   /** How the next long-running operations end. */
@@ -60,6 +80,9 @@ export class FakeArm extends HttpsFake {
       provisioningState: "Succeeded",
       etagVersion: 1,
       rotations: 0,
+      powerState: "Running",
+      appGrants: customRoleGrants(),
+      diagnosticSettings: [kubeAuditSetting(CLUSTER_PATH.exec(id)![1]!)],
       ...options,
     };
     this.clusters.set(id.toLowerCase(), cluster);
@@ -72,12 +95,38 @@ export class FakeArm extends HttpsFake {
     return cluster;
   }
 
+  /** The app's identity loses `action` on the cluster, from every grant that held it. */
+  revokeAction(id: string, action: string): void {
+    for (const grant of this.cluster(id).appGrants)
+      grant.actions = grant.actions.filter((held) => held.toLowerCase() !== action.toLowerCase());
+  }
+
+  assignRole(scope: string, principalId: string, roleDefinition: string): void {
+    this.roleAssignments.push({ scope, principalId, roleDefinition, principalType: "Group" });
+  }
+
+  /** Removes every assignment of the role to the principal, at any scope. */
+  unassignRole(principalId: string, roleDefinition: string): void {
+    const kept = this.roleAssignments.filter(
+      (assignment) =>
+        assignment.principalId.toLowerCase() !== principalId.toLowerCase() ||
+        assignment.roleDefinition !== roleDefinition,
+    );
+    this.roleAssignments.splice(0, this.roleAssignments.length, ...kept);
+  }
+
+  /** Switches the kube-audit categories of the cluster's diagnostic settings on or off. */
+  setKubeAudit(id: string, enabled: boolean): void {
+    for (const setting of this.cluster(id).diagnosticSettings)
+      for (const log of setting.logs) if (log.category?.startsWith("kube-audit")) log.enabled = enabled;
+  }
+
   etagOf(cluster: FakeCluster): string {
     return `"${cluster.etagVersion}"`;
   }
 
   private route(request: FakeRequest): FakeResponse {
-    if (request.headers.authorization !== bearerFor(this))
+    if (!isBearerFor(this, request.headers.authorization))
       return error(401, "InvalidAuthenticationToken", "missing or wrong token");
     if (!request.query.get("api-version")) return error(400, "MissingApiVersionParameter", "api-version is required");
     const operation = OPERATION_PATH.exec(request.path);
@@ -85,16 +134,37 @@ export class FakeArm extends HttpsFake {
       return operation[1] === "operations" ? this.poll(operation[2]!) : this.result(operation[2]!);
     const activity = ACTIVITY_PATH.exec(request.path);
     if (activity && request.method === "GET") return this.listActivity(request);
+    const extension = EXTENSION_PATH.exec(request.path);
+    if (extension) return this.readinessRead(request, extension[1]!, extension[2]!);
     const match = CLUSTER_PATH.exec(request.path);
     if (!match) return error(404, "InvalidResourceType", `no route for ${request.method} ${request.path}`);
     const id = request.path.replace(/\/rotateClusterCertificates$/, "");
     const cluster = this.clusters.get(id.toLowerCase());
     if (!cluster) return error(404, "ResourceNotFound", `The Resource '${id}' was not found.`);
+    const needed = match[4]
+      ? ARM_ACTIONS.rotateCertificates.action
+      : request.method === "GET"
+        ? ARM_ACTIONS.readCluster.action
+        : ARM_ACTIONS.writeCluster.action;
+    if (!isPermitted(needed, cluster.appGrants)) return refused(needed, id);
     if (match[4] && request.method === "POST") return this.rotate(cluster);
     if (request.method === "GET")
       return { status: 200, headers: { ETag: this.etagOf(cluster) }, body: this.model(cluster) };
     if (request.method === "PUT") return this.put(cluster, request);
     return error(405, "MethodNotAllowed", request.method);
+  }
+
+  private readinessRead(request: FakeRequest, resource: string, extension: string): FakeResponse {
+    const cluster = this.clusters.get(resource.toLowerCase());
+    const onCluster = !/roleAssignments$/i.test(extension);
+    if (onCluster && !cluster) return error(404, "ResourceNotFound", `The Resource '${resource}' was not found.`);
+    // Reads at a cluster are decided by the app's grants there; elsewhere (another scope's role assignments) allowed.
+    if (cluster && !isPermitted(`${extension}/read`, cluster.appGrants)) return refused(`${extension}/read`, resource);
+    return readinessAnswer(request, extension, resource, {
+      grants: cluster?.appGrants ?? [],
+      diagnosticSettings: cluster?.diagnosticSettings ?? [],
+      roleAssignments: this.roleAssignments,
+    });
   }
 
   private put(cluster: FakeCluster, request: FakeRequest): FakeResponse {
@@ -245,7 +315,7 @@ export class FakeArm extends HttpsFake {
       identity: { type: "SystemAssigned" },
       properties: {
         provisioningState: cluster.provisioningState,
-        powerState: { code: "Running" },
+        powerState: { code: cluster.powerState },
         kubernetesVersion: "1.31",
         currentKubernetesVersion: "1.31.2",
         dnsPrefix: `${name}-dns`,
@@ -270,6 +340,15 @@ export class FakeArm extends HttpsFake {
       },
     };
   }
+}
+
+/** ARM's answer to a caller whose grants at the scope do not allow the action. */
+function refused(action: string, scope: string): FakeResponse {
+  return error(
+    403,
+    "AuthorizationFailed",
+    `The client does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`,
+  );
 }
 
 function error(status: number, code: string, message: string): FakeResponse {

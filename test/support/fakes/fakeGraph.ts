@@ -1,8 +1,19 @@
 // A fake Microsoft Graph (v1.0) with what the app uses: users, nested groups, checkMemberGroups
 // (transitive), transitive members with paging, the group delta query (paging, @removed, expired
 // tokens), the directory audit log of membership changes, change-notification subscriptions (with
-// the validation handshake) and sendMail. It refuses requests without the Graph token.
-import { bearerFor, HttpsFake, type FakeRequest, type FakeResponse } from "./https.js";
+// the validation handshake), sendMail and the Conditional Access policies. It refuses requests
+// without the Graph token: the fake credential's, or an app token (see credential()) that carries
+// the application roles granted to the app, which the Conditional Access policies need.
+import type { TokenCredential } from "@azure/core-auth";
+import {
+  appToken,
+  appTokenClaims,
+  fakeCredential,
+  HttpsFake,
+  isBearerFor,
+  type FakeRequest,
+  type FakeResponse,
+} from "./https.js";
 
 export interface FakeUser {
   id: string;
@@ -30,6 +41,25 @@ export interface FakeSubscription {
   reauthorized: number;
 }
 
+export interface FakeConditionalAccessPolicy {
+  id: string;
+  displayName: string;
+  state: "enabled" | "disabled" | "enabledForReportingButNotEnforced";
+  includeApplications: string[];
+  excludeGroups: string[];
+}
+
+/** The Graph application roles the README asks an admin to consent to. */
+export const GRANTED_APP_ROLES = [
+  "GroupMember.Read.All",
+  "User.Read.All",
+  "Mail.Send",
+  "AuditLog.Read.All",
+  "Directory.Read.All",
+  "Group.Read.All",
+  "Policy.Read.All",
+];
+
 /** Graph's limit for group subscriptions. */
 const GROUP_SUBSCRIPTION_MAX_MINUTES = 41_760;
 
@@ -53,6 +83,9 @@ export class FakeGraph extends HttpsFake {
   /** Tokens up to this version are no longer accepted either. */
   private expiredUpTo = -1;
   pageSize = 2;
+  /** The application roles consented for the app: what its tokens carry (remove one to deny it). */
+  readonly appRoles = new Set<string>(GRANTED_APP_ROLES);
+  readonly conditionalAccessPolicies: FakeConditionalAccessPolicy[] = [];
 
   constructor() {
     super((request) => this.route(request));
@@ -118,6 +151,20 @@ export class FakeGraph extends HttpsFake {
     });
   }
 
+  /**
+   * The app's credential as Entra answers it: for this Graph an app token with the roles consented
+   * now, for any other resource the fake credential's token.
+   */
+  credential(): TokenCredential {
+    return {
+      getToken: async (scopes) => {
+        const scope = [scopes].flat().join(" ");
+        if (scope !== `${this.url}/.default`) return fakeCredential.getToken(scopes);
+        return { token: appToken(this.url, [...this.appRoles]), expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+  }
+
   /** Forgets the sync state of every delta token issued so far. */
   expireDeltaTokens(): void {
     this.expiredUpTo = this.version;
@@ -139,9 +186,24 @@ export class FakeGraph extends HttpsFake {
   }
 
   private route(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
-    if (request.headers.authorization !== bearerFor(this))
+    const claims = appTokenClaims(request.headers.authorization);
+    if (!isBearerFor(this, request.headers.authorization))
       return error(401, "InvalidAuthenticationToken", "Access token is empty.");
     const path = request.path.replace(/^\/v1\.0/, "");
+    if (request.method === "GET" && path === "/identity/conditionalAccess/policies") {
+      // Graph reads the roles from the token; the fake credential's opaque token stands for what is consented.
+      const roles = Array.isArray(claims?.roles) ? claims.roles : [...this.appRoles];
+      return roles.includes("Policy.Read.All")
+        ? this.page(request, this.conditionalAccessPolicies.map(policyModel), (items, next) => ({
+            value: items,
+            ...next,
+          }))
+        : error(
+            403,
+            "AccessDenied",
+            "You cannot perform the requested operation, required scopes are missing in the token.",
+          );
+    }
     let match: RegExpExecArray | null;
     if (request.method === "POST" && (match = /^\/users\/([^/]+)\/checkMemberGroups$/.exec(path))) {
       const user = this.user(match[1]!);
@@ -329,6 +391,41 @@ function select(user: FakeUser, fields: string | null): Record<string, unknown> 
   return Object.fromEntries(
     wanted.filter((field) => field in user).map((field) => [field, user[field as keyof FakeUser]]),
   );
+}
+
+/** A policy as Graph v1.0 answers it, with the conditions readiness reads and the ones around them. */
+function policyModel(policy: FakeConditionalAccessPolicy) {
+  return {
+    id: policy.id,
+    templateId: null,
+    displayName: policy.displayName,
+    createdDateTime: "2026-01-05T09:00:00Z",
+    modifiedDateTime: null,
+    state: policy.state,
+    sessionControls: null,
+    conditions: {
+      userRiskLevels: [],
+      signInRiskLevels: [],
+      clientAppTypes: ["all"],
+      platforms: null,
+      locations: null,
+      applications: {
+        includeApplications: policy.includeApplications,
+        excludeApplications: [],
+        includeUserActions: [],
+        includeAuthenticationContextClassReferences: [],
+      },
+      users: {
+        includeUsers: ["All"],
+        excludeUsers: [],
+        includeGroups: [],
+        excludeGroups: policy.excludeGroups,
+        includeRoles: [],
+        excludeRoles: [],
+      },
+    },
+    grantControls: { operator: "OR", builtInControls: ["mfa"], customAuthenticationFactors: [], termsOfUse: [] },
+  };
 }
 
 function notFound(what: string): FakeResponse {

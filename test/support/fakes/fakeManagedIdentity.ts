@@ -1,17 +1,21 @@
 // The managed identity endpoint App Service and Functions give an app (IDENTITY_ENDPOINT with the
 // secret IDENTITY_HEADER), as @azure/identity's ManagedIdentityCredential calls it. For storage it
 // issues a JWT shaped as Entra issues one (audience https://storage.azure.com, an sts.windows.net
-// issuer, a lifetime), which Azurite's `--oauth basic` accepts; for any other resource the opaque
-// token the fakes of ARM and Graph expect (see fakeCredential), so one credential serves the app.
+// issuer, a lifetime), which Azurite's `--oauth basic` accepts; for any other resource an app token
+// for it carrying the application roles consented for the app (`roles`, read by readiness and by
+// the fake Graph), which the fakes of ARM and Graph accept, so one credential serves the app.
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
-import { HttpsFake, type FakeRequest, type FakeResponse } from "./https.js";
+import { GRANTED_APP_ROLES } from "./fakeGraph.js";
+import { appToken, HttpsFake, type FakeRequest, type FakeResponse } from "./https.js";
 
 export const STORAGE_RESOURCE = "https://storage.azure.com";
 
 export class FakeManagedIdentity extends HttpsFake {
   readonly secret = randomBytes(16).toString("hex");
   private readonly signingKey = randomBytes(32);
+  /** The application roles consented for the identity: what its app tokens carry. */
+  readonly appRoles = new Set<string>(GRANTED_APP_ROLES);
 
   constructor(
     readonly tenantId: string,
@@ -52,7 +56,7 @@ export class FakeManagedIdentity extends HttpsFake {
             .setNotBefore(now - 60)
             .setExpirationTime(expiresOn)
             .sign(this.signingKey)
-        : `token-for:${resource}/.default`;
+        : appToken(resource.replace(/\/+$/, ""), [...this.appRoles]);
     return {
       status: 200,
       body: { access_token: token, expires_on: String(expiresOn), resource, token_type: "Bearer", client_id: clientId },

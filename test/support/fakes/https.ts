@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { decodeJwt, UnsecuredJWT } from "jose";
 import { inject } from "vitest";
 
 export interface FakeRequest {
@@ -140,4 +141,23 @@ export const fakeCredential = {
 /** The Authorization header a fake expects from the fake credential for its own scope. */
 export function bearerFor(fake: HttpsFake): string {
   return `Bearer token-for:${fake.url}/.default`;
+}
+
+/** Whether an Authorization header carries a token for this fake: the fake credential's, or an app token for it. */
+export function isBearerFor(fake: HttpsFake, authorization: string | undefined): boolean {
+  return authorization === bearerFor(fake) || appTokenClaims(authorization)?.aud === fake.url;
+}
+
+/**
+ * An app-only access token as Entra issues one for `resource`: its audience and the application roles
+ * granted to the app (`roles`). Unsigned: the fakes only read it, as the app reads its own.
+ */
+export function appToken(resource: string, roles: readonly string[]): string {
+  return new UnsecuredJWT({ roles: [...roles] }).setAudience(resource).setIssuedAt().setExpirationTime("1h").encode();
+}
+
+/** The claims of an app token in an Authorization header, or undefined for any other header. */
+export function appTokenClaims(authorization: string | undefined): { aud?: unknown; roles?: unknown } | undefined {
+  const token = /^Bearer (\S+\.\S+\.)$/.exec(authorization ?? "")?.[1];
+  return token ? decodeJwt(token) : undefined;
 }

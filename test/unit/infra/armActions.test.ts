@@ -6,8 +6,10 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARM_ACTIONS, armActionsAt } from "../../../src/domain/armActions.js";
 import { ArmActivityLog } from "../../../src/adapters/azure/armActivityLog.js";
+import { ArmClusterAuthorization } from "../../../src/adapters/azure/armAuthorization.js";
 import { ArmClusterControl } from "../../../src/adapters/azure/armClusterControl.js";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
+import { AZURE_GROUPS } from "../../support/azureWorld.js";
 import { FakeArm } from "../../support/fakes/fakeArm.js";
 import { fakeCredential } from "../../support/fakes/https.js";
 import { readJson, resourcesIn, ROOT, type Resource, type Template } from "./armTemplate.js";
@@ -29,10 +31,16 @@ function roleActions(nameVariable: string): string[] {
   return role.properties.permissions.flatMap((permission) => permission.actions).sort();
 }
 
-/** The RBAC action an ARM request needs: the resource types of its path, then read/write/delete or the POST's action. */
+/**
+ * The RBAC action an ARM request needs: the resource types of its path after the last provider (an
+ * extension resource such as a cluster's diagnostic settings is its own provider's), then
+ * read/write/delete or the POST's action.
+ */
 function actionOf(method: string, path: string): string {
-  const [, namespace, ...rest] = /\/providers\/([^/]+)\/(.*)$/.exec(path)![0].split("/").slice(1);
-  const segments = rest.join("/").split("/");
+  const [namespace, ...segments] = path
+    .split(/\/providers\//i)
+    .pop()!
+    .split("/");
   const postAction = method === "POST" && segments.length % 2 === 1 ? segments.pop() : undefined;
   const types = segments.filter((_, index) => index % 2 === 0);
   const verb = postAction ? `${postAction}/action` : { GET: "read", PUT: "write", DELETE: "delete" }[method];
@@ -67,13 +75,17 @@ describe("the ARM actions the app needs", () => {
     });
     afterAll(() => arm.stop());
 
-    it("every request of a read, an enable, a rotation and an Activity Log read maps to a listed action, and back", async () => {
+    it("every request of a read, an enable, a rotation, an Activity Log read and readiness's reads maps to a listed action, and back", async () => {
       const control = new ArmClusterControl(fakeCredential, { endpoint: arm.url, pollIntervalMs: 5, maxRetries: 0 });
       const read = await control.read(cluster);
       if (read.kind !== "found") throw new Error("the fake ARM lost its cluster");
       expect(await control.setLocalAccounts(cluster, true, read.state.etag)).toEqual({ kind: "written" });
       expect(await control.rotateCertificates(cluster)).toEqual({ kind: "rotated" });
       await new ArmActivityLog(fakeCredential, arm.url, 0).adminCredentialFetches(cluster, new Date(0), new Date());
+      const readiness = new ArmClusterAuthorization(fakeCredential, { endpoint: arm.url, maxRetries: 0 });
+      await readiness.appPermissions(cluster);
+      await readiness.roleAssignments(cluster, AZURE_GROUPS.emergency);
+      await readiness.diagnosticSettings(cluster);
       const called = [...new Set(arm.requests.map((request) => actionOf(request.method, request.path)))].sort();
       expect(called.map((action) => action.toLowerCase())).toEqual(ALL_ACTIONS.map((action) => action.toLowerCase()));
     });
