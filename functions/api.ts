@@ -20,5 +20,6 @@ anonymousRoute("submitReview", ["POST"], "requests/{id}/review", reviewHandler("
 anonymousRoute("readAudit", ["GET"], "audit", apiHandler("readAudit"));
 anonymousRoute("verifyAudit", ["GET"], "audit/verify", apiHandler("verifyAudit"));
 anonymousRoute("listClusters", ["GET"], "clusters", apiHandler("listClusters"));
+anonymousRoute("readiness", ["GET"], "readiness", apiHandler("readiness"));
 // Microsoft Graph posts change notifications here; the clientState, not the caller, is checked.
 anonymousRoute("graphNotifications", ["POST"], "graph/notifications", graphNotificationsHandler(), workflow);

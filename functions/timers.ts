@@ -1,7 +1,7 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 import { loadConfig } from "../src/app/config.js";
-import { groupWatchHandler, watchdogHandler } from "../src/app/hosting.js";
+import { groupWatchHandler, readinessHandler, watchdogHandler } from "../src/app/hosting.js";
 
 app.timer("watchdog", {
   schedule: loadConfig().watchdogSchedule,
@@ -12,4 +12,9 @@ app.timer("watchdog", {
 app.timer("groupWatch", {
   schedule: loadConfig().groupWatchSchedule,
   handler: groupWatchHandler(),
+});
+
+app.timer("readinessWatch", {
+  schedule: loadConfig().readinessSchedule,
+  handler: readinessHandler(),
 });

@@ -3,12 +3,14 @@
 import type { InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { ArmActivityLog } from "../adapters/azure/armActivityLog.js";
+import { ArmClusterAuthorization } from "../adapters/azure/armAuthorization.js";
 import { ARM_OPERATION_TIMEOUT_MS, ArmClusterControl } from "../adapters/azure/armClusterControl.js";
 import { createCredential, type TokenCredential } from "../adapters/azure/credentials.js";
 import { GraphApi } from "../adapters/azure/graph.js";
 import { GraphDirectory } from "../adapters/azure/graphDirectory.js";
 import { GraphDirectoryAudit } from "../adapters/azure/graphDirectoryAudit.js";
 import { GraphSubscriptionsClient } from "../adapters/azure/graphSubscriptions.js";
+import { GraphTenantPolicies } from "../adapters/azure/graphTenantPolicies.js";
 import { TableDocuments } from "../adapters/azure/tableDocuments.js";
 import { TableActionLedger } from "../adapters/azure/tableActionLedger.js";
 import { TableAuditIndex } from "../adapters/azure/tableAuditIndex.js";
@@ -24,11 +26,16 @@ import { DurableWorkflowClient } from "../adapters/durable/durableWorkflowClient
 import { DevTokenIssuer } from "../adapters/simulation/devTokens.js";
 import { OutboxNotifier } from "../adapters/simulation/outbox.js";
 import { SimulatedActivityLog } from "../adapters/simulation/simulatedActivityLog.js";
+import {
+  SimulatedClusterAuthorization,
+  SimulatedTenantPolicies,
+} from "../adapters/simulation/simulatedAuthorization.js";
 import { SimulatedClusters } from "../adapters/simulation/simulatedClusters.js";
 import { SimulatedDirectory, type DirectorySeed } from "../adapters/simulation/simulatedDirectory.js";
 import { deriveKey } from "../domain/keys.js";
 import { azureHealthChecks } from "../health/azureChecks.js";
 import { NO_GROUP_WATCH_STATE, type GroupWatchState } from "../groupWatch/state.js";
+import { NO_READINESS_VERDICTS, READINESS_DOCUMENT, type ReadinessVerdicts } from "../readiness/watch.js";
 import { createTokenVerifier, tenantSigningKeys } from "../http/authentication.js";
 import { createDevHandlers, DEV_SESSION_COOKIE, type DevHandlers } from "../http/dev.js";
 import { appServiceAuthentication, devSessionAuthentication } from "../http/pageAuthentication.js";
@@ -146,6 +153,11 @@ export async function composeApp(config: Config, options: CompositionOptions = {
         empty: NO_GROUP_WATCH_STATE,
       }),
       watchdogMemory: new TableWatchdogMemory(storage),
+      readinessVerdicts: new TableDocuments<ReadinessVerdicts>(storage, {
+        table: "Readiness",
+        row: READINESS_DOCUMENT,
+        empty: NO_READINESS_VERDICTS,
+      }),
       workflow: options.workflow ?? ((context: InvocationContext) => new DurableWorkflowClient(df.getClient(context))),
     },
     { now, ...(options.later ? { later: options.later } : {}) },
@@ -173,7 +185,20 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
     ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
   });
   const activityLog = new ArmActivityLog(credential, config.endpoints.arm, options.maxRetries);
+  const clusterAuthorization = new ArmClusterAuthorization(credential, {
+    endpoint: config.endpoints.arm,
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
   return {
+    clusterAuthorization,
+    tenantPolicies: new GraphTenantPolicies(credential, config.endpoints.graph, graph),
+    // The fixes name the identity by its client id (what `az role assignment create --assignee` takes)
+    // and the function app by the name App Service gives it.
+    appIdentity: {
+      ...(config.clientId ? { principalId: config.clientId } : {}),
+      ...(process.env.WEBSITE_SITE_NAME ? { appName: process.env.WEBSITE_SITE_NAME } : {}),
+    },
     leaseMs: (options.operationTimeoutMs ?? ARM_OPERATION_TIMEOUT_MS) + 5 * 60_000,
     directory,
     clusterControl,
@@ -210,6 +235,9 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
   };
   return {
     leaseMs: 60_000,
+    clusterAuthorization: new SimulatedClusterAuthorization(simulation.clusterControl, config.emergencyGroupId),
+    tenantPolicies: new SimulatedTenantPolicies(),
+    appIdentity: {},
     directory: simulation.directory,
     clusterControl: simulation.clusterControl,
     notifier: simulation.outbox,

@@ -82,6 +82,15 @@ export function graphNotificationsHandler(): HttpHandler {
   return appHandler((app) => app.graphNotifications);
 }
 
+/** The readiness timer: every check afresh; each change alerted and audited once. */
+export function readinessHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
+  return async (_timer, context) => {
+    const { report, changes } = await (await getApp()).readinessWatch.run();
+    if (changes.length || !report.ready)
+      context.log(`readiness ${JSON.stringify({ ready: report.ready, changes: changes.length })}`);
+  };
+}
+
 /** The group-watch timer: one run over both groups (and the Graph subscriptions). */
 export function groupWatchHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
   return async (_timer, context) => {

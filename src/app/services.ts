@@ -5,6 +5,11 @@ import type { InvocationContext } from "@azure/functions";
 import type { JWTVerifyGetKey } from "jose";
 import type { GroupIds } from "../access/membership.js";
 import { HealthMonitor, type HealthCheck } from "../health/monitor.js";
+import type { AppIdentity } from "../readiness/clusterChecks.js";
+import type { ReadinessMonitor } from "../readiness/monitor.js";
+import type { ReadinessVerdicts, ReadinessWatch } from "../readiness/watch.js";
+import { composeReadiness, composeReadinessWatch } from "./readinessServices.js";
+import type { ClusterAuthorization, TenantPolicies } from "../ports/readinessFacts.js";
 import { createGroupWatch, type GroupWatch } from "../groupWatch/run.js";
 import type { GroupWatchState } from "../groupWatch/state.js";
 import { createApiHandlers, type ApiHandlers } from "../http/api.js";
@@ -55,6 +60,11 @@ export interface ModePorts {
   /** How long a cluster lease lasts if its holder dies: longer than the slowest cluster write. */
   readonly leaseMs: number;
   readonly healthChecks: readonly HealthCheck[];
+  /** What readiness reads: who may do what on a cluster, where its logs go, the tenant's policies. */
+  readonly clusterAuthorization: ClusterAuthorization;
+  readonly tenantPolicies: TenantPolicies;
+  /** The app's own identity, named in the fixes readiness proposes. */
+  readonly appIdentity: AppIdentity;
 }
 
 /** The ports on Table Storage and Durable Functions, the same in both modes. */
@@ -69,6 +79,8 @@ export interface StoragePorts {
   readonly registry: WindowRegistry;
   readonly groupWatchState: StateStore<GroupWatchState>;
   readonly watchdogMemory: WatchdogMemory;
+  /** The readiness timer's last verdict per check, so that each change is alerted once. */
+  readonly readinessVerdicts: StateStore<ReadinessVerdicts>;
   /** The workflow client of one invocation. */
   readonly workflow: (context: InvocationContext) => WorkflowClient;
 }
@@ -98,6 +110,9 @@ export interface Services {
   /** What became of actions no workflow took: settled by a sweep on the watchdog's timer. */
   readonly delivery: ActionDelivery;
   readonly groupWatch: GroupWatch;
+  /** Whether an open would succeed now (GET /api/readiness), and the timer that alerts on changes. */
+  readonly readiness: ReadinessMonitor;
+  readonly readinessWatch: ReadinessWatch;
   /** POST /api/graph/notifications. */
   readonly graphNotifications: HttpHandler;
   readonly workflow: (context: InvocationContext) => WorkflowClient;
@@ -115,11 +130,14 @@ interface Parts {
   readonly randomBytes: (size: number) => Uint8Array;
   readonly log: (message: string) => void;
   readonly delivery: ActionDelivery;
+  readonly readiness: ReadinessMonitor;
 }
 
 export function composeServices(config: Config, ports: Ports, clock: Clock): Services {
   const random = (size: number) => randomBytes(size);
   const delivery = new ActionDelivery({ ...ports, now: clock.now, randomBytes: random });
+  const log = (message: string) => console.warn(message);
+  const readiness = composeReadiness(config, ports, clock.now, log);
   const parts: Parts = {
     config,
     ports,
@@ -127,8 +145,9 @@ export function composeServices(config: Config, ports: Ports, clock: Clock): Ser
     groups: { emergencyGroupId: config.emergencyGroupId, approverGroupId: config.approverGroupId },
     reviewTokens: createReviewTokens(config.linkSigningKey, config.publicBaseUrl),
     randomBytes: random,
-    log: (message: string) => console.warn(message),
+    log,
     delivery,
+    readiness,
   };
   const { now } = clock;
   const access = new ClusterAccess(ports.registry, ports.clusterControl, now, { leaseMs: ports.leaseMs });
@@ -145,6 +164,13 @@ export function composeServices(config: Config, ports: Ports, clock: Clock): Ser
     access,
     groupWatch,
     delivery,
+    readiness,
+    readinessWatch: composeReadinessWatch(config, ports, {
+      readiness,
+      now,
+      randomBytes: parts.randomBytes,
+      log,
+    }),
     workflow: ports.workflow,
     activities: createActivityHandlers({
       ...ports,
@@ -201,7 +227,7 @@ function composeGroupWatch({ config, ports, clock, randomBytes, log }: Parts): G
 }
 
 /** The HTTP side: who is calling (tokens and pages), the API, the review page and Graph's webhook. */
-function composeHandlers({ config, ports, clock, groups, reviewTokens, randomBytes, log, delivery }: Parts) {
+function composeHandlers({ config, ports, clock, groups, reviewTokens, randomBytes, log, delivery, readiness }: Parts) {
   const { now } = clock;
   const policy: TokenPolicy = {
     keys: ports.signingKeys,
@@ -216,7 +242,18 @@ function composeHandlers({ config, ports, clock, groups, reviewTokens, randomByt
   return {
     verifyToken,
     health,
-    api: createApiHandlers({ ...ports, config, groups, verifyToken, health, decisions, delivery, now, randomBytes }),
+    api: createApiHandlers({
+      ...ports,
+      config,
+      groups,
+      verifyToken,
+      health,
+      readiness,
+      decisions,
+      delivery,
+      now,
+      randomBytes,
+    }),
     review: createReviewHandlers({
       ...ports,
       groups,

@@ -9,6 +9,7 @@ import { endpoint } from "./handler.js";
 import { closeRequestHandler, decideRequestHandler, extendRequestHandler } from "./requestActions.js";
 import { createRequestHandler } from "./requestCreation.js";
 import { getRequestHandler, listRequestsHandler } from "./requestQueries.js";
+import { readinessHandler } from "./readiness.js";
 
 export function createApiHandlers(deps: ApiDependencies) {
   const access = new ApiAccess(deps);
@@ -29,6 +30,12 @@ export function createApiHandlers(deps: ApiDependencies) {
     closeRequest: endpoint(closeRequestHandler(deps, access)),
     extendRequest: endpoint(extendRequestHandler(deps, access)),
     listClusters: endpoint(listClustersHandler(deps, access)),
+    readiness: endpoint(
+      readinessHandler({
+        readiness: deps.readiness,
+        approverOnly: (request, context, action) => access.approverOnly(request, context, action),
+      }),
+    ),
     /** A request's audit trail, oldest first (approvers only). */
     readAudit: endpoint(audit.readAudit),
     verifyAudit: endpoint(audit.verifyAudit),

@@ -3,6 +3,7 @@
 // forbidden request ids answer alike (404), after the same work, so ids cannot be probed.
 import type { HttpRequest, InvocationContext } from "@azure/functions";
 import type { ActionDelivery } from "../actions/delivery.js";
+import type { ReadinessMonitor } from "../readiness/monitor.js";
 import type { HealthMonitor } from "../health/monitor.js";
 import { approverRefusal, type Refusal } from "../domain/access.js";
 import type { ManagedCluster } from "../domain/clusters.js";
@@ -38,6 +39,7 @@ export interface ApiDependencies {
   readonly auditIndex: AuditIndex;
   readonly verifyToken: VerifyToken;
   readonly health: HealthMonitor;
+  readonly readiness: Pick<ReadinessMonitor, "report">;
   readonly decisions: Decisions;
   readonly delivery: ActionDelivery;
   /** The workflow client of one invocation (Durable's client binding is per invocation). */

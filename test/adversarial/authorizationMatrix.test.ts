@@ -212,6 +212,7 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
     call: ({ id }) => ({ params: { id }, json: { duration: "PT30M" } }),
   },
   "GET /api/clusters": { handler: api("listClusters"), call: () => ({}) },
+  "GET /api/readiness": { handler: api("readiness"), call: () => ({}) },
   "POST /api/graph/notifications": {
     handler: (app) => app.graphNotifications,
     call: () => ({ json: { value: [{ subscriptionId: "sub-1", clientState: "not ours" }] } }),

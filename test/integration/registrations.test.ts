@@ -55,6 +55,7 @@ describe("functions/ registrations", () => {
       "GET audit/verify",
       "GET clusters",
       "GET health",
+      "GET readiness",
       "GET requests",
       "GET requests/{id}",
       "POST requests",
@@ -97,7 +98,7 @@ describe("functions/ registrations", () => {
   it("give every timer a valid NCRONTAB schedule", async () => {
     const { CronExpressionParser } = await import("cron-parser");
     const timers = simulation.filter((candidate) => triggerOf(candidate).type === "timerTrigger");
-    expect(timers.map((timer) => timer.name)).toEqual(["watchdog", "groupWatch"]);
+    expect(timers.map((timer) => timer.name)).toEqual(["watchdog", "groupWatch", "readinessWatch"]);
     for (const registration of timers) {
       const schedule = String(triggerOf(registration).schedule);
       expect(schedule.split(/\s+/), registration.name).toHaveLength(6);

@@ -64,7 +64,14 @@ function healthyCluster(cluster: ManagedCluster): ClusterFacts {
     permissions: {
       kind: "read",
       value: [
-        { actions: ["Microsoft.ContainerService/managedClusters/*"], notActions: [] },
+        {
+          actions: [
+            "Microsoft.ContainerService/managedClusters/*",
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/diagnosticSettings/read",
+          ],
+          notActions: [],
+        },
         {
           actions: Object.values(ARM_ACTIONS)
             .filter((entry) => entry.scope === "subscription")

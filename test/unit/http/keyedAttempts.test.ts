@@ -73,6 +73,7 @@ function world(slow: "reserve" | "create") {
     auditIndex: unused,
     clusterControl: unused,
     health: unused,
+    readiness: unused,
     delivery: unused,
     workflow: () => workflow,
     verifyToken: async () => ({ oid: alice.oid, tenantId: config.tenantId, upn: alice.upn, name: alice.displayName }),

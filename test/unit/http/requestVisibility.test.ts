@@ -76,6 +76,7 @@ function api(calls: string[]): ApiHandlers {
     idempotency: recorded("idempotency", calls, {}),
     clusterControl: recorded("clusterControl", calls, {}),
     health: recorded("health", calls, {}),
+    readiness: recorded("readiness", calls, {}),
     workflow: () => recorded("workflow", calls, {}),
     verifyToken: async (): Promise<Principal> => ({
       oid: mallory!.oid,
