@@ -512,6 +512,13 @@ const ROUTES = {
     as: "alice",
     authenticated: "always",
   },
+  readiness: {
+    name: "GET /api/readiness",
+    handler: api("readiness"),
+    method: "GET",
+    as: "bob",
+    authenticated: "always",
+  },
   readAudit: {
     name: "GET /api/audit",
     handler: api("readAudit"),
@@ -858,7 +865,14 @@ describe("hostile input", () => {
   it(
     "reads take no notice of parameters and headers they do not ask for",
     async () => {
-      const reads = [ROUTES.health, ROUTES.getRequest, ROUTES.listRequests, ROUTES.listClusters, ROUTES.devOutbox];
+      const reads = [
+        ROUTES.health,
+        ROUTES.getRequest,
+        ROUTES.listRequests,
+        ROUTES.listClusters,
+        ROUTES.readiness,
+        ROUTES.devOutbox,
+      ];
       const extra = fc.dictionary(
         fc.string({ minLength: 1, maxLength: 20 }).filter((name) => !["status", "cluster", "requestId"].includes(name)),
         anyText,

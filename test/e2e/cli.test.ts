@@ -213,6 +213,21 @@ describe("breakglass against the offline host", () => {
     }
   });
 
+  it("breakglass readiness: a cluster whose kube-audit is off is NOT READY, with the fix; exit 1", async () => {
+    const off = await client.call("POST", "/api/dev/clusters/aks-prod-neu/audit-logs", { json: { enabled: false } });
+    expect(off.status).toBe(200);
+    const shown = await run("bob@contoso.dev", "readiness");
+    expect(shown.status).toBe(1);
+    expect(shown.out).toMatch(/^NOT READY/);
+    expect(shown.out).toMatch(/^aks-prod-neu\s+kube-audit-logs\s+NOT OK/m);
+    expect(shown.out).toContain(
+      "fix aks-prod-neu kube-audit-logs:\n  az monitor diagnostic-settings create --name breakglass-kube-audit",
+    );
+    expect(shown.out).not.toMatch(/^aks-prod-weu\s+\S+\s+NOT OK/m);
+    expect((await run("alice@contoso.dev", "readiness")).status).toBe(5);
+    await client.call("POST", "/api/dev/clusters/aks-prod-neu/audit-logs", { json: { enabled: true } });
+  });
+
   it("the README's terminal walkthrough works verbatim", async () => {
     await noWindowOn("aks-prod-weu");
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
