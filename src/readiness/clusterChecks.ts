@@ -3,6 +3,7 @@
 // fetch would fail there, and how to mend it. A fact the app may not read fails its check with
 // CHECK_FORBIDDEN; a fact that cannot be read now fails it with the dependency's code, never the run.
 import { ARM_ACTIONS, type ArmAction } from "../domain/armActions.js";
+import { SETTLED_STATES } from "../windows/clusterAccess.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import { enableEntraIntegrationCommand } from "../domain/commands.js";
 import { holdsRoleAt, missingActions, type PermissionGrant } from "../domain/permissions.js";
@@ -33,7 +34,21 @@ export interface ClusterCheckDependencies {
 }
 
 /** The categories whose logs carry the API server's audit events (kube-audit-admin: without get/list). */
-const KUBE_AUDIT_CATEGORIES = new Set(["kube-audit", "kube-audit-admin"]);
+const KUBE_AUDIT_CATEGORIES = new Set(["kube-audit", "kube-audit-admin", "audit", "alllogs"]);
+
+/**
+ * What an open, a close, a rotation and following the window need: every action of the list but the
+ * three readiness reads itself, whose absence makes their own checks CHECK_FORBIDDEN instead of
+ * claiming that the open would fail.
+ */
+const WINDOW_ACTIONS = Object.values(ARM_ACTIONS)
+  .map((entry: ArmAction) => entry.action)
+  .filter(
+    (action) =>
+      ![ARM_ACTIONS.readPermissions, ARM_ACTIONS.readRoleAssignments, ARM_ACTIONS.readDiagnosticSettings].some(
+        (read) => read.action === action,
+      ),
+  );
 
 /** What the app must be allowed to read for each check, said when it may not. */
 const READ_PERMISSION: Record<ClusterCheckName, string> = {
@@ -44,12 +59,17 @@ const READ_PERMISSION: Record<ClusterCheckName, string> = {
 };
 
 function roleAssignmentCommand(principalId: string, principalType: string, role: string, scope: string): string {
-  return `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ${principalType} --role ${role} --scope ${scope}`;
+  // The app's identity is named by its client id, which --assignee resolves; a group by its object id.
+  const assignee =
+    principalType === "Group"
+      ? `--assignee-object-id ${principalId} --assignee-principal-type Group`
+      : `--assignee ${principalId}`;
+  return `az role assignment create ${assignee} --role ${role} --scope ${scope}`;
 }
 
 /** The custom role assignments that grant the missing actions back (infra/azuredeploy.json defines the roles). */
 function permissionFix(cluster: ManagedCluster, missing: readonly string[], identity: AppIdentity): string {
-  const principal = identity.principalId ?? "<app principal id>";
+  const principal = identity.principalId ?? "<app identity client id>";
   const appName = identity.appName ?? "<app name>";
   const scopeOf = (action: string): ArmAction["scope"] =>
     Object.values(ARM_ACTIONS).find((entry: ArmAction) => entry.action === action)?.scope ?? "cluster";
@@ -83,10 +103,7 @@ export function appPermissionsCheck(
 ): ReadinessCheck {
   const name = "app-permissions";
   if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
-  const missing = missingActions(
-    Object.values(ARM_ACTIONS).map((entry) => entry.action),
-    fact.value,
-  );
+  const missing = missingActions(WINDOW_ACTIONS, fact.value);
   if (missing.length === 0) return { name, ok: true };
   return {
     name,
@@ -137,7 +154,7 @@ export function clusterStateCheck(cluster: ManagedCluster, read: ClusterReadResu
       fix: enableEntraIntegrationCommand(cluster),
     };
   const stopped = state.powerState?.toLowerCase() === "stopped";
-  if (state.provisioningState.toLowerCase() !== "succeeded" || stopped)
+  if (!SETTLED_STATES.has(state.provisioningState) || stopped)
     return {
       name,
       ok: false,

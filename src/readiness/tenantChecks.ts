@@ -9,6 +9,12 @@ import { guardedCheck } from "./checkResults.js";
 /** The Azure Kubernetes Service AAD Server application: what `az aks get-credentials` signs in to. */
 export const AKS_AAD_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
 
+/** Azure Resource Manager: what `az aks get-credentials --admin` signs in to. */
+export const AZURE_RESOURCE_MANAGER_APP_ID = "797f4846-ba00-4fd7-ba43-dac1f8f63013";
+
+/** The sign-ins a window needs that a Conditional Access policy could block. */
+const AKS_SIGN_IN_APP_IDS = [AKS_AAD_SERVER_APP_ID, AZURE_RESOURCE_MANAGER_APP_ID];
+
 export interface TenantCheckDependencies {
   readonly tenantPolicies: TenantPolicies;
   readonly directory: Directory;
@@ -112,12 +118,16 @@ export async function approversCheck(deps: TenantCheckDependencies): Promise<Rea
   const inEmergency = await Promise.all(
     enabled.map(async (user) => (await deps.directory.checkMemberGroups(user.oid, [deps.emergencyGroupId])).length > 0),
   );
-  if (inEmergency.every(Boolean))
+  // An approver in both groups may not approve their own request: for it, one approver fewer.
+  const forTheirOwn = inEmergency.some(Boolean) ? enabled.length - 1 : enabled.length;
+  if (inEmergency.every(Boolean) || forTheirOwn < deps.requiredApprovals)
     return {
       name: "approvers",
       ok: false,
       code: "TOO_FEW_APPROVERS",
-      message: `every enabled approver of ${deps.approverGroupId} is also in the emergency group ${deps.emergencyGroupId}: nobody outside it would approve`,
+      message: inEmergency.every(Boolean)
+        ? `every enabled approver of ${deps.approverGroupId} is also in the emergency group ${deps.emergencyGroupId}: nobody outside it would approve`
+        : `a request by an approver who is also in the emergency group would find ${forTheirOwn} other approver(s); ${deps.requiredApprovals} are required`,
       fix,
     };
   return { name: "approvers", ok: true };
@@ -150,9 +160,7 @@ export function conditionalAccessCheck(
       message: "not checked: the app lacks the Microsoft Graph application permission Policy.Read.All",
     };
   const targetsAks = (policy: ConditionalAccessPolicyFact) =>
-    policy.includeApplications.some(
-      (app) => app.toLowerCase() === "all" || app.toLowerCase() === AKS_AAD_SERVER_APP_ID,
-    );
+    policy.includeApplications.some((app) => ["all", ...AKS_SIGN_IN_APP_IDS].includes(app.toLowerCase()));
   const blocking = fact.value.filter(
     (policy) =>
       policy.state === "enabled" &&

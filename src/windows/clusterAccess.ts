@@ -29,8 +29,8 @@ export interface ClusterAccessSettings {
   readonly leaseMs: number;
 }
 
-/** Provisioning states in which no operation is running on the cluster. */
-const SETTLED_STATES = new Set(["Succeeded", "Failed", "Canceled"]);
+/** Provisioning states in which no operation is running on the cluster (an update may start). */
+export const SETTLED_STATES: ReadonlySet<string> = new Set(["Succeeded", "Failed", "Canceled"]);
 
 export class ClusterAccess {
   constructor(

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CLUSTER_ADMIN_ROLE_ID, type ReadinessReport } from "../../../src/domain/readiness.js";
 import { TransientError } from "../../../src/ports/errors.js";
 import { READINESS_CACHE_MS } from "../../../src/readiness/monitor.js";
-import { AKS_AAD_SERVER_APP_ID } from "../../../src/readiness/tenantChecks.js";
+import { AKS_AAD_SERVER_APP_ID, AZURE_RESOURCE_MANAGER_APP_ID } from "../../../src/readiness/tenantChecks.js";
 import { APPROVERS, clusterFound, EMERGENCY, NEU, ReadinessWorld, SECRET, WEU } from "../../support/readinessWorld.js";
 
 const T0 = new Date("2026-12-01T06:00:00.000Z");
@@ -58,7 +58,7 @@ describe("readiness checks", () => {
         });
       },
       "aks-prod-weu/app-permissions: PERMISSION_MISSING",
-      /^az role assignment create --assignee-object-id 5e1f0000-0000-4000-8000-000000000005 --assignee-principal-type ServicePrincipal --role "AKS break-glass cluster operator \(breakglass-x1\)" --scope \/subscriptions\/.*aks-prod-weu$/,
+      /^az role assignment create --assignee 5e1f0000-0000-4000-8000-000000000005 --role "AKS break-glass cluster operator \(breakglass-x1\)" --scope \/subscriptions\/.*aks-prod-weu$/,
     ],
     [
       "the Activity Log read (a subscription action) missing",
@@ -156,6 +156,24 @@ describe("readiness checks", () => {
       "tenant/conditional-access: CONDITIONAL_ACCESS_NOT_EXCLUDED",
       new RegExp(`${EMERGENCY}.*ca-all`),
     ],
+    [
+      "a policy for Azure Resource Manager (what az aks get-credentials signs in to) that does not exclude the group",
+      (world) =>
+        (world.policies = {
+          kind: "read",
+          value: [
+            {
+              id: "ca-arm",
+              displayName: "Compliant device for Azure management",
+              state: "enabled",
+              includeApplications: [AZURE_RESOURCE_MANAGER_APP_ID],
+              excludeGroups: [],
+            },
+          ],
+        }),
+      "tenant/conditional-access: CONDITIONAL_ACCESS_NOT_EXCLUDED",
+      new RegExp(`${EMERGENCY}.*ca-arm`),
+    ],
   ];
 
   it.each(broken)("%s: exactly that check is red, with its code and fix", async (_, breakIt, expected, fix) => {
@@ -211,6 +229,33 @@ describe("readiness checks", () => {
     expect(check(report, undefined, "graph-roles").message).toMatch(
       /optional roles missing: AuditLog\.Read\.All .*Policy\.Read\.All/,
     );
+  });
+
+  it("predicts as the open meets it: a settled Failed/Canceled cluster, a category group, the reads of readiness itself", async () => {
+    const world = new ReadinessWorld();
+    world.edit(WEU, { state: clusterFound({ provisioningState: "Canceled" }) });
+    world.edit(NEU, {
+      diagnostics: {
+        kind: "read",
+        value: [{ name: "all", logCategories: ["allLogs"], workspaceId: "/w", destinationType: "Dedicated" }],
+      },
+    });
+    const grants = world.clusters.get(WEU.id)!.permissions;
+    if (grants.kind !== "read") throw new Error("unexpected");
+    world.edit(WEU, {
+      permissions: {
+        kind: "read",
+        value: grants.value.map((grant) => ({ ...grant, notActions: ["Microsoft.Insights/diagnosticSettings/read"] })),
+      },
+    });
+    expect(red(await world.monitor(now).report())).toEqual([]);
+  });
+
+  it("an approver in both groups cannot approve their own: two required, two approvers, one of them an emergency member", async () => {
+    const world = new ReadinessWorld();
+    const report = await world.monitor(now, { requiredApprovals: 2 }).report();
+    expect(red(report)).toEqual(["tenant/approvers: TOO_FEW_APPROVERS"]);
+    expect(check(report, undefined, "approvers").message).toMatch(/would find 1 other approver/);
   });
 
   it("a fact the app may not read fails its check with CHECK_FORBIDDEN, naming the permission to grant", async () => {
