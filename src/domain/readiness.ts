@@ -31,7 +31,7 @@ export const TENANT_CHECKS = [
 export type ClusterCheckName = (typeof CLUSTER_CHECKS)[number];
 export type TenantCheckName = (typeof TENANT_CHECKS)[number];
 
-/** One check's verdict, as GET /api/readiness shows it (DESIGN §4): no secrets, names only of the app's own resources. */
+/** One check's verdict, as GET /api/readiness shows it (README, HTTP API): no secrets, names only of the app's own resources. */
 export interface ReadinessCheck {
   readonly name: ClusterCheckName | TenantCheckName;
   readonly ok: boolean;

@@ -1,5 +1,5 @@
 // GET /api/readiness (approvers): whether the break-glass path would open now, check by check, in
-// DESIGN §4's shape. It answers from the readiness cache, so callers cannot spend the app's ARM and
+// the README's API shape. It answers from the readiness cache, so callers cannot spend the app's ARM and
 // Graph quotas; the checks' messages name only the app's own resources and never carry secrets.
 import type { HttpRequest } from "@azure/functions";
 import type { ReadinessMonitor } from "../readiness/monitor.js";

@@ -1,4 +1,4 @@
-// GET /api/readiness: approvers see the report in DESIGN §4's shape; anyone else is refused (403)
+// GET /api/readiness: approvers see the report in the README's API shape; anyone else is refused (403)
 // and the refusal audited. The app's wiring is the lead's: the handler is built here from the
 // app's own access rules and an in-memory readiness monitor.
 import { beforeAll, describe, expect, it } from "vitest";

@@ -26,7 +26,7 @@ const check = (report: ReadinessReport, cluster: string | undefined, name: strin
   )!;
 
 describe("readiness checks", () => {
-  it("are all green when everything is granted and configured, in DESIGN §4's shape", async () => {
+  it("are all green when everything is granted and configured, in the README's API shape", async () => {
     const report = await new ReadinessWorld().monitor(now).report();
     expect(red(report)).toEqual([]);
     expect(report).toMatchObject({ ready: true, checkedAt: T0.toISOString() });
