@@ -40,6 +40,11 @@ export interface ReadinessCheck {
   readonly message?: string;
   /** The exact command that mends it (an `az role assignment create …` line), for alerts and the README. */
   readonly fix?: string;
+  /**
+   * The check could not be asked now (throttled, timed out): not ok, but no verdict either. The
+   * readiness timer keeps the last verdict, so a passing hiccup neither alerts nor clears.
+   */
+  readonly unknown?: true;
 }
 
 export interface ClusterReadiness {

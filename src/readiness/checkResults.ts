@@ -23,6 +23,7 @@ export function failedCheck(name: CheckName, where: string, error: unknown): Rea
     ok: false,
     code: error instanceof TransientError ? error.code : "FAILED",
     message: `the app could not check ${name} on ${where} now; it asks again at the next run`,
+    ...(error instanceof TransientError ? { unknown: true as const } : {}),
   };
 }
 

@@ -71,14 +71,21 @@ function locatedChecks(report: ReadinessReport): Located[] {
 export function readinessChanges(stored: ReadinessVerdicts, report: ReadinessReport): ReadinessAlert[] {
   return locatedChecks(report).flatMap(({ key, subject, check }): ReadinessAlert[] => {
     const before = stored.verdicts[key];
+    if (check.unknown) return [];
     if (!check.ok && before !== false) return [{ kind: "check-failed", subject, check }];
     if (check.ok && before === false) return [{ kind: "check-cleared", subject, check }];
     return [];
   });
 }
 
-function verdictsOf(report: ReadinessReport): ReadinessVerdicts {
-  return { verdicts: Object.fromEntries(locatedChecks(report).map(({ key, check }) => [key, check.ok])) };
+/** The verdicts to keep: each check's, but the last one where the check could not be asked now. */
+function verdictsOf(report: ReadinessReport, stored: ReadinessVerdicts): ReadinessVerdicts {
+  const kept = locatedChecks(report).flatMap(({ key, check }): [string, boolean][] => {
+    if (!check.unknown) return [[key, check.ok]];
+    const before = stored.verdicts[key];
+    return before === undefined ? [] : [[key, before]];
+  });
+  return { verdicts: Object.fromEntries(kept) };
 }
 
 function auditFields(change: ReadinessAlert, at: string): AuditFields {
@@ -118,7 +125,7 @@ export function createReadinessWatch(deps: ReadinessWatchDependencies): Readines
     async run() {
       const report = await deps.monitor.refresh();
       const changes = await deps.store.update(READINESS_DOCUMENT, (stored) => ({
-        next: verdictsOf(report),
+        next: verdictsOf(report, stored),
         result: readinessChanges(stored, report),
       }));
       for (const change of changes) await tell(change);

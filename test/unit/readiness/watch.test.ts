@@ -1,6 +1,7 @@
 // The readiness timer: one alert when a check turns red, nothing while it stays red, one
 // announcement when it clears, each change audited in the day's readiness stream.
 import { describe, expect, it } from "vitest";
+import { TransientError } from "../../../src/ports/errors.js";
 import { verifyDailyStream } from "../../../src/domain/auditChain.js";
 import { isDailyStream } from "../../../src/domain/audit.js";
 import { createReadinessWatch, NO_READINESS_VERDICTS, type ReadinessVerdicts } from "../../../src/readiness/watch.js";
@@ -120,5 +121,33 @@ describe("readiness timer", () => {
       code: "MAIL_SENDER_NOT_FOUND",
       details: { check: "mail-sender" },
     });
+  });
+
+  it("a check that could not be asked now (throttled) keeps its last verdict: no alert, no clearing", async () => {
+    const { world, watch, notifier, nextDay } = setUp();
+    await watch.run();
+    const real = world.facts.bind(world);
+    world.facts = (cluster) => {
+      if (cluster.id === NEU.id) throw new TransientError("ARM_429", "throttled");
+      return real(cluster);
+    };
+    nextDay();
+    const throttled = await watch.run();
+    expect(throttled.changes).toEqual([]);
+    expect(throttled.report.ready).toBe(false);
+    world.facts = real;
+    removeAdminRole(world);
+    nextDay();
+    expect((await watch.run()).changes.map((change) => change.kind)).toEqual(["check-failed"]);
+    world.facts = (cluster) => {
+      if (cluster.id === NEU.id) throw new TransientError("ARM_503", "unavailable");
+      return real(cluster);
+    };
+    nextDay();
+    expect((await watch.run()).changes).toEqual([]);
+    world.facts = real;
+    nextDay();
+    expect((await watch.run()).changes).toEqual([]);
+    expect(notifier.sent.filter((message) => message.kind === "readiness-check-failed")).toHaveLength(1);
   });
 });
