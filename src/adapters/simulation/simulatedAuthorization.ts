@@ -15,22 +15,9 @@ import type {
   TenantPolicies,
 } from "../../ports/readinessFacts.js";
 import type { SimulatedClusterFacts } from "../../ports/simulation.js";
+import { GRANTED_GRAPH_ROLES } from "../../domain/graphRoles.js";
 import { permissionRefusal } from "../azure/armClusterControl.js";
 import type { Entity } from "../azure/tables.js";
-
-/**
- * The Graph application roles the simulated app's token carries: every one the README's Azure
- * section grants, and Policy.Read.All, which lets readiness read Conditional Access.
- */
-export const SIMULATED_APP_ROLES = [
-  "GroupMember.Read.All",
-  "User.Read.All",
-  "Mail.Send",
-  "AuditLog.Read.All",
-  "Directory.Read.All",
-  "Group.Read.All",
-  "Policy.Read.All",
-] as const;
 
 /** The diagnostic setting the simulated clusters have while kube-audit is on. */
 export const SIMULATED_KUBE_AUDIT_SETTING = "kube-audit-to-log-analytics";
@@ -120,7 +107,7 @@ export class SimulatedClusterAuthorization implements ClusterAuthorization {
 /** The simulated tenant: the app holds every Graph role it needs, and there are no Conditional Access policies. */
 export class SimulatedTenantPolicies implements TenantPolicies {
   appRoles(): Promise<readonly string[]> {
-    return Promise.resolve(SIMULATED_APP_ROLES);
+    return Promise.resolve(GRANTED_GRAPH_ROLES);
   }
 
   conditionalAccessPolicies(): Promise<Readable<readonly ConditionalAccessPolicyFact[]>> {

@@ -5,6 +5,7 @@
 // without the Graph token: the fake credential's, or an app token (see credential()) that carries
 // the application roles granted to the app, which the Conditional Access policies need.
 import type { TokenCredential } from "@azure/core-auth";
+import { GRANTED_GRAPH_ROLES } from "../../../src/domain/graphRoles.js";
 import {
   appToken,
   appTokenClaims,
@@ -50,15 +51,7 @@ export interface FakeConditionalAccessPolicy {
 }
 
 /** The Graph application roles the README asks an admin to consent to. */
-export const GRANTED_APP_ROLES = [
-  "GroupMember.Read.All",
-  "User.Read.All",
-  "Mail.Send",
-  "AuditLog.Read.All",
-  "Directory.Read.All",
-  "Group.Read.All",
-  "Policy.Read.All",
-];
+export const GRANTED_APP_ROLES: readonly string[] = GRANTED_GRAPH_ROLES;
 
 /** Graph's limit for group subscriptions. */
 const GROUP_SUBSCRIPTION_MAX_MINUTES = 41_760;
