@@ -11,6 +11,8 @@ import { GraphDirectory } from "../adapters/azure/graphDirectory.js";
 import { GraphDirectoryAudit } from "../adapters/azure/graphDirectoryAudit.js";
 import { GraphSubscriptionsClient } from "../adapters/azure/graphSubscriptions.js";
 import { GraphTenantPolicies } from "../adapters/azure/graphTenantPolicies.js";
+import { LogAnalyticsKubeAudit } from "../adapters/azure/logAnalyticsKubeAudit.js";
+import { TableCredentialWatch } from "../adapters/azure/tableCredentialWatch.js";
 import { TableDocuments } from "../adapters/azure/tableDocuments.js";
 import { TableActionLedger } from "../adapters/azure/tableActionLedger.js";
 import { TableAuditIndex } from "../adapters/azure/tableAuditIndex.js";
@@ -32,6 +34,7 @@ import {
 } from "../adapters/simulation/simulatedAuthorization.js";
 import { SimulatedClusters } from "../adapters/simulation/simulatedClusters.js";
 import { SimulatedDirectory, type DirectorySeed } from "../adapters/simulation/simulatedDirectory.js";
+import { SimulatedKubeAudit } from "../adapters/simulation/simulatedKubeAudit.js";
 import { deriveKey } from "../domain/keys.js";
 import { azureHealthChecks } from "../health/azureChecks.js";
 import { NO_GROUP_WATCH_STATE, type GroupWatchState } from "../groupWatch/state.js";
@@ -80,6 +83,7 @@ export interface CompositionOptions {
 export interface SimulationWorld {
   readonly clusterControl: SimulatedClusters;
   readonly activityLog: SimulatedActivityLog;
+  readonly kubeAudit: SimulatedKubeAudit;
   readonly directory: SimulatedDirectory;
   readonly outbox: OutboxNotifier;
   readonly tokens: DevTokenIssuer;
@@ -153,6 +157,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
         empty: NO_GROUP_WATCH_STATE,
       }),
       watchdogMemory: new TableWatchdogMemory(storage),
+      credentialWatch: new TableCredentialWatch(storage),
       readinessVerdicts: new TableDocuments<ReadinessVerdicts>(storage, {
         table: "Readiness",
         row: READINESS_DOCUMENT,
@@ -211,6 +216,11 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
       graph,
     ),
     activityLog,
+    kubeAudit: new LogAnalyticsKubeAudit(credential, {
+      endpoint: config.endpoints.logs,
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    }),
     groupChanges: directory,
     directoryAudit: new GraphDirectoryAudit(graph),
     subscriptions: new GraphSubscriptionsClient(graph),
@@ -225,6 +235,7 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
   const simulation: SimulationWorld = {
     clusterControl: new SimulatedClusters(storage, config.clusters),
     activityLog: new SimulatedActivityLog(storage),
+    kubeAudit: new SimulatedKubeAudit(storage, now),
     directory: new SimulatedDirectory(storage, SIMULATION_DIRECTORY),
     outbox: new OutboxNotifier(storage, now),
     tokens: await DevTokenIssuer.create({
@@ -242,6 +253,7 @@ async function simulationWorld(config: Config, storage: TableStorageSettings, no
     clusterControl: simulation.clusterControl,
     notifier: simulation.outbox,
     activityLog: simulation.activityLog,
+    kubeAudit: simulation.kubeAudit,
     groupChanges: simulation.directory,
     directoryAudit: simulation.directory,
     subscriptions: undefined,

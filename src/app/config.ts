@@ -1,13 +1,13 @@
 // Configuration: every setting of docs/design.md §5, read from the environment once and checked
 // against a schema. An error names the variable and the rule it broke, all errors at once,
 // so a misconfigured deployment is fixed in one pass rather than one restart per typo.
-import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { ROTATE_CERTIFICATES, type RotateCertificates } from "../domain/certificates.js";
 import { parseManagedClusterId, type ManagedCluster } from "../domain/clusters.js";
-import { DAY_MS, formatIsoDuration, parseIsoDuration } from "../domain/duration.js";
+import { DAY_MS, formatIsoDuration } from "../domain/duration.js";
 import { DRIFT_ACTIONS, MODES, type DriftAction, type Mode } from "../domain/modes.js";
 import type { WindowPolicy } from "../domain/policy.js";
+import { duration, emailList, guid, integer, oneOf, schedule, text, url } from "./configRules.js";
 import { SIMULATION_DEFAULTS } from "./simulationDefaults.js";
 import { parseStorage, STORAGE_VARIABLES, type StorageConfig } from "./storageConfig.js";
 
@@ -26,6 +26,8 @@ export interface Config {
   readonly watchdogSchedule: string;
   readonly groupWatchSchedule: string;
   readonly readinessSchedule: string;
+  /** BREAKGLASS_EVIDENCE: whether a closed window's kube-audit evidence is collected and admin credentials are watched. */
+  readonly evidence: boolean;
   readonly groupMaxMembers: number;
   readonly teamsWebhookUrl: string | undefined;
   readonly mailSender: string | undefined;
@@ -33,7 +35,13 @@ export interface Config {
   readonly linkSigningKey: string;
   readonly publicBaseUrl: string;
   readonly graphClientState: string | undefined;
-  readonly endpoints: { readonly arm: string; readonly graph: string; readonly authority: string };
+  /** `logs`: BREAKGLASS_LOGS_ENDPOINT, the Log Analytics query API. */
+  readonly endpoints: {
+    readonly arm: string;
+    readonly graph: string;
+    readonly authority: string;
+    readonly logs: string;
+  };
   readonly storage: StorageConfig;
   readonly taskHubName: string;
 }
@@ -50,6 +58,8 @@ export const CONFIG_DEFAULTS = {
   BREAKGLASS_GROUP_WATCH_SCHEDULE: "0 */5 * * * *",
   BREAKGLASS_READINESS_SCHEDULE: "0 0 6 * * *",
   BREAKGLASS_GROUP_MAX_MEMBERS: "3",
+  BREAKGLASS_EVIDENCE: "on",
+  BREAKGLASS_LOGS_ENDPOINT: "https://api.loganalytics.io",
   AZURE_ARM_ENDPOINT: "https://management.azure.com",
   GRAPH_ENDPOINT: "https://graph.microsoft.com",
   AZURE_AUTHORITY_HOST: "https://login.microsoftonline.com",
@@ -63,64 +73,10 @@ export class ConfigError extends Error {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 const TASK_HUB = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
 const MIN_SIGNING_KEY_LENGTH = 32;
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-const text = () => z.string().trim().min(1, "must not be empty");
-const guid = () => text().regex(GUID, "must be a GUID such as 00000000-0000-0000-0000-000000000000");
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: `must be one of: ${values.join(", ")}` });
-const duration = () =>
-  text().transform((value, ctx) => {
-    const ms = parseIsoDuration(value);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: "custom", message: `must be a positive ISO-8601 duration such as PT15M (got "${value}")` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-const integer = (min: number, max: number) =>
-  text()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-const url = (httpsOnly: boolean) =>
-  text().refine(
-    (value) => {
-      try {
-        const parsed = new URL(value);
-        return parsed.protocol === "https:" || (!httpsOnly && parsed.protocol === "http:");
-      } catch {
-        return false;
-      }
-    },
-    { message: httpsOnly ? "must be an https:// URL" : "must be an http:// or https:// URL" },
-  );
-const schedule = () =>
-  text().refine((value) => {
-    if (value.split(/\s+/).length !== 6) return false;
-    try {
-      CronExpressionParser.parse(value, { tz: "UTC" });
-      return true;
-    } catch {
-      return false;
-    }
-  }, "must be a six-field NCRONTAB expression (seconds first) such as 0 */5 * * * *");
-const emailList = () =>
-  z
-    .string()
-    .optional()
-    .transform((value) =>
-      (value ?? "")
-        .split(",")
-        .map((part) => part.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(EMAIL, "must be a comma-separated list of email addresses")));
 
 function schemaFor(mode: Mode) {
   const https = mode === "azure";
@@ -162,6 +118,8 @@ function schemaFor(mode: Mode) {
       BREAKGLASS_GROUP_WATCH_SCHEDULE: schedule(),
       BREAKGLASS_READINESS_SCHEDULE: schedule(),
       BREAKGLASS_GROUP_MAX_MEMBERS: integer(1, 1000),
+      BREAKGLASS_EVIDENCE: oneOf(["on", "off"]),
+      BREAKGLASS_LOGS_ENDPOINT: url(true).transform(trimSlash),
       BREAKGLASS_TEAMS_WEBHOOK_URL: url(true).optional(),
       BREAKGLASS_MAIL_SENDER: text().optional(),
       BREAKGLASS_ALERT_EMAILS: emailList(),
@@ -277,6 +235,7 @@ export function parseConfig(rawEnv: Env): Config {
     watchdogSchedule: e.BREAKGLASS_WATCHDOG_SCHEDULE,
     groupWatchSchedule: e.BREAKGLASS_GROUP_WATCH_SCHEDULE,
     readinessSchedule: e.BREAKGLASS_READINESS_SCHEDULE,
+    evidence: e.BREAKGLASS_EVIDENCE === "on",
     groupMaxMembers: e.BREAKGLASS_GROUP_MAX_MEMBERS,
     teamsWebhookUrl: e.BREAKGLASS_TEAMS_WEBHOOK_URL,
     mailSender: e.BREAKGLASS_MAIL_SENDER,
@@ -284,9 +243,18 @@ export function parseConfig(rawEnv: Env): Config {
     linkSigningKey: e.BREAKGLASS_LINK_SIGNING_KEY,
     publicBaseUrl: e.BREAKGLASS_PUBLIC_BASE_URL,
     graphClientState: e.BREAKGLASS_GRAPH_CLIENT_STATE,
-    endpoints: { arm: e.AZURE_ARM_ENDPOINT, graph: e.GRAPH_ENDPOINT, authority: e.AZURE_AUTHORITY_HOST },
+    endpoints: endpointsOf(e),
     storage: storage.storage,
     taskHubName: e.TASKHUB_NAME,
+  };
+}
+
+function endpointsOf(e: z.output<ReturnType<typeof schemaFor>>): Config["endpoints"] {
+  return {
+    arm: e.AZURE_ARM_ENDPOINT,
+    graph: e.GRAPH_ENDPOINT,
+    authority: e.AZURE_AUTHORITY_HOST,
+    logs: e.BREAKGLASS_LOGS_ENDPOINT,
   };
 }
 

@@ -31,6 +31,8 @@ import type { DirectoryAudit } from "../ports/directoryAudit.js";
 import type { GraphSubscriptions } from "../ports/graphSubscriptions.js";
 import type { GroupChanges } from "../ports/groupChanges.js";
 import type { IdempotencyStore } from "../ports/idempotencyStore.js";
+import type { CredentialWatchStore } from "../ports/credentialWatch.js";
+import type { KubeAuditLog } from "../ports/kubeAuditLog.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { StateStore } from "../ports/stateStore.js";
@@ -65,6 +67,8 @@ export interface ModePorts {
   readonly tenantPolicies: TenantPolicies;
   /** The app's own identity, named in the fixes readiness proposes. */
   readonly appIdentity: AppIdentity;
+  /** What was done with admin kubeconfigs: the clusters' kube-audit logs. */
+  readonly kubeAudit: KubeAuditLog;
 }
 
 /** The ports on Table Storage and Durable Functions, the same in both modes. */
@@ -81,6 +85,8 @@ export interface StoragePorts {
   readonly watchdogMemory: WatchdogMemory;
   /** The readiness timer's last verdict per check, so that each change is alerted once. */
   readonly readinessVerdicts: StateStore<ReadinessVerdicts>;
+  /** Closed windows whose admin credentials may still work, and what the evidence watch found. */
+  readonly credentialWatch: CredentialWatchStore;
   /** The workflow client of one invocation. */
   readonly workflow: (context: InvocationContext) => WorkflowClient;
 }

@@ -172,10 +172,19 @@ export const OUTCOME_CODES = [
   "CERTIFICATES_NONE",
   "CERTIFICATES_ROTATE",
   "CERTIFICATES_ADVISE",
+  // evidence (docs/design.md §11): why there is none, and what the evidence watch found
+  "EVIDENCE_OFF",
+  "EVIDENCE_UNSETTLED",
+  "LOGS_FORBIDDEN",
+  "LOGS_THROTTLED",
+  "LOGS_UNAVAILABLE",
+  "LOGS_QUERY_REJECTED",
+  "CREDENTIAL_USED_AFTER_WINDOW",
+  "CREDENTIAL_WATCH_ENDED",
 ] as const;
 
 /** An HTTP status a dependency answered, named after the dependency (ARM_409, STORAGE_503). */
-export type StatusCode = `${"ARM" | "STORAGE" | "GRAPH" | "HTTP" | "ACTIVITY_LOG"}_${number}`;
+export type StatusCode = `${"ARM" | "STORAGE" | "GRAPH" | "HTTP" | "ACTIVITY_LOG" | "LOGS"}_${number}`;
 
 /**
  * A code another service gave, passed on as it came (ARM's `AuthorizationFailed`): not ours to

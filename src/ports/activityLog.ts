@@ -11,8 +11,14 @@ export interface AdminCredentialFetch {
   readonly caller: string;
 }
 
-/** The Azure Activity Log, for one question: were admin credentials issued for a cluster in a period? */
+/** The Activity Log operation of `az aks rotate-certs`, which revokes every admin kubeconfig. */
+export const CERTIFICATE_ROTATION_OPERATION =
+  "Microsoft.ContainerService/managedClusters/rotateClusterCertificates/action";
+
+/** The Azure Activity Log, for two questions: were admin credentials issued, and were they revoked? */
 export interface ActivityLogReader {
   /** Successful listClusterAdminCredential calls on the cluster in [from, to], oldest first. */
   adminCredentialFetches(cluster: ManagedCluster, from: Date, to: Date): Promise<readonly AdminCredentialFetch[]>;
+  /** Successful certificate rotations of the cluster in [from, to], by anyone, oldest first. */
+  certificateRotations(cluster: ManagedCluster, from: Date, to: Date): Promise<readonly AdminCredentialFetch[]>;
 }

@@ -1,9 +1,11 @@
-// The Azure Activity Log through Azure Monitor: who called listClusterAdminCredential on a cluster.
+// The Azure Activity Log through Azure Monitor: who called listClusterAdminCredential on a cluster,
+// and who rotated its certificates.
 import { MonitorClient } from "@azure/arm-monitor";
 import type { TokenCredential } from "@azure/core-auth";
 import type { ManagedCluster } from "../../domain/clusters.js";
 import {
   ADMIN_CREDENTIAL_OPERATION,
+  CERTIFICATE_ROTATION_OPERATION,
   type ActivityLogReader,
   type AdminCredentialFetch,
 } from "../../ports/activityLog.js";
@@ -22,7 +24,17 @@ export class ArmActivityLog implements ActivityLogReader {
     private readonly maxRetries?: number,
   ) {}
 
-  async adminCredentialFetches(
+  adminCredentialFetches(cluster: ManagedCluster, from: Date, to: Date): Promise<readonly AdminCredentialFetch[]> {
+    return this.succeeded(ADMIN_CREDENTIAL_OPERATION, cluster, from, to);
+  }
+
+  certificateRotations(cluster: ManagedCluster, from: Date, to: Date): Promise<readonly AdminCredentialFetch[]> {
+    return this.succeeded(CERTIFICATE_ROTATION_OPERATION, cluster, from, to);
+  }
+
+  /** Successful calls of one operation on the cluster in [from, to], oldest first. */
+  private async succeeded(
+    operationName: string,
     cluster: ManagedCluster,
     from: Date,
     to: Date,
@@ -37,7 +49,7 @@ export class ArmActivityLog implements ActivityLogReader {
       })) {
         const operation = event.operationName?.value ?? "";
         const status = event.status?.value ?? "Succeeded";
-        if (operation.toLowerCase() !== ADMIN_CREDENTIAL_OPERATION.toLowerCase() || status !== "Succeeded") continue;
+        if (operation.toLowerCase() !== operationName.toLowerCase() || status !== "Succeeded") continue;
         fetches.push({ at: (event.eventTimestamp ?? from).toISOString(), caller: event.caller ?? "unknown" });
       }
     } catch (error) {

@@ -54,7 +54,9 @@ describe("configuration defaults", () => {
       arm: "https://management.azure.com",
       graph: "https://graph.microsoft.com",
       authority: "https://login.microsoftonline.com",
+      logs: "https://api.loganalytics.io",
     });
+    expect(config.evidence).toBe(true);
     expect(config.taskHubName).toBe("breakglass");
     expect(config.alertEmails).toEqual([]);
     expect(config.teamsWebhookUrl).toBeUndefined();

@@ -44,7 +44,9 @@ const LEFT_TO_APP_DEFAULTS = [
   "BREAKGLASS_GROUP_WATCH_SCHEDULE",
   "BREAKGLASS_READINESS_SCHEDULE",
   "BREAKGLASS_GROUP_MAX_MEMBERS",
+  "BREAKGLASS_EVIDENCE",
   "GRAPH_ENDPOINT", // environment() knows no Microsoft Graph endpoint; the default is the public cloud's
+  "BREAKGLASS_LOGS_ENDPOINT", // nor the Log Analytics query API's
 ];
 
 /** Read by the platform, not the app: telemetry without an instrumentation key, and the auth's federated credential. */
