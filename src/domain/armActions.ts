@@ -29,6 +29,12 @@ export const ARM_ACTIONS = {
   readRoleAssignments: { action: "Microsoft.Authorization/roleAssignments/read", scope: "cluster" },
   /** Where the cluster's kube-audit logs go. */
   readDiagnosticSettings: { action: "Microsoft.Insights/diagnosticSettings/read", scope: "cluster" },
+  // Evidence (docs/design.md §11): kube-audit read in the cluster's resource context, table by table,
+  // so that the app reads no other log of the workspace. Without one, Log Analytics leaves that
+  // table out of the answer rather than refusing it.
+  readKubeAudit: { action: "Microsoft.Insights/logs/AKSAudit/read", scope: "cluster" },
+  readKubeAuditAdmin: { action: "Microsoft.Insights/logs/AKSAuditAdmin/read", scope: "cluster" },
+  readLegacyDiagnostics: { action: "Microsoft.Insights/logs/AzureDiagnostics/read", scope: "cluster" },
 } as const satisfies Record<string, ArmAction>;
 
 /** Every action string of ARM_ACTIONS, in its order. */

@@ -45,9 +45,14 @@ const WINDOW_ACTIONS = Object.values(ARM_ACTIONS)
   .map((entry: ArmAction) => entry.action)
   .filter(
     (action) =>
-      ![ARM_ACTIONS.readPermissions, ARM_ACTIONS.readRoleAssignments, ARM_ACTIONS.readDiagnosticSettings].some(
-        (read) => read.action === action,
-      ),
+      ![
+        ARM_ACTIONS.readPermissions,
+        ARM_ACTIONS.readRoleAssignments,
+        ARM_ACTIONS.readDiagnosticSettings,
+        ARM_ACTIONS.readKubeAudit,
+        ARM_ACTIONS.readKubeAuditAdmin,
+        ARM_ACTIONS.readLegacyDiagnostics,
+      ].some((read) => read.action === action),
   );
 
 /** What the app must be allowed to read for each check, said when it may not. */
