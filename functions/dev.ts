@@ -26,6 +26,7 @@ if (loadConfig().mode === "simulation") {
     "dev/clusters/{name}/admin-credentials",
     devHandler("devAdminCredentials"),
   );
+  anonymousRoute("devKubectl", ["POST"], "dev/clusters/{name}/kubectl", devHandler("devKubectl"));
   anonymousRoute("devInjectFault", ["POST"], "dev/clusters/{name}/faults", devHandler("devInjectFault"));
   anonymousRoute("devSetPermission", ["POST"], "dev/clusters/{name}/permissions", devHandler("devSetPermission"));
   anonymousRoute(

@@ -232,10 +232,12 @@ function azureWorld(config: Config, audit: AuditLog, now: () => Date, options: A
 }
 
 async function simulationWorld(config: Config, storage: TableStorageSettings, now: () => Date): Promise<World> {
+  const activityLog = new SimulatedActivityLog(storage);
+  const clusterControl = new SimulatedClusters(storage, config.clusters, activityLog, now);
   const simulation: SimulationWorld = {
-    clusterControl: new SimulatedClusters(storage, config.clusters),
-    activityLog: new SimulatedActivityLog(storage),
-    kubeAudit: new SimulatedKubeAudit(storage, now),
+    clusterControl,
+    activityLog,
+    kubeAudit: new SimulatedKubeAudit(storage, now, clusterControl),
     directory: new SimulatedDirectory(storage, SIMULATION_DIRECTORY),
     outbox: new OutboxNotifier(storage, now),
     tokens: await DevTokenIssuer.create({

@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   "NOT_REQUESTER",
   // the simulation's admin-credential fetch, when the emergency group lacks the Cluster Admin role there
   "EMERGENCY_ROLE_MISSING",
+  // the simulation's kubectl, when no admin kubeconfig fetched since the last certificate rotation exists
+  "ADMIN_CREDENTIAL_INVALID",
   "SELF_APPROVAL",
   "CLIENT_STATE_MISMATCH",
   // the state it finds

@@ -8,6 +8,7 @@ import type { ManagedCluster } from "../domain/clusters.js";
 import type { ChangeAuthor } from "../domain/groups.js";
 import { isObjectId, isRequestId } from "../domain/ids.js";
 import { returnPath } from "../domain/returnPaths.js";
+import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { DirectoryGroup, DirectoryUser } from "../ports/directory.js";
 import {
   SIMULATION_CHANGE_AUTHOR,
@@ -15,18 +16,21 @@ import {
   type SimulatedActivityRecorder,
   type SimulatedClusterEditor,
   type SimulatedDirectoryEditor,
+  type SimulatedKubeAuditRecorder,
   type SimulatedOutbox,
   type SimulatedSignIn,
 } from "../ports/simulation.js";
 import { authenticate, type VerifyToken } from "./authentication.js";
 import { readJsonBody } from "./body.js";
+import { kubectlHandler } from "./devKubectl.js";
 import { API_HEADERS, ApiError, jsonResponse } from "./errors.js";
 import { endpoint, type HttpHandler } from "./handler.js";
 
 export interface DevDependencies {
   readonly directory: SimulatedDirectoryEditor;
   readonly clusterControl: SimulatedClusterEditor;
-  readonly activityLog: SimulatedActivityRecorder;
+  readonly activityLog: SimulatedActivityRecorder & Pick<ActivityLogReader, "adminCredentialFetches">;
+  readonly kubeAudit: SimulatedKubeAuditRecorder;
   readonly outbox: SimulatedOutbox;
   readonly tokens: SimulatedSignIn;
   readonly verifyToken: VerifyToken;
@@ -101,6 +105,8 @@ export function createDevHandlers(deps: DevDependencies) {
       return jsonResponse(200, { cluster: cluster.id, localAccounts: enabled ? "enabled" : "disabled" });
     }),
     devAdminCredentials: endpoint(adminCredentialsHandler(deps)),
+    /** A call made with an admin kubeconfig (devKubectl.ts). */
+    devKubectl: endpoint(kubectlHandler(deps, (request) => findCluster(deps, request))),
     /** Makes the next `count` operations of a kind on the cluster fail with `status`. */
     devInjectFault: endpoint(async (request) => {
       const fault = await readJsonBody(request, faultBody);

@@ -2,6 +2,7 @@
 // it, its clusters as someone with `az aks` changes them, the Activity Log entries such a person
 // leaves, the outbox of sent notifications, and sign-in tokens for its people.
 import type { ManagedCluster } from "../domain/clusters.js";
+import type { AdminCall } from "../domain/evidence.js";
 import type { ChangeAuthor } from "../domain/groups.js";
 import type { ClusterControl } from "./clusterControl.js";
 import type { Directory, DirectoryGroup, DirectoryUser } from "./directory.js";
@@ -56,11 +57,19 @@ export interface SimulatedClusterEditor extends Pick<ClusterControl, "read"> {
   setEmergencyRole(cluster: ManagedCluster, assigned: boolean): Promise<void>;
   /** The kube-audit diagnostic setting is switched on or off. */
   setKubeAudit(cluster: ManagedCluster, enabled: boolean): Promise<void>;
+  /** When the cluster's certificates were last rotated, which revoked every admin kubeconfig fetched before; undefined if never. */
+  lastCertificateRotation(cluster: ManagedCluster): Promise<Date | undefined>;
 }
 
 /** The simulated Activity Log, written where `az aks get-credentials --admin` would leave a trace. */
 export interface SimulatedActivityRecorder {
   recordAdminCredentialFetch(cluster: ManagedCluster, caller: string, at: Date): Promise<void>;
+}
+
+/** The simulated API server's audit log, which every call made with an admin kubeconfig reaches. */
+export interface SimulatedKubeAuditRecorder {
+  /** Keeps the call as kube-audit would, if the cluster's diagnostic setting sends kube-audit anywhere. */
+  record(cluster: ManagedCluster, call: AdminCall): Promise<void>;
 }
 
 /** One notification as the simulated Teams channel or a mailbox received it. */

@@ -272,6 +272,15 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
     before: (h) => h.world.clusterControl.setLocalAccountsOutOfBand(neu(h), true),
     after: (h) => h.world.clusterControl.setLocalAccountsOutOfBand(neu(h), false),
   },
+  "POST /api/dev/clusters/{name}/kubectl": {
+    handler: dev("devKubectl"),
+    call: () => ({
+      params: { name: "aks-prod-neu" },
+      json: { verb: "get", resource: "pods", namespace: "default", name: "x" },
+    }),
+    // An admin credential fetched (NEU's certificates are never rotated here), so that a signed-in call succeeds.
+    before: (h) => h.world.activityLog.recordAdminCredentialFetch(neu(h), USERS.alice.upn, h.clock.date()),
+  },
   "POST /api/dev/clusters/{name}/faults": {
     handler: dev("devInjectFault"),
     call: () => ({ params: { name: "aks-prod-neu" }, json: { operation: "rotate", status: 500, count: 0 } }),
@@ -294,9 +303,11 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
 };
 
 /**
- * Routes of issue 16 whose rows the README's table does not have yet (its text is the lead's to
+ * Routes of issue 17 whose rows the README's table does not have yet (its text is the lead's to
  * write): they have their entries here, and leave this list when their rows arrive.
  */
+const NOT_YET_IN_README = ["POST /api/dev/clusters/{name}/kubectl"];
+
 // ---- the run -----------------------------------------------------------------------------------
 
 /** Ends every live request (the matrix makes them on WEU), so that the next cell can make its own. */
@@ -412,7 +423,7 @@ describe("the authorization matrix of the README's HTTP API table", () => {
       "README routes without a ROUTES entry",
     ).toEqual([]);
     expect(
-      Object.keys(ROUTES).filter((route) => !routes.includes(route)),
+      Object.keys(ROUTES).filter((route) => !routes.includes(route) && !NOT_YET_IN_README.includes(route)),
       "ROUTES the README lost",
     ).toEqual([]);
     const phrases = rows.map((row) => row.who);

@@ -18,6 +18,7 @@ import { ERROR_CODES } from "../../src/domain/codes.js";
 import { isRequestId } from "../../src/domain/ids.js";
 import { isRequestStatus } from "../../src/domain/lifecycle.js";
 import { MAX_BODY_BYTES } from "../../src/http/body.js";
+import { KUBERNETES_VERBS } from "../../src/http/devKubectl.js";
 import { DEV_SESSION_COOKIE } from "../../src/http/dev.js";
 import type { HttpHandler } from "../../src/http/handler.js";
 import { createReviewTokens } from "../../src/http/reviewTokens.js";
@@ -607,6 +608,36 @@ const ROUTES = {
     authenticated: "always",
     params: () => ({ name: "aks-prod-neu" }),
   },
+  devKubectl: {
+    name: "POST /api/dev/clusters/{name}/kubectl",
+    handler: dev("devKubectl"),
+    method: "POST",
+    as: "alice",
+    authenticated: "always",
+    params: () => ({ name: "aks-prod-weu" }),
+    body: {
+      valid: () => ({ verb: "delete", resource: "pods", namespace: "kube-system", name: "coredns" }),
+      fields: {
+        verb: { kind: "enum", values: KUBERNETES_VERBS },
+        resource: { kind: "string", max: 127 },
+        namespace: { kind: "string", max: 63, optional: true },
+        name: { kind: "string", max: 253, optional: true },
+      },
+      // Text of the right length that names nothing Kubernetes would, and a name where the verb takes none.
+      refused: fc.oneof(
+        anyText
+          .filter((text) => !/^[a-z][a-z0-9-]{0,62}(?:\/[a-z][a-z0-9-]{0,62})?$/.test(text))
+          .map((resource) => ({ verb: "list", resource })),
+        anyText
+          .filter((text) => !/^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(text))
+          .map((namespace) => ({ verb: "list", resource: "pods", namespace })),
+        anyText
+          .filter((text) => !/^[a-z0-9](?:[-a-z0-9.:]*[a-z0-9])?$/.test(text))
+          .map((name) => ({ verb: "get", resource: "pods", name })),
+        fc.constantFrom("list", "deletecollection").map((verb) => ({ verb, resource: "pods", name: "x" })),
+      ),
+    },
+  },
   devInjectFault: {
     name: "POST /api/dev/clusters/{name}/faults",
     handler: dev("devInjectFault"),
@@ -802,6 +833,11 @@ const PROBES: readonly Probe[] = [
   {
     route: ROUTES.devAdminCredentials,
     call: notClusterName.map((name) => ({ params: { name } })),
+    statuses: [404],
+  },
+  {
+    route: ROUTES.devKubectl,
+    call: notClusterName.map((name) => ({ params: { name }, ...json({ verb: "list", resource: "pods" }) })),
     statuses: [404],
   },
   {

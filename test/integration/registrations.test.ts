@@ -75,6 +75,7 @@ describe("functions/ registrations", () => {
       "DELETE dev/directory/groups/{group}/members/{user}",
       "POST dev/clusters/{name}/local-accounts",
       "POST dev/clusters/{name}/admin-credentials",
+      "POST dev/clusters/{name}/kubectl",
       "POST dev/clusters/{name}/faults",
       "POST dev/clusters/{name}/permissions",
       "POST dev/clusters/{name}/emergency-role",

@@ -136,7 +136,7 @@ describe("the simulation's readiness facts", () => {
     expect(await kubeAudit()).toEqual([
       {
         name: expect.any(String),
-        logCategories: ["kube-audit-admin"],
+        logCategories: ["kube-audit", "kube-audit-admin"],
         workspaceId: expect.stringMatching(/\/providers\/Microsoft\.OperationalInsights\/workspaces\/[\w-]+$/),
         destinationType: "Dedicated",
       },

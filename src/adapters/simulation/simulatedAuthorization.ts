@@ -96,7 +96,8 @@ export class SimulatedClusterAuthorization implements ClusterAuthorization {
     return read([
       {
         name: SIMULATED_KUBE_AUDIT_SETTING,
-        logCategories: ["kube-audit-admin"],
+        // Both categories, so that the simulated log holds gets and lists too (simulatedKubeAudit.ts).
+        logCategories: ["kube-audit", "kube-audit-admin"],
         workspaceId: `/subscriptions/${cluster.subscriptionId}/resourceGroups/${cluster.resourceGroup}/providers/Microsoft.OperationalInsights/workspaces/law-simulated`,
         destinationType: "Dedicated",
       },

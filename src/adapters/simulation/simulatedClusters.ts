@@ -2,6 +2,8 @@
 // cluster is one row; the row's own ETag is the cluster's eTag, so the If-Match semantics of
 // ARM come for free. Injected faults make the next N operations fail the way ARM would; the
 // actions the app's identity holds there are enforced as ARM enforces them (simulatedAuthorization.ts).
+// A rotation leaves its Activity Log event, as in Azure, and its time on the row: admin kubeconfigs
+// fetched before it stop working (the dev kubectl route asks).
 import { upstreamCode } from "../../domain/codes.js";
 import { odata } from "@azure/data-tables";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
@@ -16,6 +18,7 @@ import type { Fault, FaultOperation, SimulatedClusterEditor, SimulatedClusterFac
 import { ARM_ACTIONS } from "../../domain/armActions.js";
 import { readRefused } from "../azure/armClusterControl.js";
 import { appPermissionColumn, factsOf, permissionRefusalOf } from "./simulatedAuthorization.js";
+import type { SimulatedActivityLog } from "./simulatedActivityLog.js";
 import {
   queryAll,
   readEntity,
@@ -28,6 +31,8 @@ import {
 
 const CLUSTER_PARTITION = "cluster";
 const FAULT_PARTITION = "fault";
+/** The caller the simulated Activity Log names for the app's own managed identity (Azure names its principal). */
+export const SIMULATED_APP_CALLER = "aks-breakglass-identity";
 
 export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor {
   private readonly table: Table;
@@ -36,6 +41,8 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
   constructor(
     settings: TableStorageSettings,
     private readonly clusters: readonly ManagedCluster[],
+    private readonly activityLog: Pick<SimulatedActivityLog, "recordCertificateRotation">,
+    private readonly now: () => Date,
   ) {
     this.table = new Table(settings, "SimClusters");
   }
@@ -113,16 +120,19 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
       ARM_ACTIONS.rotateCertificates,
     );
     if (refusal) return refusal;
+    const at = this.now();
     await storageCall("rotate certificates", () =>
       client.updateEntity(
         {
           partitionKey: CLUSTER_PARTITION,
           rowKey: clusterKey(cluster),
           certificateRotations: Number(row.certificateRotations ?? 0) + 1,
+          lastRotatedAt: at.toISOString(),
         },
         "Merge",
       ),
     );
+    await this.activityLog.recordCertificateRotation(cluster, SIMULATED_APP_CALLER, at);
     return { kind: "rotated" };
   }
 
@@ -136,6 +146,11 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
   async certificateRotations(cluster: ManagedCluster): Promise<number> {
     const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
     return Number(row?.certificateRotations ?? 0);
+  }
+
+  async lastCertificateRotation(cluster: ManagedCluster): Promise<Date | undefined> {
+    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
+    return typeof row?.lastRotatedAt === "string" ? new Date(row.lastRotatedAt) : undefined;
   }
 
   /** Makes the next `count` operations of a kind fail with `status` (docs/design.md §6 fault injection). */
