@@ -4,7 +4,7 @@ import { startAzureWorld, type AzureWorld } from "./azureWorld.js";
 import { createHarness, type Harness, type HarnessOptions } from "./harness.js";
 
 export interface AzureHarness extends Harness {
-  /** The HTTPS fakes of ARM, Graph, Entra and the Teams webhook that this app talks to. */
+  /** The HTTPS fakes of ARM, Graph, Entra, Log Analytics and the Teams webhook that this app talks to. */
   readonly azure: AzureWorld;
 }
 
@@ -13,5 +13,8 @@ export async function azureHarness(options: Omit<HarnessOptions, "azure"> = {}):
   const azure = await startAzureWorld();
   onTestFinished(() => azure.stop());
   // Assigned, not spread: spreading would read `world`, which throws outside simulation mode.
-  return Object.assign(await createHarness({ ...options, azure }), { azure });
+  const harness = Object.assign(await createHarness({ ...options, azure }), { azure });
+  // kube-audit rows are ingested on the app's clock, so that a test moves both together.
+  azure.logs.clock = () => harness.clock.date();
+  return harness;
 }

@@ -1,5 +1,5 @@
-// The simulation's people and clusters, served by the HTTPS fakes of ARM, Graph, Entra and a
-// Teams webhook, with the environment that points azure mode at them. The approver group holds
+// The simulation's people and clusters, served by the HTTPS fakes of ARM, Graph, Entra, Log
+// Analytics and a Teams webhook, with the environment that points azure mode at them. The approver group holds
 // carol through a nested group, so authorization has to be transitive to work. Everything
 // readiness checks is as the README sets it up: the app's custom roles on each cluster, the
 // emergency group's Cluster Admin Role there, kube-audit to a workspace, the Graph roles consented,
@@ -10,6 +10,7 @@ import type { AzureOptions } from "../../src/app/composition.js";
 import { FakeArm } from "./fakes/fakeArm.js";
 import { FakeEntra } from "./fakes/fakeEntra.js";
 import { FakeGraph } from "./fakes/fakeGraph.js";
+import { FakeLogAnalytics } from "./fakes/fakeLogAnalytics.js";
 import { HttpsFake } from "./fakes/https.js";
 
 export const AZURE_TENANT = "7e4a0000-0000-4000-8000-000000000000";
@@ -28,6 +29,8 @@ export interface AzureWorld {
   readonly graph: FakeGraph;
   readonly entra: FakeEntra;
   readonly teams: HttpsFake;
+  /** The Log Analytics query API, where the clusters' kube-audit rows are (none until a test adds them). */
+  readonly logs: FakeLogAnalytics;
   readonly webhookUrl: string;
   readonly env: Record<string, string>;
   readonly options: AzureOptions;
@@ -36,11 +39,12 @@ export interface AzureWorld {
 }
 
 export async function startAzureWorld(): Promise<AzureWorld> {
-  const [arm, graph, entra, teams] = await Promise.all([
+  const [arm, graph, entra, teams, logs] = await Promise.all([
     new FakeArm().start(),
     new FakeGraph().start(),
     new FakeEntra(AZURE_TENANT).start(),
     new HttpsFake(() => ({ status: 202 })).start(),
+    new FakeLogAnalytics().start(),
   ]);
   for (const user of SIMULATION_USERS) {
     graph.addUser({
@@ -79,6 +83,7 @@ export async function startAzureWorld(): Promise<AzureWorld> {
     graph,
     entra,
     teams,
+    logs,
     webhookUrl,
     env: {
       BREAKGLASS_MODE: "azure",
@@ -95,6 +100,7 @@ export async function startAzureWorld(): Promise<AzureWorld> {
       AZURE_ARM_ENDPOINT: arm.url,
       GRAPH_ENDPOINT: graph.url,
       AZURE_AUTHORITY_HOST: entra.url,
+      BREAKGLASS_LOGS_ENDPOINT: logs.url,
     },
     options: {
       credential: graph.credential(),
@@ -108,7 +114,7 @@ export async function startAzureWorld(): Promise<AzureWorld> {
       return entra.token(user, AZURE_AUDIENCE, now);
     },
     async stop() {
-      await Promise.all([arm.stop(), graph.stop(), entra.stop(), teams.stop()]);
+      await Promise.all([arm.stop(), graph.stop(), entra.stop(), teams.stop(), logs.stop()]);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AdminCall } from "../../../src/domain/evidence.js";
 import { adminCallsQuery, COMPLETION_SLACK_MS } from "../../../src/domain/kubeAuditQuery.js";
 import { TransientError } from "../../../src/ports/errors.js";
 import { ADMIN_CALL_ROW_LIMIT } from "../../../src/ports/kubeAuditLog.js";
+import { azureHarness } from "../../support/azureHarness.js";
 import { FakeLogAnalytics } from "../../support/fakes/fakeLogAnalytics.js";
 import { bearerFor, fakeCredential } from "../../support/fakes/https.js";
 
@@ -253,5 +254,30 @@ describe("kube-audit through Log Analytics", () => {
     await expect(reader().adminCalls(cluster, TO, FROM)).rejects.toThrow(RangeError);
     await expect(reader().adminCalls(cluster, new Date(NaN), TO)).rejects.toThrow(RangeError);
     expect(logs.requests).toHaveLength(0);
+  });
+});
+
+describe("kube-audit in the azure harness", () => {
+  it("reads the world's Log Analytics at BREAKGLASS_LOGS_ENDPOINT, its rows ingested on the app's clock", async () => {
+    const h = await azureHarness();
+    // The services do not hand the port out (the workflow uses it); the adapter as composition builds it.
+    const kubeAudit = new LogAnalyticsKubeAudit(h.azure.options.credential!, {
+      endpoint: h.config.endpoints.logs,
+      maxRetries: 0,
+    });
+    const target = h.cluster();
+    const from = h.clock.date();
+    h.azure.logs.addCalls(target.id, [call("h1", new Date(from.getTime() + 1_000).toISOString())], {
+      ingestionDelayMs: INGESTION_DELAY_MS,
+    });
+    h.clock.advance(60_000);
+    const to = h.clock.date();
+    expect(ids(await kubeAudit.adminCalls(target, from, to))).toEqual([]);
+    h.clock.advance(INGESTION_DELAY_MS);
+    expect(ids(await kubeAudit.adminCalls(target, from, to))).toEqual(["h1"]);
+    expect(h.azure.logs.queries().map((asked) => [asked.scope, asked.authorization])).toEqual([
+      [target.id, bearerFor(h.azure.logs)],
+      [target.id, bearerFor(h.azure.logs)],
+    ]);
   });
 });
