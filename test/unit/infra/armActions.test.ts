@@ -1,6 +1,6 @@
 // One list of ARM actions (src/domain/armActions.ts) and three places that must agree with
 // it, each checked both ways: the custom roles in infra/azuredeploy.json, the README's permissions
-// table, and the requests the real ARM adapters send (recorded by the loopback fake ARM).
+// table, and the requests the real ARM and Log Analytics adapters send (recorded by the loopback fakes).
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,9 +8,11 @@ import { ARM_ACTIONS, armActionsAt } from "../../../src/domain/armActions.js";
 import { ArmActivityLog } from "../../../src/adapters/azure/armActivityLog.js";
 import { ArmClusterAuthorization } from "../../../src/adapters/azure/armAuthorization.js";
 import { ArmClusterControl } from "../../../src/adapters/azure/armClusterControl.js";
+import { LogAnalyticsKubeAudit } from "../../../src/adapters/azure/logAnalyticsKubeAudit.js";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
 import { AZURE_GROUPS } from "../../support/azureWorld.js";
 import { FakeArm } from "../../support/fakes/fakeArm.js";
+import { FakeLogAnalytics } from "../../support/fakes/fakeLogAnalytics.js";
 import { fakeCredential } from "../../support/fakes/https.js";
 import { readJson, resourcesIn, ROOT, type Resource, type Template } from "./armTemplate.js";
 
@@ -47,6 +49,15 @@ function actionOf(method: string, path: string): string {
   return [namespace, ...types, verb].join("/");
 }
 
+/**
+ * What a resource-context query of Log Analytics needs at the resource: a read of each table it
+ * reads (Microsoft.Insights/logs/{table}/read), the tables being the legs of its union.
+ */
+function logActionsOf(query: string): string[] {
+  const union = query.split(/^union\b/m)[1]?.split(/^\|/m)[0] ?? "";
+  return [...union.matchAll(/^\s+\((\w+)/gm)].map((match) => `Microsoft.Insights/logs/${match[1]}/read`);
+}
+
 describe("the ARM actions the app needs", () => {
   it("are the custom roles' actions: cluster actions on each cluster, the others on its subscription", () => {
     expect(roleActions("clusterRoleName")).toEqual(armActionsAt("cluster"));
@@ -68,14 +79,15 @@ describe("the ARM actions the app needs", () => {
 
   describe("are what the ARM adapters call", () => {
     let arm: FakeArm;
+    let logs: FakeLogAnalytics;
     beforeAll(async () => {
-      arm = await new FakeArm().start();
+      [arm, logs] = await Promise.all([new FakeArm().start(), new FakeLogAnalytics().start()]);
       arm.pollsPerOperation = 1;
       arm.addCluster(ID);
     });
-    afterAll(() => arm.stop());
+    afterAll(() => Promise.all([arm.stop(), logs.stop()]));
 
-    it("every request of a read, an enable, a rotation, an Activity Log read and readiness's reads maps to a listed action, and back", async () => {
+    it("every request of a read, an enable, a rotation, an Activity Log read, readiness's reads and a kube-audit query maps to a listed action, and back", async () => {
       const control = new ArmClusterControl(fakeCredential, { endpoint: arm.url, pollIntervalMs: 5, maxRetries: 0 });
       const read = await control.read(cluster);
       if (read.kind !== "found") throw new Error("the fake ARM lost its cluster");
@@ -86,7 +98,19 @@ describe("the ARM actions the app needs", () => {
       await readiness.appPermissions(cluster);
       await readiness.roleAssignments(cluster, AZURE_GROUPS.emergency);
       await readiness.diagnosticSettings(cluster);
-      const called = [...new Set(arm.requests.map((request) => actionOf(request.method, request.path)))].sort();
+      await new LogAnalyticsKubeAudit(fakeCredential, { endpoint: logs.url, maxRetries: 0 }).adminCalls(
+        cluster,
+        new Date(0),
+        new Date(),
+      );
+      // Each query is asked in the cluster's context, so its table reads are needed on the cluster.
+      expect(logs.queries().map((query) => query.scope)).toEqual([ID]);
+      const called = [
+        ...new Set([
+          ...arm.requests.map((request) => actionOf(request.method, request.path)),
+          ...logs.queries().flatMap((query) => logActionsOf(query.query)),
+        ]),
+      ].sort();
       expect(called.map((action) => action.toLowerCase())).toEqual(ALL_ACTIONS.map((action) => action.toLowerCase()));
     });
 
