@@ -37,6 +37,7 @@ export function composeReadiness(
     mailSender: config.mailSender,
     changeNotifications: config.graphClientState !== undefined,
     appIdentity: ports.appIdentity,
+    evidence: config.evidence,
     now,
     log,
   });

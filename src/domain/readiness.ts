@@ -14,6 +14,8 @@ export const CLUSTER_CHECKS = [
   "cluster-state",
   /** kube-audit reaches a Log Analytics workspace, so that evidence can be collected. */
   "kube-audit-logs",
+  /** With BREAKGLASS_EVIDENCE on: the app's identity may read the kube-audit tables in the cluster's context. */
+  "evidence-logs",
 ] as const;
 
 /** What is checked once for the tenant. */

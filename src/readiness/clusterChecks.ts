@@ -30,6 +30,8 @@ export interface ClusterCheckDependencies {
   readonly clusterControl: ClusterControl;
   readonly emergencyGroupId: string;
   readonly appIdentity: AppIdentity;
+  /** BREAKGLASS_EVIDENCE: whether the kube-audit reads evidence needs are checked too. */
+  readonly evidence?: boolean;
   readonly log: (message: string) => void;
 }
 
@@ -61,7 +63,15 @@ const READ_PERMISSION: Record<ClusterCheckName, string> = {
   "emergency-admin-role": "Microsoft.Authorization/roleAssignments/read",
   "cluster-state": "Microsoft.ContainerService/managedClusters/read",
   "kube-audit-logs": "Microsoft.Insights/diagnosticSettings/read",
+  "evidence-logs": "Microsoft.Authorization/permissions/read",
 };
+
+/** What evidence's resource-context query of kube-audit reads, table by table, on the cluster. */
+const EVIDENCE_READS = [
+  ARM_ACTIONS.readKubeAudit,
+  ARM_ACTIONS.readKubeAuditAdmin,
+  ARM_ACTIONS.readLegacyDiagnostics,
+].map((entry: ArmAction) => entry.action);
 
 function roleAssignmentCommand(principalId: string, principalType: string, role: string, scope: string): string {
   // The app's identity is named by its client id, which --assignee resolves; a group by its object id.
@@ -115,6 +125,31 @@ export function appPermissionsCheck(
     ok: false,
     code: "PERMISSION_MISSING",
     message: `the app's identity may not do ${missing.join(", ")} on ${cluster.name}: opening, closing or following the window there fails`,
+    fix: permissionFix(cluster, missing, identity),
+  };
+}
+
+/**
+ * The app's identity may read kube-audit's tables in the cluster's context. Log Analytics does not
+ * refuse a table the caller may not read: it leaves it out of the answer, so without this check a
+ * missing grant would show as a window in which nothing was done.
+ */
+export function evidenceLogsCheck(
+  cluster: ManagedCluster,
+  fact: Readable<readonly PermissionGrant[]>,
+  identity: AppIdentity,
+): ReadinessCheck {
+  const name = "evidence-logs";
+  if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
+  const missing = missingActions(EVIDENCE_READS, fact.value);
+  if (missing.length === 0) return { name, ok: true };
+  return {
+    name,
+    ok: false,
+    code: "PERMISSION_MISSING",
+    message:
+      `the app's identity lacks ${missing.join(", ")} on ${cluster.name}: ` +
+      "Log Analytics would leave those kube-audit tables out of the evidence without an error",
     fix: permissionFix(cluster, missing, identity),
   };
 }
@@ -203,10 +238,10 @@ export function kubeAuditLogsCheck(
 export async function checkCluster(deps: ClusterCheckDependencies, cluster: ManagedCluster): Promise<ReadinessCheck[]> {
   const guarded = (name: ClusterCheckName, check: () => Promise<ReadinessCheck>) =>
     guardedCheck(name, cluster.name, deps.log, check);
+  // Read once for the two checks that judge it; a failure is then each one's to report.
+  const permissions = Promise.resolve().then(() => deps.authorization.appPermissions(cluster));
   return Promise.all([
-    guarded("app-permissions", async () =>
-      appPermissionsCheck(cluster, await deps.authorization.appPermissions(cluster), deps.appIdentity),
-    ),
+    guarded("app-permissions", async () => appPermissionsCheck(cluster, await permissions, deps.appIdentity)),
     guarded("emergency-admin-role", async () =>
       emergencyAdminRoleCheck(
         cluster,
@@ -218,5 +253,8 @@ export async function checkCluster(deps: ClusterCheckDependencies, cluster: Mana
     guarded("kube-audit-logs", async () =>
       kubeAuditLogsCheck(cluster, await deps.authorization.diagnosticSettings(cluster)),
     ),
+    ...(deps.evidence
+      ? [guarded("evidence-logs", async () => evidenceLogsCheck(cluster, await permissions, deps.appIdentity))]
+      : []),
   ]);
 }

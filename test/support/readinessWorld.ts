@@ -69,6 +69,7 @@ function healthyCluster(cluster: ManagedCluster): ClusterFacts {
             "Microsoft.ContainerService/managedClusters/*",
             "Microsoft.Authorization/*/read",
             "Microsoft.Insights/diagnosticSettings/read",
+            "Microsoft.Insights/logs/*/read",
           ],
           notActions: [],
         },

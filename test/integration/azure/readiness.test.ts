@@ -71,6 +71,21 @@ describe("readiness in azure mode", () => {
     expect(found.filter((line) => !line.endsWith(expected.split(": ")[1]!))).toEqual([]);
   });
 
+  it("with evidence on, checks the kube-audit table reads: a missing one turns exactly that check red", async () => {
+    const h = await azureHarness({ env: { BREAKGLASS_EVIDENCE: "on" } });
+    const green = await h.app.readiness.refresh();
+    expect(red(green)).toEqual([]);
+    expect(green.clusters[0]!.checks.map((check) => check.name)).toContain("evidence-logs");
+    h.azure.arm.revokeAction(WEU, ARM_ACTIONS.readKubeAudit.action);
+    const report = await h.app.readiness.refresh();
+    expect(red(report)).toEqual(["aks-prod-weu/evidence-logs: PERMISSION_MISSING"]);
+    const failed = report.clusters.find((cluster) => cluster.name === "aks-prod-weu")!.checks.at(-1)!;
+    expect(failed.message).toContain(ARM_ACTIONS.readKubeAudit.action);
+    expect(failed.fix).toMatch(
+      /^az role assignment create --assignee .* --role "AKS break-glass cluster operator \(.*\)" --scope \/subscriptions\/.*aks-prod-weu$/,
+    );
+  });
+
   it("without Policy.Read.All, Conditional Access is reported, not failed", async () => {
     const h = await azureHarness();
     h.azure.graph.appRoles.delete("Policy.Read.All");

@@ -1,6 +1,7 @@
 // The readiness checks against in-memory facts: all green, then each condition broken alone turns
 // exactly its own check red, with its code and fix; facts the app may not read; the cache.
 import { describe, expect, it } from "vitest";
+import { ARM_ACTIONS } from "../../../src/domain/armActions.js";
 import { CLUSTER_ADMIN_ROLE_ID, type ReadinessReport } from "../../../src/domain/readiness.js";
 import { TransientError } from "../../../src/ports/errors.js";
 import { READINESS_CACHE_MS } from "../../../src/readiness/monitor.js";
@@ -276,6 +277,71 @@ describe("readiness checks", () => {
       "Microsoft.Insights/diagnosticSettings/read",
     );
     expect(JSON.stringify(report)).not.toContain(SECRET);
+  });
+
+  describe("with evidence on", () => {
+    it("checks the kube-audit table reads too, reading the app's permissions once for both checks", async () => {
+      const world = new ReadinessWorld();
+      const off = await world.monitor(now).report();
+      const reads = world.reads;
+      const report = await world.monitor(now, { evidence: true }).report();
+      expect(red(report)).toEqual([]);
+      expect(off.clusters[0]!.checks.map((found) => found.name)).not.toContain("evidence-logs");
+      expect(report.clusters[0]!.checks.map((found) => found.name)).toEqual([
+        "app-permissions",
+        "emergency-admin-role",
+        "cluster-state",
+        "kube-audit-logs",
+        "evidence-logs",
+      ]);
+      expect(world.reads - reads).toBe(reads);
+    });
+
+    it("a missing table read: exactly that check is red, with the custom role's assignment as its fix", async () => {
+      const world = new ReadinessWorld();
+      const grants = world.clusters.get(WEU.id)!.permissions;
+      if (grants.kind !== "read") throw new Error("unexpected");
+      world.edit(WEU, {
+        permissions: {
+          kind: "read",
+          value: grants.value.map((grant, index) =>
+            index === 0 ? { ...grant, notActions: [ARM_ACTIONS.readKubeAuditAdmin.action] } : grant,
+          ),
+        },
+      });
+      const report = await world.monitor(now, { evidence: true }).report();
+      expect(red(report)).toEqual(["aks-prod-weu/evidence-logs: PERMISSION_MISSING"]);
+      const failed = check(report, "aks-prod-weu", "evidence-logs");
+      expect(failed.message).toContain(`lacks ${ARM_ACTIONS.readKubeAuditAdmin.action} on aks-prod-weu`);
+      expect(failed.fix).toMatch(
+        /^az role assignment create --assignee 5e1f0000-0000-4000-8000-000000000005 --role "AKS break-glass cluster operator \(breakglass-x1\)" --scope \/subscriptions\/.*aks-prod-weu$/,
+      );
+    });
+
+    it("permissions the app may not read fail both checks that judge them, CHECK_FORBIDDEN", async () => {
+      const world = new ReadinessWorld();
+      world.edit(NEU, { permissions: { kind: "forbidden", message: "no" } });
+      expect(red(await world.monitor(now, { evidence: true }).report())).toEqual([
+        "aks-prod-neu/app-permissions: CHECK_FORBIDDEN",
+        "aks-prod-neu/evidence-logs: CHECK_FORBIDDEN",
+      ]);
+    });
+
+    it("permissions that cannot be read now fail both checks, with the dependency's code", async () => {
+      const world = new ReadinessWorld();
+      const monitor = world.monitor(now, {
+        evidence: true,
+        authorization: {
+          ...world.dependencies(now).authorization,
+          appPermissions: () => Promise.reject(new TransientError("ARM_429", "throttled")),
+        },
+      });
+      const report = await monitor.report();
+      expect(red(report).filter((line) => line.startsWith("aks-prod-weu"))).toEqual([
+        "aks-prod-weu/app-permissions: ARM_429",
+        "aks-prod-weu/evidence-logs: ARM_429",
+      ]);
+    });
   });
 
   it("Conditional Access unreadable (no Policy.Read.All) is reported, not failed", async () => {
