@@ -6,7 +6,7 @@
 // It does not interpret KQL: it reads the query's two time parameters and its `take`, and does
 // what the template asks (calls by masterclient received in the period, one per AuditId, oldest
 // first). Like the service, it leaves out the tables the caller may not read, refusing nothing.
-import { ADMIN_CALL_COLUMNS, KUBE_AUDIT_TABLES } from "../../../src/domain/kubeAuditQuery.js";
+import { ADMIN_CALL_COLUMNS, type KUBE_AUDIT_TABLES } from "../../../src/domain/kubeAuditQuery.js";
 import { KUBE_ADMIN_USER, type AdminCall } from "../../../src/domain/evidence.js";
 import { HttpsFake, isBearerFor, type FakeRequest, type FakeResponse } from "./https.js";
 
@@ -104,11 +104,11 @@ export class FakeLogAnalytics extends HttpsFake {
   /** Every query received, oldest first. */
   queries(): RecordedQuery[] {
     return this.received("POST").map((request) => {
-      const body = (request.body ?? {}) as { query?: unknown; timespan?: unknown };
+      const { query, timespan } = bodyOf(request);
       return {
         scope: QUERY_PATH.exec(request.path)?.[1] ?? request.path,
-        query: String(body.query ?? ""),
-        timespan: String(body.timespan ?? ""),
+        query,
+        timespan,
         authorization: request.headers.authorization,
       };
     });
@@ -119,17 +119,12 @@ export class FakeLogAnalytics extends HttpsFake {
       return { status: 401, body: serviceError("InvalidTokenError", "The provided authentication is not valid") };
     const scope = QUERY_PATH.exec(request.path)?.[1];
     if (request.method !== "POST" || !scope) return { status: 404, body: serviceError("PathNotFoundError", "no") };
-    const { query, timespan } = (request.body ?? {}) as { query?: unknown; timespan?: unknown };
-    const span = typeof timespan === "string" ? timespan.split("/").map(Date.parse) : [];
-    const [from, to] = [...String(query).matchAll(/datetime\(([^)]+)\)/g)].map((match) => Date.parse(match[1]!));
-    const take = Number(/\| take (\d+)\s*$/.exec(String(query))?.[1]);
+    const { query, timespan } = bodyOf(request);
+    const span = timespan.split("/").map(Date.parse);
+    const [from, to] = [...query.matchAll(/datetime\(([^)]+)\)/g)].map((match) => Date.parse(match[1]!));
+    const take = Number(/\| take (\d+)\s*$/.exec(query)?.[1]);
     const times = [...span, from, to];
-    if (
-      typeof query !== "string" ||
-      times.length !== 4 ||
-      times.some((time) => time === undefined || Number.isNaN(time)) ||
-      !take
-    )
+    if (times.length !== 4 || times.some((time) => time === undefined || Number.isNaN(time)) || !take)
       return { status: 400, body: serviceError("BadArgumentError", "The request had some invalid properties") };
     const now = this.clock().getTime();
     const visible = (this.rows.get(scope.toLowerCase()) ?? []).filter((row) => {
@@ -171,6 +166,15 @@ export class FakeLogAnalytics extends HttpsFake {
       },
     };
   }
+}
+
+/** The request's query and timespan, empty when they are missing or not text. */
+function bodyOf(request: FakeRequest): { query: string; timespan: string } {
+  const body = (request.body ?? {}) as { query?: unknown; timespan?: unknown };
+  return {
+    query: typeof body.query === "string" ? body.query : "",
+    timespan: typeof body.timespan === "string" ? body.timespan : "",
+  };
 }
 
 function serviceError(code: string, message: string) {
