@@ -149,7 +149,8 @@ export function evidenceLogsCheck(
     code: "PERMISSION_MISSING",
     message:
       `the app's identity lacks ${missing.join(", ")} on ${cluster.name}: ` +
-      "Log Analytics would leave those kube-audit tables out of the evidence without an error",
+      "Log Analytics leaves those kube-audit tables out of the evidence without an error " +
+      "(unless the identity may read the workspace itself: Log Analytics Reader there)",
     fix: permissionFix(cluster, missing, identity),
   };
 }
