@@ -58,8 +58,8 @@ export class LogAnalyticsKubeAudit implements KubeAuditLog {
     } catch (error) {
       return refusalOrThrow(error, cluster);
     }
-    const success = result.status === LogsQueryResultStatus.Success;
-    const [table] = result.status === LogsQueryResultStatus.Success ? result.tables : result.partialTables;
+    const complete = result.status === LogsQueryResultStatus.Success;
+    const [table] = "tables" in result ? result.tables : result.partialTables;
     const { calls, truncated } = parseAdminCalls(
       { columns: table?.columnDescriptors ?? [], rows: table?.rows ?? [] },
       ADMIN_CALL_ROW_LIMIT,
@@ -67,7 +67,7 @@ export class LogAnalyticsKubeAudit implements KubeAuditLog {
     // A partial answer (a limit reached, one of several workspaces failing) is still evidence of
     // what it holds; it is kept as "at least these calls" rather than thrown away for a retry that
     // may meet the same limit again.
-    return { kind: "found", calls, truncated: truncated || !success };
+    return { kind: "found", calls, truncated: truncated || !complete };
   }
 }
 
