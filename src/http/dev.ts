@@ -54,7 +54,7 @@ const permissionBody = z
   .strict();
 const emergencyRoleBody = z.object({ assigned: z.boolean() }).strict();
 const auditLogsBody = z.object({ enabled: z.boolean() }).strict();
-const FAULT_OPERATIONS = ["enable", "disable", "rotate"] as const satisfies readonly FaultOperation[];
+const FAULT_OPERATIONS = ["enable", "disable", "rotate", "logs"] as const satisfies readonly FaultOperation[];
 const faultBody = z
   .object({
     operation: z.enum(FAULT_OPERATIONS),
@@ -67,7 +67,12 @@ const faultBody = z
     count: z.number().int().min(0).max(1000).default(1),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   })
-  .strict();
+  .strict()
+  // A query fails only as Log Analytics fails one that a later query may answer: throttled or down.
+  .refine(({ operation, status }) => operation !== "logs" || status === 429 || status >= 500, {
+    path: ["status"],
+    message: "a logs fault must be 429 or 5xx",
+  });
 
 export function createDevHandlers(deps: DevDependencies) {
   return {

@@ -21,11 +21,12 @@ export interface SimulatedDirectoryEditor extends Pick<Directory, "getUser" | "l
   removeMember(groupId: string, oid: string, author: Omit<ChangeAuthor, "at">, at: Date): Promise<void>;
 }
 
-export type FaultOperation = "enable" | "disable" | "rotate";
+/** ARM's operations on the cluster, and (`logs`) a query of its kube-audit log. */
+export type FaultOperation = "enable" | "disable" | "rotate" | "logs";
 
 export interface Fault {
   readonly operation: FaultOperation;
-  /** The HTTP status ARM would answer: 400, 404, 409, 412, 429 or 5xx. */
+  /** The HTTP status ARM would answer: 400, 404, 409, 412, 429 or 5xx; Log Analytics (`logs`): 429 or 5xx. */
   readonly status: number;
   /** How many operations in a row fail. */
   readonly count: number;

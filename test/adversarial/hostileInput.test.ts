@@ -646,7 +646,7 @@ const ROUTES = {
     body: {
       valid: () => ({ operation: "enable", status: 409, count: 1 }),
       fields: {
-        operation: { kind: "enum", values: ["enable", "disable", "rotate"] },
+        operation: { kind: "enum", values: ["enable", "disable", "rotate", "logs"] },
         status: { kind: "integer" },
         count: { kind: "integer", optional: true },
         retryAfterSeconds: { kind: "integer", optional: true },
@@ -656,6 +656,7 @@ const ROUTES = {
           .integer({ min: -1000, max: 1000 })
           .filter((status) => ![400, 404, 409, 412, 429].includes(status) && (status < 500 || status > 599))
           .map((status) => ({ operation: "enable", status })),
+        fc.constantFrom(400, 404, 409, 412).map((status) => ({ operation: "logs", status })),
         fc
           .oneof(fc.integer({ max: -1 }), fc.integer({ min: 1001 }))
           .map((count) => ({ operation: "rotate", status: 500, count })),

@@ -234,6 +234,33 @@ describe("kubectl with an admin kubeconfig", () => {
     expect((await loggedCalls(h)).truncated).toBe(false);
   });
 
+  it("fails the next queries as a throttled or failing Log Analytics does, when a logs fault is injected", async () => {
+    await fetchAdminCredential(h);
+    await kubectl(h, DELETE_POD);
+    const fault = (json: unknown) => h.call(h.app.dev!.devInjectFault, { params: { name: WEU_NAME }, json });
+    expect((await fault({ operation: "logs", status: 429, count: 2 })).status).toBe(200);
+    for (let query = 0; query < 2; query++) {
+      await expect(settledCalls(h)).rejects.toMatchObject({
+        name: "TransientError",
+        code: "LOGS_THROTTLED",
+        retryAfterMs: 30_000,
+      });
+    }
+    expect(await settledCalls(h)).toHaveLength(1);
+    await fault({ operation: "logs", status: 503, count: 1, retryAfterSeconds: 5 });
+    await expect(settledCalls(h)).rejects.toMatchObject({ code: "LOGS_UNAVAILABLE", retryAfterMs: 5_000 });
+    await fault({ operation: "logs", status: 500, count: 1 });
+    await expect(settledCalls(h)).rejects.toMatchObject({ code: "LOGS_UNAVAILABLE", retryAfterMs: undefined });
+    expect(await settledCalls(h)).toHaveLength(1);
+    // Log Analytics fails a query it could answer later only: the other statuses are ARM's.
+    expectError(
+      await fault({ operation: "logs", status: 409 }),
+      400,
+      "INVALID_REQUEST",
+      /^status: a logs fault must be 429 or 5xx$/,
+    );
+  });
+
   it("refuses bad input with a 400 and records nothing", async () => {
     await fetchAdminCredential(h);
     const bad: unknown[] = [

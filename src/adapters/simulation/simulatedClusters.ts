@@ -242,8 +242,8 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
     }
   }
 
-  /** Consumes one injected fault for the operation, if any is left. */
-  private async takeFault(
+  /** Consumes one injected fault for the operation, if any is left (the simulated kube-audit log takes "logs" faults). */
+  async takeFault(
     cluster: ManagedCluster,
     operation: FaultOperation,
   ): Promise<{ status: number; retryAfterMs?: number } | undefined> {

@@ -7,15 +7,19 @@
 // - the query runs in the cluster's resource context, where Log Analytics silently leaves out the
 //   tables the caller may not read: AKSAudit holds every call, AKSAuditAdmin (category
 //   kube-audit-admin) every call but get and list, and the simulated setting sends to the
-//   resource-specific tables only, so AzureDiagnostics holds none. Reading no table is an empty answer.
+//   resource-specific tables only, so AzureDiagnostics holds none. Reading no table is an empty answer;
+// - an injected `logs` fault (POST /api/dev/clusters/{name}/faults) makes the next queries fail as a
+//   throttled (429) or failing (5xx) service does.
 import { odata } from "@azure/data-tables";
 import { ARM_ACTIONS } from "../../domain/armActions.js";
 import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
 import { SIMULATED_INGESTION_DELAY_MS, type AdminCall } from "../../domain/evidence.js";
+import { TransientError } from "../../ports/errors.js";
 import { ADMIN_CALL_ROW_LIMIT, type AdminCallsAnswer, type KubeAuditLog } from "../../ports/kubeAuditLog.js";
 import type { SimulatedKubeAuditRecorder } from "../../ports/simulation.js";
 import { queryAll, storageCall, Table, type Entity, type TableStorageSettings } from "../azure/tables.js";
 import type { SimulatedFactsSource } from "./simulatedAuthorization.js";
+import type { SimulatedClusters } from "./simulatedClusters.js";
 
 /** The verbs the kube-audit-admin category, and so the AKSAuditAdmin table, leaves out. */
 const NOT_IN_AUDIT_ADMIN: ReadonlySet<string> = new Set(["get", "list"]);
@@ -26,8 +30,8 @@ export class SimulatedKubeAudit implements KubeAuditLog, SimulatedKubeAuditRecor
   constructor(
     settings: TableStorageSettings,
     private readonly now: () => Date,
-    /** The clusters' diagnostic setting and the app's permissions on them. */
-    private readonly world: SimulatedFactsSource,
+    /** The clusters' diagnostic setting, the app's permissions on them, and the injected faults. */
+    private readonly world: SimulatedFactsSource & Pick<SimulatedClusters, "takeFault">,
     private readonly rowLimit = ADMIN_CALL_ROW_LIMIT,
   ) {
     this.table = new Table(settings, "SimKubeAudit");
@@ -44,6 +48,8 @@ export class SimulatedKubeAudit implements KubeAuditLog, SimulatedKubeAuditRecor
   }
 
   async adminCalls(cluster: ManagedCluster, from: Date, to: Date): Promise<AdminCallsAnswer> {
+    const fault = await this.world.takeFault(cluster, "logs");
+    if (fault) throw queryFailure(fault);
     const actions = (await this.world.facts(cluster))?.appActions ?? [];
     const everyVerb = actions.includes(ARM_ACTIONS.readKubeAudit.action);
     if (!everyVerb && !actions.includes(ARM_ACTIONS.readKubeAuditAdmin.action)) return answer([], this.rowLimit);
@@ -60,6 +66,17 @@ export class SimulatedKubeAudit implements KubeAuditLog, SimulatedKubeAuditRecor
     const calls = rows.map(callOf).filter((call) => everyVerb || !NOT_IN_AUDIT_ADMIN.has(call.verb));
     return answer(calls, this.rowLimit);
   }
+}
+
+/** What Log Analytics' 429 or 5xx means for the caller: a later query may answer. */
+function queryFailure({ status, retryAfterMs }: { status: number; retryAfterMs?: number }): TransientError {
+  return status === 429
+    ? new TransientError(
+        "LOGS_THROTTLED",
+        "simulated fault: Log Analytics answered 429 Too Many Requests",
+        retryAfterMs,
+      )
+    : new TransientError("LOGS_UNAVAILABLE", `simulated fault: Log Analytics answered ${status}`, retryAfterMs);
 }
 
 function answer(calls: readonly AdminCall[], limit: number): AdminCallsAnswer {
