@@ -231,7 +231,7 @@ export function kubeAuditLogsCheck(
     message: `${cluster.name} sends no kube-audit logs to a Log Analytics workspace (resource-specific tables): what is done during a window would leave no evidence`,
     fix:
       `az monitor diagnostic-settings create --name breakglass-kube-audit --resource ${cluster.id} ` +
-      `--workspace <workspace resource id> --export-to-resource-specific true --logs '[{"category":"kube-audit-admin","enabled":true}]'`,
+      `--workspace <workspace resource id> --export-to-resource-specific true --logs '[{"category":"kube-audit","enabled":true}]'`,
   };
 }
 

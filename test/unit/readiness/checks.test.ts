@@ -112,7 +112,7 @@ describe("readiness checks", () => {
         }),
       "aks-prod-neu/kube-audit-logs: KUBE_AUDIT_OFF",
       new RegExp(
-        `^az monitor diagnostic-settings create --name breakglass-kube-audit --resource ${NEU.id} --workspace <workspace resource id> --export-to-resource-specific true --logs '\\[\\{"category":"kube-audit-admin","enabled":true\\}\\]'$`,
+        `^az monitor diagnostic-settings create --name breakglass-kube-audit --resource ${NEU.id} --workspace <workspace resource id> --export-to-resource-specific true --logs '\\[\\{"category":"kube-audit","enabled":true\\}\\]'$`,
       ),
     ],
     [
