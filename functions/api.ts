@@ -11,6 +11,7 @@ anonymousRoute("health", ["GET"], "health", apiHandler("health"));
 anonymousRoute("createRequest", ["POST"], "requests", apiHandler("createRequest"), workflow);
 anonymousRoute("listRequests", ["GET"], "requests", apiHandler("listRequests"));
 anonymousRoute("getRequest", ["GET"], "requests/{id}", apiHandler("getRequest"));
+anonymousRoute("requestEvidence", ["GET"], "requests/{id}/evidence", apiHandler("requestEvidence"));
 anonymousRoute("approveRequest", ["POST"], "requests/{id}/approve", apiHandler("approveRequest"), workflow);
 anonymousRoute("denyRequest", ["POST"], "requests/{id}/deny", apiHandler("denyRequest"), workflow);
 anonymousRoute("closeRequest", ["POST"], "requests/{id}/close", apiHandler("closeRequest"), workflow);

@@ -44,6 +44,7 @@ import { createDevHandlers, DEV_SESSION_COOKIE, type DevHandlers } from "../http
 import { appServiceAuthentication, devSessionAuthentication } from "../http/pageAuthentication.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
+import type { KubeAuditLog } from "../ports/kubeAuditLog.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
 import type { SignIn } from "../ports/signIn.js";
@@ -75,6 +76,8 @@ export interface CompositionOptions {
   readonly workflow?: (context: InvocationContext) => WorkflowClient;
   /** Replaces the notifier (tests inject failures this way). */
   readonly notifier?: Notifier;
+  /** Replaces the kube-audit log (tests choose what it answers). */
+  readonly kubeAudit?: KubeAuditLog;
   /** Runs work later in this process (a timer that does not hold it open); tests run it by hand. */
   readonly later?: (run: () => Promise<void>, ms: number) => void;
   readonly azure?: AzureOptions;
@@ -148,6 +151,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       ...world,
       ...auditStore,
       notifier: options.notifier ?? world.notifier,
+      kubeAudit: options.kubeAudit ?? world.kubeAudit,
       registry: new TableWindowRegistry(storage),
       actions: new TableActionLedger(storage),
       idempotency: new TableIdempotencyStore(storage),

@@ -43,6 +43,7 @@ import { createWatchdog, type Watchdog } from "../watchdog/watchdog.js";
 import { ClusterAccess } from "../windows/clusterAccess.js";
 import { createActivityHandlers } from "../workflow/activities.js";
 import type { ActivityHandlers } from "../workflow/contracts.js";
+import { AZURE_EVIDENCE_PLAN, SIMULATION_EVIDENCE_PLAN } from "../domain/evidence.js";
 import type { Config } from "./config.js";
 
 /** What the chosen mode provides: its adapters, as ports, and how it signs people in. */
@@ -259,6 +260,9 @@ function composeHandlers({ config, ports, clock, groups, reviewTokens, randomByt
       delivery,
       now,
       randomBytes,
+      ...(config.evidence
+        ? { evidencePlan: config.mode === "azure" ? AZURE_EVIDENCE_PLAN : SIMULATION_EVIDENCE_PLAN }
+        : {}),
     }),
     review: createReviewHandlers({
       ...ports,

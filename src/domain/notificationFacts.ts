@@ -1,5 +1,6 @@
 // What the workflow tells the notifications about: which event, on which request, and how far it got.
 import type { CertificateOutcome } from "./certificates.js";
+import type { EvidenceSummary } from "./evidence.js";
 import type { Approval, EmergencyRequest, Extension, RequestOutcome, WindowTimes } from "./request.js";
 
 export type NotificationEvent =
@@ -52,4 +53,15 @@ export interface NotificationFacts {
   readonly certificates?: CertificateOutcome;
   /** Other windows still open on the cluster when this one closed (local accounts stay enabled). */
   readonly otherWindows?: number;
+  /** What was done with cluster-admin during the window, for the closing message. */
+  readonly evidence?: NotifiedEvidence;
 }
+
+/** Evidence as a message tells it: the groups of calls it names (counts: the first few suffice), or why there is none. */
+export type NotifiedEvidence =
+  | {
+      readonly kind: "collected";
+      readonly summary: Pick<EvidenceSummary, "entries" | "counts" | "truncated">;
+      readonly settled: boolean;
+    }
+  | { readonly kind: "unavailable"; readonly reason: string };

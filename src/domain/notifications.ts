@@ -2,12 +2,19 @@
 // its event says (notificationTexts.ts). Rendering is pure so that the Teams card, the email and the
 // simulated outbox all carry the same facts, and tests can read them without a channel.
 import type { AuditEntry } from "./audit.js";
+import { describeEvidence } from "./evidence.js";
 import type { MessageContent } from "./messages.js";
 import type { Audience, NotificationEvent, NotificationFacts } from "./notificationFacts.js";
 import { NOTIFICATION_TEXTS, contextOf, type NotificationContext } from "./notificationTexts.js";
 
 // The workflow names these types by this module, the one whose renderer it calls.
-export type { Audience, NotificationEvent, NotificationFacts, NotifiedRequest } from "./notificationFacts.js";
+export type {
+  Audience,
+  NotificationEvent,
+  NotificationFacts,
+  NotifiedEvidence,
+  NotifiedRequest,
+} from "./notificationFacts.js";
 
 export interface RenderedNotification extends MessageContent {
   readonly kind: NotificationEvent;
@@ -47,7 +54,14 @@ function requestFacts(context: NotificationContext): MessageContent["facts"] {
         ]
       : []),
     ...(outcome ? [{ name: "Outcome", value: `${outcome.code}: ${outcome.message}` }] : []),
+    ...(facts.evidence ? [{ name: "Evidence", value: evidenceLine(facts.evidence) }] : []),
   ];
+}
+
+function evidenceLine(evidence: NonNullable<NotificationFacts["evidence"]>): string {
+  if (evidence.kind === "unavailable") return `unavailable: ${evidence.reason}`;
+  const unsettled = evidence.settled ? "" : " (calls were still arriving in the log when collection stopped)";
+  return `${describeEvidence(evidence.summary)}${unsettled}`;
 }
 
 export function renderNotification(
@@ -57,10 +71,16 @@ export function renderNotification(
   const context = contextOf(facts);
   const row = NOTIFICATION_TEXTS[facts.event];
   const status = { label: "Request status (API)", url: `${publicBaseUrl}/api/requests/${facts.request.id}` };
+  const evidence = facts.evidence
+    ? [{ label: "Evidence (API)", url: `${publicBaseUrl}/api/requests/${facts.request.id}/evidence` }]
+    : [];
   return {
     kind: facts.event,
     facts: requestFacts(context),
-    links: row.asksForDecision && reviewUrl ? [{ label: "Review and decide", url: reviewUrl }, status] : [status],
+    links:
+      row.asksForDecision && reviewUrl
+        ? [{ label: "Review and decide", url: reviewUrl }, status]
+        : [status, ...evidence],
     severity: row.severity,
     audience: row.audience,
     subject: `[break-glass] ${row.subject(context)}`,

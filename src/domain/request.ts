@@ -1,5 +1,6 @@
 import type { OutcomeCode } from "./codes.js";
 import type { ManagedCluster } from "./clusters.js";
+import type { EvidencePlan } from "./evidence.js";
 import type { RequestStatus } from "./lifecycle.js";
 
 /** A person as the directory knows them. Identity is `oid`; the names are for humans. */
@@ -65,6 +66,8 @@ export interface EmergencyRequest {
   readonly extension?: Extension;
   readonly outcome?: RequestOutcome;
   readonly updatedAt: string;
+  /** The plan its workflow collects the window's evidence by (its input's); absent when it collects none. */
+  readonly evidence?: EvidencePlan;
 }
 
 /** A change to a request written by the workflow; absent fields are left as they are. */

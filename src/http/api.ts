@@ -7,6 +7,7 @@ import { listClustersHandler } from "./clusterOverview.js";
 import { jsonResponse } from "./errors.js";
 import { endpoint } from "./handler.js";
 import { closeRequestHandler, decideRequestHandler, extendRequestHandler } from "./requestActions.js";
+import { requestEvidenceHandler } from "./evidence.js";
 import { createRequestHandler } from "./requestCreation.js";
 import { getRequestHandler, listRequestsHandler } from "./requestQueries.js";
 import { readinessHandler } from "./readiness.js";
@@ -24,6 +25,7 @@ export function createApiHandlers(deps: ApiDependencies) {
   return {
     createRequest: endpoint(createRequestHandler(deps, access)),
     getRequest: endpoint(getRequestHandler(deps, access)),
+    requestEvidence: endpoint(requestEvidenceHandler(deps, access)),
     listRequests: endpoint(listRequestsHandler(deps, access)),
     approveRequest: endpoint(decideRequestHandler("approve", deps, access)),
     denyRequest: endpoint(decideRequestHandler("deny", deps, access)),

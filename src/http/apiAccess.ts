@@ -9,10 +9,12 @@ import { approverRefusal, type Refusal } from "../domain/access.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import { isRequestId } from "../domain/ids.js";
 import { mayViewRequest, type WindowPolicy } from "../domain/policy.js";
+import type { EvidencePlan } from "../domain/evidence.js";
 import type { EmergencyRequest } from "../domain/request.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
+import type { CredentialWatchStore } from "../ports/credentialWatch.js";
 import type { Directory } from "../ports/directory.js";
 import type { IdempotencyStore } from "../ports/idempotencyStore.js";
 import type { RequestStore } from "../ports/requestStore.js";
@@ -46,6 +48,10 @@ export interface ApiDependencies {
   readonly workflow: (context: InvocationContext) => WorkflowClient;
   readonly now: () => Date;
   readonly randomBytes: (size: number) => Uint8Array;
+  /** How new requests' workflows collect evidence (the mode's plan); absent with BREAKGLASS_EVIDENCE=off. */
+  readonly evidencePlan?: EvidencePlan;
+  /** What the evidence watch found after a window closed. */
+  readonly credentialWatch: Pick<CredentialWatchStore, "afterWindow">;
 }
 
 export class ApiAccess {

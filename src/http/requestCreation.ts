@@ -62,6 +62,7 @@ export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): 
       approvalDeadline: new Date(now.getTime() + policy.approvalTimeoutMs).toISOString(),
       requiredApprovals: policy.requiredApprovals,
       approvalTimeoutMs: policy.approvalTimeoutMs,
+      ...(deps.evidencePlan ? { evidence: deps.evidencePlan } : {}),
     };
   };
 

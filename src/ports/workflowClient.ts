@@ -2,6 +2,7 @@
 // boundary as JSON, so they are plain data; the workflow validates what it receives against them.
 import type { OutcomeCode } from "../domain/codes.js";
 import type { AuditEntry } from "../domain/audit.js";
+import type { EvidencePlan } from "../domain/evidence.js";
 import type { GroupWatchInput } from "../domain/groupWatch.js";
 import type { NotifiedRequest } from "../domain/notifications.js";
 import type { Approval, EmergencyRequest, Person, WindowTimes } from "../domain/request.js";
@@ -35,6 +36,12 @@ export interface LockdownResume {
 
 export interface WindowWorkflowInput extends WindowRequest {
   readonly resume?: LockdownResume;
+  /**
+   * How the closed window's evidence is collected; absent when BREAKGLASS_EVIDENCE is off and in
+   * the input of every workflow started before evidence existed, which then runs (and replays)
+   * exactly as it did. Carried into a continued execution with the rest of the input.
+   */
+  readonly evidence?: EvidencePlan;
 }
 
 /**

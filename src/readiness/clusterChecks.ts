@@ -210,6 +210,14 @@ export function clusterStateCheck(cluster: ManagedCluster, read: ClusterReadResu
   return { name, ok: true };
 }
 
+/** The setting sends the API server's audit events to a Log Analytics workspace (in either table shape). */
+export function sendsKubeAuditToWorkspace(setting: DiagnosticSettingFact): boolean {
+  return (
+    setting.workspaceId !== undefined &&
+    setting.logCategories.some((category) => KUBE_AUDIT_CATEGORIES.has(category.toLowerCase()))
+  );
+}
+
 /** A diagnostic setting sends kube-audit to a Log Analytics workspace, in resource-specific tables. */
 export function kubeAuditLogsCheck(
   cluster: ManagedCluster,
@@ -218,10 +226,7 @@ export function kubeAuditLogsCheck(
   const name = "kube-audit-logs";
   if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
   const sends = fact.value.some(
-    (setting) =>
-      setting.workspaceId !== undefined &&
-      setting.destinationType?.toLowerCase() === "dedicated" &&
-      setting.logCategories.some((category) => KUBE_AUDIT_CATEGORIES.has(category.toLowerCase())),
+    (setting) => sendsKubeAuditToWorkspace(setting) && setting.destinationType?.toLowerCase() === "dedicated",
   );
   if (sends) return { name, ok: true };
   return {

@@ -14,10 +14,12 @@ import {
   type Audience,
   type NotificationFacts,
 } from "../domain/notifications.js";
+import { collectEvidence, type EvidenceCollectionDependencies } from "../evidence/collection.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
+import type { CredentialWatchStore } from "../ports/credentialWatch.js";
 import type { Directory } from "../ports/directory.js";
 import type { Delivery, Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
@@ -26,7 +28,7 @@ import { alertRecipients, approverEmails, unique } from "../access/recipients.js
 import { lookUpMember, type GroupIds } from "../access/membership.js";
 import type { ActivityHandlers } from "./contracts.js";
 
-export interface ActivityDependencies {
+export interface ActivityDependencies extends EvidenceCollectionDependencies {
   readonly audit: AuditLog;
   readonly auditIndex: AuditIndex;
   readonly requests: RequestStore;
@@ -42,6 +44,7 @@ export interface ActivityDependencies {
   /** The signed review link of a request, valid until the given deadline. */
   readonly reviewUrl: (requestId: string, approvalDeadline: string) => Promise<string>;
   readonly groupWatch: Pick<GroupWatch, "run">;
+  readonly credentialWatch: Pick<CredentialWatchStore, "watch">;
 }
 
 export function createActivityHandlers(deps: ActivityDependencies): ActivityHandlers {
@@ -112,6 +115,10 @@ export function createActivityHandlers(deps: ActivityDependencies): ActivityHand
       applyCertificatePolicy(deps, cluster, new Date(since), new Date(until)),
 
     runGroupWatch: (input) => deps.groupWatch.run(input),
+
+    watchCredentials: (window) => deps.credentialWatch.watch(window),
+
+    collectEvidence: (input) => collectEvidence(deps, input),
   };
 }
 

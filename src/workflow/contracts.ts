@@ -8,11 +8,14 @@ import type { AuditEntry, AuditHead } from "../domain/audit.js";
 import { isActionId } from "../domain/ids.js";
 import type { CertificateOutcome } from "../domain/certificates.js";
 import type { ManagedCluster } from "../domain/clusters.js";
+import type { OutcomeCode } from "../domain/codes.js";
+import type { EvidenceSummary } from "../domain/evidence.js";
 import type { CloseOutcome, OpenOutcome } from "../domain/windows.js";
 import type { NotificationFacts } from "../domain/notifications.js";
 import type { GroupWatchInput, GroupWatchReport } from "../domain/groupWatch.js";
 import type { EmergencyRequest, Person, RequestOutcome, RequestProgress } from "../domain/request.js";
 import type { AppendResult } from "../ports/auditLog.js";
+import type { WatchedWindow } from "../ports/credentialWatch.js";
 import type { Delivery } from "../ports/notifier.js";
 import type { RecordProgressResult } from "../ports/requestStore.js";
 import type { RequestAction } from "../ports/workflowClient.js";
@@ -50,6 +53,12 @@ export interface NotifyResult {
 export type EligibilityResult =
   { readonly eligible: true } | { readonly eligible: false; readonly code: RefusalCode; readonly message: string };
 
+/** One query of a cluster's kube-audit log for a window's calls as cluster-admin. */
+export type EvidenceAnswer =
+  | { readonly kind: "found"; readonly summary: EvidenceSummary }
+  /** Asking again will not help: no kube-audit diagnostic setting, no permission, no such table. */
+  | { readonly kind: "unavailable"; readonly code: OutcomeCode; readonly reason: string };
+
 /** Activity names, inputs and outputs in one table, so a call and its handler cannot disagree. */
 export interface Activities {
   appendAuditEntry: { input: AuditEntry; output: AppendResult };
@@ -74,6 +83,13 @@ export interface Activities {
   };
   runGroupWatch: { input: GroupWatchInput; output: GroupWatchReport };
   closeAuditTrail: { input: { requestId: string; head: AuditHead }; output: void };
+  /** Puts a closed window whose admin credentials may still work under the evidence watch. */
+  watchCredentials: { input: WatchedWindow; output: void };
+  /** `from`, `to`: ISO-8601, the enable and the lockdown. */
+  collectEvidence: {
+    input: { cluster: ManagedCluster; requestId: string; from: string; to: string };
+    output: EvidenceAnswer;
+  };
 }
 
 export type ActivityName = keyof Activities;
@@ -90,6 +106,8 @@ const ACTIVITY_NAME_SET: Readonly<Record<ActivityName, true>> = {
   applyCertificatePolicy: true,
   runGroupWatch: true,
   closeAuditTrail: true,
+  watchCredentials: true,
+  collectEvidence: true,
 };
 
 /** Every activity, for registration. */

@@ -23,6 +23,9 @@ describe("sendNotification", () => {
       rotateCertificates: "never",
       alertEmails: [],
       reviewUrl: async (id) => `${h.config.publicBaseUrl}/api/requests/${id}/review?token=t`,
+      kubeAudit: h.world.kubeAudit,
+      clusterAuthorization: { diagnosticSettings: async () => ({ kind: "read", value: [] }) },
+      credentialWatch: { watch: async () => undefined },
     });
     const request = {
       id: "bg-01m8gshv80v200jgzv74xjm1zr",

@@ -16,6 +16,7 @@ import { parseConfig, type Config } from "../../src/app/config.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
 import type { HttpHandler } from "../../src/http/handler.js";
+import type { KubeAuditLog } from "../../src/ports/kubeAuditLog.js";
 import type { Notifier } from "../../src/ports/notifier.js";
 import type { DirectoryUser } from "../../src/ports/directory.js";
 import type { WorkflowClient } from "../../src/ports/workflowClient.js";
@@ -53,6 +54,8 @@ export interface EngineerOptions {
 export interface HarnessOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly notifier?: Notifier;
+  /** Replaces the kube-audit log the evidence is collected from. */
+  readonly kubeAudit?: KubeAuditLog;
   /** Wraps activities, e.g. to make one fail. */
   readonly wrapActivity?: (name: string, activity: ActivityFunction) => ActivityFunction;
   /** Wraps the engine-backed workflow client, e.g. to make starting fail. */
@@ -127,6 +130,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     later: (run, ms) => void deferred.push({ run, at: clock.now() + ms }),
     workflow: () => workflow.client!,
     ...(options.notifier ? { notifier: options.notifier } : {}),
+    ...(options.kubeAudit ? { kubeAudit: options.kubeAudit } : {}),
     ...(options.azure ? { azure: options.azure.options } : {}),
   });
   const wrap = options.wrapActivity ?? ((_name, activity) => activity);

@@ -31,6 +31,10 @@ export const RECORDED_PATHS = [
   "tagged-window",
   "tagged-denied",
   "tagged-withdrawn",
+  "evidence-collected",
+  "evidence-unavailable",
+  "evidence-unsettled",
+  "evidence-throttled",
 ] as const;
 
 export type RecordedPathName = (typeof RECORDED_PATHS)[number];

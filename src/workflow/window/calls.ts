@@ -7,7 +7,7 @@ import type { ActivityName, Activities } from "../contracts.js";
 /** One step of the orchestration: yields Durable tasks, returns what it found. */
 export type Step<T> = Generator<Task, T, unknown>;
 
-function retryOptions(firstMs: number, attempts: number, maxIntervalMs: number): RetryOptions {
+export function retryOptions(firstMs: number, attempts: number, maxIntervalMs: number): RetryOptions {
   const options = new df.RetryOptions(firstMs, attempts);
   options.backoffCoefficient = 2;
   options.maxRetryIntervalInMilliseconds = maxIntervalMs;

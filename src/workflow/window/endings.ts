@@ -3,8 +3,8 @@
 import type { OutcomeCode } from "../../domain/codes.js";
 import type { AuditEventType, AuditOutcome } from "../../domain/audit.js";
 import type { RequestStatus } from "../../domain/lifecycle.js";
-import type { NotificationEvent } from "../../domain/notifications.js";
-import type { Person, RequestProgress } from "../../domain/request.js";
+import type { NotificationEvent, NotifiedEvidence } from "../../domain/notifications.js";
+import type { Person, RequestOutcome, RequestProgress } from "../../domain/request.js";
 import type { WindowWorkflowOutput } from "../contracts.js";
 import type { Step } from "./calls.js";
 import type { WindowRecorder } from "./recorder.js";
@@ -115,16 +115,37 @@ export interface ClosedWindow extends Pick<RequestProgress, "window"> {
   readonly otherWindows?: number;
 }
 
-/** Records how the request ended: audit, status, notification. */
+/** The status and outcome an ending leaves the request in, as of now. */
+export function endingState<Kind extends EndingKind>(
+  record: WindowRecorder,
+  ending: Ending<Kind>,
+): { readonly status: RequestStatus; readonly outcome: RequestOutcome } {
+  const row = ENDINGS[ending.kind];
+  const { code, message, by } = row.outcome(ending);
+  return { status: row.recorded.status, outcome: record.outcome(code, message, by) };
+}
+
+/** What the closing notification adds once the evidence is in: the outcome already recorded, and the evidence. */
+export interface AfterEvidence {
+  readonly outcome: RequestOutcome;
+  readonly evidence: NotifiedEvidence;
+}
+
+/**
+ * Records how the request ended: audit, status, notification. `after`: the status was recorded
+ * before the evidence was collected, so it is recorded again with the same outcome (a repeat the
+ * store recognises), and the notification tells the evidence.
+ */
 export function* end<Kind extends EndingKind>(
   record: WindowRecorder,
   ending: Ending<Kind>,
   closed: ClosedWindow = {},
+  after?: AfterEvidence,
 ): Step<WindowWorkflowOutput> {
   const row = ENDINGS[ending.kind];
   const { recorded } = row;
   const { code, message, by, actionId } = row.outcome(ending);
-  const outcome = record.outcome(code, message, by);
+  const outcome = after?.outcome ?? record.outcome(code, message, by);
   const { otherWindows, ...progress } = closed;
   yield* record.audit(recorded.audit, {
     actor: by ?? null,
@@ -136,7 +157,12 @@ export function* end<Kind extends EndingKind>(
   });
   yield* record.progress({ status: recorded.status, outcome, ...progress });
   if (recorded.notification) {
-    yield* record.notify(recorded.notification, { outcome, ...progress, ...(otherWindows ? { otherWindows } : {}) });
+    yield* record.notify(recorded.notification, {
+      outcome,
+      ...progress,
+      ...(otherWindows ? { otherWindows } : {}),
+      ...(after ? { evidence: after.evidence } : {}),
+    });
   }
   return { status: recorded.status, outcome };
 }

@@ -2,8 +2,8 @@
 // exponential backoff that honours the server's retry hint; after ESCALATE_AFTER failures the
 // alarm goes out and the request shows lockdown-failed until it succeeds. Every
 // ATTEMPTS_PER_EXECUTION attempts the workflow continues as new, keeping its history bounded.
-// After the close: the certificate policy (if local accounts were disabled now), then how the
-// request ended.
+// After the close: the certificate policy (if local accounts were disabled now), the evidence (for
+// workflows started with a plan), then how the request ended.
 import type { CertificateOutcome } from "../../domain/certificates.js";
 import type { WindowTimes } from "../../domain/request.js";
 import { retryDelay } from "../../domain/retry.js";
@@ -11,6 +11,7 @@ import type { CloseReason, LockdownResume, WindowWorkflowInput } from "../../por
 import type { Activities, WindowWorkflowOutput } from "../contracts.js";
 import { call, callContained, failureSummary, RETRY, sleep, type Step } from "./calls.js";
 import { end, type ClosedWindow } from "./endings.js";
+import { collectWindowEvidence } from "./evidence.js";
 import type { WindowRun } from "./recorder.js";
 
 /** Failed lockdown attempts before the alarm goes out and the request shows lockdown-failed. */
@@ -133,9 +134,10 @@ function* finish(
     yield* record.audit("locked", { outcome: "success", details: { change: closed.change } });
   }
   if (lockdown.escalated) yield* record.notify("lockdown-recovered", { lockdown });
-  if (closed.kind === "locked" && (closed.change === "changed" || closed.enabledSince)) {
-    yield* applyCertificatePolicy(run, closed.enabledSince ?? window?.openedAt ?? request.requestedAt);
-  }
+  const certificates =
+    closed.kind === "locked" && (closed.change === "changed" || closed.enabledSince)
+      ? yield* applyCertificatePolicy(run, closed.enabledSince ?? window?.openedAt ?? request.requestedAt)
+      : undefined;
   // A window that failed to open is not reported as a closed one.
   const closedWindow: ClosedWindow =
     reason.kind === "enable-failed"
@@ -144,12 +146,17 @@ function* finish(
           ...(window ? { window: { ...window, closedAt: record.now().toISOString() } } : {}),
           otherWindows: closed.kind === "kept-open" ? closed.otherWindows : 0,
         };
-  const ended = yield* end(record, reason, closedWindow);
+  // Only workflows started with a plan collect evidence: the others replay as they were recorded.
+  const after =
+    run.evidence && closedWindow.window
+      ? yield* collectWindowEvidence(run, run.evidence, { reason, window: closedWindow.window, closed, certificates })
+      : undefined;
+  const ended = yield* end(record, reason, closedWindow, after);
   yield* record.writeWhatWasKeptBack();
   return ended;
 }
 
-function* applyCertificatePolicy({ context, request, record }: WindowRun, since: string): Step<void> {
+function* applyCertificatePolicy({ context, request, record }: WindowRun, since: string): Step<CertificateOutcome> {
   let certificates: CertificateOutcome;
   try {
     certificates = yield* call(
@@ -181,4 +188,5 @@ function* applyCertificatePolicy({ context, request, record }: WindowRun, since:
     yield* record.audit("certificates-checked", { outcome: "info", details });
     if (decision.action === "advise") yield* record.notify("rotation-advised", { certificates });
   }
+  return certificates;
 }

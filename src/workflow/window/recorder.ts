@@ -9,6 +9,7 @@ import { requestAuditEntry, streamGenesis } from "../../domain/auditChain.js";
 import type { NotificationEvent, NotificationFacts } from "../../domain/notifications.js";
 import type { Approval, Person, RequestOutcome, RequestProgress } from "../../domain/request.js";
 import { ACTION_ID_DETAIL } from "../../domain/actions.js";
+import type { EvidencePlan } from "../../domain/evidence.js";
 import type { LockdownResume, RequestAction, WindowRequest } from "../../ports/workflowClient.js";
 import type { Activities } from "../contracts.js";
 import { call, failureSummary, RETRY, type Step } from "./calls.js";
@@ -18,6 +19,8 @@ export interface WindowRun {
   readonly context: OrchestrationContext;
   readonly request: WindowRequest;
   readonly record: WindowRecorder;
+  /** How the closed window's evidence is collected; undefined: not at all (the workflow's input has no plan). */
+  readonly evidence: EvidencePlan | undefined;
 }
 
 /** The part of a resume that the recorder carries across executions. */

@@ -41,8 +41,10 @@ function* storyOrFailure(run: WindowRun): Step<WindowWorkflowOutput | undefined>
 }
 
 export const emergencyWindowOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
+  // The plan stays in `request`, whose whole is the input of a continued execution.
   const { resume, ...request } = context.df.getInput<WindowWorkflowInput>();
-  const run: WindowRun = { context, request, record: new WindowRecorder(context, request, resume) };
+  const record = new WindowRecorder(context, request, resume);
+  const run: WindowRun = { context, request, record, evidence: request.evidence };
   const output = resume ? yield* resumeLockdown(run, resume) : yield* storyOrFailure(run);
   if (output) {
     yield* run.record.closeAuditTrail(); // not when it continued as new: the trail goes on

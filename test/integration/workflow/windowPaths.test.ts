@@ -5,69 +5,8 @@
 // and no orchestration of the old version can still be running.
 import { describe, expect, it } from "vitest";
 import type { Notifier } from "../../../src/ports/notifier.js";
-import type { RequestAction } from "../../../src/ports/workflowClient.js";
-import { REQUEST_ACTION_EVENT, WINDOW_ORCHESTRATOR } from "../../../src/workflow/contracts.js";
-import {
-  createHarness,
-  MINUTE,
-  USERS,
-  WEU,
-  type Harness,
-  type HarnessOptions,
-  type UserName,
-} from "../../support/harness.js";
-import { HistoryRecorder, type RecordedPathName } from "../../support/histories.js";
-
-type PathName = RecordedPathName;
-
-interface PathRun {
-  readonly h: Harness;
-  readonly id: string;
-  readonly act: (type: "approve" | "close", as: UserName) => Promise<void>;
-  readonly deny: (as: UserName, reason?: string) => Promise<void>;
-  readonly extend: (as: UserName, duration: string) => Promise<void>;
-  readonly raw: (payload: unknown) => Promise<void>;
-}
-
-/**
- * `tagged`: every action carries an id, as the API has sent them since actions got receipts
- * (the older paths send them as earlier versions of the API did, without).
- */
-async function runPath(
-  path: PathName,
-  options: HarnessOptions & { duration?: string; tagged?: boolean },
-  drive: (run: PathRun) => Promise<void>,
-) {
-  const recorder = new HistoryRecorder(WINDOW_ORCHESTRATOR);
-  const h = await createHarness({ ...options, onEpisode: recorder.onEpisode });
-  const created = await h.call(h.app.api.createRequest, {
-    as: "alice",
-    json: { cluster: WEU, justification: "Entra ID outage", ticket: "INC-7", duration: options.duration ?? "PT1H" },
-  });
-  expect(created.status).toBe(202);
-  const id = (created.body as { id: string }).id;
-  let sent = 0;
-  const tag = () => (options.tagged ? { id: `act-${(++sent).toString(16).padStart(16, "0")}` } : {});
-  const send = (action: RequestAction) =>
-    h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, { ...action, ...tag() }).then(() => undefined);
-  const actor = (as: UserName) => ({ oid: USERS[as].oid, upn: USERS[as].upn, displayName: USERS[as].displayName });
-  const now = () => h.clock.date().toISOString();
-  await drive({
-    h,
-    id,
-    act: (type, as) => send({ type, actor: actor(as), at: now() }),
-    deny: (as, reason) => send({ type: "deny", actor: actor(as), at: now(), ...(reason ? { reason } : {}) }),
-    extend: (as, duration) => send({ type: "extend", actor: actor(as), at: now(), duration }),
-    raw: (payload) => h.engine.raiseEvent(id, REQUEST_ACTION_EVENT, payload).then(() => undefined),
-  });
-  recorder.saveIfAsked(path);
-  return { h, id, recorded: recorder.recorded(path) };
-}
-
-async function ended(h: Harness, id: string) {
-  expect(h.engine.getStatus(id)?.runtimeStatus).toBe("Completed");
-  return (await h.app.requests.get(id))!;
-}
+import { MINUTE, USERS, type HarnessOptions } from "../../support/harness.js";
+import { ended, runPath } from "../../support/pathRuns.js";
 
 const failingAudit = (failWhen: (entry: { type: string }) => boolean): HarnessOptions["wrapActivity"] => {
   return (name, activity) =>

@@ -75,6 +75,7 @@ function world(slow: "reserve" | "create") {
     health: unused,
     readiness: unused,
     delivery: unused,
+    credentialWatch: unused,
     workflow: () => workflow,
     verifyToken: async () => ({ oid: alice.oid, tenantId: config.tenantId, upn: alice.upn, name: alice.displayName }),
     decisions: new Decisions({ ...base, delivery: unused, requests, directory, audit, groups: config }),

@@ -77,6 +77,7 @@ function api(calls: string[]): ApiHandlers {
     clusterControl: recorded("clusterControl", calls, {}),
     health: recorded("health", calls, {}),
     readiness: recorded("readiness", calls, {}),
+    credentialWatch: recorded("credentialWatch", calls, {}),
     workflow: () => recorded("workflow", calls, {}),
     verifyToken: async (): Promise<Principal> => ({
       oid: mallory!.oid,

@@ -1,0 +1,146 @@
+// The closed window's evidence (docs/design.md §11): what kube-audit recorded as `masterclient` on
+// the cluster from the enable to the lockdown. Only workflows whose input carries an evidence plan
+// take this step; those started before it existed (or with BREAKGLASS_EVIDENCE=off) have none and
+// go on exactly as before, so that their histories replay.
+//
+// The request shows closed first: the window is over, only the record of it is awaited. Rows reach
+// Log Analytics minutes after the call, so the workflow waits on a durable timer, queries, and
+// queries again until two counts agree or the plan's bound passes: a bounded number of rounds,
+// each a fresh timer, so the history stays short. Evidence never fails the workflow: what cannot
+// be had is recorded as unavailable, with the reason.
+import type { CertificateOutcome } from "../../domain/certificates.js";
+import type { OutcomeCode } from "../../domain/codes.js";
+import { decideEvidenceRound, type EvidencePlan, type EvidenceSummary } from "../../domain/evidence.js";
+import { evidenceDetails, type CollectedEvidence } from "../../domain/evidenceRecord.js";
+import type { WindowTimes } from "../../domain/request.js";
+import type { CloseReason } from "../../ports/workflowClient.js";
+import type { Activities, EvidenceAnswer } from "../contracts.js";
+import { call, failureSummary, RETRY, retryOptions, sleep, type Step } from "./calls.js";
+import { endingState, type AfterEvidence } from "./endings.js";
+import type { WindowRun } from "./recorder.js";
+
+/** How the lockdown ended, as the evidence step needs it. */
+export interface LockedWindow {
+  readonly reason: CloseReason;
+  /** The window as it closed (with closedAt). */
+  readonly window: WindowTimes;
+  readonly closed: Extract<Activities["closeWindowOnCluster"]["output"], { kind: "locked" | "kept-open" }>;
+  /** The certificate policy's outcome; undefined when it did not run. */
+  readonly certificates: CertificateOutcome | undefined;
+}
+
+/** Attempts at one query (the first and its retries) before the log counts as unavailable. */
+const QUERY_ATTEMPTS = 4;
+
+type Rounds =
+  | { readonly kind: "collected"; readonly summary: EvidenceSummary; readonly settled: boolean; readonly note?: string }
+  | { readonly kind: "unavailable"; readonly code: OutcomeCode; readonly reason: string };
+
+/** Records the request as closed, watches its credentials if need be, collects and audits the evidence. */
+export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locked: LockedWindow): Step<AfterEvidence> {
+  const { record } = run;
+  const lockedAt = record.now();
+  const { status, outcome } = endingState(record, locked.reason);
+  yield* record.progress({ status, outcome, window: locked.window });
+  const enabledSince = (locked.closed.kind === "locked" && locked.closed.enabledSince) || locked.window.openedAt;
+  // A kubeconfig fetched during the window works until the certificates are rotated; none fetched
+  // (the Activity Log counted 0) leaves nothing to watch for.
+  const exposed =
+    locked.closed.kind === "locked" && !rotated(locked.certificates) && locked.certificates?.fetches !== 0;
+  const watched = exposed
+    ? yield* watchCredentials(run, { enabledSince, lockedAt: lockedAt.toISOString() })
+    : "not-needed";
+  const span = { from: enabledSince, to: lockedAt.toISOString() };
+  const found = yield* queryUntilSettled(run, plan, lockedAt, span);
+  if (found.kind === "unavailable") {
+    yield* record.audit("evidence-unavailable", {
+      outcome: "failure",
+      code: found.code,
+      message: found.reason,
+      details: { ...span, credentialWatch: watched },
+    });
+    return { outcome, evidence: { kind: "unavailable", reason: found.reason } };
+  }
+  const collected: CollectedEvidence = { summary: found.summary, settled: found.settled, ...span };
+  yield* record.audit("evidence-collected", {
+    outcome: "success",
+    ...(found.settled
+      ? {}
+      : {
+          code: "EVIDENCE_UNSETTLED",
+          message: found.note ?? "calls were still arriving in the log when the collection's bound passed",
+        }),
+    details: { ...evidenceDetails(collected), credentialWatch: watched },
+  });
+  const { entries, counts, truncated } = found.summary;
+  // The message names the first groups; one more tells it that there are others.
+  const summary = { entries, counts: counts.slice(0, 4), truncated };
+  return { outcome, evidence: { kind: "collected", summary, settled: found.settled } };
+}
+
+/** The certificate policy rotated the certificates: admin kubeconfigs of the window no longer work. */
+function rotated(certificates: CertificateOutcome | undefined): boolean {
+  return certificates?.decision.action === "rotate" && certificates.rotation?.ok === true;
+}
+
+/** "registered", or why not: a watch that cannot be registered is said in the evidence entry. */
+function* watchCredentials(
+  { context, request }: WindowRun,
+  times: { readonly enabledSince: string; readonly lockedAt: string },
+): Step<string> {
+  try {
+    yield* call(
+      context,
+      "watchCredentials",
+      { requestId: request.id, cluster: request.cluster, ...times },
+      RETRY.bookkeeping,
+    );
+    return "registered";
+  } catch (error) {
+    return `failed: ${failureSummary(error)}`;
+  }
+}
+
+function* queryUntilSettled(
+  run: WindowRun,
+  plan: EvidencePlan,
+  lockedAt: Date,
+  span: { readonly from: string; readonly to: string },
+): Step<Rounds> {
+  const { context, record } = run;
+  yield* sleep(context, lockedAt.getTime() + plan.firstQueryAfterMs - record.now().getTime());
+  const counts: number[] = [];
+  let last: EvidenceSummary | undefined;
+  for (;;) {
+    const answer = yield* query(run, plan, span);
+    if (answer.kind === "unavailable") {
+      // Calls already found are kept: the failure only means the count could not settle.
+      if (last)
+        return { kind: "collected", summary: last, settled: false, note: `a later query failed: ${answer.reason}` };
+      return answer;
+    }
+    last = answer.summary;
+    counts.push(last.entries);
+    const round = decideEvidenceRound(plan, counts, record.now().getTime() - lockedAt.getTime());
+    if (round.action !== "query-again")
+      return { kind: "collected", summary: last, settled: round.action === "settled" };
+    yield* sleep(context, round.afterMs);
+  }
+}
+
+/** One query; a log that kept failing through the retries is unavailable, named by its code. */
+function* query(
+  { context, request }: WindowRun,
+  plan: EvidencePlan,
+  span: { readonly from: string; readonly to: string },
+): Step<EvidenceAnswer> {
+  // At the plan's own pace: minutes against Log Analytics, seconds in the simulation.
+  const retry = retryOptions(plan.queryEveryMs, QUERY_ATTEMPTS, 4 * plan.queryEveryMs);
+  try {
+    return yield* call(context, "collectEvidence", { cluster: request.cluster, requestId: request.id, ...span }, retry);
+  } catch (error) {
+    const reason = failureSummary(error);
+    const code: OutcomeCode = /\bLOGS_THROTTLED:/.test(reason) ? "LOGS_THROTTLED" : "LOGS_UNAVAILABLE";
+    return { kind: "unavailable", code, reason: `the kube-audit log did not answer: ${reason}` };
+  }
+}
