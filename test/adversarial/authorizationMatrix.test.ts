@@ -160,6 +160,12 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
     hidden: true,
     call: ({ id }) => ({ params: { id } }),
   },
+  "GET /api/requests/{id}/evidence": {
+    handler: api("requestEvidence"),
+    request: "standing",
+    hidden: true,
+    call: ({ id }) => ({ params: { id } }),
+  },
   "GET /api/requests?status=&cluster=": {
     handler: api("listRequests"),
     call: () => ({ query: { status: "pending-approval", cluster: WEU } }),

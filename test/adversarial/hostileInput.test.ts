@@ -435,6 +435,14 @@ const ROUTES = {
     authenticated: "always",
     params: () => ({ id: world.pending }),
   },
+  requestEvidence: {
+    name: "GET /api/requests/{id}/evidence",
+    handler: api("requestEvidence"),
+    method: "GET",
+    as: "bob",
+    authenticated: "always",
+    params: () => ({ id: world.pending }),
+  },
   listRequests: {
     name: "GET /api/requests",
     handler: api("listRequests"),
@@ -774,11 +782,13 @@ interface Probe {
 
 const json = (value: unknown): CallOptions => ({ json: value });
 const PROBES: readonly Probe[] = [
-  ...[ROUTES.getRequest, ROUTES.approveRequest, ROUTES.denyRequest, ROUTES.closeRequest].map((route) => ({
-    route,
-    call: unknownId.map((id) => ({ params: { id } })),
-    statuses: [404],
-  })),
+  ...[ROUTES.getRequest, ROUTES.requestEvidence, ROUTES.approveRequest, ROUTES.denyRequest, ROUTES.closeRequest].map(
+    (route) => ({
+      route,
+      call: unknownId.map((id) => ({ params: { id } })),
+      statuses: [404],
+    }),
+  ),
   {
     route: ROUTES.extendRequest,
     call: unknownId.map((id) => ({ params: { id }, ...json({ duration: "PT30M" }) })),
@@ -905,6 +915,7 @@ describe("hostile input", () => {
       const reads = [
         ROUTES.health,
         ROUTES.getRequest,
+        ROUTES.requestEvidence,
         ROUTES.listRequests,
         ROUTES.listClusters,
         ROUTES.readiness,

@@ -58,6 +58,7 @@ describe("functions/ registrations", () => {
       "GET readiness",
       "GET requests",
       "GET requests/{id}",
+      "GET requests/{id}/evidence",
       "POST requests",
       "POST requests/{id}/approve",
       "POST requests/{id}/close",

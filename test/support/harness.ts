@@ -115,6 +115,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const clock = new ManualClock(T0);
   const config = parseConfig({
     BREAKGLASS_MODE: "simulation",
+    // Evidence adds durable timers after every lockdown: the tests about it turn it on.
+    BREAKGLASS_EVIDENCE: "off",
     ...options.azure?.env,
     AzureWebJobsStorage: inject("azuriteConnectionString"),
     ...options.env,

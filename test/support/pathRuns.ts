@@ -20,8 +20,8 @@ export interface PathRun {
 
 /**
  * `tagged`: every action carries an id, as the API has sent them since actions got receipts
- * (the older paths send them as earlier versions of the API did, without). Evidence is off unless
- * the path turns it on: the paths recorded before it existed were started without a plan.
+ * (the older paths send them as earlier versions of the API did, without). Evidence is off (the
+ * harness's default) unless the path turns it on: the paths recorded before it were started without a plan.
  */
 /** `path`: the recorded path the run is, or null for a run that is not recorded. */
 export async function runPath(
@@ -30,11 +30,7 @@ export async function runPath(
   drive: (run: PathRun) => Promise<void>,
 ) {
   const recorder = new HistoryRecorder(WINDOW_ORCHESTRATOR);
-  const h = await createHarness({
-    ...options,
-    env: { BREAKGLASS_EVIDENCE: "off", ...options.env },
-    onEpisode: recorder.onEpisode,
-  });
+  const h = await createHarness({ ...options, onEpisode: recorder.onEpisode });
   const created = await h.call(h.app.api.createRequest, {
     as: "alice",
     json: { cluster: WEU, justification: "Entra ID outage", ticket: "INC-7", duration: options.duration ?? "PT1H" },

@@ -56,4 +56,39 @@ describe("notifications", () => {
     expect(alarm).toMatchObject({ audience: "alert", severity: "critical" });
     expect(alarm.text).toContain("--disable-local-accounts");
   });
+
+  it("closes with the evidence: what was done with cluster-admin, or why it is unavailable, and its link", () => {
+    const window = { openedAt: "2026-11-28T10:05:00.000Z", closesAt: "2026-11-28T11:05:00.000Z" };
+    const closed = (evidence: Parameters<typeof renderNotification>[0]["evidence"]) =>
+      renderNotification(
+        { event: "closed", request, at: window.closesAt, window, ...(evidence ? { evidence } : {}) },
+        { publicBaseUrl: "https://bg.example" },
+      );
+    const counts = [
+      { verb: "delete", resource: "pods", namespace: "kube-system", count: 3 },
+      { verb: "get", resource: "secrets", namespace: "kube-system", count: 1 },
+      { verb: "list", resource: "nodes", namespace: "", count: 1 },
+      { verb: "patch", resource: "deployments", namespace: "default", count: 1 },
+    ];
+    const found = closed({ kind: "collected", summary: { entries: 6, counts, truncated: false }, settled: true });
+    expect(found.facts).toContainEqual({
+      name: "Evidence",
+      value:
+        "6 API calls as cluster-admin: 3 deletes of pods in kube-system, 1 get of secrets in kube-system, 1 list of nodes, …",
+    });
+    expect(found.links).toEqual([
+      { label: "Request status (API)", url: "https://bg.example/api/requests/bg-01" },
+      { label: "Evidence (API)", url: "https://bg.example/api/requests/bg-01/evidence" },
+    ]);
+    const unsettled = closed({ kind: "collected", summary: { entries: 1, counts, truncated: false }, settled: false });
+    expect(unsettled.facts.find((fact) => fact.name === "Evidence")?.value).toMatch(/still arriving/);
+    const none = closed({ kind: "unavailable", reason: "aks-prod-weu has no kube-audit diagnostic setting" });
+    expect(none.facts).toContainEqual({
+      name: "Evidence",
+      value: "unavailable: aks-prod-weu has no kube-audit diagnostic setting",
+    });
+    const before = closed(undefined);
+    expect(before.facts.map((fact) => fact.name)).not.toContain("Evidence");
+    expect(before.links).toHaveLength(1);
+  });
 });

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { parseManagedClusterId } from "../../../src/domain/clusters.js";
+import { collectEvidence, type EvidenceCollectionDependencies } from "../../../src/evidence/collection.js";
+import { TransientError } from "../../../src/ports/errors.js";
+import type { DiagnosticSettingFact } from "../../../src/ports/readinessFacts.js";
+import { CLUSTER_ID } from "../../support/domain.js";
+import { adminCall, ScriptedKubeAudit, type KubeAuditScript } from "../../support/kubeAudit.js";
+
+const cluster = parseManagedClusterId(CLUSTER_ID)!;
+const span = { cluster, from: "2026-11-28T10:00:00.000Z", to: "2026-11-28T11:00:00.000Z" };
+const WORKSPACE = "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/law";
+const setting = (fields: Partial<DiagnosticSettingFact>): DiagnosticSettingFact => ({
+  name: "audit",
+  logCategories: ["kube-audit-admin"],
+  workspaceId: WORKSPACE,
+  destinationType: "Dedicated",
+  ...fields,
+});
+const CALLS = [adminCall(2, "2026-11-28T10:20:00.000Z"), adminCall(1, "2026-11-28T10:10:00.000Z")];
+
+function deps(
+  settings: EvidenceCollectionDependencies["clusterAuthorization"]["diagnosticSettings"],
+  answer: KubeAuditScript,
+) {
+  return { kubeAudit: new ScriptedKubeAudit(answer), clusterAuthorization: { diagnosticSettings: settings } };
+}
+
+describe("collecting a window's evidence", () => {
+  it("summarises what the log found, in the window's span", async () => {
+    const d = deps(
+      async () => ({ kind: "read", value: [setting({ destinationType: "AzureDiagnostics" })] }),
+      () => ({ kind: "found", calls: CALLS, truncated: true }),
+    );
+    const answer = await collectEvidence(d, span);
+    expect(answer).toMatchObject({ kind: "found", summary: { entries: 2, truncated: true } });
+    expect(answer.kind === "found" && answer.summary.items.map((call) => call.id)).toEqual(["audit-1", "audit-2"]);
+    expect(d.kubeAudit.queries).toEqual([{ cluster: CLUSTER_ID, from: span.from, to: span.to }]);
+  });
+
+  it.each([
+    ["no setting", []],
+    ["a setting without kube-audit", [setting({ logCategories: ["kube-apiserver"] })]],
+    ["kube-audit to a storage account only", [setting({ workspaceId: undefined })]],
+  ] as const)("%s: KUBE_AUDIT_OFF, without a query", async (_case, value) => {
+    const d = deps(
+      async () => ({ kind: "read", value }),
+      () => ({ kind: "found", calls: CALLS, truncated: false }),
+    );
+    expect(await collectEvidence(d, span)).toMatchObject({
+      kind: "unavailable",
+      code: "KUBE_AUDIT_OFF",
+      reason: expect.stringContaining("aks-prod-weu has no diagnostic setting"),
+    });
+    expect(d.kubeAudit.queries).toEqual([]);
+  });
+
+  it.each([
+    ["forbidden", async () => ({ kind: "forbidden" as const, message: "no read" })],
+    ["failing", () => Promise.reject(new TransientError("ARM_503", "ARM down"))],
+  ])("settings that are %s leave the question to the log", async (_case, settings) => {
+    const d = deps(settings, () => ({ kind: "unavailable", code: "LOGS_FORBIDDEN", reason: "403 on the workspace" }));
+    expect(await collectEvidence(d, span)).toEqual({
+      kind: "unavailable",
+      code: "LOGS_FORBIDDEN",
+      reason: "403 on the workspace",
+    });
+  });
+
+  it("throws a transient failure with its code first, which is what reaches the workflow", async () => {
+    const d = deps(
+      async () => ({ kind: "read", value: [setting({})] }),
+      () => new TransientError("LOGS_THROTTLED", "429 Too Many Requests", 30_000),
+    );
+    await expect(collectEvidence(d, span)).rejects.toMatchObject({
+      code: "LOGS_THROTTLED",
+      message: "LOGS_THROTTLED: 429 Too Many Requests",
+      retryAfterMs: 30_000,
+    });
+  });
+});
