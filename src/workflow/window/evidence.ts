@@ -43,10 +43,9 @@ export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locke
   const { status, outcome } = endingState(record, locked.reason);
   yield* record.progress({ status, outcome, window: locked.window });
   const enabledSince = (locked.closed.kind === "locked" && locked.closed.enabledSince) || locked.window.openedAt;
-  // A kubeconfig fetched during the window works until the certificates are rotated; none fetched
-  // (the Activity Log counted 0) leaves nothing to watch for.
-  const exposed =
-    locked.closed.kind === "locked" && !rotated(locked.certificates) && locked.certificates?.fetches !== 0;
+  // A kubeconfig fetched during the window works until the certificates are rotated. Even a count
+  // of no fetches is watched: the Activity Log lags, and the watch ends it once the log caught up.
+  const exposed = locked.closed.kind === "locked" && !rotated(locked.certificates);
   const watched = exposed
     ? yield* watchCredentials(run, { enabledSince, lockedAt: lockedAt.toISOString() })
     : "not-needed";

@@ -72,18 +72,17 @@ describe("evidence in an audit entry", () => {
 
 describe("the evidence status of a request", () => {
   const window = { openedAt: span.from, closesAt: span.to, closedAt: span.to };
-  const entry = (type: AuditEntry["type"], fields: Partial<AuditEntry> = {}) =>
-    ({
-      type,
-      stream: "bg-1",
-      key: "1",
-      at: span.to,
-      actor: null,
-      cluster: "c",
-      outcome: "info",
-      hash: "h",
-      ...fields,
-    }) as AuditEntry;
+  const entry = (type: AuditEntry["type"], fields: Partial<AuditEntry> = {}): AuditEntry => ({
+    type,
+    stream: "bg-1",
+    key: "1",
+    at: span.to,
+    actor: null,
+    cluster: "c",
+    outcome: "info",
+    hash: "h",
+    ...fields,
+  });
   const request = (status: EmergencyRequest["status"], withWindow = true) => ({
     status,
     ...(withWindow ? { window } : {}),
