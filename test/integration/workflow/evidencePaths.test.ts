@@ -240,4 +240,18 @@ describe("evidence step", () => {
       details: { entries: 3, settled: false },
     });
   });
+
+  it("a lockdown that continued as new still collects: the plan is carried in the input", async () => {
+    const kubeAudit = new ScriptedKubeAudit(arriving(CALLS, [3]));
+    const { h, id } = await runPath(null, { env: ON, kubeAudit, duration: "PT15M" }, async ({ h, id, act }) => {
+      await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 503, count: 1000 });
+      await act("approve", "bob");
+      await h.engine.advanceBy(15 * MINUTE + 2 * 60 * MINUTE);
+      expect(h.engine.executions(id)).toBeGreaterThan(1);
+      await h.world.clusterControl.injectFault(h.cluster(), { operation: "disable", status: 503, count: 0 });
+      await h.engine.advanceBy(15 * MINUTE);
+    });
+    expect(await ended(h, id)).toMatchObject({ status: "closed", outcome: { code: "WINDOW_ENDED" } });
+    expect(await entry(h, id, "evidence-collected")).toMatchObject({ details: { entries: 3, settled: true } });
+  });
 });
