@@ -20,9 +20,11 @@ let base: string;
 let client: Api;
 
 beforeAll(async () => {
+  // Evidence on, as npm start runs: the README's walkthrough is run here verbatim.
   stack = await startSimulationHost("clitest", {
     BREAKGLASS_MIN_DURATION: "PT10S",
     BREAKGLASS_APPROVAL_TIMEOUT: "PT8S",
+    BREAKGLASS_EVIDENCE: "on",
   });
   base = stack.base;
   client = api(base);
@@ -239,7 +241,7 @@ describe("breakglass against the offline host", () => {
       {
         cwd: ROOT,
         env: { ...process.env, AzureWebJobsStorage: stack.azurite.connectionString, TZ: "UTC" },
-        timeout: 50_000,
+        timeout: 90_000,
       },
     );
     expect(stdout).toMatch(/^aks-prod-weu\s+disabled\s+-\s+rg-aks-prod$/m);
@@ -249,7 +251,8 @@ describe("breakglass against the offline host", () => {
     );
     expect(stdout).toMatch(/^bg-\S+ {2}closed {2}on aks-prod-weu$/m);
     expect(stdout).toMatch(/^bg-\S+: ok, \d+ entries$/m);
-  });
+    expect(stdout).toMatch(/^evidence collected; 0 API call\(s\) as cluster-admin, 0 after the window$/m);
+  }, 120_000);
 });
 
 /** Waits until no window is open on the cluster (a test before may have left one closing). */

@@ -106,7 +106,8 @@ describe.sequential("end to end over HTTP", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const script = /### Walkthrough[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
     const azurite = await ownAzurite();
-    const { api: client } = await hostOn(azurite, "readme", await freePort());
+    // Evidence on, as npm start runs.
+    const { api: client } = await hostOn(azurite, "readme", await freePort(), { BREAKGLASS_EVIDENCE: "on" });
     // The only change: the host of this test instead of localhost:7071.
     const output = execFileSync(
       "bash",
@@ -121,8 +122,13 @@ describe.sequential("end to end over HTTP", () => {
     expect(output).toContain('"status": "closed"');
     expect(output).toMatch(/^0 \S+ requested alice@contoso\.dev$/m);
     expect(output).toMatch(/^2 \S+ approval-recorded bob@contoso\.dev$/m);
-    expect(output).toMatch(/^10 \S+ closed system$/m);
-    expect(output).toContain('{"ok":true,"entries":11}');
+    expect(output).toMatch(/^9 \S+ certificates-rotated system$/m);
+    expect(output).toMatch(/^10 \S+ evidence-collected system$/m);
+    expect(output).toMatch(/^11 \S+ closed system$/m);
+    expect(output).toContain('{"ok":true,"entries":12}');
+    expect(output).toContain(
+      '{"status":"collected","entries":1,"items":["delete pods kube-system/coredns-7d4f9c6b8-x2x9k"]}',
+    );
   });
 
   it("answers unknown routes and wrong methods clearly", async () => {
