@@ -129,7 +129,7 @@ describe.sequential("end to end over HTTP", () => {
     expect(output).toContain(
       '{"status":"collected","entries":1,"items":["delete pods kube-system/coredns-7d4f9c6b8-x2x9k"]}',
     );
-  });
+  }, 90_000);
 
   it("answers unknown routes and wrong methods clearly", async () => {
     const azurite = await ownAzurite();
