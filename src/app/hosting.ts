@@ -57,8 +57,9 @@ export function anonymousRoute(
 }
 
 /**
- * The watchdog timer: one round over every cluster, with the invocation's durable client; then the
- * sweep that records actions no workflow took (after the round, which matters more, whatever it met).
+ * The watchdog timer: one round over every cluster, with the invocation's durable client, then the
+ * evidence watch's round (BREAKGLASS_EVIDENCE=on); then the sweep that records actions no workflow
+ * took (after the rounds, which matter more, whatever they met).
  */
 export function watchdogHandler(): (timer: unknown, context: InvocationContext) => Promise<void> {
   return async (_timer, context) => {
@@ -69,6 +70,10 @@ export function watchdogHandler(): (timer: unknown, context: InvocationContext) 
       for (const report of reports) {
         if (report.action !== "none" || report.pruned.length || report.condition)
           context.log(`watchdog ${JSON.stringify(report)}`);
+      }
+      for (const report of (await composed.evidenceWatch?.run()) ?? []) {
+        if (report.action !== "read" || report.found || report.ended.length)
+          context.log(`evidence watch ${JSON.stringify(report)}`);
       }
     } finally {
       const swept = await composed.delivery.sweep(workflow, (message) => context.warn(message));

@@ -40,6 +40,8 @@ import type { WatchdogMemory } from "../ports/watchdogMemory.js";
 import type { WindowRegistry } from "../ports/windowRegistry.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
 import { createWatchdog, type Watchdog } from "../watchdog/watchdog.js";
+import { AZURE_WATCH_TIMING, SIMULATION_WATCH_TIMING } from "../domain/credentialWatch.js";
+import { createEvidenceWatch, type EvidenceWatch } from "../evidence/watch.js";
 import { ClusterAccess } from "../windows/clusterAccess.js";
 import { createActivityHandlers } from "../workflow/activities.js";
 import type { ActivityHandlers } from "../workflow/contracts.js";
@@ -114,6 +116,8 @@ export interface Services {
   readonly api: ApiHandlers;
   readonly review: ReviewHandlers;
   readonly watchdog: Watchdog;
+  /** Admin credentials used after their window closed, run after the watchdog's round; absent with BREAKGLASS_EVIDENCE=off. */
+  readonly evidenceWatch: EvidenceWatch | undefined;
   /** What became of actions no workflow took: settled by a sweep on the watchdog's timer. */
   readonly delivery: ActionDelivery;
   readonly groupWatch: GroupWatch;
@@ -194,6 +198,7 @@ export function composeServices(config: Config, ports: Ports, clock: Clock): Ser
       clustersToWatch: config.clusters,
       driftAction: config.driftAction,
       access,
+      evidence: config.evidence,
       rotateCertificates: config.rotateCertificates,
       approverGroupId: config.approverGroupId,
       alertEmails: config.alertEmails,
@@ -202,8 +207,16 @@ export function composeServices(config: Config, ports: Ports, clock: Clock): Ser
       randomBytes: parts.randomBytes,
       log: parts.log,
     }),
+    evidenceWatch: config.evidence ? composeEvidenceWatch(parts) : undefined,
     ...composeHandlers(parts),
   };
+}
+
+function composeEvidenceWatch({ config, ports, clock, randomBytes, log }: Parts): EvidenceWatch {
+  const { rotateCertificates, approverGroupId, alertEmails } = config;
+  const timing = config.mode === "azure" ? AZURE_WATCH_TIMING : SIMULATION_WATCH_TIMING;
+  const reporting = { approverGroupId, alertEmails, memory: ports.watchdogMemory, now: clock.now, randomBytes, log };
+  return createEvidenceWatch({ ...ports, ...reporting, rotateCertificates, timing });
 }
 
 function composeGroupWatch({ config, ports, clock, randomBytes, log }: Parts): GroupWatch {

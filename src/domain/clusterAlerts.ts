@@ -1,7 +1,9 @@
 // What the watchdog tells people about a cluster, outside any one workflow: one row per finding.
+import { rotateCommand } from "./certificates.js";
 import type { OutcomeCode } from "./codes.js";
 import type { ManagedCluster } from "./clusters.js";
 import { disableLocalAccountsCommand, enableEntraIntegrationCommand } from "./commands.js";
+import type { AdminCall } from "./evidence.js";
 import { instantInWords } from "./humanTime.js";
 import { alertMessage, type AlertTable, type MessageContent } from "./messages.js";
 
@@ -24,7 +26,67 @@ export type ClusterAlert =
     }
   | { readonly kind: "entra-integration-off"; readonly cluster: ManagedCluster }
   | { readonly kind: "cluster-unreadable"; readonly cluster: ManagedCluster; readonly code: OutcomeCode }
-  | { readonly kind: "cluster-missing"; readonly cluster: ManagedCluster };
+  | { readonly kind: "cluster-missing"; readonly cluster: ManagedCluster }
+  | CredentialUsedAfterWindow
+  | {
+      readonly kind: "credential-watch-rotated";
+      readonly cluster: ManagedCluster;
+      readonly requestIds: readonly string[];
+      readonly rotation:
+        { readonly ok: true } | { readonly ok: false; readonly code: OutcomeCode; readonly message: string };
+    };
+
+/** Calls as `masterclient` after a window's lockdown, found by the evidence watch. */
+export interface CredentialUsedAfterWindow {
+  readonly kind: "credential-used-after-window";
+  readonly cluster: ManagedCluster;
+  /** The request whose window the credential is from. */
+  readonly requestId: string;
+  /** The calls found this time, oldest first. */
+  readonly calls: readonly AdminCall[];
+  /** Who fetched admin credentials during the window (Activity Log callers); absent when unknown. */
+  readonly fetchedBy?: readonly string[];
+  /** The watch rotates the certificates now (BREAKGLASS_ROTATE_CERTIFICATES), rather than asking people to. */
+  readonly rotating: boolean;
+}
+
+/** Calls listed in full in the alert; the rest are counted. */
+const ALERT_CALLS = 5;
+
+/** A value from the cluster's audit log on one line, so that a name cannot add lines of its own. */
+const oneLine = (text: string): string => text.replace(/\s+/g, " ");
+
+function describeCall(call: AdminCall): string {
+  const object = [call.namespace, call.name].filter(Boolean).map(oneLine).join("/");
+  const from = call.sourceIp ? ` from ${oneLine(call.sourceIp)}` : "";
+  return `${call.at} ${oneLine(call.verb)} ${oneLine(call.resource)}${object ? ` ${object}` : ""}${from} (${call.status})`;
+}
+
+function usedAfterWindowText({ cluster, requestId, calls, fetchedBy, rotating }: CredentialUsedAfterWindow): string {
+  const listed = calls.slice(0, ALERT_CALLS).map((call) => `  ${describeCall(call)}`);
+  const more = calls.length > ALERT_CALLS ? [`  and ${calls.length - ALERT_CALLS} more`] : [];
+  const who =
+    fetchedBy === undefined
+      ? "not known yet (the Activity Log lags)"
+      : fetchedBy.map(oneLine).join(", ") || "nobody the Activity Log names";
+  const action = rotating
+    ? "The watch is rotating the cluster certificates now (BREAKGLASS_ROTATE_CERTIFICATES); the result follows. Should it fail, run:"
+    : "Rotate the cluster certificates now (it recreates nodes; up to ~30 minutes of disruption):";
+  return [
+    `An admin kubeconfig of ${cluster.name} was used after the window of request ${requestId} closed: ` +
+      `${calls.length} call${calls.length === 1 ? "" : "s"} as cluster-admin (masterclient).`,
+    ...listed,
+    ...more,
+    `Source IPs: ${sourceIps(calls).map(oneLine).join(", ") || "none recorded"}.`,
+    `Admin credentials were fetched during that window by: ${who}.`,
+    `${action}\n  ${rotateCommand(cluster)}`,
+  ].join("\n");
+}
+
+/** The distinct source IPs of `calls`, in the order first seen. */
+export function sourceIps(calls: readonly AdminCall[]): readonly string[] {
+  return [...new Set(calls.map((call) => call.sourceIp).filter(Boolean))];
+}
 
 const CLUSTER_ALERTS: AlertTable<ClusterAlert> = {
   "window-overdue": {
@@ -72,6 +134,28 @@ const CLUSTER_ALERTS: AlertTable<ClusterAlert> = {
     severity: "warning",
     subject: ({ cluster }) => `Managed cluster ${cluster.name} does not exist`,
     text: ({ cluster }) => `${cluster.id} is in BREAKGLASS_CLUSTERS but ARM does not know it.`,
+  },
+  "credential-used-after-window": {
+    severity: "critical",
+    subject: ({ cluster }) => `Admin credential used on ${cluster.name} after the window closed — rotate now`,
+    text: usedAfterWindowText,
+    facts: ({ requestId, calls }) => [
+      { name: "Request", value: requestId },
+      { name: "Calls", value: String(calls.length) },
+    ],
+  },
+  "credential-watch-rotated": {
+    severity: ({ rotation }) => (rotation.ok ? "info" : "critical"),
+    subject: ({ cluster, rotation }) =>
+      rotation.ok
+        ? `Certificates of ${cluster.name} rotated: the admin credentials used after the window no longer work`
+        : `Certificates of ${cluster.name} could not be rotated — the admin credentials still work`,
+    text: ({ cluster, requestIds, rotation }) =>
+      rotation.ok
+        ? `The evidence watch rotated the certificates of ${cluster.name} after admin credentials from the window of ` +
+          `${requestIds.join(", ")} were used after it closed. Every admin kubeconfig fetched before now is revoked.`
+        : `Severity: CRITICAL. Rotating the certificates of ${cluster.name} failed: ${rotation.message} (${rotation.code}). ` +
+          `Run:\n  ${rotateCommand(cluster)}`,
   },
 };
 

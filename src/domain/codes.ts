@@ -183,6 +183,7 @@ export const OUTCOME_CODES = [
   "LOGS_QUERY_REJECTED",
   "CREDENTIAL_USED_AFTER_WINDOW",
   "CREDENTIAL_WATCH_ENDED",
+  "CREDENTIAL_WATCH_ROTATED",
 ] as const;
 
 /** An HTTP status a dependency answered, named after the dependency (ARM_409, STORAGE_503). */

@@ -1,17 +1,10 @@
 // The evidence watch's memory: clusters whose certificates were not rotated after a window closed,
 // so that an admin kubeconfig fetched during it may still work, and what the watch found there.
 import type { ManagedCluster } from "../domain/clusters.js";
+import type { ClusterWatch, WatchedWindow } from "../domain/credentialWatch.js";
 import type { AdminCall } from "../domain/evidence.js";
 
-/** A closed window whose admin credentials may outlive it. */
-export interface WatchedWindow {
-  readonly requestId: string;
-  readonly cluster: ManagedCluster;
-  /** When local accounts were enabled for it: admin credentials fetched since then may exist. */
-  readonly enabledSince: string;
-  /** When local accounts were disabled again: a call as `masterclient` after this is a use after the window. */
-  readonly lockedAt: string;
-}
+export type { WatchedWindow } from "../domain/credentialWatch.js";
 
 /** Calls made with admin credentials after a request's window closed. */
 export interface AfterWindowCalls {
@@ -26,4 +19,10 @@ export interface CredentialWatchStore {
   watch(window: WatchedWindow): Promise<void>;
   /** What the watch found after the window of `requestId` closed; none when it found nothing. */
   afterWindow(requestId: string): Promise<AfterWindowCalls>;
+  /** Every cluster with a window under watch. */
+  watchedClusters(): Promise<readonly ClusterWatch[]>;
+  /** Changes a cluster's watch with optimistic concurrency (`change` may run again on what another writer left). */
+  updateCluster(cluster: ManagedCluster, change: (current: ClusterWatch) => ClusterWatch): Promise<void>;
+  /** Adds calls found after the window of `requestId` closed (calls already recorded count once). */
+  recordAfterWindow(requestId: string, calls: readonly AdminCall[]): Promise<void>;
 }

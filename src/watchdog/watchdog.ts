@@ -10,6 +10,7 @@ import { applyCertificatePolicy, type CertificatePolicyDependencies } from "../w
 import type { ClusterAccess } from "../windows/clusterAccess.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { DriftAction } from "../domain/modes.js";
+import type { CredentialWatchStore } from "../ports/credentialWatch.js";
 import { TransientError } from "../ports/errors.js";
 import type { WindowRegistry } from "../ports/windowRegistry.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
@@ -22,6 +23,9 @@ export interface WatchdogDependencies
   readonly driftAction: DriftAction;
   readonly registry: WindowRegistry;
   readonly access: ClusterAccess;
+  /** BREAKGLASS_EVIDENCE: whether windows the watchdog closes go under the evidence watch. */
+  readonly evidence: boolean;
+  readonly credentialWatch: Pick<CredentialWatchStore, "watch">;
 }
 
 /** What the watchdog did on one cluster in one run. */
@@ -139,16 +143,29 @@ async function lock(
   });
   await reporting.alert({ kind: "watchdog-locked", cluster, reason });
   await reporting.condition(cluster, undefined);
-  await applyCertificatesAfterLock(watch, cluster, locked.enabledSince);
+  await applyCertificatesAfterLock(watch, cluster, locked.enabledSince, pruned.at(-1));
   return "locked";
 }
 
-/** Revokes admin credentials issued while local accounts were enabled (BREAKGLASS_ROTATE_CERTIFICATES). */
-async function applyCertificatesAfterLock(watch: Watch, cluster: ManagedCluster, enabledSince: string | undefined) {
+/**
+ * Revokes admin credentials issued while local accounts were enabled (BREAKGLASS_ROTATE_CERTIFICATES),
+ * or, when they may exist unrevoked, puts them under the evidence watch — under the request whose
+ * window held local accounts enabled last (`requestId`: the last pruned). A drift has no request
+ * to record the watch's findings under, so its credentials are only advised or rotated here.
+ */
+async function applyCertificatesAfterLock(
+  watch: Watch,
+  cluster: ManagedCluster,
+  enabledSince: string | undefined,
+  requestId: string | undefined,
+) {
   const { deps } = watch;
-  const since = enabledSince ? new Date(enabledSince) : new Date(deps.now().getTime() - 24 * 60 * 60_000);
+  const lockedAt = deps.now();
+  const since = enabledSince ? new Date(enabledSince) : new Date(lockedAt.getTime() - 24 * 60 * 60_000);
+  let revoked = false;
   try {
-    const outcome = await applyCertificatePolicy(deps, cluster, since, deps.now());
+    const outcome = await applyCertificatePolicy(deps, cluster, since, lockedAt);
+    revoked = outcome.decision.action === "none" || outcome.rotation?.ok === true;
     await watch.reporting.audit({
       type: "watchdog-certificates",
       cluster: cluster.id,
@@ -159,4 +176,9 @@ async function applyCertificatesAfterLock(watch: Watch, cluster: ManagedCluster,
   } catch (error) {
     deps.log(`watchdog: certificate policy on ${cluster.name} failed: ${String(error)}`);
   }
+  if (!deps.evidence || !requestId || revoked) return;
+  const window = { requestId, cluster, enabledSince: since.toISOString(), lockedAt: lockedAt.toISOString() };
+  await deps.credentialWatch
+    .watch(window)
+    .catch((error: unknown) => deps.log(`watchdog: could not watch ${requestId}'s credentials: ${String(error)}`));
 }

@@ -29,10 +29,15 @@ export async function applyCertificatePolicy(
   const decision = decideCertificates(deps.rotateCertificates, fetches);
   const found = fetches === undefined ? {} : { fetches };
   if (decision.action !== "rotate") return { decision, ...found };
-  return { decision, ...found, rotation: rotationOf(await deps.clusterControl.rotateCertificates(cluster)) };
+  return { decision, ...found, rotation: await applyRotation(deps.clusterControl, cluster) };
 }
 
-function rotationOf(result: RotationResult): NonNullable<CertificateOutcome["rotation"]> {
+/** Rotates the cluster's certificates; a refusal is in the result, a transient failure is thrown. */
+export async function applyRotation(
+  clusterControl: Pick<ClusterControl, "rotateCertificates">,
+  cluster: ManagedCluster,
+): Promise<NonNullable<CertificateOutcome["rotation"]>> {
+  const result: RotationResult = await clusterControl.rotateCertificates(cluster);
   if (result.kind === "rotated") return { ok: true };
   if (result.kind === "not-found")
     return { ok: false, code: "CLUSTER_NOT_FOUND", message: "the cluster no longer exists" };

@@ -2,7 +2,8 @@
 // ETag (or as a new row), so that concurrent writers never lose an update.
 import { TransientError } from "../../ports/errors.js";
 import type { StateChange, StateStore, Versioned } from "../../ports/stateStore.js";
-import { readEntity, Table, tryStorageCall, type Entity, type TableStorageSettings } from "./tables.js";
+import { odata } from "@azure/data-tables";
+import { queryAll, readEntity, Table, tryStorageCall, type Entity, type TableStorageSettings } from "./tables.js";
 
 /** Rounds of read-change-write before giving up (only under heavy contention on one key). */
 const MAX_ROUNDS = 20;
@@ -57,6 +58,16 @@ export class TableDocuments<S> implements StateStore<S> {
     return row
       ? { state: JSON.parse(joinChunks(row)) as S, version: row.etag }
       : { state: this.layout.empty, version: undefined };
+  }
+
+  /** Every stored document, by key. */
+  async list(): Promise<readonly { readonly key: string; readonly state: S }[]> {
+    const rows = await queryAll(
+      await this.table.client(),
+      odata`RowKey eq ${this.layout.row}`,
+      `list ${this.layout.table}`,
+    );
+    return rows.map((row) => ({ key: String(row.partitionKey), state: JSON.parse(joinChunks(row)) as S }));
   }
 
   async replace(key: string, next: S, version: string | undefined): Promise<boolean> {
