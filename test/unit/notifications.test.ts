@@ -143,11 +143,42 @@ const CLUSTER_ALERTS: readonly ClusterAlert[] = [
   { kind: "entra-integration-off", cluster },
   { kind: "cluster-unreadable", cluster, code: upstreamCode("FORBIDDEN") },
   { kind: "cluster-missing", cluster },
+  {
+    kind: "credential-used-after-window",
+    cluster,
+    requestId: request.id,
+    calls: Array.from({ length: 7 }, (_, index) => ({
+      id: `audit-${index}`,
+      at: `2026-11-28T11:0${index}:00.000Z`,
+      verb: "delete",
+      resource: "pods",
+      namespace: "kube-system",
+      name: index ? `coredns-${index}` : "evil\n**Rotated** <b>",
+      user: "masterclient",
+      sourceIp: index % 2 ? "203.0.113.7" : "198.51.100.4",
+      status: 200,
+    })),
+    fetchedBy: ["alice@contoso.dev"],
+    rotating: false,
+  },
+  { kind: "credential-watch-rotated", cluster, requestIds: [request.id], rotation: { ok: true } },
 ];
 
 describe("every watchdog alert", () => {
   it.each(CLUSTER_ALERTS.map((alert) => [alert.kind, alert] as const))("%s", (_, alert) => {
     expect(renderClusterAlert(alert, new Date("2026-11-28T11:12:00.000Z"))).toMatchSnapshot();
+  });
+});
+
+describe("the evidence watch's rotation alert", () => {
+  it("says the credentials still work, and what to run, when the rotation failed", () => {
+    const failed: ClusterAlert = {
+      kind: "credential-watch-rotated",
+      cluster,
+      requestIds: [request.id],
+      rotation: { ok: false, code: upstreamCode("ARM_FAILED"), message: "ARM answered 500" },
+    };
+    expect(renderClusterAlert(failed, new Date("2026-11-28T11:12:00.000Z"))).toMatchSnapshot();
   });
 });
 

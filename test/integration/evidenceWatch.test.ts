@@ -1,0 +1,254 @@
+// The evidence watch, run after the watchdog's round: an admin kubeconfig used after its window
+// closed raises one critical alert, audited in the watchdog stream, rotates when the policy says so,
+// and the window leaves the watch once nothing is left to find.
+import { describe, expect, it } from "vitest";
+import { TableCredentialWatch } from "../../src/adapters/azure/tableCredentialWatch.js";
+import { composeTableStorage } from "../../src/app/composition.js";
+import { clusterKey, type ManagedCluster } from "../../src/domain/clusters.js";
+import { SIMULATION_WATCH_TIMING } from "../../src/domain/credentialWatch.js";
+import type { AdminCall } from "../../src/domain/evidence.js";
+import { TransientError } from "../../src/ports/errors.js";
+import type { AdminCallsAnswer, KubeAuditLog } from "../../src/ports/kubeAuditLog.js";
+import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../support/harness.js";
+import { openWindow } from "../support/windows.js";
+
+/** A kube-audit log the test writes calls into, until the simulated one exists; it can be made to fail. */
+class FakeKubeAudit implements KubeAuditLog {
+  private readonly calls = new Map<string, AdminCall[]>();
+  readonly failing = new Map<string, "broken" | "throttled" | "unavailable">();
+
+  add(cluster: string, id: string, at: Date, more: Partial<AdminCall> = {}): AdminCall {
+    const call: AdminCall = {
+      id,
+      at: at.toISOString(),
+      verb: "delete",
+      resource: "pods",
+      namespace: "kube-system",
+      name: "coredns-1",
+      user: "masterclient",
+      sourceIp: "203.0.113.7",
+      status: 200,
+      ...more,
+    };
+    this.calls.set(clusterKey({ id: cluster }), [...(this.calls.get(clusterKey({ id: cluster })) ?? []), call]);
+    return call;
+  }
+
+  async adminCalls(cluster: ManagedCluster, from: Date, to: Date): Promise<AdminCallsAnswer> {
+    const failing = this.failing.get(cluster.id);
+    if (failing === "broken") throw new Error("the fake log is broken");
+    if (failing === "throttled") throw new TransientError("LOGS_THROTTLED", "429");
+    if (failing === "unavailable") return { kind: "unavailable", code: "LOGS_FORBIDDEN", reason: "no permission" };
+    const calls = (this.calls.get(clusterKey(cluster)) ?? []).filter(
+      (call) => Date.parse(call.at) >= from.getTime() && Date.parse(call.at) <= to.getTime(),
+    );
+    return { kind: "found", calls, truncated: false };
+  }
+}
+
+const SETTLED = SIMULATION_WATCH_TIMING.ingestionDelayMs;
+
+async function harness(env: Record<string, string> = {}) {
+  const kubeAudit = new FakeKubeAudit();
+  const h = await createHarness({ kubeAudit, env: { BREAKGLASS_ROTATE_CERTIFICATES: "never", ...env } });
+  const store = new TableCredentialWatch(composeTableStorage(h.config, h.tablePrefix));
+  return { h, kubeAudit, store, watch: () => h.app.evidenceWatch!.run() };
+}
+
+/** A window whose workflow was lost, admin credentials fetched during it, locked by the watchdog. */
+async function lockedByWatchdog(h: Harness, cluster: string = WEU): Promise<string> {
+  const id = await openWindow(h, "alice", "PT15M", cluster);
+  await h.world.activityLog.recordAdminCredentialFetch(h.cluster(cluster), USERS.alice.upn, h.clock.date());
+  await h.engine.terminate(id, "an operator terminated it");
+  h.clock.advance(15 * MINUTE + 3 * MINUTE);
+  const reports = await h.app.watchdog.run(h.app.workflow(undefined as never));
+  expect(reports.find((report) => report.cluster === cluster)).toMatchObject({ action: "locked", pruned: [id] });
+  return id;
+}
+
+const watchdogStream = async (h: Harness) =>
+  h.app.audit.readStream(`watchdog-${h.clock.date().toISOString().slice(0, 10)}`);
+const alertsOf = async (h: Harness, kind: string) =>
+  (await h.world.outbox.list()).filter((message) => message.kind === `watchdog-${kind}`);
+
+describe("evidence watch", () => {
+  it("alerts once, critically, when an admin credential is used after its window, and again only for new calls", async () => {
+    const { h, kubeAudit, store, watch } = await harness();
+    const id = await lockedByWatchdog(h);
+    expect((await store.watchedClusters()).map((watched) => watched.windows[0]!.requestId)).toEqual([id]);
+    h.clock.advance(MINUTE);
+    const first = kubeAudit.add(WEU, "audit-1", h.clock.date(), { name: "evil\nRotation done" });
+    h.clock.advance(SETTLED);
+    expect(await watch()).toEqual([{ cluster: WEU, action: "read", found: 1, ended: [] }]);
+    const alerts = await alertsOf(h, "credential-used-after-window");
+    expect(alerts).toHaveLength(2); // teams + email, one alert
+    expect(alerts[0]).toMatchObject({ severity: "critical", subject: expect.stringContaining("aks-prod-weu") });
+    expect(alerts[0]!.subject).toContain("rotate now");
+    expect(alerts[0]!.text).toContain(`the window of request ${id} closed`);
+    expect(alerts[0]!.text).toContain("delete pods kube-system/evil Rotation done from 203.0.113.7 (200)");
+    expect(alerts[0]!.text).toContain(`fetched during that window by: ${USERS.alice.upn}`);
+    expect(alerts[0]!.text).toContain(
+      "az aks rotate-certs --subscription 00000000-0000-0000-0000-000000000001 --resource-group rg-aks-prod --name aks-prod-weu",
+    );
+    const audited = (await watchdogStream(h)).filter((entry) => entry.type === "credential-used-after-window");
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({
+      outcome: "failure",
+      code: "CREDENTIAL_USED_AFTER_WINDOW",
+      details: { requestId: id, count: 1, sourceIps: "203.0.113.7" },
+    });
+    expect(JSON.parse(String(audited[0]!.details!.calls))).toEqual([first]);
+    expect(await store.afterWindow(id)).toEqual({ entries: 1, items: [first] });
+
+    h.clock.advance(MINUTE);
+    expect(await watch()).toMatchObject([{ found: 0 }]);
+    expect(await alertsOf(h, "credential-used-after-window")).toHaveLength(2);
+
+    const second = kubeAudit.add(WEU, "audit-2", h.clock.date(), {
+      verb: "get",
+      resource: "secrets",
+      sourceIp: "198.51.100.4",
+    });
+    h.clock.advance(SETTLED);
+    expect(await watch()).toMatchObject([{ found: 1 }]);
+    const again = await alertsOf(h, "credential-used-after-window");
+    expect(again).toHaveLength(4);
+    expect(again[2]!.text).toContain("get secrets kube-system/coredns-1 from 198.51.100.4");
+    expect(again[2]!.text).not.toContain("evil");
+    expect(await store.afterWindow(id)).toEqual({ entries: 2, items: [first, second] });
+    expect(await h.world.clusterControl.certificateRotations(h.cluster())).toBe(0); // never: it only says what to run
+    expect(await store.watchedClusters()).toHaveLength(1);
+  });
+
+  it("with when-credentials-issued rotates, says so, and ends the watch after a last read up to the rotation", async () => {
+    const { h, kubeAudit, store, watch } = await harness({ BREAKGLASS_ROTATE_CERTIFICATES: "when-credentials-issued" });
+    await h.world.clusterControl.injectFault(h.cluster(), { operation: "rotate", status: 400, count: 1 });
+    const id = await lockedByWatchdog(h);
+    expect(await store.watchedClusters()).toHaveLength(1); // the rotation at lockdown failed
+    h.clock.advance(MINUTE);
+    kubeAudit.add(WEU, "audit-1", h.clock.date());
+    h.clock.advance(SETTLED);
+    expect(await watch()).toEqual([{ cluster: WEU, action: "read", found: 1, rotated: true, ended: [] }]);
+    expect(await h.world.clusterControl.certificateRotations(h.cluster())).toBe(1);
+    const [alert] = await alertsOf(h, "credential-used-after-window");
+    expect(alert!.text).toContain("The watch is rotating the cluster certificates now");
+    expect(await alertsOf(h, "credential-watch-rotated")).toEqual([
+      expect.objectContaining({ severity: "info", text: expect.stringContaining(id) }),
+      expect.anything(),
+    ]);
+    expect((await watchdogStream(h)).filter((entry) => entry.type === "watchdog-certificates").at(-1)).toMatchObject({
+      outcome: "success",
+      code: "CERTIFICATES_ROTATE",
+    });
+    // A call received just before the rotation, arriving late, is still found by the last read.
+    kubeAudit.add(WEU, "audit-late", new Date(h.clock.now() - 1));
+    h.clock.advance(SETTLED - 1_000);
+    expect(await watch()).toMatchObject([{ found: 1, ended: [] }]);
+    h.clock.advance(1_000);
+    expect(await watch()).toMatchObject([{ found: 0, ended: [id] }]);
+    expect(await store.watchedClusters()).toEqual([]);
+    expect((await watchdogStream(h)).find((entry) => entry.type === "credential-watch-ended")).toMatchObject({
+      code: "CREDENTIAL_WATCH_ENDED",
+      details: { requestId: id, reason: "rotated", callsFound: 2 },
+    });
+    expect(await store.afterWindow(id)).toMatchObject({ entries: 2 });
+  });
+
+  it("ends the watch after a rotation by someone else, once the calls before it had time to arrive", async () => {
+    const { h, store, watch } = await harness();
+    const id = await lockedByWatchdog(h);
+    h.clock.advance(MINUTE);
+    await h.world.activityLog.recordCertificateRotation(h.cluster(), "carol@contoso.dev", h.clock.date());
+    expect(await watch()).toMatchObject([{ ended: [] }]);
+    h.clock.advance(SETTLED);
+    expect(await watch()).toMatchObject([{ ended: [id] }]);
+    expect(await store.watchedClusters()).toEqual([]);
+    expect(await alertsOf(h, "credential-used-after-window")).toEqual([]);
+  });
+
+  it("ends the watch of a window without admin-credential fetches once the Activity Log has caught up, not before", async () => {
+    const { h, store, watch } = await harness();
+    const lockedAt = h.clock.date();
+    await store.watch({
+      requestId: "req-quiet",
+      cluster: h.cluster(),
+      enabledSince: new Date(lockedAt.getTime() - 15 * MINUTE).toISOString(),
+      lockedAt: lockedAt.toISOString(),
+    });
+    h.clock.advance(SIMULATION_WATCH_TIMING.activityLogLagMs - 1);
+    expect(await watch()).toMatchObject([{ ended: [] }]);
+    h.clock.advance(1);
+    expect(await watch()).toMatchObject([{ ended: ["req-quiet"] }]);
+    expect((await watchdogStream(h)).find((entry) => entry.type === "credential-watch-ended")).toMatchObject({
+      details: { requestId: "req-quiet", reason: "no-credentials" },
+    });
+  });
+
+  it("skips a cluster while a window is open there: its calls are that window's, not a use after the first", async () => {
+    const { h, kubeAudit, watch } = await harness();
+    await lockedByWatchdog(h);
+    h.clock.advance(MINUTE);
+    const before = kubeAudit.add(WEU, "before-the-open", h.clock.date());
+    h.clock.advance(MINUTE);
+    await openWindow(h, "carol", "PT15M");
+    h.clock.advance(MINUTE);
+    kubeAudit.add(WEU, "in-window", h.clock.date());
+    h.clock.advance(SETTLED);
+    expect(await watch()).toMatchObject([{ action: "window-open", found: 0 }]);
+    await h.engine.advanceBy(20 * MINUTE); // its workflow closes it at its deadline
+    expect(await h.localAccounts()).toBe("disabled");
+    const after = kubeAudit.add(WEU, "after-the-close", h.clock.date());
+    h.clock.advance(SETTLED);
+    expect(await watch()).toMatchObject([{ action: "read", found: 1 }]);
+    const [alert] = await alertsOf(h, "credential-used-after-window");
+    expect(alert!.text).toContain(before.at);
+    expect(alert!.text).not.toContain(after.at);
+    h.clock.advance(MINUTE);
+    // The round that saw it closed is where its period ends: calls after that are a use after the first window.
+    kubeAudit.add(WEU, "later", h.clock.date());
+    h.clock.advance(SETTLED);
+    expect(await watch()).toMatchObject([{ action: "read", found: 1 }]);
+    expect(await alertsOf(h, "credential-used-after-window")).toHaveLength(4);
+  });
+
+  it("keeps watching, without alerting, a log that cannot be read, and finds the calls once it can", async () => {
+    const { h, kubeAudit, watch } = await harness();
+    await lockedByWatchdog(h);
+    h.clock.advance(MINUTE);
+    kubeAudit.add(WEU, "audit-1", h.clock.date());
+    h.clock.advance(SETTLED);
+    for (const failure of ["unavailable", "throttled"] as const) {
+      kubeAudit.failing.set(WEU, failure);
+      expect(await watch()).toMatchObject([{ action: "unread", found: 0, ended: [] }]);
+    }
+    expect(await h.world.outbox.list()).not.toContainEqual(
+      expect.objectContaining({ kind: "watchdog-credential-used-after-window" }),
+    );
+    kubeAudit.failing.delete(WEU);
+    expect(await watch()).toMatchObject([{ action: "read", found: 1 }]);
+  });
+
+  it("goes on with the other clusters when one fails", async () => {
+    const { h, kubeAudit, watch } = await harness();
+    await lockedByWatchdog(h, WEU);
+    const neu = await lockedByWatchdog(h, NEU);
+    h.clock.advance(MINUTE);
+    kubeAudit.add(WEU, "weu-1", h.clock.date());
+    kubeAudit.add(NEU, "neu-1", h.clock.date());
+    kubeAudit.failing.set(WEU, "broken");
+    h.clock.advance(SETTLED);
+    const reports = await watch();
+    expect(reports).toHaveLength(2);
+    expect(reports.find((report) => report.cluster === WEU)).toMatchObject({ action: "failed" });
+    expect(reports.find((report) => report.cluster === NEU)).toMatchObject({ action: "read", found: 1 });
+    const alerts = await alertsOf(h, "credential-used-after-window");
+    expect(alerts.map((alert) => alert.text)).toEqual([expect.stringContaining(neu), expect.stringContaining(neu)]);
+  });
+
+  it("does nothing with BREAKGLASS_EVIDENCE=off: nothing is watched and no round runs", async () => {
+    const { h, store } = await harness({ BREAKGLASS_EVIDENCE: "off" });
+    await lockedByWatchdog(h);
+    expect(h.app.evidenceWatch).toBeUndefined();
+    expect(await store.watchedClusters()).toEqual([]);
+  });
+});
