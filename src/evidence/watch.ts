@@ -104,14 +104,23 @@ async function watchCluster(
     await reportCalls(deps, reporting, { cluster, requestId, calls, rotating, callers: callers.get(requestId) });
   let rotated: boolean | undefined;
   if (rotating) {
-    rotated = await rotate(
-      deps,
-      reporting,
-      cluster,
-      found.map(([requestId]) => requestId),
-    );
+    const requestIds = found.map(([requestId]) => requestId);
+    rotated = await rotate(deps, reporting, cluster, requestIds);
     if (rotated) watch = withRotations(watch, [now.toISOString()]);
   }
+  const endedIds = await endWatches(reporting, cluster, watch);
+  await save(withoutWindows(watch, endedIds));
+  return {
+    cluster: cluster.id,
+    action: read ? "read" : "unread",
+    found: found.reduce((sum, [, calls]) => sum + calls.length, 0),
+    ...(rotated === undefined ? {} : { rotated }),
+    ended: endedIds,
+  };
+}
+
+/** Audits the end of the watch of each window nothing is left to find for; their request ids. */
+async function endWatches(reporting: WatchdogReporting, cluster: ManagedCluster, watch: ClusterWatch) {
   const ended = endedWatches(watch);
   for (const { window, reason, message } of ended) {
     await reporting.audit({
@@ -123,15 +132,7 @@ async function watchCluster(
       details: { requestId: window.requestId, reason, callsFound: window.callsFound ?? 0 },
     });
   }
-  const endedIds = ended.map(({ window }) => window.requestId);
-  await save(withoutWindows(watch, endedIds));
-  return {
-    cluster: cluster.id,
-    action: read ? "read" : "unread",
-    found: found.reduce((sum, [, calls]) => sum + calls.length, 0),
-    ...(rotated === undefined ? {} : { rotated }),
-    ended: endedIds,
-  };
+  return ended.map(({ window }) => window.requestId);
 }
 
 /** Rotations since the earliest watched lockdown; none known when the Activity Log does not answer now. */
