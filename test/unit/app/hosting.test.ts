@@ -35,6 +35,29 @@ describe("hosting", () => {
     delete failure.app;
   });
 
+  it("runs the evidence watch right after the watchdog round, and logs what it found", async () => {
+    const calls: string[] = [];
+    const logged: string[] = [];
+    const report = { cluster: "c", action: "read", found: 1, ended: [] };
+    failure.app = {
+      workflow: () => ({}),
+      watchdog: { run: () => (calls.push("watchdog"), Promise.resolve([])) },
+      evidenceWatch: { run: () => (calls.push("evidence"), Promise.resolve([report])) },
+      delivery: {
+        sweep: () => (calls.push("sweep"), Promise.resolve({ settled: 0, recordedLate: 0, outstanding: 0 })),
+      },
+    };
+    const context = new InvocationContext({
+      functionName: "watchdog",
+      invocationId: "inv-3",
+      logHandler: (_level, ...args) => logged.push(args.map(String).join(" ")),
+    });
+    await watchdogHandler()(undefined, context);
+    expect(calls).toEqual(["watchdog", "evidence", "sweep"]);
+    expect(logged).toEqual([`evidence watch ${JSON.stringify(report)}`]);
+    delete failure.app;
+  });
+
   it("answers 503 with Retry-After when composing the app meets a transient failure", async () => {
     failure.error = new TransientError("STORAGE_UNAVAILABLE", "Table Storage: create table failed", 2_000);
     const response = await health();
