@@ -72,7 +72,7 @@ export function watchdogHandler(): (timer: unknown, context: InvocationContext) 
           context.log(`watchdog ${JSON.stringify(report)}`);
       }
       for (const report of (await composed.evidenceWatch?.run()) ?? []) {
-        if (report.action !== "read" || report.found || report.ended.length)
+        if (report.action === "unread" || report.action === "failed" || report.found || report.ended.length)
           context.log(`evidence watch ${JSON.stringify(report)}`);
       }
     } finally {
