@@ -1,37 +1,41 @@
 // The evidence watch, run after the watchdog's round: an admin kubeconfig used after its window
-// closed raises one critical alert, audited in the watchdog stream, rotates when the policy says so,
-// and the window leaves the watch once nothing is left to find.
+// closed (POST /api/dev/clusters/{name}/kubectl, recorded in the simulated kube-audit log) raises
+// one critical alert, audited in the watchdog stream, rotates when the policy says so, and the
+// window leaves the watch once nothing is left to find. A small fake log stands in where the log
+// must fail.
 import { describe, expect, it } from "vitest";
 import { TableCredentialWatch } from "../../src/adapters/azure/tableCredentialWatch.js";
 import { composeTableStorage } from "../../src/app/composition.js";
 import { clusterKey, type ManagedCluster } from "../../src/domain/clusters.js";
 import { SIMULATION_WATCH_TIMING } from "../../src/domain/credentialWatch.js";
 import type { AdminCall } from "../../src/domain/evidence.js";
+import { SIMULATED_SOURCE_IP } from "../../src/http/devKubectl.js";
 import { TransientError } from "../../src/ports/errors.js";
 import type { AdminCallsAnswer, KubeAuditLog } from "../../src/ports/kubeAuditLog.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../support/harness.js";
 import { openWindow } from "../support/windows.js";
 
-/** A kube-audit log the test writes calls into, until the simulated one exists; it can be made to fail. */
+const adminCall = (id: string, at: Date, more: Partial<AdminCall> = {}): AdminCall => ({
+  id,
+  at: at.toISOString(),
+  verb: "delete",
+  resource: "pods",
+  namespace: "kube-system",
+  name: "coredns-1",
+  user: "masterclient",
+  sourceIp: "203.0.113.7",
+  status: 200,
+  ...more,
+});
+
+/** A kube-audit log that fails as asked: throttled, unavailable, or broken outright. */
 class FakeKubeAudit implements KubeAuditLog {
   private readonly calls = new Map<string, AdminCall[]>();
   readonly failing = new Map<string, "broken" | "throttled" | "unavailable">();
 
-  add(cluster: string, id: string, at: Date, more: Partial<AdminCall> = {}): AdminCall {
-    const call: AdminCall = {
-      id,
-      at: at.toISOString(),
-      verb: "delete",
-      resource: "pods",
-      namespace: "kube-system",
-      name: "coredns-1",
-      user: "masterclient",
-      sourceIp: "203.0.113.7",
-      status: 200,
-      ...more,
-    };
-    this.calls.set(clusterKey({ id: cluster }), [...(this.calls.get(clusterKey({ id: cluster })) ?? []), call]);
-    return call;
+  add(cluster: string, id: string, at: Date): void {
+    const key = clusterKey({ id: cluster });
+    this.calls.set(key, [...(this.calls.get(key) ?? []), adminCall(id, at)]);
   }
 
   async adminCalls(cluster: ManagedCluster, from: Date, to: Date): Promise<AdminCallsAnswer> {
@@ -48,17 +52,33 @@ class FakeKubeAudit implements KubeAuditLog {
 
 const SETTLED = SIMULATION_WATCH_TIMING.ingestionDelayMs;
 
-async function harness(env: Record<string, string> = {}) {
-  const kubeAudit = new FakeKubeAudit();
-  const h = await createHarness({ kubeAudit, env: { BREAKGLASS_ROTATE_CERTIFICATES: "never", ...env } });
+async function harness(env: Record<string, string> = {}, kubeAudit?: KubeAuditLog) {
+  const h = await createHarness({
+    env: { BREAKGLASS_EVIDENCE: "on", BREAKGLASS_ROTATE_CERTIFICATES: "never", ...env },
+    ...(kubeAudit ? { kubeAudit } : {}),
+  });
   const store = new TableCredentialWatch(composeTableStorage(h.config, h.tablePrefix));
-  return { h, kubeAudit, store, watch: () => h.app.evidenceWatch!.run() };
+  return { h, store, watch: () => h.app.evidenceWatch!.run() };
 }
+
+const nameOf = (cluster: string) => cluster.split("/").at(-1)!;
+
+/** A call made with an admin kubeconfig, as `kubectl` makes it. */
+async function kubectl(h: Harness, json: Record<string, string>, cluster: string = WEU) {
+  return h.call(h.app.dev!.devKubectl, { as: "alice", params: { name: nameOf(cluster) }, json });
+}
+
+const DELETE_POD = { verb: "delete", resource: "pods", namespace: "kube-system", name: "coredns-1" };
 
 /** A window whose workflow was lost, admin credentials fetched during it, locked by the watchdog. */
 async function lockedByWatchdog(h: Harness, cluster: string = WEU): Promise<string> {
   const id = await openWindow(h, "alice", "PT15M", cluster);
-  await h.world.activityLog.recordAdminCredentialFetch(h.cluster(cluster), USERS.alice.upn, h.clock.date());
+  const fetched = await h.call(h.app.dev!.devAdminCredentials, {
+    as: "alice",
+    method: "POST",
+    params: { name: nameOf(cluster) },
+  });
+  expect(fetched.status).toBe(200);
   await h.engine.terminate(id, "an operator terminated it");
   h.clock.advance(15 * MINUTE + 3 * MINUTE);
   const reports = await h.app.watchdog.run(h.app.workflow(undefined as never));
@@ -73,11 +93,13 @@ const alertsOf = async (h: Harness, kind: string) =>
 
 describe("evidence watch", () => {
   it("alerts once, critically, when an admin credential is used after its window, and again only for new calls", async () => {
-    const { h, kubeAudit, store, watch } = await harness();
+    const { h, store, watch } = await harness();
     const id = await lockedByWatchdog(h);
     expect((await store.watchedClusters()).map((watched) => watched.windows[0]!.requestId)).toEqual([id]);
     h.clock.advance(MINUTE);
-    const first = kubeAudit.add(WEU, "audit-1", h.clock.date(), { name: "evil\nRotation done" });
+    // A row as the cluster's log may hold it, with a name no kubectl call could give.
+    const first = adminCall("audit-1", h.clock.date(), { name: "evil\nRotation done" });
+    await h.world.kubeAudit.record(h.cluster(), first);
     h.clock.advance(SETTLED);
     expect(await watch()).toEqual([{ cluster: WEU, action: "read", found: 1, ended: [] }]);
     const alerts = await alertsOf(h, "credential-used-after-window");
@@ -104,32 +126,33 @@ describe("evidence watch", () => {
     expect(await watch()).toMatchObject([{ found: 0 }]);
     expect(await alertsOf(h, "credential-used-after-window")).toHaveLength(2);
 
-    const second = kubeAudit.add(WEU, "audit-2", h.clock.date(), {
-      verb: "get",
-      resource: "secrets",
-      sourceIp: "198.51.100.4",
-    });
+    const second = await kubectl(h, { verb: "get", resource: "secrets", namespace: "kube-system", name: "db" });
+    expect(second.status).toBe(200);
     h.clock.advance(SETTLED);
     expect(await watch()).toMatchObject([{ found: 1 }]);
     const again = await alertsOf(h, "credential-used-after-window");
     expect(again).toHaveLength(4);
-    expect(again[2]!.text).toContain("get secrets kube-system/coredns-1 from 198.51.100.4");
+    expect(again[2]!.text).toContain(`get secrets kube-system/db from ${SIMULATED_SOURCE_IP} (200)`);
     expect(again[2]!.text).not.toContain("evil");
-    expect(await store.afterWindow(id)).toEqual({ entries: 2, items: [first, second] });
+    expect(await store.afterWindow(id)).toEqual({
+      entries: 2,
+      items: [first, expect.objectContaining({ verb: "get", resource: "secrets", name: "db" })],
+    });
     expect(await h.world.clusterControl.certificateRotations(h.cluster())).toBe(0); // never: it only says what to run
     expect(await store.watchedClusters()).toHaveLength(1);
   });
 
   it("with when-credentials-issued rotates, says so, and ends the watch after a last read up to the rotation", async () => {
-    const { h, kubeAudit, store, watch } = await harness({ BREAKGLASS_ROTATE_CERTIFICATES: "when-credentials-issued" });
+    const { h, store, watch } = await harness({ BREAKGLASS_ROTATE_CERTIFICATES: "when-credentials-issued" });
     await h.world.clusterControl.injectFault(h.cluster(), { operation: "rotate", status: 400, count: 1 });
     const id = await lockedByWatchdog(h);
     expect(await store.watchedClusters()).toHaveLength(1); // the rotation at lockdown failed
     h.clock.advance(MINUTE);
-    kubeAudit.add(WEU, "audit-1", h.clock.date());
+    expect((await kubectl(h, DELETE_POD)).status).toBe(200); // the credential outlived the window
     h.clock.advance(SETTLED);
     expect(await watch()).toEqual([{ cluster: WEU, action: "read", found: 1, rotated: true, ended: [] }]);
     expect(await h.world.clusterControl.certificateRotations(h.cluster())).toBe(1);
+    expect((await kubectl(h, DELETE_POD)).status).toBe(401);
     const [alert] = await alertsOf(h, "credential-used-after-window");
     expect(alert!.text).toContain("The watch is rotating the cluster certificates now");
     expect(await alertsOf(h, "credential-watch-rotated")).toEqual([
@@ -141,7 +164,7 @@ describe("evidence watch", () => {
       code: "CERTIFICATES_ROTATE",
     });
     // A call received just before the rotation, arriving late, is still found by the last read.
-    kubeAudit.add(WEU, "audit-late", new Date(h.clock.now() - 1));
+    await h.world.kubeAudit.record(h.cluster(), adminCall("audit-late", new Date(h.clock.now() - 1)));
     h.clock.advance(SETTLED - 1_000);
     expect(await watch()).toMatchObject([{ found: 1, ended: [] }]);
     h.clock.advance(1_000);
@@ -185,34 +208,36 @@ describe("evidence watch", () => {
   });
 
   it("skips a cluster while a window is open there: its calls are that window's, not a use after the first", async () => {
-    const { h, kubeAudit, watch } = await harness();
+    const { h, watch } = await harness();
     await lockedByWatchdog(h);
     h.clock.advance(MINUTE);
-    const before = kubeAudit.add(WEU, "before-the-open", h.clock.date());
+    const before = (await kubectl(h, DELETE_POD)).body as { at: string };
     h.clock.advance(MINUTE);
     await openWindow(h, "carol", "PT15M");
     h.clock.advance(MINUTE);
-    kubeAudit.add(WEU, "in-window", h.clock.date());
+    expect((await kubectl(h, { verb: "list", resource: "pods" })).status).toBe(200);
     h.clock.advance(SETTLED);
     expect(await watch()).toMatchObject([{ action: "window-open", found: 0 }]);
     await h.engine.advanceBy(20 * MINUTE); // its workflow closes it at its deadline
     expect(await h.localAccounts()).toBe("disabled");
-    const after = kubeAudit.add(WEU, "after-the-close", h.clock.date());
+    const after = (await kubectl(h, DELETE_POD)).body as { at: string };
     h.clock.advance(SETTLED);
     expect(await watch()).toMatchObject([{ action: "read", found: 1 }]);
     const [alert] = await alertsOf(h, "credential-used-after-window");
     expect(alert!.text).toContain(before.at);
+    expect(alert!.text).not.toContain("list pods");
     expect(alert!.text).not.toContain(after.at);
     h.clock.advance(MINUTE);
     // The round that saw it closed is where its period ends: calls after that are a use after the first window.
-    kubeAudit.add(WEU, "later", h.clock.date());
+    await kubectl(h, DELETE_POD);
     h.clock.advance(SETTLED);
     expect(await watch()).toMatchObject([{ action: "read", found: 1 }]);
     expect(await alertsOf(h, "credential-used-after-window")).toHaveLength(4);
   });
 
   it("keeps watching, without alerting, a log that cannot be read, and finds the calls once it can", async () => {
-    const { h, kubeAudit, watch } = await harness();
+    const kubeAudit = new FakeKubeAudit();
+    const { h, watch } = await harness({}, kubeAudit);
     await lockedByWatchdog(h);
     h.clock.advance(MINUTE);
     kubeAudit.add(WEU, "audit-1", h.clock.date());
@@ -229,7 +254,8 @@ describe("evidence watch", () => {
   });
 
   it("goes on with the other clusters when one fails", async () => {
-    const { h, kubeAudit, watch } = await harness();
+    const kubeAudit = new FakeKubeAudit();
+    const { h, watch } = await harness({}, kubeAudit);
     await lockedByWatchdog(h, WEU);
     const neu = await lockedByWatchdog(h, NEU);
     h.clock.advance(MINUTE);
