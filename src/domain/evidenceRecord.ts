@@ -64,13 +64,34 @@ export type EvidenceVerdict =
 export const NOT_COLLECTED = "not collected: BREAKGLASS_EVIDENCE was off, or the request predates evidence";
 
 /**
+ * Whether a request's collection should long have ended: it is closed, and longer ago than its
+ * plan's bound plus the retries of one last query (1 + 2 + 4 intervals) and one interval more.
+ * A workflow that was terminated or lost mid-collection writes neither the evidence nor the end of
+ * its trail, and would otherwise leave the evidence pending for ever.
+ */
+export function evidenceOverdue(
+  request: Pick<EmergencyRequest, "status" | "window" | "outcome" | "updatedAt" | "evidence">,
+  now: Date,
+): boolean {
+  if (!request.evidence || !isTerminal(request.status)) return false;
+  const { settleWithinMs, queryEveryMs } = request.evidence;
+  const closedAt = Date.parse(request.window?.closedAt ?? request.outcome?.at ?? request.updatedAt);
+  return now.getTime() > closedAt + settleWithinMs + 8 * queryEveryMs;
+}
+
+/**
  * `collecting`: the request's workflow was started with an evidence plan. `trailClosed`: its
  * workflow recorded where its trail ends, which it does last: nothing more will be written.
+ * `overdue`: the collection should have ended by now (evidenceOverdue).
  */
 export function decideEvidenceStatus(
   request: Pick<EmergencyRequest, "status" | "window" | "outcome">,
   entries: readonly AuditEntry[],
-  { collecting, trailClosed }: { readonly collecting: boolean; readonly trailClosed: boolean },
+  {
+    collecting,
+    trailClosed,
+    overdue = false,
+  }: { readonly collecting: boolean; readonly trailClosed: boolean; readonly overdue?: boolean },
 ): EvidenceVerdict {
   const entry = entries.findLast((candidate) => candidate.type.startsWith("evidence-"));
   if (entry?.type === "evidence-collected") return { status: "collected", entry };
@@ -82,6 +103,11 @@ export function decideEvidenceStatus(
   if (!collecting) return { status: "unavailable", reason: NOT_COLLECTED };
   if (isTerminal(request.status) && trailClosed)
     return { status: "unavailable", reason: "the workflow ended without recording the evidence it collected" };
+  if (overdue)
+    return {
+      status: "unavailable",
+      reason: "the collection did not finish: the request's workflow stopped before it recorded the evidence",
+    };
   return { status: "pending" };
 }
 

@@ -4,7 +4,7 @@
 // served: the answer says the trail is broken instead.
 import { readRequestTrail, type TrailSources } from "../audit/verification.js";
 import type { AdminCall } from "../domain/evidence.js";
-import { collectedCaveat, decideEvidenceStatus, keptCalls } from "../domain/evidenceRecord.js";
+import { collectedCaveat, decideEvidenceStatus, evidenceOverdue, keptCalls } from "../domain/evidenceRecord.js";
 import type { EmergencyRequest } from "../domain/request.js";
 import type { AfterWindowCalls } from "../ports/credentialWatch.js";
 import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
@@ -21,14 +21,14 @@ export function requestEvidenceHandler(deps: EvidenceDependencies, access: ApiAc
       readRequestTrail(deps, found.id, deps.now()),
       deps.credentialWatch.afterWindow(found.id),
     ]);
-    return jsonResponse(200, evidenceView(found, trail, after));
+    return jsonResponse(200, evidenceView(found, trail, after, deps.now()));
   };
 }
 
 type Trail = Awaited<ReturnType<typeof readRequestTrail>>;
 
 /** The contract's shape (docs/design.md §4): status, reason, counts, and the calls, those after the window last. */
-function evidenceView(request: EmergencyRequest, trail: Trail, after: AfterWindowCalls) {
+function evidenceView(request: EmergencyRequest, trail: Trail, after: AfterWindowCalls, now: Date) {
   const afterWindow = after.items.map((call) => itemView(call, true));
   const base = { entries: 0, afterWindow: after.entries };
   if (trail.verdict && !trail.verdict.ok) {
@@ -42,6 +42,7 @@ function evidenceView(request: EmergencyRequest, trail: Trail, after: AfterWindo
   const verdict = decideEvidenceStatus(request, trail.entries, {
     collecting: request.evidence !== undefined,
     trailClosed: trail.indexed?.closedHead !== undefined,
+    overdue: evidenceOverdue(request, now),
   });
   if (verdict.status !== "collected")
     return {

@@ -86,6 +86,23 @@ describe("GET /api/requests/{id}/evidence", () => {
     expect((answer.body.items as { name: string }[])[2]!.name).toBe(HOSTILE);
   });
 
+  it("a workflow lost while it collects: pending until its plan's bound has long passed, then unavailable", async () => {
+    const h = await harness();
+    const id = await requested(h);
+    await approve(h, id);
+    await close(h, id);
+    expect((await h.app.requests.get(id))?.status).toBe("closed");
+    expect(await h.engine.terminate(id, "lost")).toBe("terminated");
+    const { settleWithinMs, queryEveryMs } = SIMULATION_EVIDENCE_PLAN;
+    h.clock.advance(settleWithinMs + 8 * queryEveryMs);
+    expect((await evidence(h, id)).body).toMatchObject({ status: "pending" });
+    h.clock.advance(1_000);
+    expect((await evidence(h, id)).body).toMatchObject({
+      status: "unavailable",
+      reason: "the collection did not finish: the request's workflow stopped before it recorded the evidence",
+    });
+  });
+
   it("lets the requester and approvers read it; others and unknown or malformed ids get the same 404", async () => {
     const h = await harness();
     const id = await requested(h);

@@ -5,10 +5,12 @@ import {
   collectedCaveat,
   decideEvidenceStatus,
   evidenceDetails,
+  evidenceOverdue,
   keptCalls,
   NOT_COLLECTED,
 } from "../../../src/domain/evidenceRecord.js";
 import type { EmergencyRequest } from "../../../src/domain/request.js";
+import { AZURE_EVIDENCE_PLAN } from "../../../src/domain/evidence.js";
 
 const call = (index: number, fields: Partial<AdminCall> = {}): AdminCall => ({
   id: `audit-${String(index).padStart(3, "0")}`,
@@ -121,6 +123,16 @@ describe("the evidence status of a request", () => {
       { status: "unavailable", reason: NOT_COLLECTED },
     ],
     [
+      "unavailable when the collection should long have ended (its workflow was lost)",
+      request("closed"),
+      [entry("closed")],
+      { ...collecting, overdue: true },
+      {
+        status: "unavailable",
+        reason: "the collection did not finish: the request's workflow stopped before it recorded the evidence",
+      },
+    ],
+    [
       "unavailable when the workflow ended without an entry",
       request("closed"),
       [],
@@ -137,5 +149,27 @@ describe("the evidence status of a request", () => {
       status: "collected",
       entry: collected,
     });
+  });
+});
+
+describe("a collection that should long have ended", () => {
+  const closedAt = "2026-11-28T11:00:00.000Z";
+  const at = (minutes: number) => new Date(Date.parse(closedAt) + minutes * 60_000);
+  const closed = {
+    status: "closed" as const,
+    window: { openedAt: "2026-11-28T10:00:00.000Z", closesAt: closedAt, closedAt },
+    updatedAt: closedAt,
+    evidence: AZURE_EVIDENCE_PLAN,
+  };
+
+  it("is overdue past the plan's bound, the last query's retries and one interval (20 + 16 minutes)", () => {
+    expect(evidenceOverdue(closed, at(36))).toBe(false);
+    expect(evidenceOverdue(closed, at(36.01))).toBe(true);
+  });
+
+  it("is never overdue without a plan, or while the request is not over", () => {
+    const { evidence: _none, ...unplanned } = closed;
+    expect(evidenceOverdue(unplanned, at(600))).toBe(false);
+    expect(evidenceOverdue({ ...closed, status: "lockdown-failed" }, at(600))).toBe(false);
   });
 });
