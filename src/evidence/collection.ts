@@ -15,24 +15,25 @@ export interface EvidenceCollectionDependencies {
   readonly clusterAuthorization: Pick<ClusterAuthorization, "diagnosticSettings">;
 }
 
+/** The categories (and category groups) that carry every call, gets and lists included. */
+const EVERY_CALL = new Set(["kube-audit", "audit", "alllogs"]);
+
+/** What the cluster's diagnostic settings send to a workspace now; unknown when they cannot be read. */
+type Coverage = "all" | "admin-only" | "none" | "unknown";
+
 /**
- * The calls as cluster-admin in [from, to], summarised. A cluster whose diagnostic settings say
- * that no kube-audit reaches a workspace is answered as such, without a query that would only find
- * nothing; settings that cannot be read leave the question to the log. A log that may answer later
- * (throttled, failing) is thrown as TransientError, its code first in the message, which is all
- * of it that reaches the workflow once Durable's retries give up.
+ * The calls as cluster-admin in [from, to], summarised. The log is always asked: the settings say
+ * what it holds *now*, and rows of a setting removed since the window are still there. They explain
+ * an empty answer (no kube-audit to a workspace: KUBE_AUDIT_OFF) and what an answer cannot hold
+ * (kube-audit-admin leaves out every get and list). A log that may answer later (throttled,
+ * failing) is thrown as TransientError, its code first in the message, which is all of it that
+ * reaches the workflow once Durable's retries give up.
  */
 export async function collectEvidence(
   deps: EvidenceCollectionDependencies,
   { cluster, from, to }: { readonly cluster: ManagedCluster; readonly from: string; readonly to: string },
 ): Promise<EvidenceAnswer> {
-  if (await sendsNoKubeAudit(deps, cluster)) {
-    return {
-      kind: "unavailable",
-      code: "KUBE_AUDIT_OFF",
-      reason: `${cluster.name} has no diagnostic setting that sends kube-audit logs to a Log Analytics workspace: what was done with cluster-admin was not recorded`,
-    };
-  }
+  const coverage = await coverageOf(deps, cluster);
   let answer;
   try {
     answer = await deps.kubeAudit.adminCalls(cluster, new Date(from), new Date(to));
@@ -42,14 +43,37 @@ export async function collectEvidence(
     throw error;
   }
   if (answer.kind === "unavailable") return answer;
-  return { kind: "found", summary: summarizeAdminCalls(answer.calls, answer.truncated) };
+  if (answer.calls.length === 0 && coverage === "none") {
+    return {
+      kind: "unavailable",
+      code: "KUBE_AUDIT_OFF",
+      reason: `${cluster.name} has no diagnostic setting that sends kube-audit logs to a Log Analytics workspace: what was done with cluster-admin was not recorded`,
+    };
+  }
+  const gap = COVERAGE_GAPS[coverage];
+  return { kind: "found", summary: summarizeAdminCalls(answer.calls, answer.truncated), ...(gap ? { gap } : {}) };
 }
 
-async function sendsNoKubeAudit(deps: EvidenceCollectionDependencies, cluster: ManagedCluster): Promise<boolean> {
+/** What an answer cannot hold, by what the settings send now. */
+const COVERAGE_GAPS: Readonly<Record<Coverage, string | undefined>> = {
+  all: undefined,
+  unknown: undefined,
+  "admin-only": "the cluster sends kube-audit-admin only: gets and lists (reading secrets included) are not in its log",
+  none: "no diagnostic setting sends kube-audit to a workspace now: only what was recorded before is shown",
+};
+
+async function coverageOf(deps: EvidenceCollectionDependencies, cluster: ManagedCluster): Promise<Coverage> {
+  let settings;
   try {
-    const settings = await deps.clusterAuthorization.diagnosticSettings(cluster);
-    return settings.kind === "read" && !settings.value.some(sendsKubeAuditToWorkspace);
+    settings = await deps.clusterAuthorization.diagnosticSettings(cluster);
   } catch {
-    return false; // the settings are a shortcut to a clearer reason; the query itself still answers
+    return "unknown"; // the settings only explain an answer; the query itself still answers
   }
+  if (settings.kind !== "read") return "unknown";
+  const sending = settings.value.filter(sendsKubeAuditToWorkspace);
+  if (sending.length === 0) return "none";
+  const everything = sending.some((setting) =>
+    setting.logCategories.some((category) => EVERY_CALL.has(category.toLowerCase())),
+  );
+  return everything ? "all" : "admin-only";
 }

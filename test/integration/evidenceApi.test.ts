@@ -128,12 +128,14 @@ describe("GET /api/requests/{id}/evidence", () => {
       reason: expect.stringMatching(/^no window was opened \(the request is denied: denied by .*use the runbook\)$/),
     });
 
-    await h.world.clusterControl.setKubeAudit(h.cluster(), false);
-    const off = await requested(h);
-    await approve(h, off);
-    await close(h, off);
-    await h.engine.advanceBy(MINUTE);
-    expect((await evidence(h, off)).body).toMatchObject({
+    // With kube-audit off, nothing reaches the log.
+    const quiet = await harness({ kubeAudit: new ScriptedKubeAudit(arriving([], [0])) });
+    await quiet.world.clusterControl.setKubeAudit(quiet.cluster(), false);
+    const off = await requested(quiet);
+    await approve(quiet, off);
+    await close(quiet, off);
+    await quiet.engine.advanceBy(MINUTE);
+    expect((await evidence(quiet, off)).body).toMatchObject({
       status: "unavailable",
       reason: expect.stringContaining("no diagnostic setting that sends kube-audit logs"),
       entries: 0,

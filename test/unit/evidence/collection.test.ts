@@ -41,18 +41,51 @@ describe("collecting a window's evidence", () => {
     ["no setting", []],
     ["a setting without kube-audit", [setting({ logCategories: ["kube-apiserver"] })]],
     ["kube-audit to a storage account only", [setting({ workspaceId: undefined })]],
-  ] as const)("%s: KUBE_AUDIT_OFF, without a query", async (_case, value) => {
+  ] as const)("%s, and an empty answer: KUBE_AUDIT_OFF", async (_case, value) => {
     const d = deps(
       async () => ({ kind: "read", value }),
-      () => ({ kind: "found", calls: CALLS, truncated: false }),
+      () => ({ kind: "found", calls: [], truncated: false }),
     );
     expect(await collectEvidence(d, span)).toMatchObject({
       kind: "unavailable",
       code: "KUBE_AUDIT_OFF",
       reason: expect.stringContaining("aks-prod-weu has no diagnostic setting"),
     });
-    expect(d.kubeAudit.queries).toEqual([]);
+    expect(d.kubeAudit.queries).toHaveLength(1);
   });
+
+  it("a setting removed since the window: the calls recorded before are still found, with the gap said", async () => {
+    const d = deps(
+      async () => ({ kind: "read", value: [] }),
+      () => ({ kind: "found", calls: CALLS, truncated: false }),
+    );
+    expect(await collectEvidence(d, span)).toMatchObject({
+      kind: "found",
+      summary: { entries: 2 },
+      gap: expect.stringContaining("no diagnostic setting sends kube-audit to a workspace now"),
+    });
+  });
+
+  it.each([
+    ["kube-audit-admin alone", ["kube-audit-admin"], true],
+    ["kube-audit-admin beside another category", ["kube-audit-admin", "kube-apiserver"], true],
+    ["kube-audit", ["kube-audit-admin", "kube-audit"], false],
+    ["the allLogs group", ["allLogs"], false],
+  ] as const)(
+    "%s: gets and lists are said missing only when no setting sends every call",
+    async (_c, logCategories, gap) => {
+      const d = deps(
+        async () => ({ kind: "read", value: [setting({ logCategories: [...logCategories] })] }),
+        () => ({ kind: "found", calls: CALLS, truncated: false }),
+      );
+      const answer = await collectEvidence(d, span);
+      expect(answer.kind === "found" && answer.gap).toEqual(
+        gap
+          ? "the cluster sends kube-audit-admin only: gets and lists (reading secrets included) are not in its log"
+          : undefined,
+      );
+    },
+  );
 
   it.each([
     ["forbidden", async () => ({ kind: "forbidden" as const, message: "no read" })],
