@@ -18,10 +18,17 @@ export interface CollectedEvidence {
   readonly summary: EvidenceSummary;
   /** Two queries in a row agreed; false when the bound came first (or a later query failed). */
   readonly settled: boolean;
-  /** The window's span that was asked about: from the enable to the lockdown. */
+  /** The span that was asked about: from this request's opening (or its enabling) to the lockdown. */
   readonly from: string;
   readonly to: string;
+  /** Windows still open when this one closed: their calls in the span are counted here too. */
+  readonly sharedWith?: number;
+  /** When local accounts were enabled for another window, before this request's span began. */
+  readonly sharedSince?: string;
 }
+
+/** Why a span shared with another window cannot be attributed to this request alone. */
+export const SHARED_SPAN_CAVEAT = "calls in this span cannot be told apart from another open window's";
 
 /** The details key of the kept call number `index` (0-based): sorted keys keep them in order. */
 export function evidenceCallKey(index: number): string {
@@ -32,7 +39,7 @@ export const EVIDENCE_CALL_KEY = /^call\d{2}$/;
 
 /** The details of an `evidence-collected` entry: counts, span, and as many calls as fit the budget. */
 export function evidenceDetails(
-  { summary, settled, from, to }: CollectedEvidence,
+  { summary, settled, from, to, sharedWith, sharedSince }: CollectedEvidence,
   budget = EVIDENCE_DETAILS_BUDGET,
 ): AuditDetails {
   const head = (kept: number): Record<string, string | number | boolean> => ({
@@ -44,6 +51,8 @@ export function evidenceDetails(
     to,
     groups: summary.counts.length,
     counts: canonicalJson(summary.counts.slice(0, COUNT_LIMIT)),
+    ...(sharedWith === undefined ? {} : { sharedWith }),
+    ...(sharedSince === undefined ? {} : { sharedSince }),
   });
   const calls: Record<string, string> = {};
   let kept = 0;
@@ -121,6 +130,7 @@ export function collectedCaveat(details: AuditDetails | undefined, code: Outcome
     typeof details?.omitted === "number" && details.omitted > 0
       ? `${details.omitted} call(s) counted but not kept in full`
       : "",
+    details?.sharedWith !== undefined || details?.sharedSince !== undefined ? SHARED_SPAN_CAVEAT : "",
   ].filter(Boolean);
   return notes.length ? notes.join("; ") : undefined;
 }

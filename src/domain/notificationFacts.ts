@@ -63,5 +63,7 @@ export type NotifiedEvidence =
       readonly kind: "collected";
       readonly summary: Pick<EvidenceSummary, "entries" | "counts" | "truncated">;
       readonly settled: boolean;
+      /** Another window was open in the span: its calls cannot be told apart from this one's. */
+      readonly shared?: boolean;
     }
   | { readonly kind: "unavailable"; readonly reason: string };

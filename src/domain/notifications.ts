@@ -3,6 +3,7 @@
 // simulated outbox all carry the same facts, and tests can read them without a channel.
 import type { AuditEntry } from "./audit.js";
 import { describeEvidence } from "./evidence.js";
+import { SHARED_SPAN_CAVEAT } from "./evidenceRecord.js";
 import type { MessageContent } from "./messages.js";
 import type { Audience, NotificationEvent, NotificationFacts } from "./notificationFacts.js";
 import { NOTIFICATION_TEXTS, contextOf, type NotificationContext } from "./notificationTexts.js";
@@ -60,8 +61,11 @@ function requestFacts(context: NotificationContext): MessageContent["facts"] {
 
 function evidenceLine(evidence: NonNullable<NotificationFacts["evidence"]>): string {
   if (evidence.kind === "unavailable") return `unavailable: ${evidence.reason}`;
-  const unsettled = evidence.settled ? "" : " (calls were still arriving in the log when collection stopped)";
-  return `${describeEvidence(evidence.summary)}${unsettled}`;
+  const notes = [
+    evidence.settled ? "" : "calls were still arriving in the log when collection stopped",
+    evidence.shared ? SHARED_SPAN_CAVEAT : "",
+  ].filter(Boolean);
+  return `${describeEvidence(evidence.summary)}${notes.length ? ` (${notes.join("; ")})` : ""}`;
 }
 
 export function renderNotification(

@@ -19,7 +19,13 @@ export type CloseReason =
   | { readonly kind: "deadline" }
   /** `actionId`: the close action's, absent for closes sent before actions had ids. */
   | { readonly kind: "closed"; readonly by: Person; readonly actionId?: string }
-  | { readonly kind: "enable-failed"; readonly code: OutcomeCode; readonly message: string };
+  /** `enablingAt`: when enabling began, set for workflows with an evidence plan (whose step needs it). */
+  | {
+      readonly kind: "enable-failed";
+      readonly code: OutcomeCode;
+      readonly message: string;
+      readonly enablingAt?: string;
+    };
 
 /** Where a workflow that continued as new (a long lockdown) picks up again. */
 export interface LockdownResume {

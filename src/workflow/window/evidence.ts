@@ -1,5 +1,7 @@
 // The closed window's evidence (docs/design.md §11): what kube-audit recorded as `masterclient` on
-// the cluster from the enable to the lockdown. Only workflows whose input carries an evidence plan
+// the cluster from this request's opening (or, for an enable reported failed that may have landed,
+// from when it began enabling) to the lockdown. Another window open in that span used the same
+// credential, so its calls cannot be told apart: the entry says so. Only workflows whose input carries an evidence plan
 // take this step; those started before it existed (or with BREAKGLASS_EVIDENCE=off) have none and
 // go on exactly as before, so that their histories replay.
 //
@@ -22,8 +24,10 @@ import type { WindowRun } from "./recorder.js";
 /** How the lockdown ended, as the evidence step needs it. */
 export interface LockedWindow {
   readonly reason: CloseReason;
-  /** The window as it closed (with closedAt). */
-  readonly window: WindowTimes;
+  /** The window as it closed (with closedAt); undefined when enabling was reported failed. */
+  readonly window: WindowTimes | undefined;
+  /** When this request's own access began: its window's opening, or when it began enabling. */
+  readonly since: string;
   readonly closed: Extract<Activities["closeWindowOnCluster"]["output"], { kind: "locked" | "kept-open" }>;
   /** The certificate policy's outcome; undefined when it did not run. */
   readonly certificates: CertificateOutcome | undefined;
@@ -41,15 +45,15 @@ export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locke
   const { record } = run;
   const lockedAt = record.now();
   const { status, outcome } = endingState(record, locked.reason);
-  yield* record.progress({ status, outcome, window: locked.window });
-  const enabledSince = (locked.closed.kind === "locked" && locked.closed.enabledSince) || locked.window.openedAt;
+  yield* record.progress({ status, outcome, ...(locked.window ? { window: locked.window } : {}) });
+  const enabledSince = (locked.closed.kind === "locked" && locked.closed.enabledSince) || locked.since;
   // A kubeconfig fetched during the window works until the certificates are rotated. Even a count
   // of no fetches is watched: the Activity Log lags, and the watch ends it once the log caught up.
   const exposed = locked.closed.kind === "locked" && !rotated(locked.certificates);
   const watched = exposed
     ? yield* watchCredentials(run, { enabledSince, lockedAt: lockedAt.toISOString() })
     : "not-needed";
-  const span = { from: enabledSince, to: lockedAt.toISOString() };
+  const span = { from: locked.since, to: lockedAt.toISOString() };
   const found = yield* queryUntilSettled(run, plan, lockedAt, span);
   if (found.kind === "unavailable") {
     yield* record.audit("evidence-unavailable", {
@@ -60,7 +64,8 @@ export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locke
     });
     return { outcome, evidence: { kind: "unavailable", reason: found.reason } };
   }
-  const collected: CollectedEvidence = { summary: found.summary, settled: found.settled, ...span };
+  const shared = sharing(locked, enabledSince);
+  const collected: CollectedEvidence = { summary: found.summary, settled: found.settled, ...span, ...shared };
   yield* record.audit("evidence-collected", {
     outcome: "success",
     ...(found.settled
@@ -74,7 +79,17 @@ export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locke
   const { entries, counts, truncated } = found.summary;
   // The message names the first groups; one more tells it that there are others.
   const summary = { entries, counts: counts.slice(0, 4), truncated };
-  return { outcome, evidence: { kind: "collected", summary, settled: found.settled } };
+  const evidence = { kind: "collected", summary, settled: found.settled } as const;
+  return { outcome, evidence: { ...evidence, ...(Object.keys(shared).length ? { shared: true } : {}) } };
+}
+
+/** Other windows open in the span: kept open by this lockdown, or enabled before this request's access began. */
+function sharing(
+  { closed, since }: LockedWindow,
+  enabledSince: string,
+): Pick<CollectedEvidence, "sharedWith" | "sharedSince"> {
+  if (closed.kind === "kept-open") return { sharedWith: closed.otherWindows };
+  return Date.parse(enabledSince) < Date.parse(since) ? { sharedSince: enabledSince } : {};
 }
 
 /** The certificate policy rotated the certificates: admin kubeconfigs of the window no longer work. */

@@ -134,10 +134,11 @@ function* finish(
     yield* record.audit("locked", { outcome: "success", details: { change: closed.change } });
   }
   if (lockdown.escalated) yield* record.notify("lockdown-recovered", { lockdown });
-  const certificates =
-    closed.kind === "locked" && (closed.change === "changed" || closed.enabledSince)
-      ? yield* applyCertificatePolicy(run, closed.enabledSince ?? window?.openedAt ?? request.requestedAt)
-      : undefined;
+  // Local accounts were enabled until now: even an enable reported failed may have landed.
+  const wasEnabled = closed.kind === "locked" && (closed.change === "changed" || closed.enabledSince);
+  const certificates = wasEnabled
+    ? yield* applyCertificatePolicy(run, closed.enabledSince ?? window?.openedAt ?? request.requestedAt)
+    : undefined;
   // A window that failed to open is not reported as a closed one.
   const closedWindow: ClosedWindow =
     reason.kind === "enable-failed"
@@ -147,9 +148,21 @@ function* finish(
           otherWindows: closed.kind === "kept-open" ? closed.otherWindows : 0,
         };
   // Only workflows started with a plan collect evidence: the others replay as they were recorded.
+  // Its span starts when this request's own access did, not at an earlier window's enable.
+  const since =
+    closedWindow.window?.openedAt ??
+    (reason.kind === "enable-failed" && wasEnabled
+      ? (reason.enablingAt ?? closed.enabledSince ?? request.requestedAt)
+      : undefined);
   const after =
-    run.evidence && closedWindow.window
-      ? yield* collectWindowEvidence(run, run.evidence, { reason, window: closedWindow.window, closed, certificates })
+    run.evidence && since
+      ? yield* collectWindowEvidence(run, run.evidence, {
+          reason,
+          window: closedWindow.window,
+          since,
+          closed,
+          certificates,
+        })
       : undefined;
   const ended = yield* end(record, reason, closedWindow, after);
   yield* record.writeWhatWasKeptBack();

@@ -56,7 +56,9 @@ export function* openWindow(run: WindowRun): Step<Opening> {
           ? opened.message
           : `${opened.message} (still failing after ${OPEN_BUDGET_MS / 60_000} minutes)`;
       yield* record.audit("enable-failed", { outcome: "failure", code, message });
-      return { kind: "enable-failed", code, message };
+      // The evidence of a write that landed starts here; without a plan the reason stays as it was.
+      const enablingAt = run.evidence ? { enablingAt: new Date(started).toISOString() } : {};
+      return { kind: "enable-failed", code, message, ...enablingAt };
     }
     yield* record.audit("enable-retry", {
       outcome: "failure",
