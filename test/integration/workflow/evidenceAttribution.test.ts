@@ -46,6 +46,7 @@ describe("evidence of an enable reported failed", () => {
       async ({ h, act }) => {
         harness.h = h;
         await h.world.clusterControl.injectFault(h.cluster(), { operation: "enable", status: 400, count: 1 });
+        await h.engine.advanceBy(2 * MINUTE); // enabling begins well after the request was made
         await act("approve", "bob");
         await h.engine.advanceBy(5 * MINUTE);
       },
@@ -63,6 +64,7 @@ describe("evidence of an enable reported failed", () => {
     ]);
 
     const enabling = (await entry(h, id, "enabling"))!;
+    expect(Date.parse(enabling.at)).toBeGreaterThan(Date.parse(request.requestedAt));
     const locked = (await entry(h, id, "locked"))!;
     expect(locked.details).toEqual({ change: "changed" });
     expect(kubeAudit.queries[0]).toEqual({ cluster: h.cluster().id, from: enabling.at, to: locked.at });
