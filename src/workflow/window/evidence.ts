@@ -28,6 +28,8 @@ export interface LockedWindow {
   readonly window: WindowTimes | undefined;
   /** When this request's own access began: its window's opening, or when it began enabling. */
   readonly since: string;
+  /** When the lockdown disabled local accounts (before the certificate policy ran). */
+  readonly lockedAt: Date;
   readonly closed: Extract<Activities["closeWindowOnCluster"]["output"], { kind: "locked" | "kept-open" }>;
   /** The certificate policy's outcome; undefined when it did not run. */
   readonly certificates: CertificateOutcome | undefined;
@@ -43,7 +45,7 @@ type Rounds =
 /** Records the request as closed, watches its credentials if need be, collects and audits the evidence. */
 export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locked: LockedWindow): Step<AfterEvidence> {
   const { record } = run;
-  const lockedAt = record.now();
+  const { lockedAt } = locked;
   const { status, outcome } = endingState(record, locked.reason);
   yield* record.progress({ status, outcome, ...(locked.window ? { window: locked.window } : {}) });
   const enabledSince = (locked.closed.kind === "locked" && locked.closed.enabledSince) || locked.since;

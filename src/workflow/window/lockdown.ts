@@ -133,6 +133,9 @@ function* finish(
   } else {
     yield* record.audit("locked", { outcome: "success", details: { change: closed.change } });
   }
+  // When local accounts were disabled: the certificate policy that follows can take hours of retries,
+  // and a call made meanwhile is a use after the window, not during it.
+  const lockedAt = record.now();
   if (lockdown.escalated) yield* record.notify("lockdown-recovered", { lockdown });
   // Local accounts were enabled until now: even an enable reported failed may have landed.
   const wasEnabled = closed.kind === "locked" && (closed.change === "changed" || closed.enabledSince);
@@ -160,6 +163,7 @@ function* finish(
           reason,
           window: closedWindow.window,
           since,
+          lockedAt,
           closed,
           certificates,
         })

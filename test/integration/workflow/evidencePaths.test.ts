@@ -47,6 +47,25 @@ const entry = async (h: Harness, id: string, type: string) => (await h.audit(id)
 const closing = async (h: Harness, id: string) =>
   (await h.world.outbox.list(id)).find((message) => message.kind === "closed");
 
+describe("the lockdown's time", () => {
+  it("is when local accounts were disabled, not when a slow certificate policy ended", async () => {
+    const { h, id, kubeAudit } = await closedWindow(
+      null,
+      arriving([], [0]),
+      (h) => h.engine.advanceBy(20 * MINUTE),
+      {
+        env: { BREAKGLASS_ROTATE_CERTIFICATES: "when-credentials-issued" },
+        // The rotation fails twice as ARM would with a 409: the policy retries it a minute apart and more.
+        before: (h) => h.world.clusterControl.injectFault(h.cluster(), { operation: "rotate", status: 409, count: 2 }),
+      },
+    );
+    const locked = (await entry(h, id, "locked"))!;
+    const rotatedAt = Date.parse((await entry(h, id, "certificates-rotated"))!.at);
+    expect(rotatedAt - Date.parse(locked.at)).toBeGreaterThanOrEqual(MINUTE);
+    expect(kubeAudit.queries[0]!.to).toBe(locked.at);
+  });
+});
+
 describe("evidence after the window (recorded for replay)", () => {
   it("evidence-collected: calls appear at the second query; the third agrees; all of them are kept", async () => {
     const { h, id, kubeAudit } = await closedWindow(
