@@ -138,6 +138,40 @@ export function parseAdminCalls(table: QueryTable, rowLimit: number): { calls: A
   return { calls: calls.slice(0, rowLimit), truncated: calls.length > rowLimit };
 }
 
+/** The most of a partial answer's reason kept in `incomplete`: a line, not the service's whole report. */
+const INCOMPLETE_MAX_CHARS = 300;
+/** How deep into details and inner errors the reason is read (the service nests two or three). */
+const INCOMPLETE_MAX_DEPTH = 4;
+
+/**
+ * A partial answer's error ({code, message, details[], innererror}) as one line: each level's
+ * "code: message", outermost first, without links (the service's point to its docs) or anything
+ * shaped like a token, at most INCOMPLETE_MAX_CHARS. Like the rows, the error is not trusted. Never throws.
+ */
+export function describeIncomplete(error: unknown): string {
+  const parts: string[] = [];
+  collectReasons(error, parts, 0);
+  const line = parts
+    .join("; ")
+    .replace(/\b(?:https?|ftp):\/\/\S+/gi, "[link]")
+    .replace(/\bBearer\s+\S+/gi, "Bearer [token]")
+    .replace(/\beyJ[\w-]*\.[\w-]+\.[\w-]*/g, "[token]")
+    .replace(/\b(token|key|sig|secret|password)=\S+/gi, "$1=[redacted]")
+    .replace(/\s+/g, " ")
+    .trim();
+  const reason = line || "the log answered only in part, without saying why";
+  return reason.length > INCOMPLETE_MAX_CHARS ? `${reason.slice(0, INCOMPLETE_MAX_CHARS - 1)}…` : reason;
+}
+
+function collectReasons(error: unknown, parts: string[], depth: number): void {
+  if (typeof error !== "object" || error === null || depth > INCOMPLETE_MAX_DEPTH) return;
+  const { code, message, details, innererror } = error as Record<string, unknown>;
+  const part = [text(code), text(message)].filter(Boolean).join(": ");
+  if (part && !parts.includes(part)) parts.push(part);
+  for (const detail of Array.isArray(details) ? details : []) collectReasons(detail, parts, depth + 1);
+  collectReasons(innererror, parts, depth + 1);
+}
+
 function text(value: unknown): string {
   return typeof value === "string" ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : "";
 }

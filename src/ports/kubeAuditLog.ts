@@ -9,7 +9,18 @@ import type { AdminCall } from "../domain/evidence.js";
 export const ADMIN_CALL_ROW_LIMIT = 5_000;
 
 export type AdminCallsAnswer =
-  | { readonly kind: "found"; readonly calls: readonly AdminCall[]; readonly truncated: boolean }
+  | {
+      readonly kind: "found";
+      readonly calls: readonly AdminCall[];
+      /** The answer reached ADMIN_CALL_ROW_LIMIT: there may be later calls. */
+      readonly truncated: boolean;
+      /**
+       * Set when the log answered only in part for another reason (a service limit, a workspace
+       * that failed): what it said, on one line, without links or tokens. The calls are real but
+       * there may be others anywhere in the period, so a reader must not take the period as read.
+       */
+      readonly incomplete?: string;
+    }
   /** The log cannot answer and asking again will not change that: no workspace, no permission, no such table. */
   | { readonly kind: "unavailable"; readonly code: OutcomeCode; readonly reason: string };
 

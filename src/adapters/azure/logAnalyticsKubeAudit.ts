@@ -4,10 +4,16 @@
 // the caller must know: a table the app may not read is left out of the answer, not refused, so an
 // empty answer is no proof that nothing was done (the collection also reads the diagnostic settings).
 import type { TokenCredential } from "@azure/core-auth";
+import type { PipelinePolicy, PipelineResponse } from "@azure/core-rest-pipeline";
 import { LogsQueryClient, LogsQueryResultStatus, type LogsQueryResult } from "@azure/monitor-query-logs";
 import { ARM_ACTIONS } from "../../domain/armActions.js";
 import type { ManagedCluster } from "../../domain/clusters.js";
-import { adminCallsQuery, adminCallsTimespan, parseAdminCalls } from "../../domain/kubeAuditQuery.js";
+import {
+  adminCallsQuery,
+  adminCallsTimespan,
+  describeIncomplete,
+  parseAdminCalls,
+} from "../../domain/kubeAuditQuery.js";
 import { TransientError } from "../../ports/errors.js";
 import { ADMIN_CALL_ROW_LIMIT, type AdminCallsAnswer, type KubeAuditLog } from "../../ports/kubeAuditLog.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
@@ -44,6 +50,9 @@ export class LogAnalyticsKubeAudit implements KubeAuditLog {
       credentials: { scopes: [scopeOf(base)] },
       ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
     });
+    // Outermost (Serialize is the first phase): it sees the response the SDK's retries and the token
+    // policy's challenge handling settled on, the one the SDK would otherwise misread.
+    this.client.pipeline.addPolicy(errorResponsePolicy, { phase: "Serialize" });
   }
 
   async adminCalls(cluster: ManagedCluster, from: Date, to: Date): Promise<AdminCallsAnswer> {
@@ -58,24 +67,75 @@ export class LogAnalyticsKubeAudit implements KubeAuditLog {
     } catch (error) {
       return refusalOrThrow(error, cluster);
     }
-    const complete = result.status === LogsQueryResultStatus.Success;
     const [table] = "tables" in result ? result.tables : result.partialTables;
     const { calls, truncated } = parseAdminCalls(
       { columns: table?.columnDescriptors ?? [], rows: table?.rows ?? [] },
       ADMIN_CALL_ROW_LIMIT,
     );
-    // A partial answer (a limit reached, one of several workspaces failing) is still evidence of
-    // what it holds; it is kept as "at least these calls" rather than thrown away for a retry that
-    // may meet the same limit again.
-    return { kind: "found", calls, truncated: truncated || !complete };
+    // A partial answer (a service limit reached, one of several workspaces failing) is still
+    // evidence of what it holds, kept rather than thrown away for a retry that may meet the same
+    // limit again; but it is not the row limit: it says why it is incomplete.
+    if (result.status === LogsQueryResultStatus.PartialFailure)
+      return { kind: "found", calls, truncated, incomplete: describeIncomplete(result.partialError) };
+    return { kind: "found", calls, truncated };
   }
+}
+
+/**
+ * Every final answer ≥ 400 as a ServiceError, thrown before the SDK sees it: @azure/monitor-query-logs
+ * 1.0.0 reads an error body as `{error: {code}}` unchecked, so an empty or non-JSON one (a gateway's
+ * 429, an HTML 502, a bodyless 403) would become a TypeError without its status or Retry-After.
+ */
+const errorResponsePolicy: PipelinePolicy = {
+  name: "breakglassLogsErrorResponse",
+  async sendRequest(request, next) {
+    const response = await next(request);
+    if (response.status < 400) return response;
+    throw new LogsServiceError(response);
+  },
+};
+
+class LogsServiceError extends Error implements ServiceError {
+  readonly statusCode: number;
+  readonly code: string | undefined;
+  readonly details: ServiceError["details"];
+
+  constructor(readonly response: PipelineResponse) {
+    const body = jsonOf(response.bodyAsText);
+    // The API's shape is {error: {code, message}}; a bare {code, message} is read as well.
+    const info = isRecord(body?.error) ? body.error : body;
+    const type = response.headers.get("content-type")?.split(";")[0]?.trim();
+    super(
+      typeof info?.message === "string"
+        ? info.message
+        : `HTTP ${response.status} with ${response.bodyAsText ? `a ${type ?? "non-JSON"} body` : "no body"}`,
+    );
+    this.name = "LogsServiceError";
+    this.statusCode = response.status;
+    this.code = typeof info?.code === "string" ? info.code : undefined;
+    this.details = body;
+  }
+}
+
+function jsonOf(text: string | null | undefined): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = text ? JSON.parse(text) : undefined;
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined; // an HTML or plain-text page: its status says what happened
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 interface ServiceError {
   readonly statusCode?: number;
   readonly code?: string;
   readonly message?: string;
-  readonly details?: { readonly error?: { readonly innererror?: { readonly message?: string } } };
+  /** The error body as the service sent it, not trusted. */
+  readonly details?: { readonly error?: { readonly innererror?: { readonly message?: unknown } } };
   readonly response?: { readonly headers?: { get(name: string): string | null | undefined } };
 }
 
@@ -112,7 +172,7 @@ function refusalOrThrow(error: unknown, cluster: ManagedCluster): AdminCallsAnsw
     return {
       kind: "unavailable",
       code: "LOGS_QUERY_REJECTED",
-      reason: `Log Analytics refused the kube-audit query of ${cluster.name} (${code}): ${message}${inner ? ` (${inner})` : ""}`,
+      reason: `Log Analytics refused the kube-audit query of ${cluster.name} (${code}): ${message}${typeof inner === "string" && inner ? ` (${inner})` : ""}`,
     };
   }
   const name = error instanceof Error ? error.name : "";

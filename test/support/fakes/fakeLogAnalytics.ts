@@ -12,6 +12,20 @@ import { HttpsFake, isBearerFor, type FakeRequest, type FakeResponse } from "./h
 
 export type KubeAuditTable = (typeof KUBE_AUDIT_TABLES)[number];
 
+/** How an error is answered: the service's JSON error, or as a gateway may, with no body, text or HTML. */
+export type ErrorBody = "json" | "none" | "text" | "html";
+
+const SERVICE_ERRORS: Record<number, readonly [string, string]> = {
+  401: ["InvalidTokenError", "The provided authentication is not valid"],
+  403: [
+    "InsufficientAccessError",
+    "The provided credentials have insufficient access to perform the requested operation",
+  ],
+  429: ["ThrottledError", "Your request was throttled; retry after the delay"],
+  502: ["BadGateway", "Bad Gateway"],
+  503: ["ServiceUnavailable", "The service is unavailable"],
+};
+
 export interface FakeAuditRow {
   readonly call: AdminCall;
   readonly table: KubeAuditTable;
@@ -49,6 +63,8 @@ export class FakeLogAnalytics extends HttpsFake {
   ingestionDelayMs = 0;
   /** Tables the app's identity may not read: left out of every answer, as the service does. */
   readonly unreadableTables = new Set<KubeAuditTable>();
+  /** Set, every answer is partial: its rows and this error beside them, as when a workspace fails. */
+  partialError: object | undefined;
   private readonly rows = new Map<string, FakeAuditRow[]>();
 
   constructor() {
@@ -75,30 +91,35 @@ export class FakeLogAnalytics extends HttpsFake {
   }
 
   /** The next `times` queries are throttled (429) with a Retry-After of `seconds`. */
-  throttle(times: number, seconds: number): void {
-    this.inject({
-      method: "POST",
-      times,
-      response: {
-        status: 429,
-        headers: { "Retry-After": String(seconds) },
-        body: serviceError("ThrottledError", "Your request was throttled; retry after the delay"),
-      },
-    });
+  throttle(times: number, seconds: number, body: ErrorBody = "json"): void {
+    this.fail(429, { times, body, retryAfterSeconds: seconds });
   }
 
-  /** The next query is refused (403), as for a caller without any read on the scope. */
-  refuse(): void {
-    this.inject({
-      method: "POST",
-      response: {
-        status: 403,
-        body: serviceError(
-          "InsufficientAccessError",
-          "The provided credentials have insufficient access to perform the requested operation",
-        ),
+  /** The next query is refused (403, or 401), as for a caller without any read on the scope. */
+  refuse(body: ErrorBody = "json", status: 401 | 403 = 403): void {
+    this.fail(status, { body });
+  }
+
+  /**
+   * The next `times` queries fail with `status`, answered with the service's JSON error, or as a
+   * gateway in front of it may: no body, a plain-text one or an HTML page.
+   */
+  fail(status: number, options: { times?: number; body?: ErrorBody; retryAfterSeconds?: number } = {}): void {
+    const { times = 1, body = "json", retryAfterSeconds } = options;
+    const retryAfter: Record<string, string> =
+      retryAfterSeconds === undefined ? {} : { "Retry-After": String(retryAfterSeconds) };
+    const [code, message] = SERVICE_ERRORS[status] ?? ["ServiceError", `The service answered ${status}`];
+    const answers: Record<ErrorBody, FakeResponse> = {
+      json: { status, headers: retryAfter, body: serviceError(code, message) },
+      none: { status, headers: retryAfter },
+      text: { status, headers: { ...retryAfter, "Content-Type": "text/plain" }, body: `${status} ${message}\n` },
+      html: {
+        status,
+        headers: { ...retryAfter, "Content-Type": "text/html; charset=utf-8" },
+        body: `<html><head><title>${status}</title></head><body><h1>${message}</h1></body></html>`,
       },
-    });
+    };
+    this.inject({ method: "POST", times, response: answers[body] });
   }
 
   /** Every query received, oldest first. */
@@ -163,6 +184,7 @@ export class FakeLogAnalytics extends HttpsFake {
             ]),
           },
         ],
+        ...(this.partialError ? { error: this.partialError } : {}),
       },
     };
   }

@@ -6,6 +6,7 @@ import {
   adminCallsQuery,
   adminCallsTimespan,
   COMPLETION_SLACK_MS,
+  describeIncomplete,
   parseAdminCalls,
 } from "../../../src/domain/kubeAuditQuery.js";
 
@@ -210,5 +211,44 @@ describe("reading the query's answer", () => {
     const cut = parseAdminCalls({ columns: COLUMNS, rows }, 3);
     expect([cut.calls.map((found) => found.id), cut.truncated]).toEqual([["a0", "a1", "a2"], true]);
     expect(parseAdminCalls({ columns: COLUMNS, rows: rows.slice(0, 3) }, 3).truncated).toBe(false);
+  });
+});
+
+describe("describeIncomplete", () => {
+  it("reads each level's code and message, outermost first, once each, on one line", () => {
+    expect(
+      describeIncomplete({
+        code: "PartialError",
+        message: "There were some errors\r\n when processing your query.",
+        details: [
+          { code: "WorkspaceFailed", message: "One workspace did not answer" },
+          { code: "WorkspaceFailed", message: "One workspace did not answer" },
+        ],
+        innererror: { code: "EngineError", innererror: { message: "Partial query failure" } },
+      }),
+    ).toBe(
+      "PartialError: There were some errors when processing your query.; WorkspaceFailed: One workspace did not answer; " +
+        "EngineError; Partial query failure",
+    );
+  });
+
+  it("leaves out links and anything shaped like a token", () => {
+    const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+    const said = describeIncomplete({
+      code: "PartialError",
+      message: `See https://aka.ms/kustoquerylimits?sig=abc, Bearer ${jwt}, ${jwt} and token=s3cr3t or key=k3y.`,
+    });
+    expect(said).toBe("PartialError: See [link] Bearer [token] [token] and token=[redacted] or key=[redacted]");
+    for (const secret of ["aka.ms", "abc", jwt, "s3cr3t", "k3y"]) expect(said).not.toContain(secret);
+  });
+
+  it("keeps a line, not the service's whole report, and never throws on what is not an error", () => {
+    const long = describeIncomplete({ code: "PartialError", message: "x".repeat(1_000) });
+    expect([long.length, long.endsWith("…")]).toEqual([300, true]);
+    const nested: Record<string, unknown> = { code: "Loop" };
+    nested.innererror = nested;
+    expect(describeIncomplete(nested)).toBe("Loop");
+    for (const odd of [undefined, null, "text", 42, [], { message: {} }])
+      expect(describeIncomplete(odd)).toBe("the log answered only in part, without saying why");
   });
 });
