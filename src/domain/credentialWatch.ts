@@ -148,11 +148,12 @@ export interface ReadCalls {
 
 /**
  * Takes a query's answer for [from, to]: the calls not seen before, attributed; what was read moves
- * on to what had time to arrive (or to the last call of an answer cut at its row limit).
+ * on to what had time to arrive (or to the last call of an answer cut at its row limit; not at all
+ * for an answer the log gave only in part, whose missing calls may be anywhere in the period).
  */
 export function readCalls(
   watch: ClusterWatch,
-  answer: { readonly calls: readonly AdminCall[]; readonly truncated: boolean },
+  answer: { readonly calls: readonly AdminCall[]; readonly truncated: boolean; readonly incomplete?: string },
   range: { readonly from: Date; readonly to: Date },
   timing: WatchTiming,
 ): ReadCalls {
@@ -170,7 +171,11 @@ export function readCalls(
   // `to` is the time of the query: what was received a delay before it has arrived.
   const settled = new Date(range.to.getTime() - timing.ingestionDelayMs);
   const last = answer.calls.at(-1);
-  const through = answer.truncated && last ? last.at : latest(range.from.toISOString(), settled.toISOString());
+  const through = answer.incomplete
+    ? range.from.toISOString()
+    : answer.truncated && last
+      ? last.at
+      : latest(range.from.toISOString(), settled.toISOString());
   const readFrom = watch.readFrom ? latest(watch.readFrom, through) : through;
   const kept = [...(watch.seen ?? []), ...fresh.map(({ id, at }) => ({ id, at }))].filter(
     (call) => ms(call.at) >= ms(readFrom),

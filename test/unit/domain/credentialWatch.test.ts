@@ -108,6 +108,14 @@ describe("reading calls", () => {
     expect(cut.watch.readFrom).toBe(at(13));
   });
 
+  it("reports the calls of an answer given only in part, but does not move on: the rest may be anywhere", () => {
+    const partial = { calls: [call("a", 12)], truncated: false, incomplete: "PartialError: a workspace failed" };
+    const read = readCalls(watch, partial, range, timing);
+    expect([[...read.found], read.watch.readFrom]).toEqual([[["r1", [call("a", 12)]]], at(10)]);
+    const again = readCalls(read.watch, { calls: [call("a", 12), call("b", 13)], truncated: false }, range, timing);
+    expect([[...again.found], again.watch.readFrom]).toEqual([[["r1", [call("b", 13)]]], at(19)]);
+  });
+
   it("never moves back before where the query started", () => {
     expect(
       readCalls(watch, { calls: [], truncated: false }, { from: date(10), to: date(10.5) }, timing).watch.readFrom,
