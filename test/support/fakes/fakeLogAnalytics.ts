@@ -6,6 +6,8 @@
 // It does not interpret KQL: it reads the query's two time parameters and its `take`, and does
 // what the template asks (calls by masterclient received in the period, one per AuditId, oldest
 // first). Like the service, it leaves out the tables the caller may not read, refusing nothing.
+// It can fail as the service does (its JSON error) or as a gateway in front of it may (no body,
+// plain text, an HTML page), and answer in part (rows and an error beside them).
 import { ADMIN_CALL_COLUMNS, type KUBE_AUDIT_TABLES } from "../../../src/domain/kubeAuditQuery.js";
 import { KUBE_ADMIN_USER, type AdminCall } from "../../../src/domain/evidence.js";
 import { HttpsFake, isBearerFor, type FakeRequest, type FakeResponse } from "./https.js";
