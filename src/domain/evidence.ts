@@ -103,7 +103,7 @@ const DESCRIBED_GROUPS = 3;
 /** "5 API calls as cluster-admin: 3 deletes of pods in kube-system, 1 get of secrets in kube-system, …". */
 export function describeEvidence(summary: Pick<EvidenceSummary, "entries" | "counts" | "truncated">): string {
   const total = `${summary.truncated ? "at least " : ""}${summary.entries}`;
-  if (summary.entries === 0) return "no API calls as cluster-admin";
+  if (summary.entries === 0) return summary.truncated ? "no API calls found so far" : "no API calls as cluster-admin";
   const groups = summary.counts.slice(0, DESCRIBED_GROUPS).map(describeCount);
   const more = summary.counts.length > DESCRIBED_GROUPS ? ", …" : "";
   return `${total} API call${summary.entries === 1 ? "" : "s"} as cluster-admin: ${groups.join(", ")}${more}`;

@@ -23,6 +23,8 @@ export interface CollectedEvidence {
   readonly to: string;
   /** Windows still open when this one closed: their calls in the span are counted here too. */
   readonly sharedWith?: number;
+  /** What the answer cannot hold (the collection's gap), in one sentence. */
+  readonly gap?: string;
   /** When local accounts were enabled for another window, before this request's span began. */
   readonly sharedSince?: string;
 }
@@ -39,7 +41,7 @@ export const EVIDENCE_CALL_KEY = /^call\d{2}$/;
 
 /** The details of an `evidence-collected` entry: counts, span, and as many calls as fit the budget. */
 export function evidenceDetails(
-  { summary, settled, from, to, sharedWith, sharedSince }: CollectedEvidence,
+  { summary, settled, from, to, sharedWith, sharedSince, gap }: CollectedEvidence,
   budget = EVIDENCE_DETAILS_BUDGET,
 ): AuditDetails {
   const head = (kept: number): Record<string, string | number | boolean> => ({
@@ -53,6 +55,7 @@ export function evidenceDetails(
     counts: canonicalJson(summary.counts.slice(0, COUNT_LIMIT)),
     ...(sharedWith === undefined ? {} : { sharedWith }),
     ...(sharedSince === undefined ? {} : { sharedSince }),
+    ...(gap === undefined ? {} : { gap }),
   });
   const calls: Record<string, string> = {};
   let kept = 0;
@@ -106,6 +109,8 @@ export function decideEvidenceStatus(
   if (entry?.type === "evidence-collected") return { status: "collected", entry };
   if (entry) return { status: "unavailable", reason: entry.message ?? entry.code ?? "unavailable" };
   if (isTerminal(request.status) && !request.window) {
+    // An enable reported failed may have landed: its evidence is collected like a window's.
+    if (request.status === "failed" && collecting && !trailClosed && !overdue) return { status: "pending" };
     const why = request.outcome ? `: ${request.outcome.message}` : "";
     return { status: "unavailable", reason: `no window was opened (the request is ${request.status}${why})` };
   }
@@ -131,6 +136,7 @@ export function collectedCaveat(details: AuditDetails | undefined, code: Outcome
       ? `${details.omitted} call(s) counted but not kept in full`
       : "",
     details?.sharedWith !== undefined || details?.sharedSince !== undefined ? SHARED_SPAN_CAVEAT : "",
+    typeof details?.gap === "string" ? details.gap : "",
   ].filter(Boolean);
   return notes.length ? notes.join("; ") : undefined;
 }

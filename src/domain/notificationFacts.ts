@@ -65,5 +65,7 @@ export type NotifiedEvidence =
       readonly settled: boolean;
       /** Another window was open in the span: its calls cannot be told apart from this one's. */
       readonly shared?: boolean;
+      /** What the answer cannot hold (kube-audit-admin alone has no gets or lists; a partial answer). */
+      readonly gap?: string;
     }
   | { readonly kind: "unavailable"; readonly reason: string };

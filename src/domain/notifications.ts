@@ -64,6 +64,7 @@ function evidenceLine(evidence: NonNullable<NotificationFacts["evidence"]>): str
   const notes = [
     evidence.settled ? "" : "calls were still arriving in the log when collection stopped",
     evidence.shared ? SHARED_SPAN_CAVEAT : "",
+    evidence.gap ?? "",
   ].filter(Boolean);
   return `${describeEvidence(evidence.summary)}${notes.length ? ` (${notes.join("; ")})` : ""}`;
 }

@@ -50,7 +50,9 @@ export async function collectEvidence(
       reason: `${cluster.name} has no diagnostic setting that sends kube-audit logs to a Log Analytics workspace: what was done with cluster-admin was not recorded`,
     };
   }
-  const gap = COVERAGE_GAPS[coverage];
+  const gap = [COVERAGE_GAPS[coverage], answer.incomplete && `the log answered only in part: ${answer.incomplete}`]
+    .filter(Boolean)
+    .join("; ");
   return { kind: "found", summary: summarizeAdminCalls(answer.calls, answer.truncated), ...(gap ? { gap } : {}) };
 }
 

@@ -55,7 +55,7 @@ export type EligibilityResult =
 
 /** One query of a cluster's kube-audit log for a window's calls as cluster-admin. */
 export type EvidenceAnswer =
-  /** `gap`: what this cluster's log cannot hold (kube-audit-admin alone has no gets or lists). */
+  /** `gap`: what this answer cannot hold (kube-audit-admin alone has no gets or lists; a partial answer). */
   | { readonly kind: "found"; readonly summary: EvidenceSummary; readonly gap?: string }
   /** Asking again will not help: no kube-audit diagnostic setting, no permission, no such table. */
   | { readonly kind: "unavailable"; readonly code: OutcomeCode; readonly reason: string };

@@ -39,7 +39,13 @@ export interface LockedWindow {
 const QUERY_ATTEMPTS = 4;
 
 type Rounds =
-  | { readonly kind: "collected"; readonly summary: EvidenceSummary; readonly settled: boolean; readonly note?: string }
+  | {
+      readonly kind: "collected";
+      readonly summary: EvidenceSummary;
+      readonly settled: boolean;
+      readonly note?: string;
+      readonly gap?: string;
+    }
   | { readonly kind: "unavailable"; readonly code: OutcomeCode; readonly reason: string };
 
 /** Records the request as closed, watches its credentials if need be, collects and audits the evidence. */
@@ -67,7 +73,8 @@ export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locke
     return { outcome, evidence: { kind: "unavailable", reason: found.reason } };
   }
   const shared = sharing(locked, enabledSince);
-  const collected: CollectedEvidence = { summary: found.summary, settled: found.settled, ...span, ...shared };
+  const gap = found.gap === undefined ? {} : { gap: found.gap };
+  const collected: CollectedEvidence = { summary: found.summary, settled: found.settled, ...span, ...shared, ...gap };
   yield* record.audit("evidence-collected", {
     outcome: "success",
     ...(found.settled
@@ -81,7 +88,7 @@ export function* collectWindowEvidence(run: WindowRun, plan: EvidencePlan, locke
   const { entries, counts, truncated } = found.summary;
   // The message names the first groups; one more tells it that there are others.
   const summary = { entries, counts: counts.slice(0, 4), truncated };
-  const evidence = { kind: "collected", summary, settled: found.settled } as const;
+  const evidence = { kind: "collected", summary, settled: found.settled, ...gap } as const;
   return { outcome, evidence: { ...evidence, ...(Object.keys(shared).length ? { shared: true } : {}) } };
 }
 
@@ -126,22 +133,26 @@ function* queryUntilSettled(
   const { context, record } = run;
   yield* sleep(context, lockedAt.getTime() + plan.firstQueryAfterMs - record.now().getTime());
   const counts: number[] = [];
-  let last: EvidenceSummary | undefined;
+  let last: Extract<EvidenceAnswer, { kind: "found" }> | undefined;
   for (;;) {
     const answer = yield* query(run, plan, span);
     if (answer.kind === "unavailable") {
       // Calls already found are kept: the failure only means the count could not settle.
-      if (last)
-        return { kind: "collected", summary: last, settled: false, note: `a later query failed: ${answer.reason}` };
+      if (last) return { ...collected(last, false), note: `a later query failed: ${answer.reason}` };
       return answer;
     }
-    last = answer.summary;
-    counts.push(last.entries);
+    last = answer;
+    counts.push(last.summary.entries);
     const round = decideEvidenceRound(plan, counts, record.now().getTime() - lockedAt.getTime());
-    if (round.action !== "query-again")
-      return { kind: "collected", summary: last, settled: round.action === "settled" };
+    if (round.action !== "query-again") return collected(last, round.action === "settled");
     yield* sleep(context, round.afterMs);
   }
+}
+
+type Collected = Extract<Rounds, { kind: "collected" }>;
+
+function collected({ summary, gap }: Extract<EvidenceAnswer, { kind: "found" }>, settled: boolean): Collected {
+  return { kind: "collected", summary, settled, ...(gap === undefined ? {} : { gap }) };
 }
 
 /** One query; a log that kept failing through the retries is unavailable, named by its code. */

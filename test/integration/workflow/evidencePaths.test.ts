@@ -49,20 +49,32 @@ const closing = async (h: Harness, id: string) =>
 
 describe("the lockdown's time", () => {
   it("is when local accounts were disabled, not when a slow certificate policy ended", async () => {
-    const { h, id, kubeAudit } = await closedWindow(
-      null,
-      arriving([], [0]),
-      (h) => h.engine.advanceBy(20 * MINUTE),
-      {
-        env: { BREAKGLASS_ROTATE_CERTIFICATES: "when-credentials-issued" },
-        // The rotation fails twice as ARM would with a 409: the policy retries it a minute apart and more.
-        before: (h) => h.world.clusterControl.injectFault(h.cluster(), { operation: "rotate", status: 409, count: 2 }),
-      },
-    );
+    const { h, id, kubeAudit } = await closedWindow(null, arriving([], [0]), (h) => h.engine.advanceBy(20 * MINUTE), {
+      env: { BREAKGLASS_ROTATE_CERTIFICATES: "when-credentials-issued" },
+      // The rotation fails twice as ARM would with a 409: the policy retries it a minute apart and more.
+      before: (h) => h.world.clusterControl.injectFault(h.cluster(), { operation: "rotate", status: 409, count: 2 }),
+    });
     const locked = (await entry(h, id, "locked"))!;
     const rotatedAt = Date.parse((await entry(h, id, "certificates-rotated"))!.at);
     expect(rotatedAt - Date.parse(locked.at)).toBeGreaterThanOrEqual(MINUTE);
     expect(kubeAudit.queries[0]!.to).toBe(locked.at);
+  });
+});
+
+describe("an answer that cannot be whole", () => {
+  it("keeps its calls and says why, in the entry, the API and the closing message", async () => {
+    const partial: KubeAuditScript = () => ({
+      kind: "found",
+      calls: CALLS,
+      truncated: false,
+      incomplete: "PartialError: a workspace failed",
+    });
+    const { h, id } = await closedWindow(null, partial, (h) => h.engine.advanceBy(MINUTE));
+    const gap = "the log answered only in part: PartialError: a workspace failed";
+    expect((await entry(h, id, "evidence-collected"))?.details).toMatchObject({ entries: CALLS.length, gap });
+    const answer = await h.call(h.app.api.requestEvidence, { as: "alice", params: { id } });
+    expect(answer.body).toMatchObject({ status: "collected", reason: gap });
+    expect((await closing(h, id))!.facts).toContainEqual({ name: "Evidence", value: expect.stringContaining(gap) });
   });
 });
 

@@ -63,6 +63,10 @@ describe("evidence in an audit entry", () => {
     expect(collectedCaveat({ entries: 9, omitted: 2, truncated: true, settled: false }, "EVIDENCE_UNSETTLED")).toBe(
       "the log answered at its row limit: there may be more calls; calls were still arriving in the log when collection stopped: later ones may be missing; 2 call(s) counted but not kept in full",
     );
+    const gap = "the log answered only in part: PartialError: a workspace failed";
+    const details = evidenceDetails({ summary: summarizeAdminCalls([]), settled: true, ...span, gap });
+    expect(details.gap).toBe(gap);
+    expect(collectedCaveat(details, undefined)).toBe(gap);
   });
 
   it("skips kept values that are not calls", () => {
@@ -107,6 +111,20 @@ describe("the evidence status of a request", () => {
       [],
       collecting,
       { status: "unavailable", reason: "no window was opened (the request is denied: denied by Bob)" },
+    ],
+    [
+      "pending for a failed enable whose workflow still runs (it may have landed)",
+      request("failed", false),
+      [entry("locked")],
+      collecting,
+      { status: "pending" },
+    ],
+    [
+      "unavailable for a failed request once its trail is closed",
+      request("failed", false),
+      [entry("locked")],
+      { collecting: true, trailClosed: true },
+      { status: "unavailable", reason: "no window was opened (the request is failed: denied by Bob)" },
     ],
     [
       "unavailable, with the entry's message",

@@ -82,6 +82,20 @@ describe("notifications", () => {
     ]);
     const unsettled = closed({ kind: "collected", summary: { entries: 1, counts, truncated: false }, settled: false });
     expect(unsettled.facts.find((fact) => fact.name === "Evidence")?.value).toMatch(/still arriving/);
+    const gap = "the cluster sends kube-audit-admin only: gets and lists (reading secrets included) are not in its log";
+    const partial = closed({
+      kind: "collected",
+      summary: { entries: 1, counts, truncated: false },
+      settled: true,
+      gap,
+    });
+    expect(partial.facts.find((fact) => fact.name === "Evidence")?.value).toContain(`(${gap})`);
+    const nothingYet = closed({
+      kind: "collected",
+      summary: { entries: 0, counts: [], truncated: true },
+      settled: true,
+    });
+    expect(nothingYet.facts.find((fact) => fact.name === "Evidence")?.value).toBe("no API calls found so far");
     const none = closed({ kind: "unavailable", reason: "aks-prod-weu has no kube-audit diagnostic setting" });
     expect(none.facts).toContainEqual({
       name: "Evidence",

@@ -110,4 +110,16 @@ describe("collecting a window's evidence", () => {
       retryAfterMs: 30_000,
     });
   });
+
+  it("an answer given only in part keeps its calls and says why it is incomplete", async () => {
+    const d = deps(
+      async () => ({ kind: "read", value: [setting({ logCategories: ["kube-audit"] })] }),
+      () => ({ kind: "found", calls: CALLS, truncated: false, incomplete: "PartialError: a workspace failed" }),
+    );
+    expect(await collectEvidence(d, span)).toMatchObject({
+      kind: "found",
+      summary: { entries: 2, truncated: false },
+      gap: "the log answered only in part: PartialError: a workspace failed",
+    });
+  });
 });
