@@ -42,8 +42,14 @@ export interface CredentialUsedAfterWindow {
   readonly cluster: ManagedCluster;
   /** The request whose window the credential is from. */
   readonly requestId: string;
-  /** The calls found this time, oldest first. */
+  /** The first calls found this time, oldest first, their texts clipped (the rest are counted). */
   readonly calls: readonly AdminCall[];
+  /** How many calls were found this time. */
+  readonly count: number;
+  /** The first distinct source IPs of those calls. */
+  readonly sourceIps: readonly string[];
+  /** Calls found since the last alert at `since` (alerts are at most one an hour), not alerted then. */
+  readonly earlier?: { readonly since: string; readonly calls: number };
   /** Who fetched admin credentials during the window (Activity Log callers); absent when unknown. */
   readonly fetchedBy?: readonly string[];
   /** The watch rotates the certificates now (BREAKGLASS_ROTATE_CERTIFICATES), rather than asking people to. */
@@ -62,9 +68,15 @@ function describeCall(call: AdminCall): string {
   return `${call.at} ${oneLine(call.verb)} ${oneLine(call.resource)}${object ? ` ${object}` : ""}${from} (${call.status})`;
 }
 
-function usedAfterWindowText({ cluster, requestId, calls, fetchedBy, rotating }: CredentialUsedAfterWindow): string {
+function usedAfterWindowText(alert: CredentialUsedAfterWindow, now: Date): string {
+  const { cluster, requestId, calls, count, fetchedBy, rotating, earlier } = alert;
   const listed = calls.slice(0, ALERT_CALLS).map((call) => `  ${describeCall(call)}`);
-  const more = calls.length > ALERT_CALLS ? [`  and ${calls.length - ALERT_CALLS} more`] : [];
+  const more = count > listed.length ? [`  and ${count - listed.length} more`] : [];
+  const before = earlier
+    ? [
+        `${earlier.calls} more call(s) were found since the last alert, ${instantInWords(earlier.since, now)} (in the evidence, not alerted).`,
+      ]
+    : [];
   const who =
     fetchedBy === undefined
       ? "not known yet (the Activity Log lags)"
@@ -74,10 +86,11 @@ function usedAfterWindowText({ cluster, requestId, calls, fetchedBy, rotating }:
     : "Rotate the cluster certificates now (it recreates nodes; up to ~30 minutes of disruption):";
   return [
     `An admin kubeconfig of ${cluster.name} was used after the window of request ${requestId} closed: ` +
-      `${calls.length} call${calls.length === 1 ? "" : "s"} as cluster-admin (masterclient).`,
+      `${count} call${count === 1 ? "" : "s"} as cluster-admin (masterclient).`,
     ...listed,
     ...more,
-    `Source IPs: ${sourceIps(calls).map(oneLine).join(", ") || "none recorded"}.`,
+    ...before,
+    `Source IPs: ${alert.sourceIps.map(oneLine).join(", ") || "none recorded"}.`,
     `Admin credentials were fetched during that window by: ${who}.`,
     `${action}\n  ${rotateCommand(cluster)}`,
   ].join("\n");
@@ -139,9 +152,9 @@ const CLUSTER_ALERTS: AlertTable<ClusterAlert> = {
     severity: "critical",
     subject: ({ cluster }) => `Admin credential used on ${cluster.name} after the window closed — rotate now`,
     text: usedAfterWindowText,
-    facts: ({ requestId, calls }) => [
+    facts: ({ requestId, count }) => [
       { name: "Request", value: requestId },
-      { name: "Calls", value: String(calls.length) },
+      { name: "Calls", value: String(count) },
     ],
   },
   "credential-watch-rotated": {

@@ -184,6 +184,7 @@ export const OUTCOME_CODES = [
   "CREDENTIAL_USED_AFTER_WINDOW",
   "CREDENTIAL_WATCH_ENDED",
   "CREDENTIAL_WATCH_ROTATED",
+  "CREDENTIAL_WATCH_FAILED",
 ] as const;
 
 /** An HTTP status a dependency answered, named after the dependency (ARM_409, STORAGE_503). */

@@ -7,6 +7,7 @@
 // or no admin credential was fetched during it. Pure: the round's I/O is in evidence/watch.ts.
 import type { ManagedCluster } from "./clusters.js";
 import type { AdminCall } from "./evidence.js";
+import { COMPLETION_SLACK_MS } from "./kubeAuditQuery.js";
 
 /** A closed window whose admin credentials may outlive it. */
 export interface WatchedWindow {
@@ -28,6 +29,10 @@ export interface WatchedWindowState extends WatchedWindow {
   readonly callsFound?: number;
   /** A round has read the calls since its lockdown. */
   readonly read?: boolean;
+  /** The last alert of calls after it (alerts are at most one per ALERT_INTERVAL_MS). */
+  readonly alertedAt?: string;
+  /** Calls found since that alert and not alerted yet: the next alert counts them. */
+  readonly unalerted?: number;
 }
 
 /** A call seen by a query, kept while a later query may return it again. */
@@ -51,27 +56,56 @@ export interface ClusterWatch {
   /** Calls at or after `readFrom` already handled. */
   readonly seen?: readonly SeenCall[];
   readonly openPeriods?: readonly OpenPeriod[];
+  /** The watch's last rotation request: none is started again before `until` (watchRound.ts). */
+  readonly rotationRequested?: { readonly at: string; readonly until: string };
 }
 
 /**
- * How long the logs lag behind what they record. Calls reach kube-audit in Log Analytics minutes
- * after they are made (Azure Monitor: mostly 20 s to 3 min, stragglers later), so a query re-reads
- * the last `ingestionDelayMs` and a rotation ends a watch only once the calls before it had that
- * long to arrive. The Activity Log is slower still (Azure: events within about 15 minutes, at worst
+ * How long the logs lag behind what they record. A call's row is written when the call completes
+ * (exec, attach, port-forward, logs -f, watch: up to `completionSlackMs` after it was received, the
+ * slack the query allows) and reaches kube-audit in Log Analytics minutes after that (Azure Monitor:
+ * mostly 20 s to 3 min, stragglers later), so a query re-reads the last `completionSlackMs +
+ * ingestionDelayMs` (by receive time) and a rotation ends a watch only once the calls before it had
+ * that long to arrive. The Activity Log is slower still (Azure: events within about 15 minutes, at worst
  * longer), so "no admin credential was fetched" is believed only `activityLogLagMs` after a lockdown.
  */
 export interface WatchTiming {
   readonly ingestionDelayMs: number;
+  readonly completionSlackMs: number;
   readonly activityLogLagMs: number;
 }
 
-export const AZURE_WATCH_TIMING: WatchTiming = { ingestionDelayMs: 15 * 60_000, activityLogLagMs: 30 * 60_000 };
+export const AZURE_WATCH_TIMING: WatchTiming = {
+  ingestionDelayMs: 15 * 60_000,
+  completionSlackMs: COMPLETION_SLACK_MS,
+  activityLogLagMs: 30 * 60_000,
+};
 
-/** The simulated kube-audit lags SIMULATED_INGESTION_DELAY_MS (2 s); the simulated Activity Log not at all. */
-export const SIMULATION_WATCH_TIMING: WatchTiming = { ingestionDelayMs: 5_000, activityLogLagMs: 5_000 };
+/**
+ * The simulated kube-audit lags SIMULATED_INGESTION_DELAY_MS (2 s) and writes a call's row when it
+ * is made (the simulated kubectl completes at once); the simulated Activity Log does not lag.
+ */
+export const SIMULATION_WATCH_TIMING: WatchTiming = {
+  ingestionDelayMs: 5_000,
+  completionSlackMs: 0,
+  activityLogLagMs: 5_000,
+};
 
-const ms = (instant: string): number => Date.parse(instant);
-const latest = (a: string, b: string): string => (ms(a) >= ms(b) ? a : b);
+/**
+ * How far back the Activity Log is asked: it keeps 90 days, and a query starting earlier is
+ * rejected; a day's margin for the clocks.
+ */
+export const ACTIVITY_LOG_REACH_MS = 89 * 24 * 60 * 60_000;
+
+/** The start of an Activity Log query from `from`, within its reach at `now`. */
+export const activityLogFrom = (from: Date, now: Date): Date =>
+  new Date(Math.max(from.getTime(), now.getTime() - ACTIVITY_LOG_REACH_MS));
+
+/** How far behind the query's time the calls (by receive time) are all in the log. */
+const readLagMs = (timing: WatchTiming): number => timing.ingestionDelayMs + timing.completionSlackMs;
+
+export const ms = (instant: string): number => Date.parse(instant);
+export const latest = (a: string, b: string): string => (ms(a) >= ms(b) ? a : b);
 
 /** Where the cluster's next query starts: the earliest point not yet read, of any window. */
 export function readStart(watch: ClusterWatch): string | undefined {
@@ -126,7 +160,10 @@ export function withOpenWindow(watch: ClusterWatch, openSince: string | undefine
   return { ...watch, openPeriods: periods.map((period) => (period === open ? { ...period, to } : period)) };
 }
 
-/** The window a call after some lockdown is a use of: the latest locked before it, while its credentials live. */
+/**
+ * The window a call after some lockdown is a use of: the latest locked before it whose fetches are
+ * not known to be none (else the latest), while its credentials live.
+ */
 export function attribute(watch: ClusterWatch, call: Pick<AdminCall, "at">): WatchedWindowState | undefined {
   const at = ms(call.at);
   const inWindow = [
@@ -134,9 +171,11 @@ export function attribute(watch: ClusterWatch, call: Pick<AdminCall, "at">): Wat
     ...(watch.openPeriods ?? []),
   ].some((period) => at >= ms(period.from) && (!period.to || at <= ms(period.to)));
   if (inWindow) return undefined;
-  const owner = watch.windows
+  // A window known to have had no admin credential fetched cannot be where the credential is from.
+  const before = watch.windows
     .filter((window) => ms(window.lockedAt) < at)
-    .sort((a, b) => ms(b.lockedAt) - ms(a.lockedAt))[0];
+    .sort((a, b) => ms(b.lockedAt) - ms(a.lockedAt));
+  const owner = before.find((window) => window.fetchedBy?.length !== 0) ?? before[0];
   return owner && !(owner.rotatedAt && ms(owner.rotatedAt) <= at) ? owner : undefined;
 }
 
@@ -168,8 +207,8 @@ export function readCalls(
     if (!owner || (watch.readFrom && ms(call.at) < ms(watch.readFrom) && owner.read)) continue;
     found.set(owner.requestId, [...(found.get(owner.requestId) ?? []), call]);
   }
-  // `to` is the time of the query: what was received a delay before it has arrived.
-  const settled = new Date(range.to.getTime() - timing.ingestionDelayMs);
+  // `to` is the time of the query: what was received the read lag before it has arrived.
+  const settled = new Date(range.to.getTime() - readLagMs(timing));
   const last = answer.calls.at(-1);
   const through = answer.incomplete
     ? range.from.toISOString()
@@ -231,15 +270,4 @@ export function endedWatches(watch: ClusterWatch): readonly EndedWatch[] {
 export function withoutWindows(watch: ClusterWatch, requestIds: readonly string[]): ClusterWatch {
   const windows = watch.windows.filter((window) => !requestIds.includes(window.requestId));
   return windows.length ? { ...watch, windows } : { windows: [] };
-}
-
-/**
- * What a round changed, applied to the watch as stored now: a window put under watch meanwhile
- * (by a workflow's lockdown) is kept as it came.
- */
-export function mergeRound(current: ClusterWatch, before: ClusterWatch, after: ClusterWatch): ClusterWatch {
-  const known = new Set(before.windows.map((window) => window.requestId));
-  const added = current.windows.filter((window) => !known.has(window.requestId));
-  if (!after.windows.length && !added.length) return { windows: [] };
-  return { ...after, windows: [...after.windows, ...added] };
 }

@@ -82,8 +82,11 @@ export function summarizeAdminCalls(
   };
 }
 
-function clipped(call: AdminCall): AdminCall {
-  const clip = (text: string) => (text.length > FIELD_LIMIT ? `${text.slice(0, FIELD_LIMIT - 1)}…` : text);
+/** A value from the cluster's log cut to FIELD_LIMIT: it is the caller's text, of any length. */
+export const clip = (text: string): string => (text.length > FIELD_LIMIT ? `${text.slice(0, FIELD_LIMIT - 1)}…` : text);
+
+/** The call with each of its texts cut to FIELD_LIMIT. */
+export function clipped(call: AdminCall): AdminCall {
   return {
     id: clip(call.id),
     at: call.at,

@@ -4,13 +4,10 @@
 // lockdown, rotate when BREAKGLASS_ROTATE_CERTIFICATES says so, and end the watch of windows
 // nothing is left to find for. A log that cannot be read is logged and read again next round; the
 // readiness check is what reports it, so that the watch does not alert at every run.
-import { canonicalJson } from "../domain/audit.js";
 import type { RotateCertificates } from "../domain/certificates.js";
-import { sourceIps } from "../domain/clusterAlerts.js";
 import type { ManagedCluster } from "../domain/clusters.js";
 import {
-  endedWatches,
-  mergeRound,
+  activityLogFrom,
   readCalls,
   readStart,
   withFetches,
@@ -21,14 +18,15 @@ import {
   type WatchTiming,
 } from "../domain/credentialWatch.js";
 import type { AdminCall } from "../domain/evidence.js";
+import { claimRound, mergeRound, releaseRotation } from "../domain/watchRound.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
 import type { CredentialWatchStore } from "../ports/credentialWatch.js";
 import { TransientError } from "../ports/errors.js";
 import type { KubeAuditLog } from "../ports/kubeAuditLog.js";
 import type { WindowRegistry } from "../ports/windowRegistry.js";
-import { applyRotation } from "../windows/certificatePolicy.js";
 import { WatchdogReporting, type ReportingDependencies } from "../watchdog/reporting.js";
+import { endWatches, reportCalls, rotate } from "./watchActions.js";
 
 export interface EvidenceWatchDependencies extends ReportingDependencies {
   readonly credentialWatch: CredentialWatchStore;
@@ -43,8 +41,11 @@ export interface EvidenceWatchDependencies extends ReportingDependencies {
 /** What the watch did on one cluster in one round. */
 export interface WatchReport {
   readonly cluster: string;
-  /** `window-open`: skipped (its calls are that window's); `unread`: the log did not answer. */
-  readonly action: "read" | "unread" | "window-open" | "failed";
+  /**
+   * `window-open`: skipped (its calls are that window's); `unread`: the log did not answer;
+   * `contended`: another run claimed the round first (its calls are that run's to report).
+   */
+  readonly action: "read" | "unread" | "window-open" | "contended" | "failed";
   readonly found: number;
   readonly rotated?: boolean;
   readonly ended: readonly string[];
@@ -55,18 +56,24 @@ export interface EvidenceWatch {
   run(): Promise<readonly WatchReport[]>;
 }
 
-/** Calls an audit entry keeps in full (its details are one table property). */
-const AUDITED_CALLS = 10;
-
 export function createEvidenceWatch(deps: EvidenceWatchDependencies): EvidenceWatch {
   const reporting = new WatchdogReporting(deps);
   return {
     async run() {
+      let watched: readonly ClusterWatch[];
+      try {
+        watched = await deps.credentialWatch.watchedClusters((key, reason) =>
+          deps.log(`evidence watch skipped the unreadable watch of ${key}: ${reason}`),
+        );
+      } catch (error) {
+        deps.log(`evidence watch could not list the watched clusters: ${messageOf(error)}`);
+        return [{ cluster: "*", action: "failed", found: 0, ended: [] }];
+      }
       const reports: WatchReport[] = [];
-      for (const watch of await deps.credentialWatch.watchedClusters()) {
+      for (const watch of watched) {
         const cluster = watch.windows[0]!.cluster;
         try {
-          reports.push(await watchCluster(deps, reporting, cluster, watch));
+          reports.push(await watchCluster(deps, reporting, cluster));
         } catch (error) {
           deps.log(`evidence watch failed on ${cluster.name}: ${messageOf(error)}`);
           reports.push({ cluster: cluster.id, action: "failed", found: 0, ended: [] });
@@ -77,62 +84,59 @@ export function createEvidenceWatch(deps: EvidenceWatchDependencies): EvidenceWa
   };
 }
 
+/**
+ * One round on one cluster. What it is about to act on (alerts, a rotation) is first written at the
+ * version it read (claimRound); a run that loses that write leaves the cluster to the one that won.
+ */
 async function watchCluster(
   deps: EvidenceWatchDependencies,
   reporting: WatchdogReporting,
   cluster: ManagedCluster,
-  stored: ClusterWatch,
 ): Promise<WatchReport> {
   const now = deps.now();
+  const { state: stored, version } = await deps.credentialWatch.readCluster(cluster);
   const registry = await deps.registry.read(cluster);
   const openSince = registry.windows.length ? (registry.enabledSince ?? now.toISOString()) : undefined;
   let watch = withOpenWindow(stored, openSince, now);
-  const save = (after: ClusterWatch) =>
-    deps.credentialWatch.updateCluster(cluster, (current) => mergeRound(current, stored, after));
-  if (openSince) {
-    await save(watch);
-    return { cluster: cluster.id, action: "window-open", found: 0, ended: [] };
-  }
-  watch = withRotations(watch, await rotationsSince(deps, cluster, watch));
-  const { watch: fetched, callers } = await withKnownFetches(deps, cluster, watch, now);
-  watch = fetched;
-  const read = await readNewCalls(deps, cluster, watch, now);
-  if (read) watch = read.watch;
-  const found = [...(read?.found ?? [])];
-  const rotating = found.length > 0 && deps.rotateCertificates !== "never";
-  for (const [requestId, calls] of found)
-    await reportCalls(deps, reporting, { cluster, requestId, calls, rotating, callers: callers.get(requestId) });
-  let rotated: boolean | undefined;
-  if (rotating) {
-    const requestIds = found.map(([requestId]) => requestId);
-    rotated = await rotate(deps, reporting, cluster, requestIds);
-    if (rotated) watch = withRotations(watch, [now.toISOString()]);
-  }
-  const endedIds = await endWatches(reporting, cluster, watch);
-  await save(withoutWindows(watch, endedIds));
-  return {
+  const save = (before: ClusterWatch, after: ClusterWatch) =>
+    deps.credentialWatch.updateCluster(cluster, (current) => mergeRound(current, before, after));
+  const report = (action: WatchReport["action"], more: Partial<WatchReport> = {}): WatchReport => ({
     cluster: cluster.id,
-    action: read ? "read" : "unread",
-    found: found.reduce((sum, [, calls]) => sum + calls.length, 0),
-    ...(rotated === undefined ? {} : { rotated }),
-    ended: endedIds,
-  };
-}
-
-/** Audits the end of the watch of each window nothing is left to find for; their request ids. */
-async function endWatches(reporting: WatchdogReporting, cluster: ManagedCluster, watch: ClusterWatch) {
-  const ended = endedWatches(watch);
-  for (const { window, reason, message } of ended) {
-    await reporting.audit({
-      type: "credential-watch-ended",
-      cluster: cluster.id,
-      outcome: "info",
-      code: "CREDENTIAL_WATCH_ENDED",
-      message,
-      details: { requestId: window.requestId, reason, callsFound: window.callsFound ?? 0 },
-    });
+    action,
+    found: 0,
+    ended: [],
+    ...more,
+  });
+  if (!stored.windows.length) return report("contended"); // another run ended its watch since the list
+  if (openSince) {
+    await save(stored, watch);
+    return report("window-open");
   }
-  return ended.map(({ window }) => window.requestId);
+  watch = withRotations(watch, await rotationsSince(deps, cluster, watch, now));
+  const { watch: fetched, callers } = await withKnownFetches(deps, cluster, watch, now);
+  const read = await readNewCalls(deps, cluster, fetched, now);
+  watch = read?.watch ?? fetched;
+  const found: ReadonlyMap<string, readonly AdminCall[]> = read?.found ?? new Map();
+  let claimed = stored;
+  let rotated: boolean | undefined;
+  if (found.size) {
+    // Recorded first (it counts a call once), so that the evidence keeps what a failed round found.
+    for (const [requestId, calls] of found) await deps.credentialWatch.recordAfterWindow(requestId, calls);
+    const claim = claimRound(watch, found, now, deps.rotateCertificates !== "never");
+    if (!(await deps.credentialWatch.replaceCluster(cluster, claim.watch, version))) return report("contended");
+    claimed = watch = claim.watch;
+    await reportCalls(reporting, { cluster, found, claim, callers });
+    if (claim.rotate) {
+      rotated = await rotate(deps, reporting, cluster, [...found.keys()]);
+      // When the rotation returned: calls made while ARM rotated were made with live credentials.
+      const done = deps.now();
+      watch = rotated ? withRotations(watch, [done.toISOString()]) : releaseRotation(watch, done);
+    }
+  }
+  const ended = await endWatches(reporting, cluster, watch);
+  await save(claimed, withoutWindows(watch, ended));
+  const count = [...found.values()].reduce((sum, calls) => sum + calls.length, 0);
+  return report(read ? "read" : "unread", { found: count, ...(rotated === undefined ? {} : { rotated }), ended });
 }
 
 /** Rotations since the earliest watched lockdown; none known when the Activity Log does not answer now. */
@@ -140,10 +144,13 @@ async function rotationsSince(
   deps: EvidenceWatchDependencies,
   cluster: ManagedCluster,
   watch: ClusterWatch,
+  now: Date,
 ): Promise<readonly string[]> {
-  const from = new Date(Math.min(...watch.windows.map((window) => Date.parse(window.lockedAt))));
+  const earliest = new Date(Math.min(...watch.windows.map((window) => Date.parse(window.lockedAt))));
   try {
-    return (await deps.activityLog.certificateRotations(cluster, from, deps.now())).map((event) => event.at);
+    return (await deps.activityLog.certificateRotations(cluster, activityLogFrom(earliest, now), now)).map(
+      (event) => event.at,
+    );
   } catch (error) {
     if (!(error instanceof TransientError)) throw error;
     deps.log(`evidence watch: the Activity Log of ${cluster.name} did not answer: ${error.message}`);
@@ -168,12 +175,11 @@ async function withKnownFetches(
       callers.set(window.requestId, window.fetchedBy);
       continue;
     }
+    // Out of the Activity Log's reach, who fetched stays unknown: the window is watched until a rotation.
+    const from = activityLogFrom(new Date(window.enabledSince), now);
+    if (from.getTime() >= Date.parse(window.lockedAt)) continue;
     try {
-      const fetches = await deps.activityLog.adminCredentialFetches(
-        cluster,
-        new Date(window.enabledSince),
-        new Date(window.lockedAt),
-      );
+      const fetches = await deps.activityLog.adminCredentialFetches(cluster, from, new Date(window.lockedAt));
       const names = [...new Set(fetches.map((fetch) => fetch.caller))];
       callers.set(window.requestId, names);
       next = withFetches(next, window.requestId, names, now, deps.timing);
@@ -204,73 +210,6 @@ async function readNewCalls(
     deps.log(`evidence watch: the kube-audit log of ${cluster.name} did not answer: ${error.message}`);
   }
   return undefined;
-}
-
-interface FoundCalls {
-  readonly cluster: ManagedCluster;
-  readonly requestId: string;
-  readonly calls: readonly AdminCall[];
-  readonly rotating: boolean;
-  readonly callers: readonly string[] | undefined;
-}
-
-/** One alert and one audit entry for the calls a round found after one window; recorded for GET …/evidence. */
-async function reportCalls(deps: EvidenceWatchDependencies, reporting: WatchdogReporting, found: FoundCalls) {
-  const { cluster, requestId, calls, rotating, callers } = found;
-  await reporting.alert({
-    kind: "credential-used-after-window",
-    cluster,
-    requestId,
-    calls,
-    rotating,
-    ...(callers ? { fetchedBy: callers } : {}),
-  });
-  await reporting.audit({
-    type: "credential-used-after-window",
-    cluster: cluster.id,
-    outcome: "failure",
-    code: "CREDENTIAL_USED_AFTER_WINDOW",
-    message: `${calls.length} call(s) as cluster-admin after the window of ${requestId} closed`,
-    details: {
-      requestId,
-      count: calls.length,
-      sourceIps: sourceIps(calls).join(", "),
-      calls: canonicalJson(calls.slice(0, AUDITED_CALLS)),
-    },
-  });
-  // Thrown, the round ends before the calls are marked seen: the next one finds them again. An
-  // alert twice is better than one lost.
-  await deps.credentialWatch.recordAfterWindow(requestId, calls);
-}
-
-/** Rotates after a use (BREAKGLASS_ROTATE_CERTIFICATES), audits and alerts the result; whether it rotated. */
-async function rotate(
-  deps: EvidenceWatchDependencies,
-  reporting: WatchdogReporting,
-  cluster: ManagedCluster,
-  requestIds: readonly string[],
-): Promise<boolean> {
-  let rotation;
-  try {
-    rotation = await applyRotation(deps.clusterControl, cluster);
-  } catch (error) {
-    if (!(error instanceof TransientError)) throw error;
-    rotation = { ok: false as const, code: error.code, message: error.message };
-  }
-  await reporting.audit({
-    type: "watchdog-certificates",
-    cluster: cluster.id,
-    outcome: rotation.ok ? "success" : "failure",
-    code: "CERTIFICATES_ROTATE",
-    message: `admin credentials were used after the window of ${requestIds.join(", ")}; BREAKGLASS_ROTATE_CERTIFICATES=${deps.rotateCertificates}`,
-    details: {
-      requestIds: requestIds.join(","),
-      rotated: rotation.ok,
-      ...(rotation.ok ? {} : { error: rotation.code }),
-    },
-  });
-  await reporting.alert({ kind: "credential-watch-rotated", cluster, requestIds, rotation });
-  return rotation.ok;
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -3,6 +3,7 @@
 import type { ManagedCluster } from "../domain/clusters.js";
 import type { ClusterWatch, WatchedWindow } from "../domain/credentialWatch.js";
 import type { AdminCall } from "../domain/evidence.js";
+import type { Versioned } from "./stateStore.js";
 
 export type { WatchedWindow } from "../domain/credentialWatch.js";
 
@@ -19,8 +20,12 @@ export interface CredentialWatchStore {
   watch(window: WatchedWindow): Promise<void>;
   /** What the watch found after the window of `requestId` closed; none when it found nothing. */
   afterWindow(requestId: string): Promise<AfterWindowCalls>;
-  /** Every cluster with a window under watch. */
-  watchedClusters(): Promise<readonly ClusterWatch[]>;
+  /** Every cluster with a window under watch; a stored watch that cannot be read is skipped and told to `skipped`. */
+  watchedClusters(skipped?: (key: string, reason: string) => void): Promise<readonly ClusterWatch[]>;
+  /** A cluster's watch and the version it was read at. */
+  readCluster(cluster: ManagedCluster): Promise<Versioned<ClusterWatch>>;
+  /** Writes the cluster's watch only if it is still at `version`; false when someone wrote first. */
+  replaceCluster(cluster: ManagedCluster, next: ClusterWatch, version: string | undefined): Promise<boolean>;
   /** Changes a cluster's watch with optimistic concurrency (`change` may run again on what another writer left). */
   updateCluster(cluster: ManagedCluster, change: (current: ClusterWatch) => ClusterWatch): Promise<void>;
   /** Adds calls found after the window of `requestId` closed (calls already recorded count once). */

@@ -165,7 +165,9 @@ async function applyCertificatesAfterLock(
   let revoked = false;
   try {
     const outcome = await applyCertificatePolicy(deps, cluster, since, lockedAt);
-    revoked = outcome.decision.action === "none" || outcome.rotation?.ok === true;
+    // Only a rotation revokes: "none fetched" may be the Activity Log lagging behind a fetch, and the
+    // watch believes it only once the log had time to catch up (then the window leaves the watch).
+    revoked = outcome.rotation?.ok === true;
     await watch.reporting.audit({
       type: "watchdog-certificates",
       cluster: cluster.id,
@@ -178,7 +180,17 @@ async function applyCertificatesAfterLock(
   }
   if (!deps.evidence || !requestId || revoked) return;
   const window = { requestId, cluster, enabledSince: since.toISOString(), lockedAt: lockedAt.toISOString() };
-  await deps.credentialWatch
-    .watch(window)
-    .catch((error: unknown) => deps.log(`watchdog: could not watch ${requestId}'s credentials: ${String(error)}`));
+  try {
+    await deps.credentialWatch.watch(window);
+  } catch (error) {
+    deps.log(`watchdog: could not watch ${requestId}'s credentials: ${String(error)}`);
+    await watch.reporting.audit({
+      type: "watchdog-certificates",
+      cluster: cluster.id,
+      outcome: "failure",
+      code: "CREDENTIAL_WATCH_FAILED",
+      message: `the admin credentials of ${requestId}'s window could not be put under the evidence watch: ${String(error)}`,
+      details: { requestId },
+    });
+  }
 }

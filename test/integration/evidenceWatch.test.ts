@@ -8,6 +8,7 @@ import { TableCredentialWatch } from "../../src/adapters/azure/tableCredentialWa
 import { composeTableStorage } from "../../src/app/composition.js";
 import { clusterKey, type ManagedCluster } from "../../src/domain/clusters.js";
 import { SIMULATION_WATCH_TIMING } from "../../src/domain/credentialWatch.js";
+import { ALERT_INTERVAL_MS } from "../../src/domain/watchRound.js";
 import type { AdminCall } from "../../src/domain/evidence.js";
 import { SIMULATED_SOURCE_IP } from "../../src/http/devKubectl.js";
 import { TransientError } from "../../src/ports/errors.js";
@@ -130,16 +131,48 @@ describe("evidence watch", () => {
     expect(second.status).toBe(200);
     h.clock.advance(SETTLED);
     expect(await watch()).toMatchObject([{ found: 1 }]);
-    const again = await alertsOf(h, "credential-used-after-window");
-    expect(again).toHaveLength(4);
-    expect(again[2]!.text).toContain(`get secrets kube-system/db from ${SIMULATED_SOURCE_IP} (200)`);
-    expect(again[2]!.text).not.toContain("evil");
+    // Within the hour of the last alert: recorded and audited, not alerted again.
+    expect(await alertsOf(h, "credential-used-after-window")).toHaveLength(2);
+    expect((await watchdogStream(h)).filter((entry) => entry.type === "credential-used-after-window")).toHaveLength(2);
     expect(await store.afterWindow(id)).toEqual({
       entries: 2,
       items: [first, expect.objectContaining({ verb: "get", resource: "secrets", name: "db" })],
     });
+
+    h.clock.advance(ALERT_INTERVAL_MS);
+    expect((await kubectl(h, DELETE_POD)).status).toBe(200);
+    h.clock.advance(SETTLED);
+    expect(await watch()).toMatchObject([{ found: 1 }]);
+    const again = await alertsOf(h, "credential-used-after-window");
+    expect(again).toHaveLength(4);
+    expect(again[2]!.text).toContain(`delete pods kube-system/coredns-1 from ${SIMULATED_SOURCE_IP} (200)`);
+    expect(again[2]!.text).toContain("1 more call(s) were found since the last alert");
+    expect(again[2]!.text).not.toContain("evil");
     expect(await h.world.clusterControl.certificateRotations(h.cluster())).toBe(0); // never: it only says what to run
     expect(await store.watchedClusters()).toHaveLength(1);
+  });
+
+  it("watches what the watchdog locks though no fetch is counted yet; audits a watch it cannot write and lists past it", async () => {
+    const { h, store, watch } = await harness();
+    // Someone with the storage key left NEU's watch unreadable.
+    const table = h.table("CredentialWatch");
+    await table.createTable();
+    await table.createEntity({ partitionKey: clusterKey(h.cluster(NEU)), rowKey: "cluster", data: "{not json" });
+    const weu = await openWindow(h, "alice", "PT15M", WEU);
+    const neu = await openWindow(h, "alice", "PT15M", NEU);
+    for (const id of [weu, neu]) await h.engine.terminate(id, "an operator terminated it");
+    h.clock.advance(18 * MINUTE);
+    await h.app.watchdog.run(h.app.workflow(undefined as never));
+    // No admin credential fetched (or not yet in the lagging Activity Log): watched until it can be believed.
+    expect((await store.watchedClusters()).map((watched) => watched.windows[0]!.requestId)).toEqual([weu]);
+    expect((await watchdogStream(h)).find((entry) => entry.code === "CREDENTIAL_WATCH_FAILED")).toMatchObject({
+      type: "watchdog-certificates",
+      cluster: NEU,
+      outcome: "failure",
+      details: { requestId: neu },
+    });
+    h.clock.advance(SIMULATION_WATCH_TIMING.activityLogLagMs);
+    expect(await watch()).toEqual([{ cluster: WEU, action: "read", found: 0, ended: [weu] }]); // NEU's row skipped
   });
 
   it("with when-credentials-issued rotates, says so, and ends the watch after a last read up to the rotation", async () => {
@@ -207,7 +240,7 @@ describe("evidence watch", () => {
     });
   });
 
-  it("skips a cluster while a window is open there: its calls are that window's, calls after it a use after it", async () => {
+  it("skips a cluster while a window is open there: its calls are that window's, calls after it a use of the credential fetched", async () => {
     const { h, watch } = await harness();
     const first = await lockedByWatchdog(h);
     h.clock.advance(MINUTE);
@@ -223,13 +256,14 @@ describe("evidence watch", () => {
     const after = (await kubectl(h, DELETE_POD)).body as { at: string };
     h.clock.advance(SETTLED);
     expect(await watch()).toMatchObject([{ action: "read", found: 2 }]);
-    const [made, , madeAfter] = await alertsOf(h, "credential-used-after-window");
-    expect(made!.text).toContain(`the window of request ${first} closed`);
-    expect(made!.text).toContain(before.at);
-    expect(made!.text).not.toContain("list pods");
-    expect(made!.text).not.toContain(after.at);
-    expect(madeAfter!.text).toContain(`the window of request ${second} closed`);
-    expect(madeAfter!.text).toContain(after.at);
+    // Nobody fetched admin credentials during the second window: the call after it is a use of the first's.
+    const alerts = await alertsOf(h, "credential-used-after-window");
+    expect(alerts).toHaveLength(2); // teams + email, one alert
+    expect(alerts[0]!.text).toContain(`the window of request ${first} closed`);
+    expect(alerts[0]!.text).toContain(before.at);
+    expect(alerts[0]!.text).toContain(after.at);
+    expect(alerts[0]!.text).not.toContain("list pods");
+    expect(alerts[0]!.text).not.toContain(second);
   });
 
   it("keeps watching, without alerting, a log that cannot be read, and finds the calls once it can", async () => {

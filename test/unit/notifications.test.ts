@@ -158,6 +158,8 @@ const CLUSTER_ALERTS: readonly ClusterAlert[] = [
       sourceIp: index % 2 ? "203.0.113.7" : "198.51.100.4",
       status: 200,
     })),
+    count: 7,
+    sourceIps: ["198.51.100.4", "203.0.113.7"],
     fetchedBy: ["alice@contoso.dev"],
     rotating: false,
   },

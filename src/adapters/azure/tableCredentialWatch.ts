@@ -6,6 +6,7 @@ import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
 import type { ClusterWatch } from "../../domain/credentialWatch.js";
 import { EVIDENCE_ITEM_LIMIT, summarizeAdminCalls, type AdminCall } from "../../domain/evidence.js";
 import type { AfterWindowCalls, CredentialWatchStore, WatchedWindow } from "../../ports/credentialWatch.js";
+import type { Versioned } from "../../ports/stateStore.js";
 import { TableDocuments } from "./tableDocuments.js";
 import type { TableStorageSettings } from "./tables.js";
 
@@ -42,8 +43,16 @@ export class TableCredentialWatch implements CredentialWatchStore {
     return (await this.requests.read(requestId)).state;
   }
 
-  async watchedClusters(): Promise<readonly ClusterWatch[]> {
-    return (await this.clusters.list()).map(({ state }) => state).filter((watch) => watch.windows.length > 0);
+  async watchedClusters(skipped?: (key: string, reason: string) => void): Promise<readonly ClusterWatch[]> {
+    return (await this.clusters.list(skipped)).map(({ state }) => state).filter((watch) => watch.windows.length > 0);
+  }
+
+  async readCluster(cluster: ManagedCluster): Promise<Versioned<ClusterWatch>> {
+    return this.clusters.read(clusterKey(cluster));
+  }
+
+  async replaceCluster(cluster: ManagedCluster, next: ClusterWatch, version: string | undefined): Promise<boolean> {
+    return this.clusters.replace(clusterKey(cluster), next, version);
   }
 
   async updateCluster(cluster: ManagedCluster, change: (current: ClusterWatch) => ClusterWatch): Promise<void> {

@@ -60,14 +60,24 @@ export class TableDocuments<S> implements StateStore<S> {
       : { state: this.layout.empty, version: undefined };
   }
 
-  /** Every stored document, by key. */
-  async list(): Promise<readonly { readonly key: string; readonly state: S }[]> {
+  /** Every stored document, by key; one that does not parse is skipped (and told to `skipped`), not fatal to the rest. */
+  async list(
+    skipped: (key: string, reason: string) => void = () => undefined,
+  ): Promise<readonly { readonly key: string; readonly state: S }[]> {
     const rows = await queryAll(
       await this.table.client(),
       odata`RowKey eq ${this.layout.row}`,
       `list ${this.layout.table}`,
     );
-    return rows.map((row) => ({ key: String(row.partitionKey), state: JSON.parse(joinChunks(row)) as S }));
+    return rows.flatMap((row) => {
+      const key = String(row.partitionKey);
+      try {
+        return [{ key, state: JSON.parse(joinChunks(row)) as S }];
+      } catch (error) {
+        skipped(key, error instanceof Error ? error.message : String(error));
+        return [];
+      }
+    });
   }
 
   async replace(key: string, next: S, version: string | undefined): Promise<boolean> {

@@ -5,7 +5,6 @@ import { parseManagedClusterId } from "../../../src/domain/clusters.js";
 import {
   attribute,
   endedWatches,
-  mergeRound,
   readCalls,
   readStart,
   withFetches,
@@ -19,7 +18,7 @@ import type { AdminCall } from "../../../src/domain/evidence.js";
 import { CLUSTER_ID } from "../../support/domain.js";
 
 const cluster = parseManagedClusterId(CLUSTER_ID)!;
-const timing: WatchTiming = { ingestionDelayMs: 60_000, activityLogLagMs: 10 * 60_000 };
+const timing: WatchTiming = { ingestionDelayMs: 60_000, completionSlackMs: 0, activityLogLagMs: 10 * 60_000 };
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 28, 10, minute)).toISOString();
 const date = (minute: number) => new Date(at(minute));
 
@@ -57,6 +56,13 @@ describe("which window a call is a use after", () => {
     ["inside a window open now", 55, undefined],
   ])("%s", (_, minute, owner) => {
     expect(attribute(watch, call("c", minute))?.requestId).toBe(owner);
+  });
+
+  it("not to a later window known to have had no admin credential fetched, when an earlier one may have", () => {
+    const none = { windows: [window("r1", 0, 10), window("r2", 20, 30, { fetchedBy: [] })] };
+    expect(attribute(none, call("c", 35))?.requestId).toBe("r1");
+    const unknown = { windows: [window("r1", 0, 10, { fetchedBy: [] }), window("r2", 20, 30, { fetchedBy: [] })] };
+    expect(attribute(unknown, call("c", 35))?.requestId).toBe("r2");
   });
 
   it("none after the certificates were rotated: the credential no longer works", () => {
@@ -101,6 +107,11 @@ describe("reading calls", () => {
     );
     expect([...again.found]).toEqual([["r1", [call("c", 21)]]]);
     expect(again.watch.windows[0]!.callsFound).toBe(3);
+  });
+
+  it("re-reads the completion slack too: a long call's row lands when it completes", () => {
+    const slack = { ...timing, completionSlackMs: 5 * 60_000 };
+    expect(readCalls(watch, { calls: [], truncated: false }, range, slack).watch.readFrom).toBe(at(14));
   });
 
   it("continues after the last call of an answer cut at its row limit", () => {
@@ -168,15 +179,5 @@ describe("when a window leaves the watch", () => {
     ["fetched, not rotated: kept", read(30, window("r", 0, 10, { fetchedBy: ["alice"] })), undefined],
   ])("%s", (_, watch, reason) => {
     expect(endedWatches(watch)[0]?.reason).toBe(reason);
-  });
-});
-
-describe("a round's changes", () => {
-  it("keep a window put under watch while the round ran", () => {
-    const before: ClusterWatch = { windows: [window("r1", 0, 10)] };
-    const after: ClusterWatch = { windows: [], readFrom: at(20) };
-    const current: ClusterWatch = { windows: [...before.windows, window("r2", 12, 15)] };
-    expect(mergeRound(current, before, after)).toEqual({ windows: [window("r2", 12, 15)], readFrom: at(20) });
-    expect(mergeRound(before, before, { windows: [] })).toEqual({ windows: [] });
   });
 });
