@@ -6,50 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { TableCredentialWatch } from "../../src/adapters/azure/tableCredentialWatch.js";
 import { composeTableStorage } from "../../src/app/composition.js";
-import { clusterKey, type ManagedCluster } from "../../src/domain/clusters.js";
+import { clusterKey } from "../../src/domain/clusters.js";
 import { SIMULATION_WATCH_TIMING } from "../../src/domain/credentialWatch.js";
 import { ALERT_INTERVAL_MS } from "../../src/domain/watchRound.js";
-import type { AdminCall } from "../../src/domain/evidence.js";
 import { SIMULATED_SOURCE_IP } from "../../src/http/devKubectl.js";
-import { TransientError } from "../../src/ports/errors.js";
-import type { AdminCallsAnswer, KubeAuditLog } from "../../src/ports/kubeAuditLog.js";
+import type { KubeAuditLog } from "../../src/ports/kubeAuditLog.js";
+import { adminCall, FakeKubeAudit } from "../support/evidenceWatch.js";
 import { createHarness, MINUTE, NEU, USERS, WEU, type Harness } from "../support/harness.js";
 import { openWindow } from "../support/windows.js";
-
-const adminCall = (id: string, at: Date, more: Partial<AdminCall> = {}): AdminCall => ({
-  id,
-  at: at.toISOString(),
-  verb: "delete",
-  resource: "pods",
-  namespace: "kube-system",
-  name: "coredns-1",
-  user: "masterclient",
-  sourceIp: "203.0.113.7",
-  status: 200,
-  ...more,
-});
-
-/** A kube-audit log that fails as asked: throttled, unavailable, or broken outright. */
-class FakeKubeAudit implements KubeAuditLog {
-  private readonly calls = new Map<string, AdminCall[]>();
-  readonly failing = new Map<string, "broken" | "throttled" | "unavailable">();
-
-  add(cluster: string, id: string, at: Date): void {
-    const key = clusterKey({ id: cluster });
-    this.calls.set(key, [...(this.calls.get(key) ?? []), adminCall(id, at)]);
-  }
-
-  async adminCalls(cluster: ManagedCluster, from: Date, to: Date): Promise<AdminCallsAnswer> {
-    const failing = this.failing.get(cluster.id);
-    if (failing === "broken") throw new Error("the fake log is broken");
-    if (failing === "throttled") throw new TransientError("LOGS_THROTTLED", "429");
-    if (failing === "unavailable") return { kind: "unavailable", code: "LOGS_FORBIDDEN", reason: "no permission" };
-    const calls = (this.calls.get(clusterKey(cluster)) ?? []).filter(
-      (call) => Date.parse(call.at) >= from.getTime() && Date.parse(call.at) <= to.getTime(),
-    );
-    return { kind: "found", calls, truncated: false };
-  }
-}
 
 const SETTLED = SIMULATION_WATCH_TIMING.ingestionDelayMs;
 

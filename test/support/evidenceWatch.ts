@@ -1,7 +1,8 @@
 // The evidence watch's round around in-memory fakes: a versioned store (as Table Storage's ETags),
 // a kube-audit log whose rows land when a test says, an Activity Log of fetches and rotations, and
-// a rotation that takes as long as asked. Minutes from T0 stand for the clock.
-import { parseManagedClusterId } from "../../src/domain/clusters.js";
+// a rotation that takes as long as asked. Minutes from T0 stand for the clock. And, for the
+// integration tests, a kube-audit log that fails as asked.
+import { clusterKey, parseManagedClusterId, type ManagedCluster } from "../../src/domain/clusters.js";
 import type { RotateCertificates } from "../../src/domain/certificates.js";
 import { AZURE_WATCH_TIMING, type ClusterWatch, type WatchedWindow } from "../../src/domain/credentialWatch.js";
 import type { AdminCall } from "../../src/domain/evidence.js";
@@ -9,7 +10,43 @@ import type { Notification } from "../../src/ports/notifier.js";
 import { createEvidenceWatch, type EvidenceWatchDependencies } from "../../src/evidence/watch.js";
 import type { CredentialWatchStore } from "../../src/ports/credentialWatch.js";
 import { TransientError } from "../../src/ports/errors.js";
+import type { AdminCallsAnswer, KubeAuditLog } from "../../src/ports/kubeAuditLog.js";
 import { CLUSTER_ID } from "./domain.js";
+
+export const adminCall = (id: string, at: Date, more: Partial<AdminCall> = {}): AdminCall => ({
+  id,
+  at: at.toISOString(),
+  verb: "delete",
+  resource: "pods",
+  namespace: "kube-system",
+  name: "coredns-1",
+  user: "masterclient",
+  sourceIp: "203.0.113.7",
+  status: 200,
+  ...more,
+});
+
+/** A kube-audit log that fails as asked: throttled, unavailable, or broken outright. */
+export class FakeKubeAudit implements KubeAuditLog {
+  private readonly calls = new Map<string, AdminCall[]>();
+  readonly failing = new Map<string, "broken" | "throttled" | "unavailable">();
+
+  add(cluster: string, id: string, at: Date): void {
+    const key = clusterKey({ id: cluster });
+    this.calls.set(key, [...(this.calls.get(key) ?? []), adminCall(id, at)]);
+  }
+
+  async adminCalls(cluster: ManagedCluster, from: Date, to: Date): Promise<AdminCallsAnswer> {
+    const failing = this.failing.get(cluster.id);
+    if (failing === "broken") throw new Error("the fake log is broken");
+    if (failing === "throttled") throw new TransientError("LOGS_THROTTLED", "429");
+    if (failing === "unavailable") return { kind: "unavailable", code: "LOGS_FORBIDDEN", reason: "no permission" };
+    const calls = (this.calls.get(clusterKey(cluster)) ?? []).filter(
+      (call) => Date.parse(call.at) >= from.getTime() && Date.parse(call.at) <= to.getTime(),
+    );
+    return { kind: "found", calls, truncated: false };
+  }
+}
 
 export const cluster = parseManagedClusterId(CLUSTER_ID)!;
 export const MIN = 60_000;
