@@ -4,6 +4,7 @@
 // against a strict pattern), so no cluster name, id or time can add KQL of its own. It selects
 // metadata only: request and response bodies (RequestObject, ResponseObject) are never read, so a
 // secret's value cannot reach the answer. Pure.
+import { createHash } from "node:crypto";
 import { KUBE_ADMIN_USER, type AdminCall } from "./evidence.js";
 
 /** Where each shape of kube-audit lands: the resource-specific tables, and the legacy AzureDiagnostics. */
@@ -41,7 +42,7 @@ export function adminCallsTimespan(from: Date, to: Date): { startTime: Date; end
 
 /**
  * Calls by `masterclient` on the cluster received in [from, to], one row per call (its
- * ResponseComplete stage), deduplicated by AuditId across the tables, oldest first, at most
+ * ResponseComplete stage), a call seen in two tables once, oldest first, at most
  * `rowLimit` + 1 rows so that a fuller answer is seen to be cut. `union isfuzzy=true` leaves out
  * a table the workspace does not have instead of failing the query.
  */
@@ -72,7 +73,9 @@ export function adminCallsQuery(clusterId: string, from: Date, to: Date, rowLimi
     '    Resource = strcat(tostring(ObjectRef.resource), iff(isempty(Subresource), "", strcat("/", Subresource))),',
     "    Namespace = tostring(ObjectRef.namespace), Name = tostring(ObjectRef.name),",
     "    Username = tostring(User.username), SourceIp = tostring(SourceIps[0]), Status = toint(ResponseStatus.code)",
-    "| summarize arg_min(At, *) by AuditId",
+    // The same call in AKSAudit and AKSAuditAdmin is the same row. Not by AuditId alone: a client
+    // may send its own Audit-ID header, which the API server keeps, to make its calls look like one.
+    "| summarize take_any(Username, SourceIp, Status) by AuditId, At, Verb, Resource, Namespace, Name",
     `| project ${ADMIN_CALL_COLUMNS.join(", ")}`,
     "| order by At asc, AuditId asc",
     `| take ${rowLimit + 1}`,
@@ -120,22 +123,33 @@ export function parseAdminCalls(table: QueryTable, rowLimit: number): { calls: A
       const at = index.get(name);
       return at === undefined ? undefined : row[at];
     };
-    const id = text(cell("AuditId"));
+    const auditId = text(cell("AuditId"));
     const at = isoTime(cell("At"));
-    if (!id || !at) continue;
+    if (!auditId || !at) continue;
+    const what = { verb: text(cell("Verb")), resource: text(cell("Resource")) };
+    const where = { namespace: text(cell("Namespace")), name: text(cell("Name")) };
     calls.push({
-      id,
+      id: callId(auditId, at, what, where),
       at,
-      verb: text(cell("Verb")),
-      resource: text(cell("Resource")),
-      namespace: text(cell("Namespace")),
-      name: text(cell("Name")),
+      ...what,
+      ...where,
       user: text(cell("Username")),
       sourceIp: text(cell("SourceIp")),
       status: statusCode(cell("Status")),
     });
   }
   return { calls: calls.slice(0, rowLimit), truncated: calls.length > rowLimit };
+}
+
+/**
+ * What identifies a call: its AuditId, which the client may choose (an Audit-ID header), with what
+ * it did and when, hashed so that hostile names cannot make it long.
+ */
+function callId(auditId: string, at: string, what: object, where: object): string {
+  const digest = createHash("sha256")
+    .update(JSON.stringify([auditId, at, what, where]))
+    .digest("hex");
+  return `${auditId.slice(0, 64)}#${digest.slice(0, 16)}`;
 }
 
 /** The most of a partial answer's reason kept in `incomplete`: a line, not the service's whole report. */

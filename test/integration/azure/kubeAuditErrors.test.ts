@@ -8,6 +8,7 @@ import type { AdminCall } from "../../../src/domain/evidence.js";
 import { TransientError } from "../../../src/ports/errors.js";
 import { FakeLogAnalytics, type ErrorBody } from "../../support/fakes/fakeLogAnalytics.js";
 import { fakeCredential } from "../../support/fakes/https.js";
+import { withAuditIds } from "../../support/kubeAudit.js";
 
 const ID =
   "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-a";
@@ -88,7 +89,11 @@ describe("kube-audit errors whatever their body", () => {
 
   it("still retries a bodyless 429 inside the SDK when allowed, and reads the answer after it", async () => {
     logs.throttle(1, 0, "none");
-    expect(await reader(1).adminCalls(cluster, FROM, TO)).toEqual({ kind: "found", calls: [CALL], truncated: false });
+    expect(withAuditIds(await reader(1).adminCalls(cluster, FROM, TO))).toEqual({
+      kind: "found",
+      calls: [CALL],
+      truncated: false,
+    });
     expect(logs.received("POST")).toHaveLength(2);
   });
 });
@@ -106,7 +111,7 @@ describe("a partial answer", () => {
         },
       ],
     };
-    expect(await reader().adminCalls(cluster, FROM, TO)).toEqual({
+    expect(withAuditIds(await reader().adminCalls(cluster, FROM, TO))).toEqual({
       kind: "found",
       calls: [CALL],
       truncated: false,

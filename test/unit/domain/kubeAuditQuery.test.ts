@@ -9,6 +9,8 @@ import {
   describeIncomplete,
   parseAdminCalls,
 } from "../../../src/domain/kubeAuditQuery.js";
+import { auditIdOf } from "../../support/kubeAudit.js";
+import { summarizeAdminCalls } from "../../../src/domain/evidence.js";
 
 const ID =
   "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-a";
@@ -50,7 +52,7 @@ describe("the kube-audit query", () => {
           Resource = strcat(tostring(ObjectRef.resource), iff(isempty(Subresource), "", strcat("/", Subresource))),
           Namespace = tostring(ObjectRef.namespace), Name = tostring(ObjectRef.name),
           Username = tostring(User.username), SourceIp = tostring(SourceIps[0]), Status = toint(ResponseStatus.code)
-      | summarize arg_min(At, *) by AuditId
+      | summarize take_any(Username, SourceIp, Status) by AuditId, At, Verb, Resource, Namespace, Name
       | project AuditId, At, Verb, Resource, Namespace, Name, Username, SourceIp, Status
       | order by At asc, AuditId asc
       | take 5001"
@@ -137,7 +139,7 @@ describe("reading the query's answer", () => {
       truncated: false,
       calls: [
         {
-          id: "a1",
+          id: expect.stringMatching(/^a1#[0-9a-f]{16}$/),
           at: "2026-11-28T10:05:00.123Z",
           verb: "delete",
           resource: "pods",
@@ -147,14 +149,25 @@ describe("reading the query's answer", () => {
           sourceIp: "203.0.113.7",
           status: 200,
         },
-        expect.objectContaining({ id: "a2", verb: "get", resource: "secrets", status: 403 }),
         expect.objectContaining({
-          id: "a3",
+          id: expect.stringMatching(/^a2#[0-9a-f]{16}$/),
+          verb: "get",
+          resource: "secrets",
+          status: 403,
+        }),
+        expect.objectContaining({
+          id: expect.stringMatching(/^a3#[0-9a-f]{16}$/),
           at: "2026-11-28T10:07:00.000Z",
           resource: "pods/exec",
           sourceIp: "2001:db8::1",
         }),
-        expect.objectContaining({ id: "a4", namespace: "", name: "", sourceIp: "", status: 200 }),
+        expect.objectContaining({
+          id: expect.stringMatching(/^a4#[0-9a-f]{16}$/),
+          namespace: "",
+          name: "",
+          sourceIp: "",
+          status: 200,
+        }),
       ],
     });
   });
@@ -163,7 +176,7 @@ describe("reading the query's answer", () => {
     const columns = [{ name: "Status" }, { name: "Extra" }, { name: "At" }, { name: "AuditId" }, {}];
     expect(parseAdminCalls({ columns, rows: [["200", "x", "2026-11-28T10:05:00Z", "a1", "y"]] }, 10).calls).toEqual([
       {
-        id: "a1",
+        id: expect.stringMatching(/^a1#[0-9a-f]{16}$/),
         at: "2026-11-28T10:05:00.000Z",
         verb: "",
         resource: "",
@@ -192,7 +205,7 @@ describe("reading the query's answer", () => {
       [],
     ];
     const { calls } = parseAdminCalls({ columns: COLUMNS, rows }, 100);
-    expect(calls.map((found) => found.id)).toEqual(["a1", "a2", "a3", "a4"]);
+    expect(calls.map((found) => auditIdOf(found))).toEqual(["a1", "a2", "a3", "a4"]);
     expect(calls[0]).toMatchObject({
       verb: "",
       resource: "",
@@ -206,10 +219,21 @@ describe("reading the query's answer", () => {
     expect(parseAdminCalls({ columns: [], rows: [["a1"]] }, 10)).toEqual({ calls: [], truncated: false });
   });
 
+  it("tells apart calls that share a client-chosen AuditId, and counts a call seen in two tables once", () => {
+    const row = (resource: string) => ["chosen", "2026-11-28T10:05:00Z", "delete", resource, "kube-system", "x"];
+    const { calls } = parseAdminCalls({ columns: COLUMNS, rows: [row("pods"), row("secrets"), row("pods")] }, 10);
+    expect(calls.map(auditIdOf)).toEqual(["chosen", "chosen", "chosen"]);
+    expect(new Set(calls.map((found) => found.id)).size).toBe(2);
+    expect(summarizeAdminCalls(calls).entries).toBe(2);
+    // A hostile AuditId cannot make the id long.
+    const [long] = parseAdminCalls({ columns: COLUMNS, rows: [["x".repeat(5000), "2026-11-28T10:05:00Z"]] }, 1).calls;
+    expect(long!.id.length).toBeLessThanOrEqual(81);
+  });
+
   it("keeps at most the row limit and says truncated when the answer held more", () => {
     const rows = Array.from({ length: 4 }, (_, index) => [`a${index}`, `2026-11-28T10:0${index}:00Z`]);
     const cut = parseAdminCalls({ columns: COLUMNS, rows }, 3);
-    expect([cut.calls.map((found) => found.id), cut.truncated]).toEqual([["a0", "a1", "a2"], true]);
+    expect([cut.calls.map((found) => auditIdOf(found)), cut.truncated]).toEqual([["a0", "a1", "a2"], true]);
     expect(parseAdminCalls({ columns: COLUMNS, rows: rows.slice(0, 3) }, 3).truncated).toBe(false);
   });
 });
