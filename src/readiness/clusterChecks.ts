@@ -110,47 +110,41 @@ function permissionFix(cluster: ManagedCluster, missing: readonly string[], iden
   return commands.join("\n");
 }
 
-/** Every ARM action break-glass calls, asked at the cluster: what ARM lists there includes what is inherited from above. */
-export function appPermissionsCheck(
-  cluster: ManagedCluster,
-  fact: Readable<readonly PermissionGrant[]>,
-  identity: AppIdentity,
-): ReadinessCheck {
-  const name = "app-permissions";
-  if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
-  const missing = missingActions(WINDOW_ACTIONS, fact.value);
-  if (missing.length === 0) return { name, ok: true };
-  return {
-    name,
-    ok: false,
-    code: "PERMISSION_MISSING",
-    message: `the app's identity may not do ${missing.join(", ")} on ${cluster.name}: opening, closing or following the window there fails`,
-    fix: permissionFix(cluster, missing, identity),
-  };
-}
-
-/**
- * The app's identity may read kube-audit's tables in the cluster's context. Log Analytics does not
- * refuse a table the caller may not read: it leaves it out of the answer, so without this check a
- * missing grant would show as a window in which nothing was done.
- */
-export function evidenceLogsCheck(
-  cluster: ManagedCluster,
-  fact: Readable<readonly PermissionGrant[]>,
-  identity: AppIdentity,
-): ReadinessCheck {
-  const name = "evidence-logs";
-  if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
-  const missing = missingActions(EVIDENCE_READS, fact.value);
-  if (missing.length === 0) return { name, ok: true };
-  return {
-    name,
-    ok: false,
-    code: "PERMISSION_MISSING",
-    message:
-      `the app's identity lacks ${missing.join(", ")} on ${cluster.name}: ` +
+/** The checks that judge the app's own grants at the cluster: which actions, and what their absence breaks. */
+const GRANT_CHECKS = {
+  // Every ARM action break-glass calls, asked at the cluster: what ARM lists there includes what is inherited from above.
+  "app-permissions": {
+    actions: WINDOW_ACTIONS,
+    consequence: (missing: string, name: string) =>
+      `the app's identity may not do ${missing} on ${name}: opening, closing or following the window there fails`,
+  },
+  // Log Analytics does not refuse a table the caller may not read: it leaves it out of the answer,
+  // so without this check a missing grant would show as a window in which nothing was done.
+  "evidence-logs": {
+    actions: EVIDENCE_READS,
+    consequence: (missing: string, name: string) =>
+      `the app's identity lacks ${missing} on ${name}: ` +
       "Log Analytics leaves those kube-audit tables out of the evidence without an error " +
       "(unless the identity may read the workspace itself: Log Analytics Reader there)",
+  },
+} as const;
+
+/** The app's identity holds the actions of one of GRANT_CHECKS at the cluster. */
+export function grantsCheck(
+  name: keyof typeof GRANT_CHECKS,
+  cluster: ManagedCluster,
+  fact: Readable<readonly PermissionGrant[]>,
+  identity: AppIdentity,
+): ReadinessCheck {
+  if (fact.kind === "forbidden") return forbiddenCheck(name, READ_PERMISSION[name], cluster.name);
+  const { actions, consequence } = GRANT_CHECKS[name];
+  const missing = missingActions(actions, fact.value);
+  if (missing.length === 0) return { name, ok: true };
+  return {
+    name,
+    ok: false,
+    code: "PERMISSION_MISSING",
+    message: consequence(missing.join(", "), cluster.name),
     fix: permissionFix(cluster, missing, identity),
   };
 }
@@ -247,7 +241,9 @@ export async function checkCluster(deps: ClusterCheckDependencies, cluster: Mana
   // Read once for the two checks that judge it; a failure is then each one's to report.
   const permissions = Promise.resolve().then(() => deps.authorization.appPermissions(cluster));
   return Promise.all([
-    guarded("app-permissions", async () => appPermissionsCheck(cluster, await permissions, deps.appIdentity)),
+    guarded("app-permissions", async () =>
+      grantsCheck("app-permissions", cluster, await permissions, deps.appIdentity),
+    ),
     guarded("emergency-admin-role", async () =>
       emergencyAdminRoleCheck(
         cluster,
@@ -260,7 +256,11 @@ export async function checkCluster(deps: ClusterCheckDependencies, cluster: Mana
       kubeAuditLogsCheck(cluster, await deps.authorization.diagnosticSettings(cluster)),
     ),
     ...(deps.evidence
-      ? [guarded("evidence-logs", async () => evidenceLogsCheck(cluster, await permissions, deps.appIdentity))]
+      ? [
+          guarded("evidence-logs", async () =>
+            grantsCheck("evidence-logs", cluster, await permissions, deps.appIdentity),
+          ),
+        ]
       : []),
   ]);
 }

@@ -1,7 +1,6 @@
 // The evidence watch's rules, one row per rule: which calls are a use after a window, what a query
 // moves on, when a window leaves the watch.
 import { describe, expect, it } from "vitest";
-import { parseManagedClusterId } from "../../../src/domain/clusters.js";
 import {
   attribute,
   endedWatches,
@@ -14,33 +13,9 @@ import {
   type WatchedWindowState,
   type WatchTiming,
 } from "../../../src/domain/credentialWatch.js";
-import type { AdminCall } from "../../../src/domain/evidence.js";
-import { CLUSTER_ID } from "../../support/domain.js";
+import { at, call, date, window } from "../../support/watchRules.js";
 
-const cluster = parseManagedClusterId(CLUSTER_ID)!;
 const timing: WatchTiming = { ingestionDelayMs: 60_000, completionSlackMs: 0, activityLogLagMs: 10 * 60_000 };
-const at = (minute: number) => new Date(Date.UTC(2026, 10, 28, 10, minute)).toISOString();
-const date = (minute: number) => new Date(at(minute));
-
-/** A window open from minute `from` to `to`. */
-const window = (requestId: string, from: number, to: number, more: Partial<WatchedWindowState> = {}) => ({
-  requestId,
-  cluster,
-  enabledSince: at(from),
-  lockedAt: at(to),
-  ...more,
-});
-const call = (id: string, minute: number): AdminCall => ({
-  id,
-  at: at(minute),
-  verb: "get",
-  resource: "secrets",
-  namespace: "kube-system",
-  name: "db",
-  user: "masterclient",
-  sourceIp: "203.0.113.9",
-  status: 200,
-});
 
 describe("which window a call is a use after", () => {
   const watch: ClusterWatch = {

@@ -1,8 +1,7 @@
 // What a round of the evidence watch claims before it acts (alerts at most one per window an hour,
 // a rotation once per lease) and how its changes are written back over another run's.
 import { describe, expect, it } from "vitest";
-import { parseManagedClusterId } from "../../../src/domain/clusters.js";
-import type { ClusterWatch, WatchedWindowState } from "../../../src/domain/credentialWatch.js";
+import type { ClusterWatch } from "../../../src/domain/credentialWatch.js";
 import type { AdminCall } from "../../../src/domain/evidence.js";
 import {
   ALERT_INTERVAL_MS,
@@ -11,30 +10,8 @@ import {
   releaseRotation,
   ROTATION_LEASE_MS,
 } from "../../../src/domain/watchRound.js";
-import { CLUSTER_ID } from "../../support/domain.js";
+import { at, call, date, T0, window } from "../../support/watchRules.js";
 
-const cluster = parseManagedClusterId(CLUSTER_ID)!;
-const T0 = Date.UTC(2026, 10, 28, 10, 0);
-const date = (minute: number) => new Date(T0 + minute * 60_000);
-const at = (minute: number) => date(minute).toISOString();
-const window = (requestId: string, from: number, to: number, more: Partial<WatchedWindowState> = {}) => ({
-  requestId,
-  cluster,
-  enabledSince: at(from),
-  lockedAt: at(to),
-  ...more,
-});
-const call = (id: string, minute: number): AdminCall => ({
-  id,
-  at: at(minute),
-  verb: "get",
-  resource: "secrets",
-  namespace: "kube-system",
-  name: "db",
-  user: "masterclient",
-  sourceIp: "203.0.113.9",
-  status: 200,
-});
 const found = (...calls: AdminCall[]) => new Map([["r1", calls]]);
 
 describe("a round's claim", () => {
