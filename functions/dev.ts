@@ -14,6 +14,7 @@ if (loadConfig().mode === "simulation") {
     "dev/directory/groups/{group}/members/{user}",
     devHandler("devRemoveMember"),
   );
+  anonymousRoute("devAddCluster", ["POST"], "dev/clusters", devHandler("devAddCluster"));
   anonymousRoute(
     "devSetLocalAccounts",
     ["POST"],

@@ -3,11 +3,24 @@
 // so a misconfigured deployment is fixed in one pass rather than one restart per typo.
 import { z } from "zod";
 import { ROTATE_CERTIFICATES, type RotateCertificates } from "../domain/certificates.js";
-import { parseManagedClusterId, type ManagedCluster } from "../domain/clusters.js";
+import type { ManagedCluster } from "../domain/clusters.js";
 import { DAY_MS, formatIsoDuration } from "../domain/duration.js";
 import { DRIFT_ACTIONS, MODES, type DriftAction, type Mode } from "../domain/modes.js";
 import type { WindowPolicy } from "../domain/policy.js";
-import { duration, emailList, guid, integer, oneOf, schedule, text, url } from "./configRules.js";
+import type { ClusterTag } from "../ports/fleet.js";
+import {
+  clusterList,
+  clusterTag,
+  duration,
+  emailList,
+  guid,
+  guidList,
+  integer,
+  oneOf,
+  schedule,
+  text,
+  url,
+} from "./configRules.js";
 import { SIMULATION_DEFAULTS } from "./simulationDefaults.js";
 import { parseStorage, STORAGE_VARIABLES, type StorageConfig } from "./storageConfig.js";
 
@@ -19,7 +32,10 @@ export interface Config {
   readonly apiAudience: string;
   readonly emergencyGroupId: string;
   readonly approverGroupId: string;
+  /** BREAKGLASS_CLUSTERS: the clusters listed by id. With a tag, src/fleet/ adds those found by it. */
   readonly clusters: readonly ManagedCluster[];
+  /** BREAKGLASS_CLUSTER_TAG and BREAKGLASS_SUBSCRIPTIONS: where tagged clusters are found. */
+  readonly fleet: { readonly tag: ClusterTag | undefined; readonly subscriptions: readonly string[] };
   readonly policy: WindowPolicy;
   readonly rotateCertificates: RotateCertificates;
   readonly driftAction: DriftAction;
@@ -87,26 +103,9 @@ function schemaFor(mode: Mode) {
       BREAKGLASS_API_AUDIENCE: text(),
       BREAKGLASS_EMERGENCY_GROUP_ID: guid(),
       BREAKGLASS_APPROVER_GROUP_ID: guid(),
-      BREAKGLASS_CLUSTERS: text().transform((value, ctx) => {
-        const clusters: ManagedCluster[] = [];
-        for (const part of value
-          .split(",")
-          .map((item) => item.trim())
-          .filter(Boolean)) {
-          const cluster = parseManagedClusterId(part);
-          if (!cluster) {
-            ctx.addIssue({
-              code: "custom",
-              message: `"${part}" is not an AKS resource id (/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>)`,
-            });
-          } else if (clusters.some((known) => known.id.toLowerCase() === cluster.id.toLowerCase())) {
-            ctx.addIssue({ code: "custom", message: `"${part}" is listed twice` });
-          } else {
-            clusters.push(cluster);
-          }
-        }
-        return clusters;
-      }),
+      BREAKGLASS_CLUSTERS: z.string().transform(clusterList),
+      BREAKGLASS_CLUSTER_TAG: clusterTag().optional(),
+      BREAKGLASS_SUBSCRIPTIONS: guidList(),
       BREAKGLASS_MIN_DURATION: duration(),
       BREAKGLASS_MAX_DURATION: duration(),
       BREAKGLASS_DEFAULT_DURATION: duration(),
@@ -138,6 +137,7 @@ function schemaFor(mode: Mode) {
       TASKHUB_NAME: text().regex(TASK_HUB, "must be 3-45 letters or digits, starting with a letter"),
     })
     .superRefine((env, ctx) => {
+      checkFleet(env, ctx);
       const { BREAKGLASS_MIN_DURATION: min, BREAKGLASS_MAX_DURATION: max, BREAKGLASS_DEFAULT_DURATION: def } = env;
       // An emergency is hours, not days; longer timers would also need Durable's long-timer splitting.
       for (const name of ["BREAKGLASS_MAX_DURATION", "BREAKGLASS_APPROVAL_TIMEOUT"] as const) {
@@ -165,6 +165,31 @@ export const CONFIG_VARIABLES: readonly string[] = [
   ...Object.keys(schemaFor("azure").shape),
   ...STORAGE_VARIABLES,
 ];
+
+/** Some clusters to manage; tagged ones are looked for in named subscriptions only (a tenant-wide search is not offered). */
+function checkFleet(
+  env: {
+    BREAKGLASS_CLUSTERS: readonly ManagedCluster[];
+    BREAKGLASS_CLUSTER_TAG?: ClusterTag | undefined;
+    BREAKGLASS_SUBSCRIPTIONS: readonly string[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (env.BREAKGLASS_CLUSTERS.length === 0 && !env.BREAKGLASS_CLUSTER_TAG) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["BREAKGLASS_CLUSTERS"],
+      message: "must list at least one AKS resource id, unless BREAKGLASS_CLUSTER_TAG finds the clusters",
+    });
+  }
+  if (env.BREAKGLASS_CLUSTER_TAG && env.BREAKGLASS_SUBSCRIPTIONS.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["BREAKGLASS_SUBSCRIPTIONS"],
+      message: "must name the subscriptions (GUIDs, comma separated) in which BREAKGLASS_CLUSTER_TAG finds clusters",
+    });
+  }
+}
 
 function trimSlash(value: string): string {
   return value.replace(/\/+$/, "");
@@ -199,6 +224,8 @@ export function parseConfig(rawEnv: Env): Config {
   const withDefaults: Record<string, string> = {
     ...CONFIG_DEFAULTS,
     ...(mode === "simulation" ? simulationDefaults : {}),
+    // Clusters found by a tag need none listed.
+    ...(env.BREAKGLASS_CLUSTER_TAG ? { BREAKGLASS_CLUSTERS: "" } : {}),
     ...env,
   };
   const parsed = schemaFor(mode).safeParse(withDefaults);
@@ -223,6 +250,7 @@ export function parseConfig(rawEnv: Env): Config {
     emergencyGroupId: e.BREAKGLASS_EMERGENCY_GROUP_ID.toLowerCase(),
     approverGroupId: e.BREAKGLASS_APPROVER_GROUP_ID.toLowerCase(),
     clusters: e.BREAKGLASS_CLUSTERS,
+    fleet: { tag: e.BREAKGLASS_CLUSTER_TAG, subscriptions: e.BREAKGLASS_SUBSCRIPTIONS },
     policy: {
       minDurationMs: e.BREAKGLASS_MIN_DURATION,
       maxDurationMs: e.BREAKGLASS_MAX_DURATION,

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   "STREAM_NOT_FOUND",
   "UNKNOWN_CLUSTER",
   "AMBIGUOUS_CLUSTER",
+  "CLUSTER_EXISTS",
   "UNKNOWN_GROUP",
   "UNKNOWN_USER",
   "CLUSTER_NOT_MANAGED",
@@ -185,10 +186,15 @@ export const OUTCOME_CODES = [
   "CREDENTIAL_WATCH_ENDED",
   "CREDENTIAL_WATCH_ROTATED",
   "CREDENTIAL_WATCH_FAILED",
+  // the fleet (docs/design.md §12): the inventory could not be asked, or refused the query
+  "FLEET_UNAVAILABLE",
+  "FLEET_QUERY_REJECTED",
+  "FLEET_FORBIDDEN",
+  "FLEET_THROTTLED",
 ] as const;
 
 /** An HTTP status a dependency answered, named after the dependency (ARM_409, STORAGE_503). */
-export type StatusCode = `${"ARM" | "STORAGE" | "GRAPH" | "HTTP" | "ACTIVITY_LOG" | "LOGS"}_${number}`;
+export type StatusCode = `${"ARM" | "STORAGE" | "GRAPH" | "HTTP" | "ACTIVITY_LOG" | "LOGS" | "FLEET"}_${number}`;
 
 /**
  * A code another service gave, passed on as it came (ARM's `AuthorizationFailed`): not ours to

@@ -4,7 +4,7 @@
 import type { HttpRequest } from "@azure/functions";
 import { z } from "zod";
 import { ARM_ACTION_NAMES } from "../domain/armActions.js";
-import type { ManagedCluster } from "../domain/clusters.js";
+import { parseManagedClusterId, type ManagedCluster } from "../domain/clusters.js";
 import type { ChangeAuthor } from "../domain/groups.js";
 import { isObjectId, isRequestId } from "../domain/ids.js";
 import { returnPath } from "../domain/returnPaths.js";
@@ -34,8 +34,6 @@ export interface DevDependencies {
   readonly outbox: SimulatedOutbox;
   readonly tokens: SimulatedSignIn;
   readonly verifyToken: VerifyToken;
-  /** The managed clusters, which the routes name by their short name. */
-  readonly clusters: readonly ManagedCluster[];
   readonly now: () => Date;
 }
 
@@ -50,6 +48,16 @@ const permissionBody = z
       message: `must be one of ${ARM_ACTION_NAMES.join(", ")}`,
     }),
     granted: z.boolean(),
+  })
+  .strict();
+const TAGS_MAX = 50;
+const newClusterBody = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][-_a-z0-9]{0,62}$/i, "must be an AKS cluster name: 1-63 letters, digits, - or _"),
+    tags: z
+      .record(z.string().min(1).max(512), z.string().max(256))
+      .refine((tags) => Object.keys(tags).length <= TAGS_MAX, { message: `must hold at most ${TAGS_MAX} tags` })
+      .default({}),
   })
   .strict();
 const emergencyRoleBody = z.object({ assigned: z.boolean() }).strict();
@@ -102,10 +110,18 @@ export function createDevHandlers(deps: DevDependencies) {
       await deps.directory.removeMember(group.id, oid, await changeAuthor(deps, request), deps.now());
       return jsonResponse(200, await membership(deps, group));
     }),
+    /** One more simulated cluster in the simulated subscription, locked (fleet tests; tags for BREAKGLASS_CLUSTER_TAG). */
+    devAddCluster: endpoint(async (request) => {
+      const { name, tags } = await readJsonBody(request, newClusterBody);
+      const cluster = simulatedClusterNamed(name);
+      if (!(await deps.clusterControl.addCluster(cluster, tags)))
+        throw new ApiError(409, "CLUSTER_EXISTS", `the simulated world already has a cluster named ${name}`);
+      return jsonResponse(201, { cluster: cluster.id, name: cluster.name, tags });
+    }),
     /** An out-of-band change, as if someone ran `az aks update --enable-local-accounts` by hand. */
     devSetLocalAccounts: endpoint(async (request) => {
       const { enabled } = await readJsonBody(request, localAccountsBody);
-      const cluster = findCluster(deps, request);
+      const cluster = await findCluster(deps, request);
       await deps.clusterControl.setLocalAccountsOutOfBand(cluster, enabled);
       return jsonResponse(200, { cluster: cluster.id, localAccounts: enabled ? "enabled" : "disabled" });
     }),
@@ -115,28 +131,28 @@ export function createDevHandlers(deps: DevDependencies) {
     /** Makes the next `count` operations of a kind on the cluster fail with `status`. */
     devInjectFault: endpoint(async (request) => {
       const fault = await readJsonBody(request, faultBody);
-      const cluster = findCluster(deps, request);
+      const cluster = await findCluster(deps, request);
       await deps.clusterControl.injectFault(cluster, fault);
       return jsonResponse(200, { cluster: cluster.id, fault });
     }),
     /** The app's identity loses or regains one ARM action on the cluster, as a role clean-up would do. */
     devSetPermission: endpoint(async (request) => {
       const { action, granted } = await readJsonBody(request, permissionBody);
-      const cluster = findCluster(deps, request);
+      const cluster = await findCluster(deps, request);
       await deps.clusterControl.setAppPermission(cluster, action, granted);
       return jsonResponse(200, await factsBody(deps, cluster));
     }),
     /** The emergency group loses or regains Azure Kubernetes Service Cluster Admin Role on the cluster. */
     devSetEmergencyRole: endpoint(async (request) => {
       const { assigned } = await readJsonBody(request, emergencyRoleBody);
-      const cluster = findCluster(deps, request);
+      const cluster = await findCluster(deps, request);
       await deps.clusterControl.setEmergencyRole(cluster, assigned);
       return jsonResponse(200, await factsBody(deps, cluster));
     }),
     /** The kube-audit diagnostic setting of the cluster, switched on or off. */
     devSetAuditLogs: endpoint(async (request) => {
       const { enabled } = await readJsonBody(request, auditLogsBody);
-      const cluster = findCluster(deps, request);
+      const cluster = await findCluster(deps, request);
       await deps.clusterControl.setKubeAudit(cluster, enabled);
       return jsonResponse(200, await factsBody(deps, cluster));
     }),
@@ -184,7 +200,7 @@ function devLoginHandler(deps: DevDependencies): HttpHandler {
 function adminCredentialsHandler(deps: DevDependencies): HttpHandler {
   return async (request) => {
     const caller = await authenticate(request, deps.verifyToken);
-    const cluster = findCluster(deps, request);
+    const cluster = await findCluster(deps, request);
     const read = await deps.clusterControl.read(cluster);
     if (read.kind === "not-found") throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
     if ((await deps.clusterControl.facts(cluster))?.emergencyRoleAssigned !== true) {
@@ -231,9 +247,10 @@ async function factsBody(deps: DevDependencies, cluster: ManagedCluster) {
   return { cluster: cluster.id, ...facts };
 }
 
-function findCluster(deps: DevDependencies, request: HttpRequest): ManagedCluster {
+/** A cluster of the simulated world by its short name (managed or not: the world is more than the product sees). */
+async function findCluster(deps: DevDependencies, request: HttpRequest): Promise<ManagedCluster> {
   const name = (request.params.name ?? "").toLowerCase();
-  const matches = deps.clusters.filter((cluster) => cluster.name.toLowerCase() === name);
+  const matches = await deps.clusterControl.clustersNamed(name);
   if (matches.length === 0)
     throw new ApiError(404, "UNKNOWN_CLUSTER", `no managed cluster is named ${request.params.name ?? ""}`);
   if (matches.length > 1) throw new ApiError(400, "AMBIGUOUS_CLUSTER", `several managed clusters are named ${name}`);
@@ -254,6 +271,17 @@ async function membership(deps: DevDependencies, group: DirectoryGroup) {
     groupId: group.id,
     members: (await deps.directory.listTransitiveUsers(group.id)).map((user) => user.upn).sort(),
   };
+}
+
+/** Where the simulation puts the clusters it is asked to add: beside its first two (docs/design.md §6). */
+const SIMULATED_RESOURCE_GROUP = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod";
+
+function simulatedClusterNamed(name: string): ManagedCluster {
+  const cluster = parseManagedClusterId(
+    `${SIMULATED_RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+  );
+  if (!cluster) throw new ApiError(400, "INVALID_REQUEST", `${name} is not an AKS cluster name`);
+  return cluster;
 }
 
 export type DevHandlers = ReturnType<typeof createDevHandlers>;

@@ -74,12 +74,12 @@ const kubectlBody = z
 /** The simulated API server answering a call made with an admin kubeconfig. */
 export function kubectlHandler(
   deps: KubectlDependencies,
-  clusterOf: (request: HttpRequest) => ManagedCluster,
+  clusterOf: (request: HttpRequest) => Promise<ManagedCluster>,
 ): HttpHandler {
   return async (request) => {
     await authenticate(request, deps.verifyToken);
     const body = await readJsonBody(request, kubectlBody);
-    const cluster = clusterOf(request);
+    const cluster = await clusterOf(request);
     if (!(await deps.clusterControl.facts(cluster)))
       throw new ApiError(404, "UNKNOWN_CLUSTER", `cluster ${cluster.name} does not exist`);
     const now = deps.now();

@@ -58,6 +58,10 @@ export interface SimulatedClusterEditor extends Pick<ClusterControl, "read"> {
   setEmergencyRole(cluster: ManagedCluster, assigned: boolean): Promise<void>;
   /** The kube-audit diagnostic setting is switched on or off. */
   setKubeAudit(cluster: ManagedCluster, enabled: boolean): Promise<void>;
+  /** The simulated world's clusters of this short name, in any casing (managed by the product or not). */
+  clustersNamed(name: string): Promise<readonly ManagedCluster[]>;
+  /** One more cluster, locked, with these tags; false when the world has one of that id. */
+  addCluster(cluster: ManagedCluster, tags: Readonly<Record<string, string>>): Promise<boolean>;
   /** When the cluster's certificates were last rotated, which revoked every admin kubeconfig fetched before; undefined if never. */
   lastCertificateRotation(cluster: ManagedCluster): Promise<Date | undefined>;
 }

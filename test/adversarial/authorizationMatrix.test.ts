@@ -5,6 +5,7 @@
 // contract says: 401 without a signature, 403 for a signed-in caller who may not, 404 when they
 // may not even see the request. The test fails when the README and the code part ways, in either
 // direction, and when a route or a phrase of the README has no entry here.
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -301,6 +302,10 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
   "POST /api/dev/clusters/{name}/emergency-role": {
     handler: dev("devSetEmergencyRole"),
     call: () => ({ params: { name: "aks-prod-neu" }, json: { assigned: true } }),
+  },
+  "POST /api/dev/clusters": {
+    handler: dev("devAddCluster"),
+    call: () => ({ json: { name: `aks-matrix-${randomUUID().slice(0, 8)}` } }),
   },
   "POST /api/dev/clusters/{name}/audit-logs": {
     handler: dev("devSetAuditLogs"),

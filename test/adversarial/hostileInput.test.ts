@@ -601,6 +601,30 @@ const ROUTES = {
     params: () => ({ name: "aks-prod-weu" }),
     body: { valid: () => ({ assigned: true }), fields: { assigned: { kind: "boolean" } } },
   },
+  devAddCluster: {
+    name: "POST /api/dev/clusters",
+    handler: dev("devAddCluster"),
+    method: "POST",
+    body: {
+      valid: () => ({ name: "aks-fleet-1", tags: { breakglass: "enabled" } }),
+      fields: { name: { kind: "string", max: 63 } },
+      invalid: fc.oneof(
+        notAnObject,
+        fc.constantFrom("", "-starts-with-dash", "has space", "a/b", "x".repeat(64)).map((name) => ({ name })),
+        fc
+          .jsonValue()
+          .filter((tags) => !isObject(tags))
+          .map((tags) => ({ name: "aks-fleet-1", tags })),
+        fc.constant({ name: "aks-fleet-1", tags: { breakglass: 1 } }),
+        fc.constant({ name: "aks-fleet-1", tags: { ["k".repeat(513)]: "v" } }),
+        fc.constant({
+          name: "aks-fleet-1",
+          tags: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, "v"])),
+        }),
+        fc.constant({ name: "aks-fleet-1", extra: true }),
+      ),
+    },
+  },
   devSetAuditLogs: {
     name: "POST /api/dev/clusters/{name}/audit-logs",
     handler: dev("devSetAuditLogs"),

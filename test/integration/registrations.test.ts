@@ -81,6 +81,7 @@ describe("functions/ registrations", () => {
       "POST dev/clusters/{name}/permissions",
       "POST dev/clusters/{name}/emergency-role",
       "POST dev/clusters/{name}/audit-logs",
+      "POST dev/clusters",
     ];
     expect(httpRoutes(simulation)).toEqual([...api, ...dev].sort());
     expect(httpRoutes(azure)).toEqual([...api].sort());

@@ -6,7 +6,7 @@
 // fetched before it stop working (the dev kubectl route asks).
 import { upstreamCode } from "../../domain/codes.js";
 import { odata } from "@azure/data-tables";
-import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
+import { clusterKey, parseManagedClusterId, type ManagedCluster } from "../../domain/clusters.js";
 import type {
   ClusterControl,
   ClusterReadResult,
@@ -14,10 +14,13 @@ import type {
   RotationResult,
 } from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
+import type { FleetInventory, FleetObservation, FleetQuery } from "../../ports/fleet.js";
 import type { Fault, FaultOperation, SimulatedClusterEditor, SimulatedClusterFacts } from "../../ports/simulation.js";
 import { ARM_ACTIONS } from "../../domain/armActions.js";
 import { readRefused } from "../azure/armClusterControl.js";
 import { appPermissionColumn, factsOf, permissionRefusalOf } from "./simulatedAuthorization.js";
+import { CLUSTER_PARTITION, newClusterRow, observationOf } from "./simulatedClusterRows.js";
+import { FAULT_PARTITION, faultResult, takeFault, type TakenFault } from "./simulatedFaults.js";
 import type { SimulatedActivityLog } from "./simulatedActivityLog.js";
 import {
   queryAll,
@@ -29,14 +32,14 @@ import {
   type TableStorageSettings,
 } from "../azure/tables.js";
 
-const CLUSTER_PARTITION = "cluster";
-const FAULT_PARTITION = "fault";
 /** The caller the simulated Activity Log names for the app's own managed identity (Azure names its principal). */
 export const SIMULATED_APP_CALLER = "aks-breakglass-identity";
 
-export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor {
+export class SimulatedClusters implements ClusterControl, FleetInventory, SimulatedClusterEditor {
   private readonly table: Table;
   private seeded: Promise<void> | undefined;
+  /** What this process asked of the simulated ARM and Resource Graph (fleet tests and the benchmark count them). */
+  readonly calls = { reads: 0, writes: 0, rotations: 0, fleetQueries: 0 };
 
   constructor(
     settings: TableStorageSettings,
@@ -48,6 +51,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
   }
 
   async read(cluster: ManagedCluster): Promise<ClusterReadResult> {
+    this.calls.reads++;
     const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
     if (!row) return { kind: "not-found" };
     assertReadable(cluster, row);
@@ -64,6 +68,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
   }
 
   async setLocalAccounts(cluster: ManagedCluster, enabled: boolean, ifMatch: string): Promise<ClusterWriteResult> {
+    this.calls.writes++;
     const client = await this.client();
     const fault = await this.takeFault(cluster, enabled ? "enable" : "disable");
     if (fault !== undefined) return faultResult(fault);
@@ -108,6 +113,7 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
   }
 
   async rotateCertificates(cluster: ManagedCluster): Promise<RotationResult> {
+    this.calls.rotations++;
     const client = await this.client();
     const fault = await this.takeFault(cluster, "rotate");
     if (fault !== undefined) return faultResult(fault);
@@ -136,20 +142,46 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
     return { kind: "rotated" };
   }
 
+  /** Resource Graph's answer to the fleet query (SKELETON: no lag yet; issue 18 helper A models it). */
+  async observe(query: FleetQuery): Promise<FleetObservation> {
+    this.calls.fleetQueries++;
+    const rows = await queryAll(await this.client(), odata`PartitionKey eq ${CLUSTER_PARTITION}`, "query the fleet");
+    const clusters = rows.flatMap((row) => observationOf(row, query) ?? []);
+    return { kind: "observed", clusters };
+  }
+
+  async clustersNamed(name: string): Promise<readonly ManagedCluster[]> {
+    const rows = await queryAll(
+      await this.client(),
+      odata`PartitionKey eq ${CLUSTER_PARTITION}`,
+      "list simulated clusters",
+    );
+    return rows
+      .filter((row) => String(row.name).toLowerCase() === name.toLowerCase())
+      .flatMap((row) => parseManagedClusterId(String(row.id)) ?? []);
+  }
+
+  /** One more simulated cluster (POST /api/dev/clusters), locked; false when one of that id exists. */
+  async addCluster(cluster: ManagedCluster, tags: Readonly<Record<string, string>>): Promise<boolean> {
+    const client = await this.client();
+    const created = await tryStorageCall(`add ${cluster.name}`, () =>
+      client.createEntity({ ...newClusterRow(cluster), tags: JSON.stringify(tags) }),
+    );
+    return created.ok;
+  }
+
   /** How many writes of the local-accounts switch reached the cluster (to prove writes are not repeated). */
   async localAccountWrites(cluster: ManagedCluster): Promise<number> {
-    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
-    return Number(row?.localAccountWrites ?? 0);
+    return Number((await this.rowOf(cluster))?.localAccountWrites ?? 0);
   }
 
   /** How many times the cluster's certificates were rotated (the simulation's evidence of it). */
   async certificateRotations(cluster: ManagedCluster): Promise<number> {
-    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
-    return Number(row?.certificateRotations ?? 0);
+    return Number((await this.rowOf(cluster))?.certificateRotations ?? 0);
   }
 
   async lastCertificateRotation(cluster: ManagedCluster): Promise<Date | undefined> {
-    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
+    const row = await this.rowOf(cluster);
     return typeof row?.lastRotatedAt === "string" ? new Date(row.lastRotatedAt) : undefined;
   }
 
@@ -176,8 +208,12 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
   }
 
   async facts(cluster: ManagedCluster): Promise<SimulatedClusterFacts | undefined> {
-    const row = await readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
+    const row = await this.rowOf(cluster);
     return row && factsOf(row);
+  }
+
+  private async rowOf(cluster: ManagedCluster): Promise<Entity | undefined> {
+    return readEntity(await this.client(), CLUSTER_PARTITION, clusterKey(cluster));
   }
 
   async setAppPermission(cluster: ManagedCluster, action: string, granted: boolean): Promise<void> {
@@ -226,48 +262,13 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
     );
     for (const cluster of this.clusters) {
       if (existing.has(clusterKey(cluster))) continue;
-      await tryStorageCall(`seed ${cluster.name}`, () =>
-        client.createEntity({
-          partitionKey: CLUSTER_PARTITION,
-          rowKey: clusterKey(cluster),
-          id: cluster.id,
-          name: cluster.name,
-          localAccountsEnabled: false,
-          provisioningState: "Succeeded",
-          entraIntegration: true,
-          certificateRotations: 0,
-          powerState: "Running",
-        }),
-      );
+      await tryStorageCall(`seed ${cluster.name}`, () => client.createEntity(newClusterRow(cluster)));
     }
   }
 
   /** Consumes one injected fault for the operation, if any is left (the simulated kube-audit log takes "logs" faults). */
-  async takeFault(
-    cluster: ManagedCluster,
-    operation: FaultOperation,
-  ): Promise<{ status: number; retryAfterMs?: number } | undefined> {
-    const client = await this.table.client();
-    const rowKey = `${clusterKey(cluster)}|${operation}`;
-    for (;;) {
-      const fault = await readEntity(client, FAULT_PARTITION, rowKey);
-      if (!fault || Number(fault.remaining) <= 0) return undefined;
-      const taken = await tryStorageCall("consume fault", () =>
-        client.updateEntity(
-          { partitionKey: FAULT_PARTITION, rowKey, remaining: Number(fault.remaining) - 1 },
-          "Merge",
-          {
-            etag: fault.etag,
-          },
-        ),
-      );
-      const retryAfterSeconds = Number(fault.retryAfterSeconds ?? -1);
-      if (taken.ok)
-        return {
-          status: Number(fault.status),
-          ...(retryAfterSeconds >= 0 ? { retryAfterMs: retryAfterSeconds * 1000 } : {}),
-        };
-    }
+  async takeFault(cluster: ManagedCluster, operation: FaultOperation): Promise<TakenFault | undefined> {
+    return takeFault(await this.table.client(), `${clusterKey(cluster)}|${operation}`);
   }
 }
 
@@ -275,23 +276,4 @@ export class SimulatedClusters implements ClusterControl, SimulatedClusterEditor
 function assertReadable(cluster: ManagedCluster, row: Entity): void {
   const refusal = permissionRefusalOf(cluster, row, `read ${cluster.name}`, ARM_ACTIONS.readCluster);
   if (refusal) throw readRefused(cluster, refusal);
-}
-
-/** What ARM's answer with this status means for the caller: a typed refusal, or a thrown transient error. */
-function faultResult({
-  status,
-  retryAfterMs,
-}: {
-  status: number;
-  retryAfterMs?: number;
-}): Extract<ClusterWriteResult, { kind: "not-found" | "rejected" }> {
-  if (status === 404) return { kind: "not-found" };
-  if (status === 400) {
-    return {
-      kind: "rejected",
-      code: upstreamCode("BadRequest"),
-      message: "simulated fault: ARM rejected the request (400 Bad Request)",
-    };
-  }
-  throw new TransientError(`ARM_${status}`, `simulated fault: ARM answered ${status}`, retryAfterMs);
 }
