@@ -170,6 +170,11 @@ export class SimulatedClusters implements ClusterControl, FleetInventory, Simula
     return created.ok;
   }
 
+  /** Replaces the cluster's tags, as `az resource tag` would (tests of clusters found by tag). */
+  async setTags(cluster: ManagedCluster, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.mergeColumns(cluster, "tag the cluster", { tags: JSON.stringify(tags) });
+  }
+
   /** How many writes of the local-accounts switch reached the cluster (to prove writes are not repeated). */
   async localAccountWrites(cluster: ManagedCluster): Promise<number> {
     return Number((await this.rowOf(cluster))?.localAccountWrites ?? 0);
