@@ -17,6 +17,7 @@ import {
   type FakePermission,
   type FakeRoleAssignment,
 } from "./fakeArmReadiness.js";
+import { FakeResourceGraph, RESOURCE_GRAPH_PATH } from "./fakeResourceGraph.js";
 import { HttpsFake, isBearerFor, type FakeRequest, type FakeResponse } from "./https.js";
 
 export interface FakeCluster {
@@ -30,6 +31,10 @@ export interface FakeCluster {
   /** The app's identity's grants on the cluster (its permissions there, inherited ones included). */
   appGrants: FakePermission[];
   diagnosticSettings: FakeDiagnosticSetting[];
+  /** Its tags (BREAKGLASS_CLUSTER_TAG finds it by them through Resource Graph). */
+  tags?: Record<string, string>;
+  /** What Resource Graph shows when it lags ARM (fakeResourceGraph.ts); undefined: in step with ARM. */
+  resourceGraph?: { localAccountsEnabled?: boolean; hidden?: boolean };
 }
 
 interface Operation {
@@ -67,6 +72,8 @@ export class FakeArm extends HttpsFake {
   pollRetryAfter: number | undefined;
   /** Activity Log page size (to exercise nextLink paging). */
   activityPageSize = 2;
+  /** Resource Graph over these clusters (its API: fakeResourceGraph.ts). */
+  readonly resourceGraph = new FakeResourceGraph(() => this.clusters.values());
 
   constructor() {
     super((request) => this.route(request));
@@ -129,6 +136,7 @@ export class FakeArm extends HttpsFake {
     if (!isBearerFor(this, request.headers.authorization))
       return error(401, "InvalidAuthenticationToken", "missing or wrong token");
     if (!request.query.get("api-version")) return error(400, "MissingApiVersionParameter", "api-version is required");
+    if (RESOURCE_GRAPH_PATH.test(request.path) && request.method === "POST") return this.resourceGraph.answer(request);
     const operation = OPERATION_PATH.exec(request.path);
     if (operation && request.method === "GET")
       return operation[1] === "operations" ? this.poll(operation[2]!) : this.result(operation[2]!);
