@@ -47,6 +47,8 @@ export interface CompositionOptions {
   /** Runs work later in this process (a timer that does not hold it open); tests run it by hand. */
   readonly later?: (run: () => Promise<void>, ms: number) => void;
   readonly azure?: AzureOptions;
+  /** How far the simulated Resource Graph lags the simulated ARM (default SIMULATED_RESOURCE_GRAPH_LAG_MS); tests pass 0 unless they test the lag. */
+  readonly resourceGraphLagMs?: number;
 }
 
 export interface App extends Services {
@@ -96,7 +98,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
   const { simulation, ...world } =
     config.mode === "azure"
       ? (await import("./azureWorld.js")).azureWorld(config, auditStore.audit, now, options.azure ?? {})
-      : await (await import("./simulationWorld.js")).simulationWorld(config, storage, now);
+      : await (await import("./simulationWorld.js")).simulationWorld(config, storage, now, options.resourceGraphLagMs);
   const services = composeServices(
     config,
     {

@@ -19,9 +19,14 @@ import type { SimulationWorld, World } from "./world.js";
 import type { Config } from "./config.js";
 import { SIMULATION_GROUPS, SIMULATION_USERS } from "./simulationDefaults.js";
 
-export async function simulationWorld(config: Config, storage: TableStorageSettings, now: () => Date): Promise<World> {
+export async function simulationWorld(
+  config: Config,
+  storage: TableStorageSettings,
+  now: () => Date,
+  resourceGraphLagMs?: number,
+): Promise<World> {
   const activityLog = new SimulatedActivityLog(storage);
-  const clusterControl = new SimulatedClusters(storage, config.clusters, activityLog, now);
+  const clusterControl = new SimulatedClusters(storage, config.clusters, activityLog, now, resourceGraphLagMs);
   const simulation: SimulationWorld = {
     clusterControl,
     activityLog,

@@ -64,6 +64,8 @@ export interface HarnessOptions {
   readonly azure?: AzureWorld;
   /** Sees every orchestrator episode (to record histories for the replay-compatibility test). */
   readonly onEpisode?: (episode: EpisodeRecord) => void;
+  /** How far the simulated Resource Graph lags the simulated ARM: 0 unless the test is about the lag. */
+  readonly resourceGraphLagMs?: number;
 }
 
 export interface CallOptions {
@@ -134,6 +136,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     ...(options.notifier ? { notifier: options.notifier } : {}),
     ...(options.kubeAudit ? { kubeAudit: options.kubeAudit } : {}),
     ...(options.azure ? { azure: options.azure.options } : {}),
+    // The simulation's default lag is the real world's inconvenience: the tests about it ask for it.
+    resourceGraphLagMs: options.resourceGraphLagMs ?? 0,
   });
   const wrap = options.wrapActivity ?? ((_name, activity) => activity);
   const activities = Object.fromEntries(

@@ -5,7 +5,6 @@
 // A rotation leaves its Activity Log event, as in Azure, and its time on the row: admin kubeconfigs
 // fetched before it stop working (the dev kubectl route asks).
 import { upstreamCode } from "../../domain/codes.js";
-import { odata } from "@azure/data-tables";
 import { clusterKey, parseManagedClusterId, type ManagedCluster } from "../../domain/clusters.js";
 import type {
   ClusterControl,
@@ -19,11 +18,18 @@ import type { Fault, FaultOperation, SimulatedClusterEditor, SimulatedClusterFac
 import { ARM_ACTIONS } from "../../domain/armActions.js";
 import { readRefused } from "../azure/armClusterControl.js";
 import { appPermissionColumn, factsOf, permissionRefusalOf } from "./simulatedAuthorization.js";
-import { CLUSTER_PARTITION, newClusterRow, observationOf } from "./simulatedClusterRows.js";
+import { observationsOf, type FleetRow } from "../azure/resourceGraphRows.js";
+import {
+  CLUSTER_PARTITION,
+  clusterRows,
+  localAccountsColumns,
+  newClusterRow,
+  resourceGraphRowOf,
+  seedClusters,
+} from "./simulatedClusterRows.js";
 import { FAULT_PARTITION, faultResult, takeFault, type TakenFault } from "./simulatedFaults.js";
 import type { SimulatedActivityLog } from "./simulatedActivityLog.js";
 import {
-  queryAll,
   readEntity,
   storageCall,
   type Entity,
@@ -34,6 +40,9 @@ import {
 
 /** The caller the simulated Activity Log names for the app's own managed identity (Azure names its principal). */
 export const SIMULATED_APP_CALLER = "aks-breakglass-identity";
+
+/** How far the simulated Resource Graph lags the simulated ARM: the seconds the real one often takes (docs/design.md §12.1). */
+export const SIMULATED_RESOURCE_GRAPH_LAG_MS = 5_000;
 
 export class SimulatedClusters implements ClusterControl, FleetInventory, SimulatedClusterEditor {
   private readonly table: Table;
@@ -46,6 +55,7 @@ export class SimulatedClusters implements ClusterControl, FleetInventory, Simula
     private readonly clusters: readonly ManagedCluster[],
     private readonly activityLog: Pick<SimulatedActivityLog, "recordCertificateRotation">,
     private readonly now: () => Date,
+    private readonly resourceGraphLagMs = SIMULATED_RESOURCE_GRAPH_LAG_MS,
   ) {
     this.table = new Table(settings, "SimClusters");
   }
@@ -96,7 +106,7 @@ export class SimulatedClusters implements ClusterControl, FleetInventory, Simula
         {
           partitionKey: CLUSTER_PARTITION,
           rowKey: clusterKey(cluster),
-          localAccountsEnabled: enabled,
+          ...localAccountsColumns(row, enabled, this.now()),
           provisioningState: "Succeeded",
           localAccountWrites: Number(row?.localAccountWrites ?? 0) + 1,
         },
@@ -142,20 +152,20 @@ export class SimulatedClusters implements ClusterControl, FleetInventory, Simula
     return { kind: "rotated" };
   }
 
-  /** Resource Graph's answer to the fleet query (SKELETON: no lag yet; issue 18 helper A models it). */
+  /**
+   * Resource Graph's answer to the fleet query: every cluster the app's identity may read, as it
+   * was resourceGraphLagMs ago, read through the same client-side filter as the real one's rows.
+   */
   async observe(query: FleetQuery): Promise<FleetObservation> {
     this.calls.fleetQueries++;
-    const rows = await queryAll(await this.client(), odata`PartitionKey eq ${CLUSTER_PARTITION}`, "query the fleet");
-    const clusters = rows.flatMap((row) => observationOf(row, query) ?? []);
-    return { kind: "observed", clusters };
+    const rows = await clusterRows(await this.client(), "query the fleet");
+    const now = this.now();
+    const seen = rows.flatMap<FleetRow>((row) => resourceGraphRowOf(row, now, this.resourceGraphLagMs) ?? []);
+    return { kind: "observed", clusters: observationsOf(seen, query) };
   }
 
   async clustersNamed(name: string): Promise<readonly ManagedCluster[]> {
-    const rows = await queryAll(
-      await this.client(),
-      odata`PartitionKey eq ${CLUSTER_PARTITION}`,
-      "list simulated clusters",
-    );
+    const rows = await clusterRows(await this.client(), "list simulated clusters");
     return rows
       .filter((row) => String(row.name).toLowerCase() === name.toLowerCase())
       .flatMap((row) => parseManagedClusterId(String(row.id)) ?? []);
@@ -165,7 +175,7 @@ export class SimulatedClusters implements ClusterControl, FleetInventory, Simula
   async addCluster(cluster: ManagedCluster, tags: Readonly<Record<string, string>>): Promise<boolean> {
     const client = await this.client();
     const created = await tryStorageCall(`add ${cluster.name}`, () =>
-      client.createEntity({ ...newClusterRow(cluster), tags: JSON.stringify(tags) }),
+      client.createEntity({ ...newClusterRow(cluster, this.now()), tags: JSON.stringify(tags) }),
     );
     return created.ok;
   }
@@ -209,7 +219,8 @@ export class SimulatedClusters implements ClusterControl, FleetInventory, Simula
 
   /** Flips the switch without going through the product, as someone with `az aks update` could. */
   async setLocalAccountsOutOfBand(cluster: ManagedCluster, enabled: boolean): Promise<void> {
-    await this.mergeColumns(cluster, "out-of-band change", { localAccountsEnabled: enabled });
+    const row = await this.rowOf(cluster);
+    await this.mergeColumns(cluster, "out-of-band change", localAccountsColumns(row, enabled, this.now()));
   }
 
   async facts(cluster: ManagedCluster): Promise<SimulatedClusterFacts | undefined> {
@@ -250,25 +261,14 @@ export class SimulatedClusters implements ClusterControl, FleetInventory, Simula
   }
 
   private client() {
-    this.seeded ??= this.seed().catch((error: unknown) => {
-      this.seeded = undefined;
-      throw error;
-    });
+    this.seeded ??= this.table
+      .client()
+      .then((client) => seedClusters(client, this.clusters))
+      .catch((error: unknown) => {
+        this.seeded = undefined;
+        throw error;
+      });
     return this.seeded.then(() => this.table.client());
-  }
-
-  /** Adds the configured clusters that are not there yet (locked); never touches existing state. */
-  private async seed(): Promise<void> {
-    const client = await this.table.client();
-    const existing = new Set(
-      (await queryAll(client, odata`PartitionKey eq ${CLUSTER_PARTITION}`, "list simulated clusters")).map(
-        (row) => row.rowKey,
-      ),
-    );
-    for (const cluster of this.clusters) {
-      if (existing.has(clusterKey(cluster))) continue;
-      await tryStorageCall(`seed ${cluster.name}`, () => client.createEntity(newClusterRow(cluster)));
-    }
   }
 
   /** Consumes one injected fault for the operation, if any is left (the simulated kube-audit log takes "logs" faults). */
