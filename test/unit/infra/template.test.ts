@@ -53,7 +53,7 @@ const TEMPLATE_FUNCTIONS = new Set(
   (
     "concat format guid join last length map lambda lambdaVariables newGuid parameters reference replace " +
     "resourceGroup resourceId subscription subscriptionResourceId extensionResourceId split toLower union " +
-    "uniqueString variables createArray copyIndex environment"
+    "uniqueString variables createArray copyIndex environment if empty equals"
   ).split(" "),
 );
 
