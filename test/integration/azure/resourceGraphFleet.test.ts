@@ -125,6 +125,19 @@ describe("the Resource Graph fleet query", () => {
     expect(withoutLiterals(text)).toBe(withoutLiterals((await queryTextFor(query()))!));
   });
 
+  it("shows a cluster as the fake's stale view says while ARM answers the truth, and none it hides", async () => {
+    arm.addCluster(idOf("aks-stale"), { tags: TAGS, resourceGraph: { localAccountsEnabled: true } });
+    arm.addCluster(idOf("aks-hidden"), { tags: TAGS, resourceGraph: { hidden: true } });
+    expect(await observed(query())).toMatchObject([{ cluster: { name: "aks-stale" }, localAccounts: "enabled" }]);
+    expect(arm.cluster(idOf("aks-stale")).localAccountsEnabled).toBe(false);
+    arm.cluster(idOf("aks-stale")).resourceGraph = undefined;
+    arm.cluster(idOf("aks-hidden")).resourceGraph = undefined;
+    expect(await observed(query())).toMatchObject([
+      { cluster: { name: "aks-hidden" }, localAccounts: "disabled" },
+      { cluster: { name: "aks-stale" }, localAccounts: "disabled" },
+    ]);
+  });
+
   it("without a tag asks for the listed clusters only", async () => {
     arm.addCluster(idOf("aks-tagged"), { tags: TAGS });
     expect(await observed(query({ tag: undefined }))).toEqual([]);
