@@ -123,7 +123,7 @@ export function composeServices(config: Config, ports: Ports, clock: Clock): Ser
     }),
     watchdog: createWatchdog({
       ...ports,
-      clustersToWatch: config.clusters,
+      fleet,
       driftAction: config.driftAction,
       access,
       evidence: config.evidence,

@@ -172,6 +172,30 @@ const CLUSTER_ALERTS: AlertTable<ClusterAlert> = {
   },
 };
 
+/** What the watchdog tells people about the fleet as a whole (docs/design.md §12.2). */
+export interface FleetAlert {
+  readonly kind: "fleet-unavailable";
+  readonly code: string;
+  readonly message: string;
+  /** How many clusters the watchdog reads one by one through ARM meanwhile. */
+  readonly clusters: number;
+}
+
+const FLEET_ALERTS: AlertTable<FleetAlert> = {
+  "fleet-unavailable": {
+    severity: "warning",
+    subject: () => "Watchdog cannot ask Resource Graph which clusters need it",
+    text: ({ code, message, clusters }) =>
+      `The inventory query failed (${code}): ${message}. Until it answers, the watchdog reads each of the ` +
+      `${clusters} clusters it knows through ARM at every run, as before the fleet inventory; clusters tagged ` +
+      "since the last answer are not seen.",
+  },
+};
+
+export function renderFleetAlert(alert: FleetAlert, now: Date): MessageContent {
+  return alertMessage("watchdog", FLEET_ALERTS, alert, [{ name: "Scope", value: "fleet" }], now);
+}
+
 /** The alert as sent at `now`. */
 export function renderClusterAlert(alert: ClusterAlert, now: Date): MessageContent {
   return alertMessage("watchdog", CLUSTER_ALERTS, alert, [{ name: "Cluster", value: alert.cluster.id }], now);

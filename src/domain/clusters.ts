@@ -46,3 +46,8 @@ export function clusterKey(cluster: Pick<ManagedCluster, "id">): string {
     .replace(/^\/subscriptions\//, "")
     .replace(/\//g, "|");
 }
+
+/** The cluster a `clusterKey` was made from, its id in lower case (ARM ids match in any casing); undefined for any other key. */
+export function clusterOfKey(key: string): ManagedCluster | undefined {
+  return parseManagedClusterId(`/subscriptions/${key.replace(/\|/g, "/")}`);
+}

@@ -19,6 +19,8 @@ export interface ClusterWindows {
   readonly windows: readonly OpenWindow[];
   /** When local accounts were last switched on for a window: the start of the certificate question. */
   readonly enabledSince?: string;
+  /** When a window last left the set (closed, or pruned by the watchdog): the watchdog confirms ARM soon after (docs/design.md §12.2). */
+  readonly closedAt?: string;
   readonly lease?: Lease;
 }
 
@@ -50,8 +52,10 @@ export function withWindow(state: ClusterWindows, window: OpenWindow): ClusterWi
   return { ...state, windows: [...state.windows.filter((open) => open.requestId !== window.requestId), window] };
 }
 
-export function withoutWindow(state: ClusterWindows, requestId: string): ClusterWindows {
-  return { ...state, windows: state.windows.filter((open) => open.requestId !== requestId) };
+/** Removes a window; when it was there, records `at` as the last time a window closed. */
+export function withoutWindow(state: ClusterWindows, requestId: string, at: Date): ClusterWindows {
+  const windows = state.windows.filter((open) => open.requestId !== requestId);
+  return windows.length === state.windows.length ? state : { ...state, windows, closedAt: at.toISOString() };
 }
 
 /** Windows whose deadline passed more than `graceMs` ago: their workflow should have closed them. */

@@ -10,7 +10,16 @@ export type RegistryChange<T> = StateChange<ClusterWindows, T>;
  * `change`, and writes only if nobody wrote in between, reading again otherwise — no update is lost.
  * Storage outages are thrown as TransientError.
  */
+/** One cluster's document, as a listing of the registry finds it. */
+export interface RegisteredCluster {
+  /** Its id in lower case (the registry keys clusters case-insensitively). */
+  readonly cluster: ManagedCluster;
+  readonly windows: ClusterWindows;
+}
+
 export interface WindowRegistry {
   read(cluster: ManagedCluster): Promise<ClusterWindows>;
+  /** Every cluster with a document, in one query (the watchdog's round, docs/design.md §12.2). */
+  list(): Promise<readonly RegisteredCluster[]>;
   update<T>(cluster: ManagedCluster, change: (current: ClusterWindows) => RegistryChange<T>): Promise<T>;
 }

@@ -52,7 +52,7 @@ export class OverdueWindows {
     const status = await workflow.status(window.requestId).catch(() => "unknown" as const);
     const reason = WORKFLOW_REASONS[status];
     await deps.registry.update(cluster, (state) => ({
-      next: withoutWindow(state, window.requestId),
+      next: withoutWindow(state, window.requestId, now),
       result: undefined,
     }));
     await this.reporting.audit({

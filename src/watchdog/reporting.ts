@@ -4,11 +4,12 @@ import { kindCode } from "../domain/codes.js";
 import type { AuditFields } from "../domain/audit.js";
 import { auditNonces, watchdogAuditEntry } from "../domain/auditChain.js";
 import type { ManagedCluster } from "../domain/clusters.js";
-import { renderClusterAlert, type ClusterAlert } from "../domain/clusterAlerts.js";
+import { renderClusterAlert, renderFleetAlert, type ClusterAlert, type FleetAlert } from "../domain/clusterAlerts.js";
+import type { MessageContent } from "../domain/messages.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { Directory } from "../ports/directory.js";
 import type { Notifier } from "../ports/notifier.js";
-import type { WatchdogMemory } from "../ports/watchdogMemory.js";
+import { FLEET_SUBJECT, type MemorySubject, type WatchdogMemory } from "../ports/watchdogMemory.js";
 import { alertRecipients, unique } from "../access/recipients.js";
 
 export interface ReportingDependencies {
@@ -43,32 +44,46 @@ export class WatchdogReporting {
   }
 
   async alert(message: ClusterAlert, extraRecipients: readonly string[] = []): Promise<void> {
+    await this.send(renderClusterAlert(message, this.deps.now()), extraRecipients);
+  }
+
+  private async send(content: MessageContent, extraRecipients: readonly string[] = []): Promise<void> {
     const { deps } = this;
     const emails = unique([
       ...(await alertRecipients(deps.directory, deps.approverGroupId, deps.alertEmails, deps.log)),
       ...extraRecipients,
     ]);
-    const deliveries = await deps.notifier.send({
-      ...renderClusterAlert(message, deps.now()),
-      recipients: { emails, teams: true },
-    });
+    const deliveries = await deps.notifier.send({ ...content, recipients: { emails, teams: true } });
     for (const delivery of deliveries.filter((candidate) => !candidate.ok))
       deps.log(`watchdog alert not delivered (${delivery.channel}): ${delivery.error ?? ""}`);
   }
 
   /** Alerts a lasting condition when it begins; clears the memory when it ends. */
   async condition(cluster: ManagedCluster, current: ClusterAlert | undefined): Promise<void> {
+    await this.lasting(cluster, cluster.id, current && { kind: current.kind, send: () => this.alert(current) });
+  }
+
+  /** The same for the fleet as a whole: the inventory cannot be asked (docs/design.md §12.2). */
+  async fleetCondition(current: FleetAlert | undefined): Promise<void> {
+    await this.lasting(
+      FLEET_SUBJECT,
+      "",
+      current && { kind: current.kind, send: () => this.send(renderFleetAlert(current, this.deps.now())) },
+    );
+  }
+
+  private async lasting(
+    subject: MemorySubject,
+    cluster: string,
+    current:
+      { readonly kind: ClusterAlert["kind"] | FleetAlert["kind"]; readonly send: () => Promise<void> } | undefined,
+  ): Promise<void> {
     const name = current?.kind;
-    if ((await this.deps.memory.lastCondition(cluster)) === name) return;
-    await this.deps.memory.remember(cluster, name);
+    if ((await this.deps.memory.lastCondition(subject)) === name) return;
+    await this.deps.memory.remember(subject, name);
     if (current) {
-      await this.alert(current);
-      await this.audit({
-        type: "watchdog-alert",
-        cluster: cluster.id,
-        outcome: "failure",
-        code: kindCode(current.kind),
-      });
+      await current.send();
+      await this.audit({ type: "watchdog-alert", cluster, outcome: "failure", code: kindCode(current.kind) });
     }
   }
 }

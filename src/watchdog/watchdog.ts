@@ -1,6 +1,7 @@
 // The watchdog (timer, BREAKGLASS_WATCHDOG_SCHEDULE): the second line of the invariant, for when a
-// workflow is lost, stuck or terminated, or someone flips the switch by hand. For every managed
-// cluster it removes windows whose deadline passed more than a grace period ago (saying why their
+// workflow is lost, stuck or terminated, or someone flips the switch by hand. Its round asks the
+// inventory, the registry and its memory once each, and reads through ARM only the clusters that
+// need action or confirmation (round.ts, docs/design.md §12.2). For each of those it removes windows whose deadline passed more than a grace period ago (saying why their
 // workflow did not close them), locks the cluster when no window remains and local accounts are
 // still enabled, treats local accounts enabled with no window as drift (BREAKGLASS_DRIFT_ACTION),
 // and alerts — without acting — when a cluster cannot be locked at all or cannot be read.
@@ -9,17 +10,21 @@ import { kindCode } from "../domain/codes.js";
 import { applyCertificatePolicy, type CertificatePolicyDependencies } from "../windows/certificatePolicy.js";
 import type { ClusterAccess } from "../windows/clusterAccess.js";
 import type { ManagedCluster } from "../domain/clusters.js";
+import { ARG_LAG_BOUND_MS, type RoundSettings } from "../domain/fleetRound.js";
 import type { DriftAction } from "../domain/modes.js";
+import type { ManagedClusters } from "../fleet/managedClusters.js";
 import type { CredentialWatchStore } from "../ports/credentialWatch.js";
 import { TransientError } from "../ports/errors.js";
 import type { WindowRegistry } from "../ports/windowRegistry.js";
 import type { WorkflowClient } from "../ports/workflowClient.js";
-import { OverdueWindows, type OverdueDependencies } from "./overdue.js";
+import { OverdueWindows, WATCHDOG_GRACE_MS, type OverdueDependencies } from "./overdue.js";
 import { WatchdogReporting, type ReportingDependencies } from "./reporting.js";
+import { planRound, type RoundPlan } from "./round.js";
 
 export interface WatchdogDependencies
   extends CertificatePolicyDependencies, OverdueDependencies, ReportingDependencies {
-  readonly clustersToWatch: readonly ManagedCluster[];
+  /** The managed clusters, and what the inventory sees of them. */
+  readonly fleet: Pick<ManagedClusters, "survey">;
   readonly driftAction: DriftAction;
   readonly registry: WindowRegistry;
   readonly access: ClusterAccess;
@@ -37,7 +42,7 @@ export interface ClusterReport {
 }
 
 export interface Watchdog {
-  /** One round over every managed cluster; a failure on one cluster does not stop the others. */
+  /** One round over every managed cluster (and any still holding windows); a failure on one cluster does not stop the others. */
   run(workflow: WorkflowClient): Promise<readonly ClusterReport[]>;
 }
 
@@ -51,10 +56,22 @@ interface Watch {
 export function createWatchdog(deps: WatchdogDependencies): Watchdog {
   const reporting = new WatchdogReporting(deps);
   const watch: Watch = { deps, reporting, overdue: new OverdueWindows(deps, reporting) };
+  const settings: RoundSettings = {
+    driftAction: deps.driftAction,
+    graceMs: WATCHDOG_GRACE_MS,
+    lagBoundMs: ARG_LAG_BOUND_MS,
+  };
   return {
     async run(workflow) {
+      const round = await planRound(deps, settings, deps.now());
+      await reportFleet(watch, round);
       const reports: ClusterReport[] = [];
-      for (const cluster of deps.clustersToWatch) {
+      for (const { cluster, plan } of round.clusters) {
+        if (plan.kind === "skip") {
+          const { action, condition } = plan;
+          reports.push({ cluster: cluster.id, pruned: [], action, ...(condition ? { condition } : {}) });
+          continue;
+        }
         try {
           reports.push(await watchCluster(watch, cluster, workflow));
         } catch (error) {
@@ -65,6 +82,20 @@ export function createWatchdog(deps: WatchdogDependencies): Watchdog {
       return reports;
     },
   };
+}
+
+/** The inventory not answering is alerted once, when it begins, and cleared when it answers again. */
+async function reportFleet({ deps, reporting }: Watch, round: RoundPlan) {
+  const { unavailable } = round;
+  try {
+    if (unavailable) {
+      const { code, message } = unavailable;
+      await reporting.fleetCondition({ kind: "fleet-unavailable", code, message, clusters: round.clusters.length });
+    } else if (round.fleetRemembered) await reporting.fleetCondition(undefined);
+  } catch (error) {
+    // Telling matters less than the round itself, which goes on.
+    deps.log(`watchdog could not report the inventory's state: ${String(error)}`);
+  }
 }
 
 async function watchCluster(watch: Watch, cluster: ManagedCluster, workflow: WorkflowClient): Promise<ClusterReport> {

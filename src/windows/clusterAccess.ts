@@ -65,7 +65,7 @@ export class ClusterAccess {
 
   /** Unregisters a window; disables local accounts if it was the last. Repeating it is harmless. */
   async closeWindow(cluster: ManagedCluster, requestId: string): Promise<CloseOutcome> {
-    return this.lockUnlessOpen(cluster, requestId, (state) => withoutWindow(state, requestId));
+    return this.lockUnlessOpen(cluster, requestId, (state) => withoutWindow(state, requestId, this.now()));
   }
 
   /** Disables local accounts if no window is open (the watchdog's lock). */

@@ -36,7 +36,7 @@ describe("cluster access: windows and the local-accounts switch", () => {
     });
     expect(await h.localAccounts()).toBe("disabled");
     expect(await h.app.access.closeWindow(cluster, "bg-b")).toEqual({ kind: "locked", change: "unchanged" }); // repeating is harmless
-    expect(await h.app.registry.read(cluster)).toEqual({ windows: [] });
+    expect(await h.app.registry.read(cluster)).toEqual({ windows: [], closedAt: T0.toISOString() });
     expect(await h.world.clusterControl.localAccountWrites(cluster)).toBe(2);
   });
 

@@ -256,7 +256,7 @@ describe("emergency-window workflow", () => {
       details: { attempt: 1 },
     });
     expect((await h.world.outbox.list(id)).some((message) => message.kind === "failed")).toBe(true);
-    expect(await h.app.registry.read(h.cluster())).toEqual({ windows: [] });
+    expect(await h.app.registry.read(h.cluster())).toEqual({ windows: [], closedAt: expect.any(String) as string });
   });
 
   it("an enable that ARM refuses for good fails at once, without retries", async () => {

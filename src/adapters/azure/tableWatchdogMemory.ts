@@ -1,6 +1,7 @@
-import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
-import type { WatchdogMemory } from "../../ports/watchdogMemory.js";
-import { readEntity, storageCall, Table, type TableStorageSettings } from "./tables.js";
+import { odata } from "@azure/data-tables";
+import { clusterKey } from "../../domain/clusters.js";
+import type { MemorySubject, WatchdogMemory } from "../../ports/watchdogMemory.js";
+import { queryAll, readEntity, storageCall, Table, type TableStorageSettings } from "./tables.js";
 
 const ROW = "condition";
 
@@ -12,17 +13,26 @@ export class TableWatchdogMemory implements WatchdogMemory {
     this.table = new Table(settings, "WatchdogState");
   }
 
-  async lastCondition(cluster: ManagedCluster): Promise<string | undefined> {
-    const row = await readEntity(await this.table.client(), clusterKey(cluster), ROW);
+  async lastCondition(subject: MemorySubject): Promise<string | undefined> {
+    const row = await readEntity(await this.table.client(), clusterKey(subject), ROW);
     return typeof row?.condition === "string" && row.condition ? row.condition : undefined;
   }
 
-  async remember(cluster: ManagedCluster, condition: string | undefined): Promise<void> {
+  async remember(subject: MemorySubject, condition: string | undefined): Promise<void> {
     const client = await this.table.client();
     await storageCall("remember watchdog condition", () =>
       client.upsertEntity(
-        { partitionKey: clusterKey(cluster), rowKey: ROW, cluster: cluster.id, condition: condition ?? "" },
+        { partitionKey: clusterKey(subject), rowKey: ROW, cluster: subject.id, condition: condition ?? "" },
         "Replace",
+      ),
+    );
+  }
+
+  async conditions(): Promise<ReadonlyMap<string, string>> {
+    const rows = await queryAll(await this.table.client(), odata`RowKey eq ${ROW}`, "list watchdog conditions");
+    return new Map(
+      rows.flatMap((row) =>
+        typeof row.condition === "string" && row.condition ? [[String(row.partitionKey), row.condition]] : [],
       ),
     );
   }

@@ -1,8 +1,8 @@
 // The window registry in Table Storage: one document per cluster holding its open windows and
 // lease, changed only with If-Match, so that concurrent opens and closes never lose an update.
-import { clusterKey, type ManagedCluster } from "../../domain/clusters.js";
+import { clusterKey, clusterOfKey, type ManagedCluster } from "../../domain/clusters.js";
 import { NO_WINDOWS, type ClusterWindows } from "../../domain/windows.js";
-import type { RegistryChange, WindowRegistry } from "../../ports/windowRegistry.js";
+import type { RegisteredCluster, RegistryChange, WindowRegistry } from "../../ports/windowRegistry.js";
 import { TableDocuments } from "./tableDocuments.js";
 import type { TableStorageSettings } from "./tables.js";
 
@@ -20,6 +20,13 @@ export class TableWindowRegistry implements WindowRegistry {
 
   async read(cluster: ManagedCluster): Promise<ClusterWindows> {
     return (await this.documents.read(clusterKey(cluster))).state;
+  }
+
+  async list(): Promise<readonly RegisteredCluster[]> {
+    return (await this.documents.list()).flatMap(({ key, state }) => {
+      const cluster = clusterOfKey(key);
+      return cluster ? [{ cluster, windows: state }] : [];
+    });
   }
 
   update<T>(cluster: ManagedCluster, change: (current: ClusterWindows) => RegistryChange<T>): Promise<T> {
