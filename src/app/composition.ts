@@ -20,6 +20,7 @@ import { NO_READINESS_VERDICTS, READINESS_DOCUMENT, type ReadinessVerdicts } fro
 import { createDevHandlers, type DevHandlers } from "../http/dev.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
+import type { FleetInventory } from "../ports/fleet.js";
 import type { KubeAuditLog } from "../ports/kubeAuditLog.js";
 import type { Notifier } from "../ports/notifier.js";
 import type { RequestStore } from "../ports/requestStore.js";
@@ -44,6 +45,8 @@ export interface CompositionOptions {
   readonly notifier?: Notifier;
   /** Replaces the kube-audit log (tests choose what it answers). */
   readonly kubeAudit?: KubeAuditLog;
+  /** Wraps the fleet inventory (tests make it stale or fail, docs/design.md §12.2). */
+  readonly wrapFleetInventory?: (inventory: FleetInventory) => FleetInventory;
   /** Runs work later in this process (a timer that does not hold it open); tests run it by hand. */
   readonly later?: (run: () => Promise<void>, ms: number) => void;
   readonly azure?: AzureOptions;
@@ -106,6 +109,7 @@ export async function composeApp(config: Config, options: CompositionOptions = {
       ...auditStore,
       notifier: options.notifier ?? world.notifier,
       kubeAudit: options.kubeAudit ?? world.kubeAudit,
+      fleetInventory: options.wrapFleetInventory?.(world.fleetInventory) ?? world.fleetInventory,
       registry: new TableWindowRegistry(storage),
       actions: new TableActionLedger(storage),
       idempotency: new TableIdempotencyStore(storage),

@@ -16,6 +16,7 @@ import { parseConfig, type Config } from "../../src/app/config.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { findManagedCluster, type ManagedCluster } from "../../src/domain/clusters.js";
 import type { HttpHandler } from "../../src/http/handler.js";
+import type { FleetInventory } from "../../src/ports/fleet.js";
 import type { KubeAuditLog } from "../../src/ports/kubeAuditLog.js";
 import type { Notifier } from "../../src/ports/notifier.js";
 import type { DirectoryUser } from "../../src/ports/directory.js";
@@ -60,6 +61,8 @@ export interface HarnessOptions {
   readonly wrapActivity?: (name: string, activity: ActivityFunction) => ActivityFunction;
   /** Wraps the engine-backed workflow client, e.g. to make starting fail. */
   readonly wrapWorkflow?: (client: WorkflowClient) => WorkflowClient;
+  /** Wraps the fleet inventory, e.g. to make it stale or fail. */
+  readonly wrapFleetInventory?: (inventory: FleetInventory) => FleetInventory;
   /** Azure mode against the HTTPS fakes instead of simulation mode. */
   readonly azure?: AzureWorld;
   /** Sees every orchestrator episode (to record histories for the replay-compatibility test). */
@@ -135,6 +138,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     workflow: () => workflow.client!,
     ...(options.notifier ? { notifier: options.notifier } : {}),
     ...(options.kubeAudit ? { kubeAudit: options.kubeAudit } : {}),
+    ...(options.wrapFleetInventory ? { wrapFleetInventory: options.wrapFleetInventory } : {}),
     ...(options.azure ? { azure: options.azure.options } : {}),
     // The simulation's default lag is the real world's inconvenience: the tests about it ask for it.
     resourceGraphLagMs: options.resourceGraphLagMs ?? 0,

@@ -22,8 +22,12 @@ export class TableWindowRegistry implements WindowRegistry {
     return (await this.documents.read(clusterKey(cluster))).state;
   }
 
+  /** Throws when a document does not parse, as `read` would: the round then reads every cluster (docs/design.md §12.2). */
   async list(): Promise<readonly RegisteredCluster[]> {
-    return (await this.documents.list()).flatMap(({ key, state }) => {
+    const documents = await this.documents.list((key, reason) => {
+      throw new Error(`the window registry of ${key} does not parse: ${reason}`);
+    });
+    return documents.flatMap(({ key, state }) => {
       const cluster = clusterOfKey(key);
       return cluster ? [{ cluster, windows: state }] : [];
     });
