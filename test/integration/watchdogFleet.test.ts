@@ -192,4 +192,16 @@ describe("the watchdog's round over a fleet", () => {
     expect(next.reports[0]).toEqual(first.reports[0]);
     expect((await watchdogAlerts(fleet.h)).filter((kind) => kind === "watchdog-cluster-missing")).toHaveLength(2);
   });
+
+  it("reads every cluster when a registry document does not parse, and reports the one that fails", async () => {
+    const fleet = await fleetOf(3);
+    const cluster = fleet.clusters[1]!;
+    await round(fleet);
+    await fleet.h
+      .table("Windows")
+      .upsertEntity({ partitionKey: clusterKey(cluster), rowKey: "windows", data: "{" }, "Replace");
+    const broken = await round(fleet);
+    expect(broken.reads).toBe(2); // the broken one fails reading its windows, before ARM
+    expect(broken.reports.map((report) => report.condition)).toEqual([undefined, "watchdog-error", undefined]);
+  });
 });
