@@ -177,6 +177,8 @@ describe("the watchdog's round over a fleet", () => {
       action: "locked",
     });
     expect(await localAccounts(h, cluster)).toBe("disabled");
+    // The prune is recorded as a window leaving the set, which a stale "disabled" row cannot hide (§12.2).
+    expect((await h.app.registry.read(cluster)).closedAt).toBe(h.clock.date().toISOString());
     expect(await round(fleet)).toMatchObject({ reads: 0, writes: 0 });
   });
 
