@@ -206,4 +206,17 @@ describe("the watchdog's round over a fleet", () => {
     expect(broken.reads).toBe(2); // the broken one fails reading its windows, before ARM
     expect(broken.reports.map((report) => report.condition)).toEqual([undefined, "watchdog-error", undefined]);
   });
+
+  it("locks an overdue window on a tagged cluster though the inventory never answered this process", async () => {
+    const fleet = await fleetOf(3);
+    const { h, inventory } = fleet;
+    const cluster = fleet.clusters[2]!;
+    inventory.fail(new TransientError("FLEET_THROTTLED", "Resource Graph throttled the query"));
+    await h.app.access.openWindow(cluster, "bg-cold", 10 * MINUTE);
+    h.clock.advance(13 * MINUTE); // past the deadline and the grace
+    const late = await round(fleet);
+    // No tagged cluster is known, but the registry still names the one with a window.
+    expect(late.reports).toEqual([{ cluster: cluster.id.toLowerCase(), pruned: ["bg-cold"], action: "locked" }]);
+    expect(await localAccounts(h, cluster)).toBe("disabled");
+  });
 });
