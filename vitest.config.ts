@@ -10,6 +10,5 @@ export default defineConfig({
     // The end-to-end files mostly wait on real clocks; with the default (cores - 1) a two-core CI
     // machine would run every file one after another behind them.
     maxWorkers: 3,
-    benchmark: { include: ["bench/**/*.bench.ts"], reporters: ["verbose"] },
   },
 });
