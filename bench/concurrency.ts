@@ -1,11 +1,11 @@
-// Row 3: 100 windows at once on 10 clusters (2 listed, 8 tagged), over HTTP through the offline
+// Row 3: 100 windows at once on 10 listed clusters (world.ts BURST_CLUSTERS), over HTTP through the offline
 // host: every request created at once, every approval sent at once. At the end every cluster must
 // be locked, the simulated ARM must have written the switch exactly twice per cluster per burst of
 // overlapping windows (one enable, one disable: the row's own localAccountWrites counter and the
 // process's SimulatedClusters.calls agree), and every request's trail must be whole and verify.
 import type { ManagedCluster } from "../src/domain/clusters.js";
 import { median, ms, type Row } from "./report.js";
-import { addResponders, inParallel, localAccountsEnabled, sleep, until, type Bench } from "./world.js";
+import { addResponders, inParallel, localAccountsEnabled, until, type Bench } from "./world.js";
 
 interface Window {
   readonly id: string;
@@ -29,7 +29,6 @@ export function burstsOf(intervals: readonly (readonly [number, number])[]): num
   return bursts;
 }
 
-/** Creates a request, retrying a 403 while a cluster tagged a moment ago is not yet in the fleet (docs/design.md §12). */
 async function create(
   bench: Bench,
   token: string,
@@ -37,16 +36,12 @@ async function create(
   n: number,
   duration: string,
 ): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const reply = await bench.call("POST", "/api/requests", {
-      token,
-      json: { cluster: cluster.id, justification: `benchmark window ${n}`, ticket: "BENCH-3", duration },
-    });
-    if (reply.status === 202) return (reply.body as { id: string }).id;
-    if (reply.status !== 403 || attempt >= 20)
-      throw new Error(`POST /api/requests → ${reply.status} ${JSON.stringify(reply.body)}`);
-    await sleep(1_000);
-  }
+  const reply = await bench.call("POST", "/api/requests", {
+    token,
+    json: { cluster: cluster.id, justification: `benchmark window ${n}`, ticket: "BENCH-3", duration },
+  });
+  if (reply.status !== 202) throw new Error(`POST /api/requests → ${reply.status} ${JSON.stringify(reply.body)}`);
+  return (reply.body as { id: string }).id;
 }
 
 async function trailOf(bench: Bench, token: string, id: string) {

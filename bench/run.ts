@@ -14,7 +14,7 @@ import { latencyRows } from "./latency.js";
 import { formatTable, recordRun, type Machine, type Row } from "./report.js";
 import { routineRows } from "./routine.js";
 import { watchdogRows } from "./watchdogRound.js";
-import { addClusters, benchEnvironment, clusterNamed, startBench } from "./world.js";
+import { benchEnvironment, BURST_CLUSTERS, clusterNamed, startBench } from "./world.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const RESULTS_FILE = resolve(root, "bench/results.md");
@@ -96,13 +96,7 @@ export async function runRows(sizes: Sizes): Promise<Row[]> {
   progress("starting Azurite and the offline host");
   const bench = await startBench();
   try {
-    // Tagged now, so that the fleet knows them when their windows are asked for (docs/design.md §12).
-    const tagged = Array.from({ length: Math.max(0, sizes.clusters - 2) }, (_, i) => `bench-burst-${i}`);
-    const clusters = [
-      clusterNamed("aks-prod-weu"),
-      clusterNamed("aks-prod-neu"),
-      ...(await addClusters(bench, tagged)),
-    ].slice(0, sizes.clusters);
+    const clusters = BURST_CLUSTERS.slice(0, sizes.clusters).map(clusterNamed);
     await measure(rows, "group watch and GET /api/clusters", () => routineRows(bench, sizes.routineRuns));
     await measure(rows, "approval and deadline latency", () => latencyRows(bench, sizes.windows));
     await measure(rows, "concurrent windows", () =>

@@ -25,8 +25,18 @@ function notDuringTheRun(now = new Date()): string {
   return `0 ${later.getUTCMinutes()} ${later.getUTCHours()} * * *`;
 }
 
-/** The two simulated fixtures, listed: with BREAKGLASS_CLUSTER_TAG the list is otherwise empty. */
-export const FIXTURES = ["aks-prod-weu", "aks-prod-neu"] as const;
+/**
+ * The clusters of the concurrent windows: the two simulated fixtures and eight more, all listed in
+ * BREAKGLASS_CLUSTERS (with BREAKGLASS_CLUSTER_TAG the list is otherwise empty), which the simulated
+ * world seeds as it seeds the fixtures. Listed rather than tagged: request creation accepts the
+ * listed clusters only until the fleet inventory is wired into it (issue 18); the watchdog's fleet
+ * is tagged (POST /api/dev/clusters).
+ */
+export const BURST_CLUSTERS = [
+  "aks-prod-weu",
+  "aks-prod-neu",
+  ...Array.from({ length: 8 }, (_, i) => `bench-burst-${i}`),
+];
 
 export function clusterNamed(name: string): ManagedCluster {
   return parseManagedClusterId(`${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${name}`)!;
@@ -76,7 +86,7 @@ export function benchEnvironment(port: number, storage: string): Record<string, 
     BREAKGLASS_APPROVAL_TIMEOUT: "PT1H",
     BREAKGLASS_CLUSTER_TAG: "breakglass=enabled",
     BREAKGLASS_SUBSCRIPTIONS: SUBSCRIPTION,
-    BREAKGLASS_CLUSTERS: FIXTURES.map((name) => clusterNamed(name).id).join(","),
+    BREAKGLASS_CLUSTERS: BURST_CLUSTERS.map((name) => clusterNamed(name).id).join(","),
     BREAKGLASS_WATCHDOG_SCHEDULE: notDuringTheRun(),
     BREAKGLASS_GROUP_WATCH_SCHEDULE: notDuringTheRun(),
     BREAKGLASS_READINESS_SCHEDULE: notDuringTheRun(),
