@@ -129,7 +129,7 @@ async function main(args: readonly string[]): Promise<number> {
   const record = args.includes("--record");
   const unknown = args.filter((arg) => !["--quick", "--record"].includes(arg));
   if (unknown.length) {
-    console.error(`usage: npm run bench [-- --record] [-- --quick]; not understood: ${unknown.join(" ")}`);
+    console.error(`usage: npm run bench -- [--record] [--quick]; not understood: ${unknown.join(" ")}`);
     return 2;
   }
   const rows = await runRows(quick ? QUICK : FULL);
