@@ -3,9 +3,7 @@
 // the composed app the host loaded (getApp() of the same dist/src/app/composition.js) can be asked
 // what the simulated ARM counted. Timers the rows do not measure are pushed out of the run.
 import { createServer } from "node:net";
-import type { InvocationContext } from "@azure/functions";
 import { startAzurite, type RunningAzurite } from "../dev/azurite.js";
-import type { FunctionRegistration } from "../dev/functionsCapture.js";
 import { runOfflineHost } from "../dev/host/main.js";
 import type { OfflineHost } from "../dev/host/offlineHost.js";
 import type { App } from "../src/app/composition.js";
@@ -116,9 +114,6 @@ export async function startBench(): Promise<Bench> {
     const json = text && response.headers.get("content-type")?.includes("json");
     return { status: response.status, body: json ? (JSON.parse(text) as unknown) : text };
   };
-  // The host's own invocation context (bindings, durable client): reached past `private`, read only.
-  const contextOf = (registration: FunctionRegistration) =>
-    (host as unknown as { context(r: FunctionRegistration): InvocationContext }).context(registration);
   return {
     base,
     app,
@@ -130,11 +125,7 @@ export async function startBench(): Promise<Bench> {
       if (reply.status !== 200) throw new Error(`POST /api/dev/token → ${reply.status}`);
       return (reply.body as { access_token: string }).access_token;
     },
-    async runTimer(name) {
-      const registration = host.registrations.find((candidate) => candidate.name === name);
-      if (!registration) throw new Error(`no timer function ${name}`);
-      await registration.handler({ isPastDue: false }, contextOf(registration));
-    },
+    runTimer: (name) => host.runTimer(name),
     async stop() {
       await host.stop();
       await azurite.stop();
