@@ -6,6 +6,8 @@ import { createReadinessWatch, type ReadinessWatch } from "../readiness/watch.js
 import type { ReadinessDependencies } from "../readiness/monitor.js";
 import type { ReadinessWatchDependencies } from "../readiness/watch.js";
 import type { AppIdentity } from "../readiness/clusterChecks.js";
+import type { ManagedClusters } from "../fleet/managedClusters.js";
+import { surveyed } from "../fleet/lookups.js";
 
 /** The ports readiness reads and writes, as services.ts holds them. */
 interface ReadinessPorts {
@@ -24,13 +26,15 @@ export function composeReadiness(
   ports: ReadinessPorts,
   now: () => Date,
   log: (message: string) => void,
+  fleet: Pick<ManagedClusters, "survey">,
 ) {
   return createReadinessMonitor({
     authorization: ports.clusterAuthorization,
     clusterControl: ports.clusterControl,
     tenantPolicies: ports.tenantPolicies,
     directory: ports.directory,
-    clusters: config.clusters,
+    // Asked afresh each run, so that a cluster tagged since the last one is checked (docs/design.md §12.3).
+    clusters: async () => surveyed(await fleet.survey()),
     emergencyGroupId: config.emergencyGroupId,
     approverGroupId: config.approverGroupId,
     requiredApprovals: config.policy.requiredApprovals,

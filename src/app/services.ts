@@ -73,8 +73,8 @@ export function composeServices(config: Config, ports: Ports, clock: Clock): Ser
   const random = (size: number) => randomBytes(size);
   const delivery = new ActionDelivery({ ...ports, now: clock.now, randomBytes: random });
   const log = (message: string) => console.warn(message);
-  const readiness = composeReadiness(config, ports, clock.now, log);
   const fleet = createManagedClusters({ listed: config.clusters, ...config.fleet }, ports.fleetInventory, clock.now);
+  const readiness = composeReadiness(config, ports, clock.now, log, fleet);
   const parts: Parts = {
     config,
     ports,
@@ -148,7 +148,8 @@ function composeEvidenceWatch({ config, ports, clock, randomBytes, log }: Parts)
 }
 
 /** The HTTP side: who is calling (tokens and pages), the API, the review page and Graph's webhook. */
-function composeHandlers({ config, ports, clock, groups, reviewTokens, randomBytes, log, delivery, readiness }: Parts) {
+function composeHandlers(parts: Parts) {
+  const { config, ports, clock, groups, reviewTokens, randomBytes, log, delivery, readiness, fleet } = parts;
   const { now } = clock;
   const policy: TokenPolicy = {
     keys: ports.signingKeys,
@@ -172,6 +173,7 @@ function composeHandlers({ config, ports, clock, groups, reviewTokens, randomByt
       readiness,
       decisions,
       delivery,
+      fleet,
       now,
       randomBytes,
       ...(config.evidence

@@ -53,7 +53,8 @@ export const clustersAnswer = z.array(
   z.object({
     id: z.string(),
     name: z.string(),
-    localAccounts: z.enum(["enabled", "disabled"]),
+    // "unknown" when the app could not read the cluster: the other clusters are still worth showing.
+    localAccounts: z.enum(["enabled", "disabled", "unknown"]),
     openWindows: z.array(z.object({ requestId, closesAt: z.string() })),
   }),
 );

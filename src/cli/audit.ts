@@ -123,7 +123,10 @@ async function exportTrail(
   if (format !== "jsonl" && format !== "csv") throw new UsageError("--format: jsonl or csv");
   const cluster = options.cluster === undefined ? undefined : clusterNamed(store.clusters, options.cluster);
   if (options.cluster !== undefined && !cluster)
-    throw new UsageError("--cluster: not a managed cluster's name or an AKS resource id");
+    // Offline, the command knows only the listed clusters: one found by tag is named by its id.
+    throw new UsageError(
+      "--cluster: not a listed cluster's name or an AKS resource id (name a tagged cluster by its id)",
+    );
   const range = { from, to, ...(cluster ? { cluster } : {}) };
   const now = () => new Date();
 

@@ -51,3 +51,12 @@ export function clusterKey(cluster: Pick<ManagedCluster, "id">): string {
 export function clusterOfKey(key: string): ManagedCluster | undefined {
   return parseManagedClusterId(`/subscriptions/${key.replace(/\|/g, "/")}`);
 }
+
+/** The clusters a person means by `text` (see clusterNamed): several when many managed clusters share that name. */
+export function clustersMeant(managed: readonly ManagedCluster[], text: string): readonly ManagedCluster[] {
+  const wanted = text.trim().toLowerCase();
+  const byName = managed.filter((cluster) => cluster.name.toLowerCase() === wanted);
+  if (byName.length > 1) return byName;
+  const cluster = clusterNamed(managed, text);
+  return cluster ? [cluster] : [];
+}

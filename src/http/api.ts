@@ -19,7 +19,7 @@ export function createApiHandlers(deps: ApiDependencies) {
     auditIndex: deps.auditIndex,
     requests: deps.requests,
     now: deps.now,
-    clusters: deps.config.clusters,
+    clusters: () => deps.fleet.list(),
     approverOnly: (request, context, action) => access.approverOnly(request, context, action),
   });
   return {

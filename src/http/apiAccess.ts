@@ -14,6 +14,8 @@ import type { EmergencyRequest } from "../domain/request.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
 import type { AuditLog } from "../ports/auditLog.js";
 import type { ClusterControl } from "../ports/clusterControl.js";
+import type { ClusterTag } from "../ports/fleet.js";
+import type { ManagedClusters } from "../fleet/managedClusters.js";
 import type { CredentialWatchStore } from "../ports/credentialWatch.js";
 import type { Directory } from "../ports/directory.js";
 import type { IdempotencyStore } from "../ports/idempotencyStore.js";
@@ -27,7 +29,9 @@ import { ApiError } from "./errors.js";
 export interface ApiDependencies {
   /** The settings the API answers by (a part of the app's configuration). */
   readonly config: {
+    /** The listed clusters (BREAKGLASS_CLUSTERS); the fleet adds those found by tag. */
     readonly clusters: readonly ManagedCluster[];
+    readonly fleet: { readonly tag: ClusterTag | undefined };
     readonly policy: WindowPolicy;
   };
   /** The emergency and approver groups, asked of the directory for every caller. */
@@ -37,6 +41,8 @@ export interface ApiDependencies {
   readonly idempotency: IdempotencyStore;
   readonly directory: Directory;
   readonly clusterControl: ClusterControl;
+  /** The managed clusters now: listed, and found by BREAKGLASS_CLUSTER_TAG (docs/design.md §12.3). */
+  readonly fleet: ManagedClusters;
   readonly audit: AuditLog;
   readonly auditIndex: AuditIndex;
   readonly verifyToken: VerifyToken;

@@ -6,7 +6,7 @@ import type { HttpRequest } from "@azure/functions";
 import { verifyDailyStream } from "../domain/auditChain.js";
 import { verifyRequestTrail, type TrailSources } from "../audit/verification.js";
 import { isDailyStream, type AuditEntry } from "../domain/audit.js";
-import { clusterNamed, type ManagedCluster } from "../domain/clusters.js";
+import { clustersMeant, type ManagedCluster } from "../domain/clusters.js";
 import { isRequestId } from "../domain/ids.js";
 import { parseInstant } from "../domain/instants.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
@@ -25,7 +25,8 @@ const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z\|bg-[0-9a-hj
 export interface AuditHandlerDependencies extends TrailSources {
   readonly auditIndex: AuditIndex;
   readonly now: () => Date;
-  readonly clusters: readonly ManagedCluster[];
+  /** The managed clusters now (the fleet's, cached), so that `cluster=` may name one. */
+  readonly clusters: () => Promise<readonly ManagedCluster[]>;
   /** Lets only approvers through (and audits anyone else's attempt); throws otherwise. */
   readonly approverOnly: (request: HttpRequest, context: Parameters<HttpHandler>[1], action: string) => Promise<void>;
 }
@@ -141,7 +142,7 @@ async function oneStream(deps: AuditHandlerDependencies, request: HttpRequest, s
 /** Every request on a cluster (or on all of them) in a time range, with all its entries, paged by request. */
 async function range(deps: AuditHandlerDependencies, request: HttpRequest) {
   const clusterText = request.query.get("cluster");
-  const cluster = clusterText === null ? undefined : clusterOf(deps.clusters, clusterText);
+  const cluster = clusterText === null ? undefined : clusterOf(await deps.clusters(), clusterText);
   const from = instant(request, "from");
   const to = instant(request, "to");
   if (to <= from) throw invalid("to: must be after from");
@@ -166,8 +167,11 @@ async function range(deps: AuditHandlerDependencies, request: HttpRequest) {
   };
 }
 
+/** A managed cluster's name, or any AKS id: a cluster no longer managed keeps its trail (docs/design.md §12.3). */
 function clusterOf(clusters: readonly ManagedCluster[], text: string): ManagedCluster {
-  const cluster = clusterNamed(clusters, text);
+  const [cluster, ...others] = clustersMeant(clusters, text);
   if (!cluster) throw invalid("cluster: not a managed cluster's name or an AKS resource id");
+  if (others.length)
+    throw invalid(`cluster: ${others.length + 1} managed clusters have that name; give the AKS resource id of one`);
   return cluster;
 }

@@ -1,31 +1,61 @@
-// GET /api/clusters: every managed cluster with its local-accounts switch as the control plane
-// reports it now, and the windows open on it. A cluster that cannot be read shows "unknown".
+// GET /api/clusters: every managed cluster (the fleet's: listed, and found by tag) with its
+// local-accounts switch and the windows open on it. The switch is as the inventory last saw it
+// (seconds to minutes old) where that is the steady state — locked, no window — and as ARM says now
+// for the few clusters where it matters or the inventory is silent: those with an open window, those
+// the inventory saw enabled, those it did not see. So a fleet of 1,000 locked clusters costs one
+// inventory query, not 1,000 ARM reads (docs/design.md §12.3). `stateFrom` says which answered. A
+// cluster that cannot be read shows "unknown".
 import { mayViewClusters } from "../domain/access.js";
-import type { ManagedCluster } from "../domain/clusters.js";
-import type { EmergencyRequest } from "../domain/request.js";
+import type { RequestStatus } from "../domain/lifecycle.js";
+import type { FleetMember } from "../fleet/managedClusters.js";
 import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
 import { jsonResponse } from "./errors.js";
 import type { HttpHandler } from "./handler.js";
 
 /** Statuses in which a window exists on the cluster (or may, while it is being locked). */
-const WINDOW_STATUSES = new Set(["opening", "open", "closing", "lockdown-failed"]);
+const WINDOW_STATUSES: readonly RequestStatus[] = ["opening", "open", "closing", "lockdown-failed"];
 
-export function listClustersHandler(deps: ApiDependencies, access: ApiAccess): HttpHandler {
-  const overview = async (cluster: ManagedCluster, live: readonly EmergencyRequest[], warn: (m: string) => void) => {
-    const openWindows = live
-      .filter((found) => found.cluster.id.toLowerCase() === cluster.id.toLowerCase())
-      .map((found) => ({ requestId: found.id, closesAt: found.window!.closesAt }));
-    let localAccounts: "enabled" | "disabled" | "unknown" = "unknown";
-    let provisioningState: string | null = null;
-    try {
-      const read = await deps.clusterControl.read(cluster);
-      if (read.kind === "found") ({ localAccounts, provisioningState } = read.state);
-    } catch (error) {
-      warn(`could not read ${cluster.id}: ${String(error)}`);
-    }
-    return { id: cluster.id, name: cluster.name, localAccounts, provisioningState, openWindows };
-  };
+/** Set when the inventory could not be asked: the clusters are then the listed and the last seen tagged, each read through ARM. */
+export const FLEET_HEADER = "X-Breakglass-Fleet";
 
+type OpenWindowView = { readonly requestId: string; readonly closesAt: string };
+type Dependencies = Pick<ApiDependencies, "fleet" | "requests" | "clusterControl">;
+
+/** The windows open now, by cluster id (lower case): one query per window status, whatever the fleet's size. */
+async function openWindowsByCluster(deps: Dependencies): Promise<ReadonlyMap<string, OpenWindowView[]>> {
+  const lists = await Promise.all(WINDOW_STATUSES.map((status) => deps.requests.list({ status })));
+  const byCluster = new Map<string, OpenWindowView[]>();
+  for (const found of lists.flat()) {
+    if (!found.window) continue;
+    const key = found.cluster.id.toLowerCase();
+    byCluster.set(key, [...(byCluster.get(key) ?? []), { requestId: found.id, closesAt: found.window.closesAt }]);
+  }
+  return byCluster;
+}
+
+async function overview(
+  deps: Dependencies,
+  { cluster, observation }: FleetMember,
+  openWindows: readonly OpenWindowView[],
+  warn: (message: string) => void,
+) {
+  const base = { id: cluster.id, name: cluster.name };
+  if (observation && observation.localAccounts === "disabled" && openWindows.length === 0) {
+    const { localAccounts, provisioningState } = observation;
+    return { ...base, localAccounts, provisioningState, stateFrom: "inventory", openWindows };
+  }
+  let localAccounts: "enabled" | "disabled" | "unknown" = "unknown";
+  let provisioningState: string | null = null;
+  try {
+    const read = await deps.clusterControl.read(cluster);
+    if (read.kind === "found") ({ localAccounts, provisioningState } = read.state);
+  } catch (error) {
+    warn(`could not read ${cluster.id}: ${String(error)}`);
+  }
+  return { ...base, localAccounts, provisioningState, stateFrom: "arm", openWindows };
+}
+
+export function listClustersHandler(deps: Dependencies, access: ApiAccess): HttpHandler {
   return async (request, context) => {
     const { principal, member } = await access.caller(request);
     if (!mayViewClusters(member.roles)) {
@@ -34,8 +64,12 @@ export function listClustersHandler(deps: ApiDependencies, access: ApiAccess): H
         message: "only emergency-group members and approvers may see the clusters",
       });
     }
-    const live = (await deps.requests.list({})).filter((found) => WINDOW_STATUSES.has(found.status) && found.window);
+    const [survey, windows] = await Promise.all([deps.fleet.survey(), openWindowsByCluster(deps)]);
     const warn = (message: string) => context.warn(message);
-    return jsonResponse(200, await Promise.all(deps.config.clusters.map((cluster) => overview(cluster, live, warn))));
+    if (survey.unavailable) warn(`the fleet inventory could not be asked: ${survey.unavailable.message}`);
+    const body = await Promise.all(
+      survey.members.map((found) => overview(deps, found, windows.get(found.cluster.id.toLowerCase()) ?? [], warn)),
+    );
+    return jsonResponse(200, body, survey.unavailable ? { [FLEET_HEADER]: "unavailable" } : {});
   };
 }

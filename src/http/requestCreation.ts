@@ -5,7 +5,8 @@
 import type { HttpRequest, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import { requesterRefusal } from "../domain/access.js";
-import { findManagedCluster, type ManagedCluster } from "../domain/clusters.js";
+import type { ManagedCluster } from "../domain/clusters.js";
+import { requestableCluster } from "../fleet/lookups.js";
 import { newRequestId, REQUEST_ID_RANDOM_BYTES } from "../domain/ids.js";
 import { decideDuration, type DurationDecision } from "../domain/policy.js";
 import {
@@ -45,6 +46,7 @@ interface Accepted {
 export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): HttpHandler {
   const { policy } = deps.config;
   const keys = new IdempotencyKeys(deps);
+  const lookupSettings = { listed: deps.config.clusters, tagged: deps.config.fleet.tag !== undefined };
 
   /** The workflow's input for a request accepted now; the stored request is the same facts, pending. */
   const workflowInput = ({ cluster, requester, justification, ticket, duration }: Accepted): WindowWorkflowInput => {
@@ -72,7 +74,8 @@ export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): 
     const member = await access.member(principal);
     const notRequester = requesterRefusal(member.roles);
     if (notRequester) return access.refuse(context, principal, "request", body.cluster, notRequester);
-    const cluster = findManagedCluster(deps.config.clusters, body.cluster);
+    // Listed, or tagged as the inventory says now; 503 when that cannot be known (docs/design.md §12.3).
+    const cluster = await requestableCluster(deps.fleet, lookupSettings, body.cluster);
     if (!cluster) {
       return access.refuse(context, principal, "request", body.cluster, {
         code: "CLUSTER_NOT_MANAGED",

@@ -1,6 +1,6 @@
 // GET /api/requests/{id} (its requester, or an approver) and GET /api/requests (approvers only).
 import { approverRefusal } from "../domain/access.js";
-import { findManagedCluster } from "../domain/clusters.js";
+import { parseManagedClusterId } from "../domain/clusters.js";
 import { isRequestStatus } from "../domain/lifecycle.js";
 import { toLastActionView } from "../domain/actions.js";
 import { toRequestView } from "../domain/request.js";
@@ -17,7 +17,7 @@ export function getRequestHandler(deps: Pick<ApiDependencies, "delivery">, acces
   };
 }
 
-export function listRequestsHandler(deps: ApiDependencies, access: ApiAccess): HttpHandler {
+export function listRequestsHandler(deps: Pick<ApiDependencies, "requests">, access: ApiAccess): HttpHandler {
   return async (request, context) => {
     const { principal, member } = await access.caller(request);
     const notApprover = approverRefusal(member.roles);
@@ -26,9 +26,10 @@ export function listRequestsHandler(deps: ApiDependencies, access: ApiAccess): H
     if (status !== undefined && !isRequestStatus(status))
       throw new ApiError(400, "INVALID_REQUEST", `status: unknown status "${status}"`);
     const clusterParam = request.query.get("cluster") ?? undefined;
-    const cluster = clusterParam === undefined ? undefined : findManagedCluster(deps.config.clusters, clusterParam);
+    // Any AKS id, managed now or not: the requests on a cluster no longer tagged stay listable (docs/design.md §12.3).
+    const cluster = clusterParam === undefined ? undefined : parseManagedClusterId(clusterParam);
     if (clusterParam !== undefined && !cluster)
-      throw new ApiError(400, "INVALID_REQUEST", "cluster: not a managed cluster");
+      throw new ApiError(400, "INVALID_REQUEST", "cluster: not an AKS cluster's resource id");
     const found = await deps.requests.list({
       ...(status ? { status } : {}),
       ...(cluster ? { clusterId: cluster.id } : {}),

@@ -8,7 +8,8 @@ import { checkCluster, type ClusterCheckDependencies } from "./clusterChecks.js"
 import { checkTenant, type TenantCheckDependencies } from "./tenantChecks.js";
 
 export interface ReadinessDependencies extends ClusterCheckDependencies, TenantCheckDependencies {
-  readonly clusters: readonly ManagedCluster[];
+  /** The managed clusters now (the fleet's: listed, and found by tag), asked at the start of each run. */
+  readonly clusters: () => Promise<readonly ManagedCluster[]>;
   readonly now: () => Date;
 }
 
@@ -23,10 +24,11 @@ export interface ReadinessMonitor {
 }
 
 async function runChecks(deps: ReadinessDependencies): Promise<ReadinessReport> {
+  const managed = await deps.clusters();
   const [tenant, clusters] = await Promise.all([
     checkTenant(deps),
     Promise.all(
-      deps.clusters.map(async (cluster) => ({
+      managed.map(async (cluster) => ({
         id: cluster.id,
         name: cluster.name,
         checks: await checkCluster(deps, cluster),

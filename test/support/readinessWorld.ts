@@ -147,7 +147,7 @@ export class ReadinessWorld {
 
   dependencies(now: () => Date, overrides: Partial<ReadinessDependencies> = {}): ReadinessDependencies {
     return {
-      clusters: CLUSTERS,
+      clusters: async () => CLUSTERS,
       now,
       emergencyGroupId: EMERGENCY,
       approverGroupId: APPROVERS,

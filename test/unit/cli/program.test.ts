@@ -105,6 +105,17 @@ describe("breakglass: the server", () => {
     );
   });
 
+  it("a fleet answer with the additive fields and a cluster that could not be read: listed, not refused", async () => {
+    const tagged = WEU_ID.replace("aks-prod-weu", "aks-fleet-1");
+    const body = [
+      { id: WEU_ID, name: "aks-prod-weu", localAccounts: "disabled", stateFrom: "inventory", openWindows: [] },
+      { id: tagged, name: "aks-fleet-1", localAccounts: "unknown", stateFrom: "arm", openWindows: [] },
+    ];
+    const run = await runAgainst({ ...simulationRoutes(), "GET /api/clusters": () => ({ body }) }, ["clusters"]);
+    expect(run.status).toBe(0);
+    expect(run.out).toMatch(/aks-fleet-1\s+unknown/);
+  });
+
   it("an unexpected failure is one line; BREAKGLASS_DEBUG=1 shows where", async () => {
     const runAudit = async () => Promise.reject(new RangeError("boom"));
     const argv = ["audit", "verify", "--request", "bg-01m8tbd7zkrrdj9ygjd69yabhs"];

@@ -72,6 +72,7 @@ function world(slow: "reserve" | "create") {
     idempotency,
     auditIndex: unused,
     clusterControl: unused,
+    fleet: unused,
     health: unused,
     readiness: unused,
     delivery: unused,

@@ -75,6 +75,7 @@ function api(calls: string[]): ApiHandlers {
     auditIndex: recorded("auditIndex", calls, {}),
     idempotency: recorded("idempotency", calls, {}),
     clusterControl: recorded("clusterControl", calls, {}),
+    fleet: recorded("fleet", calls, {}),
     health: recorded("health", calls, {}),
     readiness: recorded("readiness", calls, {}),
     credentialWatch: recorded("credentialWatch", calls, {}),
