@@ -106,7 +106,7 @@ describe("clusters found by tag", () => {
     expect(await localAccounts(h, tagged)).toBe("disabled");
   });
 
-  it("GET /api/clusters reads ARM only for clusters with an open window: the rest come from one inventory query", async () => {
+  it("GET /api/clusters reads ARM only where a window is open or the inventory saw local accounts enabled: the rest come from one inventory query", async () => {
     const h = await fleetHarness();
     const fleet: ManagedCluster[] = [];
     for (let index = 0; index < 5; index++) fleet.push(await addCluster(h, `aks-fleet-${index}`));
@@ -131,6 +131,18 @@ describe("clusters found by tag", () => {
       openWindows: [{ requestId: id }],
     });
     expect(busy.reply.headers.get(FLEET_HEADER)).toBeNull();
+
+    // Enabled with no window (drift, or a window just closed) is not the steady state: read now.
+    await h.world.clusterControl.setLocalAccountsOutOfBand(fleet[4]!, true);
+    h.clock.advance(FLEET_CACHE_MS + 1); // past any lag the inventory may have on this clock
+    const drifted = calls.reads;
+    const after = await clusters(h);
+    expect(calls.reads - drifted).toBe(2);
+    expect(after.body.find((found) => found.id === fleet[4]!.id)).toMatchObject({
+      localAccounts: "enabled",
+      stateFrom: "arm",
+      openWindows: [],
+    });
   });
 
   it("by name in the audit query, and a name two managed clusters share is refused with a 400", async () => {
