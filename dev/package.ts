@@ -1,11 +1,12 @@
-// npm run package: the deployment zip the Functions host runs: the
-// compiled app (dist/functions and dist/src; no dev tools, no source maps, whose sources are not
-// shipped), the production dependencies exactly as package-lock.json places them, host.json and a
-// package.json without devDependencies. The same checkout gives the same bytes: files are staged
-// with one timestamp and one mode, and zipped in sorted order by Info-ZIP's zip without extra
-// attributes (so neither the owner, the clock, the umask nor the directory order leaks in).
+// npm run package: the deployment zip the Functions host runs: the bundled app (dist/functions:
+// the entries package.json's `main` names, their bundles and the bundles' source maps, which keep
+// stack traces readable; docs/design.md §13), host.json and a package.json that says what runs.
+// The bundles hold every dependency but the host's own @azure/functions-core, so no node_modules
+// ships. The same checkout gives the same bytes: files are staged with one timestamp and one
+// mode, and zipped in sorted order by Info-ZIP's zip without extra attributes (so neither the
+// owner, the clock, the umask nor the directory order leaks in).
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -17,45 +18,18 @@ const ENTRY_TIME = new Date("2000-01-01T00:00:00Z");
 const FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
 
-interface LockedPackage {
-  readonly dev?: boolean;
-}
-
-/** The folders under node_modules that `npm ci --omit=dev` would install, from the lockfile. */
-export function productionPackages(lockfile: { packages: Record<string, LockedPackage> }, root: string): string[] {
-  return Object.entries(lockfile.packages)
-    .filter(([path, entry]) => path.startsWith("node_modules/") && !entry.dev)
-    .map(([path]) => {
-      if (!existsSync(join(root, path)))
-        throw new Error(`${path} is in package-lock.json but not installed: run npm ci`);
-      return path;
-    });
-}
-
-/** The package.json the host reads: what runs and what it needs, nothing for development. */
+/** The package.json the host reads: what runs; no dependencies, which the bundles hold. */
 function deployedManifest(manifest: Record<string, unknown>): string {
-  const { name, version, description, license, private: isPrivate, type, main, engines, dependencies } = manifest;
-  const deployed = { name, version, description, license, private: isPrivate, type, main, engines, dependencies };
+  const { name, version, description, license, private: isPrivate, type, main, engines } = manifest;
+  const deployed = { name, version, description, license, private: isPrivate, type, main, engines };
   return `${JSON.stringify(deployed, null, 2)}\n`;
 }
 
 async function stage(root: string, staging: string): Promise<void> {
-  for (const folder of ["dist/functions", "dist/src"])
-    await cp(join(root, folder), join(staging, folder), { recursive: true, filter: (from) => !from.endsWith(".map") });
+  await cp(join(root, "dist/functions"), join(staging, "dist/functions"), { recursive: true });
   await cp(join(root, "host.json"), join(staging, "host.json"));
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
   await writeFile(join(staging, "package.json"), deployedManifest(manifest));
-  const lockfile = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
-    packages: Record<string, LockedPackage>;
-  };
-  for (const path of productionPackages(lockfile, root)) {
-    const from = join(root, path);
-    // A nested node_modules is its own lockfile entry, copied (or left out, if dev) on its own.
-    await cp(from, join(staging, path), {
-      recursive: true,
-      filter: (file) => !relative(from, file).split(sep).includes("node_modules"),
-    });
-  }
 }
 
 /** Gives every staged file and folder the same time and mode; returns the files, sorted. */

@@ -1,13 +1,20 @@
 // Glue between the Functions registrations in functions/ and the app: each registered handler
-// resolves the process's app on first use, so registrations stay one line each.
+// resolves the process's app on first use, so registrations stay one line each. The composition
+// (and every SDK it wires) loads with the first invocation, not with the registrations
+// (docs/design.md §13).
 import { app, type FunctionInput, type HttpMethod, type InvocationContext } from "@azure/functions";
-import { getApp, type App } from "./composition.js";
+import type { App } from "./composition.js";
 import type { ApiHandlers } from "../http/api.js";
 import type { DevHandlers } from "../http/dev.js";
 import { errorResponse } from "../http/errors.js";
 import type { HttpHandler } from "../http/handler.js";
 import type { ReviewHandlers } from "../http/review.js";
 import type { Activities, ActivityName } from "../workflow/contracts.js";
+
+/** The process's app, its modules loaded on first use. */
+async function getApp(): Promise<App> {
+  return (await import("./composition.js")).getApp();
+}
 
 /**
  * A handler that resolves the process's app on first use. What the handler does is answered by its

@@ -1,7 +1,7 @@
 // The storage account as the table adapters reach it, from the parsed storage settings. Apart from
 // composition.ts because the offline host needs it before @azure/functions may load (composition
 // loads it), and apart from the configuration so that parsing settings loads no SDK.
-import { createCredential } from "../adapters/azure/credentials.js";
+import { lazyCredential } from "../adapters/azure/lazyCredential.js";
 import type { TableAccount } from "../adapters/azure/tables.js";
 import type { StorageConfig } from "./storageConfig.js";
 
@@ -15,7 +15,7 @@ export function tableAccountOf(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): TableAccount {
   if (storage.kind === "connection-string") return { connectionString: storage.connectionString };
-  const credential = createCredential(
+  const credential = lazyCredential(
     {
       clientId: storage.clientId ?? app.clientId,
       authorityHost: app.authorityHost,

@@ -47,3 +47,10 @@ export function armActionsAt(scope: ArmAction["scope"]): string[] {
     .map((entry) => entry.action)
     .sort();
 }
+
+/**
+ * How long one long-running ARM operation is waited for. Changing disableLocalAccounts takes
+ * minutes; a cluster upgrade in between can take much longer. Here rather than in the adapter so
+ * that the lease built on it is known without loading the ARM SDK (docs/design.md §13).
+ */
+export const ARM_OPERATION_TIMEOUT_MS = 20 * 60_000;

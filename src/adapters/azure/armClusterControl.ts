@@ -18,7 +18,8 @@ import type {
   RotationResult,
 } from "../../ports/clusterControl.js";
 import { TransientError } from "../../ports/errors.js";
-import { ARM_ACTIONS, type ArmAction } from "../../domain/armActions.js";
+import { ARM_ACTIONS, ARM_OPERATION_TIMEOUT_MS, type ArmAction } from "../../domain/armActions.js";
+import { permissionRefusal, readRefused } from "./armRefusals.js";
 import { retryAfterMs, scopeOf } from "./credentials.js";
 
 export interface ArmSettings {
@@ -32,8 +33,6 @@ export interface ArmSettings {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 10_000;
-/** Changing disableLocalAccounts takes minutes; a cluster upgrade in between can take much longer. */
-export const ARM_OPERATION_TIMEOUT_MS = 20 * 60_000;
 
 export class ArmClusterControl implements ClusterControl {
   private readonly clients = new Map<string, ContainerServiceClient>();
@@ -123,25 +122,6 @@ function stateOf(cluster: ArmManagedCluster): ClusterState {
     entraIntegration: cluster.aadProfile?.managed === true,
     ...(cluster.powerState?.code ? { powerState: cluster.powerState.code } : {}),
   };
-}
-
-/** How a 401/403 of ARM is reported (the simulated ARM reports its own the same way). */
-export function permissionRefusal(
-  code: OutcomeCode,
-  what: string,
-  armMessage: string,
-  needed: ArmAction,
-): { kind: "rejected"; code: OutcomeCode; message: string } {
-  return {
-    kind: "rejected",
-    code,
-    message: `the app's identity may not ${what}: ${armMessage} (it needs ${needed.action} on the ${needed.scope}; grant it the role in the README)`,
-  };
-}
-
-/** A read that ARM refuses (no permission) is no state to decide on: the caller retries or fails. */
-export function readRefused(cluster: ManagedCluster, refusal: { code: OutcomeCode; message: string }): TransientError {
-  return new TransientError(refusal.code, `ARM refused to read ${cluster.name}: ${refusal.message}`);
 }
 
 /**

@@ -16,7 +16,7 @@ import type {
 } from "../../ports/readinessFacts.js";
 import type { SimulatedClusterFacts } from "../../ports/simulation.js";
 import { GRANTED_GRAPH_ROLES } from "../../domain/graphRoles.js";
-import { permissionRefusal } from "../azure/armClusterControl.js";
+import { permissionRefusal } from "../azure/armRefusals.js";
 import type { Entity } from "../azure/tables.js";
 
 /** The diagnostic setting the simulated clusters have while kube-audit is on. */

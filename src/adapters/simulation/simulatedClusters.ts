@@ -16,7 +16,7 @@ import { TransientError } from "../../ports/errors.js";
 import type { FleetInventory, FleetObservation, FleetQuery } from "../../ports/fleet.js";
 import type { Fault, FaultOperation, SimulatedClusterEditor, SimulatedClusterFacts } from "../../ports/simulation.js";
 import { ARM_ACTIONS } from "../../domain/armActions.js";
-import { readRefused } from "../azure/armClusterControl.js";
+import { readRefused } from "../azure/armRefusals.js";
 import { appPermissionColumn, factsOf, permissionRefusalOf } from "./simulatedAuthorization.js";
 import { observationsOf, type FleetRow } from "../azure/resourceGraphRows.js";
 import {

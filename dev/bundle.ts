@@ -1,0 +1,62 @@
+// npm run build's second step (docs/design.md §13): each registration module in functions/ is
+// bundled by esbuild with everything it imports (tree-shaken; the modules loaded on demand become
+// chunks of their own, still loaded on demand), and dist/functions/<entry>.js — what package.json's
+// `main` names and the host loads — turns source maps on before it loads its bundle, so that stack
+// traces name the TypeScript sources. Only "@azure/functions-core", which the host's worker
+// provides, stays outside; an import esbuild cannot follow fails the build rather than the start.
+import { build } from "esbuild";
+import { readdirSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Where the bundles go, beside the entries that load them. */
+export const BUNDLE_FOLDER = "bundle";
+/** esbuild's account of which sources each bundle holds (not shipped; tests read it). */
+export const BUNDLE_METAFILE = "dist/functions.meta.json";
+
+/** Node's ESM has no `require`; the CommonJS packages in the bundle (durable-functions, @azure/functions) need one. */
+const REQUIRE_SHIM =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/** Bundles `root`/functions/*.ts into `root`/dist/functions; returns the entries' names. */
+export async function bundleFunctions(root: string): Promise<string[]> {
+  const entries = readdirSync(join(root, "functions"))
+    .filter((name) => name.endsWith(".ts"))
+    .map((name) => basename(name, ".ts"))
+    .sort();
+  const out = join(root, "dist", "functions");
+  await rm(out, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: entries.map((name) => join(root, "functions", `${name}.ts`)),
+    outdir: join(out, BUNDLE_FOLDER),
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node22",
+    // Mappings only: a stack trace needs the lines, not the sources' text (a third of the size).
+    sourcemap: "linked",
+    sourcesContent: false,
+    external: ["@azure/functions-core"],
+    banner: { js: REQUIRE_SHIM },
+    tsconfig: join(root, "tsconfig.json"),
+    absWorkingDir: root,
+    metafile: true,
+    logLevel: "silent",
+  });
+  if (result.warnings.length || result.errors.length)
+    throw new Error(`esbuild: ${[...result.errors, ...result.warnings].map((message) => message.text).join("; ")}`);
+  await writeFile(join(root, BUNDLE_METAFILE), JSON.stringify(result.metafile));
+  for (const name of entries) {
+    // Node reads the maps only of modules loaded after this; a static import would load first.
+    const entry = `process.setSourceMapsEnabled(true);\nawait import("./${BUNDLE_FOLDER}/${name}.js");\n`;
+    await writeFile(join(out, `${name}.js`), entry);
+  }
+  return entries;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const entries = await bundleFunctions(resolve(dirname(fileURLToPath(import.meta.url)), "../.."));
+  console.log(`[bundle] dist/functions: ${entries.join(", ")}`);
+}

@@ -1,0 +1,19 @@
+// A credential that loads @azure/identity with its first token rather than with the module that
+// creates it: the simulation's storage never asks for one, and in Azure the first request pays for
+// it, not the start (docs/design.md §13).
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import type { CredentialSettings } from "./credentials.js";
+
+export function lazyCredential(
+  settings: CredentialSettings,
+  env: Readonly<Record<string, string | undefined>>,
+): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    // Two declared parameters: core-auth's isTokenCredential tells a credential by getToken's arity.
+    getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      credential ??= import("./credentials.js").then(({ createCredential }) => createCredential(settings, env));
+      return credential.then((loaded) => loaded.getToken(scopes, options));
+    },
+  };
+}
