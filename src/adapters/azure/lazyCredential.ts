@@ -10,7 +10,6 @@ export function lazyCredential(
 ): TokenCredential {
   let credential: Promise<TokenCredential> | undefined;
   return {
-    // Two declared parameters: core-auth's isTokenCredential tells a credential by getToken's arity.
     getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
       credential ??= import("./credentials.js").then(({ createCredential }) => createCredential(settings, env));
       return credential.then((loaded) => loaded.getToken(scopes, options));
