@@ -6,7 +6,7 @@
 // provides, stays outside; an import esbuild cannot follow fails the build rather than the start.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,11 +25,14 @@ export async function bundleFunctions(root: string): Promise<string[]> {
     .filter((name) => name.endsWith(".ts"))
     .map((name) => basename(name, ".ts"))
     .sort();
+  // Built beside, then swapped in: a host running from dist/functions meanwhile (npm start rebuilds
+  // while tests or another host run) never finds the folder empty or half written.
   const out = join(root, "dist", "functions");
-  await rm(out, { recursive: true, force: true });
+  const building = `${out}.building-${process.pid}`;
+  await rm(building, { recursive: true, force: true });
   const result = await build({
     entryPoints: entries.map((name) => join(root, "functions", `${name}.ts`)),
-    outdir: join(out, BUNDLE_FOLDER),
+    outdir: join(building, BUNDLE_FOLDER),
     bundle: true,
     splitting: true,
     format: "esm",
@@ -47,13 +50,29 @@ export async function bundleFunctions(root: string): Promise<string[]> {
   });
   if (result.warnings.length || result.errors.length)
     throw new Error(`esbuild: ${[...result.errors, ...result.warnings].map((message) => message.text).join("; ")}`);
-  await writeFile(join(root, BUNDLE_METAFILE), JSON.stringify(result.metafile));
+  const metafile = JSON.stringify(result.metafile).replaceAll(
+    `dist/functions.building-${process.pid}/`,
+    "dist/functions/",
+  );
+  await writeFile(join(root, BUNDLE_METAFILE), metafile);
   for (const name of entries) {
     // Node reads the maps only of modules loaded after this; a static import would load first.
     const entry = `process.setSourceMapsEnabled(true);\nawait import("./${BUNDLE_FOLDER}/${name}.js");\n`;
-    await writeFile(join(out, `${name}.js`), entry);
+    await writeFile(join(building, `${name}.js`), entry);
   }
+  await swapIn(building, out);
   return entries;
+}
+
+/** Replaces `out` by `building` with two renames (the folder is missing only between them). */
+async function swapIn(building: string, out: string): Promise<void> {
+  const old = `${out}.old-${process.pid}`;
+  await rm(old, { recursive: true, force: true });
+  await rename(out, old).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+  await rename(building, out);
+  await rm(old, { recursive: true, force: true });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
