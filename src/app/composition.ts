@@ -135,9 +135,9 @@ export async function composeApp(config: Config, options: CompositionOptions = {
 
 let processApp: Promise<App> | undefined;
 
-/** The app of this process, composed from process.env on first use. */
-export function getApp(): Promise<App> {
-  processApp ??= composeApp(loadConfig());
+/** The app of this process, composed on first use from the configuration the registrations parsed (process.env). */
+export function getApp(config: Config = loadConfig()): Promise<App> {
+  processApp ??= composeApp(config);
   return processApp;
 }
 

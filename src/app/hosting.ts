@@ -4,6 +4,7 @@
 // (docs/design.md §13).
 import { app, type FunctionInput, type HttpMethod, type InvocationContext } from "@azure/functions";
 import type { App } from "./composition.js";
+import { loadConfig } from "./config.js";
 import type { ApiHandlers } from "../http/api.js";
 import type { DevHandlers } from "../http/dev.js";
 import { errorResponse } from "../http/errors.js";
@@ -11,9 +12,9 @@ import type { HttpHandler } from "../http/handler.js";
 import type { ReviewHandlers } from "../http/review.js";
 import type { Activities, ActivityName } from "../workflow/contracts.js";
 
-/** The process's app, its modules loaded on first use. */
+/** The process's app, its modules loaded on first use, composed from the configuration parsed at load. */
 async function getApp(): Promise<App> {
-  return (await import("./composition.js")).getApp();
+  return (await import("./composition.js")).getApp(loadConfig());
 }
 
 /**
