@@ -2,7 +2,7 @@
 // host: every request created at once, every approval sent at once. At the end every cluster must
 // be locked, the simulated ARM must have written the switch exactly twice per cluster per burst of
 // overlapping windows (one enable, one disable: the row's own localAccountWrites counter and the
-// process's SimulatedClusters.calls agree), and every request's trail must be whole and verify.
+// host's count of its writes, GET /api/dev/calls, agree), and every request's trail must be whole and verify.
 import type { ManagedCluster } from "../src/domain/clusters.js";
 import { median, ms, type Row } from "./report.js";
 import { addResponders, inParallel, localAccountsEnabled, until, type Bench } from "./world.js";
@@ -100,7 +100,7 @@ async function burst(bench: Bench, clusters: readonly ManagedCluster[], { perClu
 export async function concurrencyRow(bench: Bench, clusters: readonly ManagedCluster[], shape: Burst): Promise<Row> {
   const control = bench.app.simulation!.clusterControl;
   const writesBefore = await Promise.all(clusters.map((cluster) => control.localAccountWrites(cluster)));
-  const callsBefore = control.calls.writes;
+  const callsBefore = (await bench.hostCalls()).writes;
   const started = Date.now();
   const { windows, approvals, approvalsSent, windowOf, bob } = await burst(bench, clusters, shape);
   const elapsed = Date.now() - started;
@@ -117,7 +117,7 @@ export async function concurrencyRow(bench: Bench, clusters: readonly ManagedClu
   );
   const expected = bursts.reduce((sum, n) => sum + 2 * n, 0);
   const written = writesAfter.reduce((sum, after, i) => sum + after - writesBefore[i]!, 0);
-  const calls = control.calls.writes - callsBefore;
+  const calls = (await bench.hostCalls()).writes - callsBefore;
   const locked = await Promise.all(clusters.map(async (cluster) => !(await localAccountsEnabled(bench, cluster))));
   const trails = await inParallel(windows, 10, (w) => trailOf(bench, bob, w.id));
   const all = (oks: readonly boolean[], what: string) => ({
@@ -142,7 +142,7 @@ export async function concurrencyRow(bench: Bench, clusters: readonly ManagedClu
         clusters.map((_, i) => writesAfter[i]! - writesBefore[i]! === 2 * bursts[i]!),
         "each cluster: 2 writes per overlapping burst",
       ),
-      { ok: written === calls, what: "the rows' write counters and SimulatedClusters.calls agree" },
+      { ok: written === calls, what: "the rows' write counters and the host's count agree" },
       all(locked, "every cluster locked at the end"),
       all(
         trails.map((t) => t.whole),

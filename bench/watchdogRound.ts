@@ -2,7 +2,7 @@
 // POST /api/dev/clusters), a few of them enabled out of band (POST /api/dev/clusters/{name}/
 // local-accounts) with no window: those need action, the rest need none. The round runs as the
 // watchdog timer runs it (its registration, the host's context); the simulated ARM's counters
-// (SimulatedClusters.calls of the composed app the host loaded) say what it asked for. The
+// (the host's own counters, GET /api/dev/calls: its bundle composed its own app) say what it asked for. The
 // simulated inventory may lag ARM (composition option resourceGraphLagMs): the row waits past it.
 import { median, ms, type Row } from "./report.js";
 import { addClusters, localAccountsEnabled, sleep, type Bench } from "./world.js";
@@ -43,14 +43,15 @@ export async function watchdogRows(bench: Bench, options: WatchdogRoundOptions):
     await control.observe(query);
     fleetQueryTimes.push(performance.now() - started);
   }
-  const before = { ...control.calls };
+  const before = await bench.hostCalls();
   const started = performance.now();
   await bench.runTimer("watchdog");
   const wall = performance.now() - started;
+  const after = await bench.hostCalls();
   const calls = {
-    reads: control.calls.reads - before.reads,
-    writes: control.calls.writes - before.writes,
-    fleetQueries: control.calls.fleetQueries - before.fleetQueries,
+    reads: after.reads - before.reads,
+    writes: after.writes - before.writes,
+    fleetQueries: after.fleetQueries - before.fleetQueries,
   };
   const relocked = await Promise.all(drifted.map(async (cluster) => !(await localAccountsEnabled(bench, cluster))));
   const total = options.clusters + bench.app.config.clusters.length;

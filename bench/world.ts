@@ -2,6 +2,7 @@
 // the offline host in this process, serving the compiled app over real HTTP in real time — so that
 // the composed app the host loaded (getApp() of the same dist/src/app/composition.js) can be asked
 // what the simulated ARM counted. Timers the rows do not measure are pushed out of the run.
+import type { SimulatedCalls } from "../src/ports/simulation.js";
 import { createServer } from "node:net";
 import { startAzurite, type RunningAzurite } from "../dev/azurite.js";
 import { runOfflineHost } from "../dev/host/main.js";
@@ -51,6 +52,8 @@ export interface Bench {
   readonly host: OfflineHost;
   /** One HTTP call to the host; JSON in and out. */
   call(method: string, path: string, options?: { token?: string; json?: unknown }): Promise<Reply>;
+  /** What the host's app asked of the simulated ARM and Resource Graph (GET /api/dev/calls: the host's bundle composes its own app). */
+  hostCalls(): Promise<SimulatedCalls>;
   token(user: string): Promise<string>;
   /** Runs a timer function as the host's scheduler would: its own registration, a context with its bindings. */
   runTimer(name: string): Promise<void>;
@@ -126,6 +129,11 @@ export async function startBench(): Promise<Bench> {
       return (reply.body as { access_token: string }).access_token;
     },
     runTimer: (name) => host.runTimer(name),
+    async hostCalls() {
+      const reply = await call("GET", "/api/dev/calls");
+      if (reply.status !== 200) throw new Error(`GET /api/dev/calls → ${reply.status}`);
+      return reply.body as SimulatedCalls;
+    },
     async stop() {
       await host.stop();
       await azurite.stop();

@@ -15,6 +15,7 @@ if (loadConfig().mode === "simulation") {
     devHandler("devRemoveMember"),
   );
   anonymousRoute("devAddCluster", ["POST"], "dev/clusters", devHandler("devAddCluster"));
+  anonymousRoute("devCalls", ["GET"], "dev/calls", devHandler("devCalls"));
   anonymousRoute(
     "devSetLocalAccounts",
     ["POST"],

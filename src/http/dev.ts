@@ -4,7 +4,7 @@
 import type { HttpRequest } from "@azure/functions";
 import { z } from "zod";
 import { ARM_ACTION_NAMES } from "../domain/armActions.js";
-import { parseManagedClusterId, type ManagedCluster } from "../domain/clusters.js";
+import { type ManagedCluster } from "../domain/clusters.js";
 import type { ChangeAuthor } from "../domain/groups.js";
 import { isObjectId, isRequestId } from "../domain/ids.js";
 import { returnPath } from "../domain/returnPaths.js";
@@ -22,6 +22,7 @@ import {
 } from "../ports/simulation.js";
 import { authenticate, type VerifyToken } from "./authentication.js";
 import { readJsonBody } from "./body.js";
+import { addClusterHandler } from "./devClusters.js";
 import { kubectlHandler } from "./devKubectl.js";
 import { API_HEADERS, ApiError, jsonResponse } from "./errors.js";
 import { endpoint, type HttpHandler } from "./handler.js";
@@ -48,16 +49,6 @@ const permissionBody = z
       message: `must be one of ${ARM_ACTION_NAMES.join(", ")}`,
     }),
     granted: z.boolean(),
-  })
-  .strict();
-const TAGS_MAX = 50;
-const newClusterBody = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][-_a-z0-9]{0,62}$/i, "must be an AKS cluster name: 1-63 letters, digits, - or _"),
-    tags: z
-      .record(z.string().min(1).max(512), z.string().max(256))
-      .refine((tags) => Object.keys(tags).length <= TAGS_MAX, { message: `must hold at most ${TAGS_MAX} tags` })
-      .default({}),
   })
   .strict();
 const emergencyRoleBody = z.object({ assigned: z.boolean() }).strict();
@@ -110,14 +101,10 @@ export function createDevHandlers(deps: DevDependencies) {
       await deps.directory.removeMember(group.id, oid, await changeAuthor(deps, request), deps.now());
       return jsonResponse(200, await membership(deps, group));
     }),
+    /** What the simulated ARM and Resource Graph were asked by this process (the benchmark counts the watchdog's calls). */
+    devCalls: endpoint(async () => jsonResponse(200, { ...deps.clusterControl.calls })),
     /** One more simulated cluster in the simulated subscription, locked (fleet tests; tags for BREAKGLASS_CLUSTER_TAG). */
-    devAddCluster: endpoint(async (request) => {
-      const { name, tags } = await readJsonBody(request, newClusterBody);
-      const cluster = simulatedClusterNamed(name);
-      if (!(await deps.clusterControl.addCluster(cluster, tags)))
-        throw new ApiError(409, "CLUSTER_EXISTS", `the simulated world already has a cluster named ${name}`);
-      return jsonResponse(201, { cluster: cluster.id, name: cluster.name, tags });
-    }),
+    devAddCluster: endpoint(addClusterHandler(deps)),
     /** An out-of-band change, as if someone ran `az aks update --enable-local-accounts` by hand. */
     devSetLocalAccounts: endpoint(async (request) => {
       const { enabled } = await readJsonBody(request, localAccountsBody);
@@ -271,17 +258,6 @@ async function membership(deps: DevDependencies, group: DirectoryGroup) {
     groupId: group.id,
     members: (await deps.directory.listTransitiveUsers(group.id)).map((user) => user.upn).sort(),
   };
-}
-
-/** Where the simulation puts the clusters it is asked to add: beside its first two (docs/design.md §6). */
-const SIMULATED_RESOURCE_GROUP = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod";
-
-function simulatedClusterNamed(name: string): ManagedCluster {
-  const cluster = parseManagedClusterId(
-    `${SIMULATED_RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${name}`,
-  );
-  if (!cluster) throw new ApiError(400, "INVALID_REQUEST", `${name} is not an AKS cluster name`);
-  return cluster;
 }
 
 export type DevHandlers = ReturnType<typeof createDevHandlers>;

@@ -44,8 +44,17 @@ export interface SimulatedClusterFacts {
   readonly kubeAuditEnabled: boolean;
 }
 
+/** What this process asked of the simulated ARM and Resource Graph, since it started. */
+export interface SimulatedCalls {
+  readonly reads: number;
+  readonly writes: number;
+  readonly rotations: number;
+  readonly fleetQueries: number;
+}
+
 /** The simulated clusters as someone outside the product changes them. */
 export interface SimulatedClusterEditor extends Pick<ClusterControl, "read"> {
+  readonly calls: SimulatedCalls;
   /** Flips the switch without going through the product, as someone with `az aks update` could. */
   setLocalAccountsOutOfBand(cluster: ManagedCluster, enabled: boolean): Promise<void>;
   /** Makes the next `count` operations of a kind fail with `status`. */

@@ -258,6 +258,7 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
     call: () => ({ query: { user: USERS.bob.upn, returnTo: "/api/health" } }),
   },
   "GET /api/dev/outbox?requestId=": { handler: dev("devOutbox"), call: () => ({}) },
+  "GET /api/dev/calls": { handler: dev("devCalls"), call: () => ({}) },
   "POST /api/dev/directory/groups/{group}/members": {
     handler: dev("devAddMember"),
     call: () => ({ params: { group: SIMULATION_GROUPS.emergency.displayName }, json: { user: ENGINEER.upn } }),

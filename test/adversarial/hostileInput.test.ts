@@ -562,6 +562,7 @@ const ROUTES = {
   },
   devLogin: { name: "GET /api/dev/login", handler: dev("devLogin"), method: "GET" },
   devOutbox: { name: "GET /api/dev/outbox", handler: dev("devOutbox"), method: "GET" },
+  devCalls: { name: "GET /api/dev/calls", handler: dev("devCalls"), method: "GET" },
   devAddMember: {
     name: "POST /api/dev/directory/groups/{group}/members",
     handler: dev("devAddMember"),

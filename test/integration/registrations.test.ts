@@ -82,6 +82,7 @@ describe("functions/ registrations", () => {
       "POST dev/clusters/{name}/emergency-role",
       "POST dev/clusters/{name}/audit-logs",
       "POST dev/clusters",
+      "GET dev/calls",
     ];
     expect(httpRoutes(simulation)).toEqual([...api, ...dev].sort());
     expect(httpRoutes(azure)).toEqual([...api].sort());

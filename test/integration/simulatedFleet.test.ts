@@ -139,3 +139,14 @@ describe("the simulated Resource Graph", () => {
     expect(await names()).toEqual(["aks-tagged"]);
   });
 });
+
+describe("GET /api/dev/calls", () => {
+  it("counts what this process asked of the simulated ARM and Resource Graph", async () => {
+    const h = await fleetHarness();
+    const calls = async () => (await h.call(h.app.dev!.devCalls, { method: "GET" })).body as Record<string, number>;
+    const before = await calls();
+    await h.world.clusterControl.read(parseManagedClusterId(WEU)!);
+    await h.app.fleet.survey();
+    expect(await calls()).toEqual({ ...before, reads: before.reads! + 1, fleetQueries: before.fleetQueries! + 1 });
+  });
+});
