@@ -8,6 +8,8 @@ const failure = vi.hoisted((): { error: Error; app?: object } => ({ error: new E
 vi.mock("../../../src/app/composition.js", () => ({
   getApp: () => (failure.app ? Promise.resolve(failure.app) : Promise.reject(failure.error)),
 }));
+// The registrations parsed the configuration at load; hosting hands that to the composition.
+vi.mock("../../../src/app/config.js", () => ({ loadConfig: () => ({}) }));
 const { apiHandler, watchdogHandler } = await import("../../../src/app/hosting.js");
 
 async function health() {
