@@ -33,7 +33,7 @@ export interface FleetSurvey {
 }
 
 export interface ManagedClusters {
-  /** Every managed cluster, asking the inventory now. */
+  /** Every managed cluster, asking the inventory now (a caller while a query is under way shares its answer). */
   survey(): Promise<FleetSurvey>;
   /** Every managed cluster, from an inventory answer at most FLEET_CACHE_MS old. */
   list(): Promise<readonly ManagedCluster[]>;
@@ -57,6 +57,8 @@ class Fleet implements ManagedClusters {
   private last: { readonly at: number; readonly survey: FleetSurvey } | undefined;
   /** The tagged clusters of the last answer that could be had, for when the inventory cannot be asked. */
   private lastTagged: readonly ManagedCluster[] = [];
+  /** The query under way: callers meanwhile share it (Resource Graph throttles each principal at ~15 queries per 5 s). */
+  private asking: Promise<FleetSurvey> | undefined;
 
   constructor(
     private readonly settings: FleetSettings,
@@ -70,7 +72,12 @@ class Fleet implements ManagedClusters {
     };
   }
 
-  async survey(): Promise<FleetSurvey> {
+  survey(): Promise<FleetSurvey> {
+    this.asking ??= this.ask().finally(() => (this.asking = undefined));
+    return this.asking;
+  }
+
+  private async ask(): Promise<FleetSurvey> {
     const at = this.now().getTime();
     let answer: FleetSurvey;
     try {

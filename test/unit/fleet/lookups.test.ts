@@ -76,4 +76,13 @@ describe("requestableCluster", () => {
     expect(await requestableCluster(fleet, { listed: [LISTED], tagged: false }, TAGGED.id)).toBeUndefined();
     expect(state.queries).toBe(0);
   });
+
+  it("shares one inventory query among requests that ask at the same time", async () => {
+    const { state, ask } = world();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => ask(TAGGED.id)));
+    expect(answers.every((answer) => answer?.id === TAGGED.id)).toBe(true);
+    expect(state.queries).toBe(1);
+    expect(await ask(TAGGED.id)).toEqual(TAGGED);
+    expect(state.queries).toBe(2); // a later request asks afresh
+  });
 });
