@@ -69,6 +69,7 @@ class Fleet implements ManagedClusters {
       listed: settings.listed,
       tag: settings.tag,
       subscriptions: fleetSubscriptions(settings.listed, settings.subscriptions),
+      tagSubscriptions: settings.subscriptions.map((id) => id.toLowerCase()),
     };
   }
 
@@ -90,9 +91,11 @@ class Fleet implements ManagedClusters {
         answer = this.surveyOf(this.lastTagged, observed.clusters);
       }
     } catch (error) {
-      // A transient failure: the inventory may answer the next time; meanwhile the last answer serves.
-      if (!(error instanceof TransientError)) throw error;
-      answer = this.surveyOf(this.lastTagged, [], { code: error.code, message: error.message });
+      // Transient, or a fault of ours (an adapter that failed to load): either way the last answer
+      // serves and the caller falls back, since the invariant must never depend on the inventory.
+      const code = error instanceof TransientError ? error.code : "FLEET_UNAVAILABLE";
+      const message = error instanceof Error ? error.message : String(error);
+      answer = this.surveyOf(this.lastTagged, [], { code, message });
     }
     this.last = { at, survey: answer };
     return answer;

@@ -11,8 +11,10 @@ export interface ClusterTag {
 export interface FleetQuery {
   readonly listed: readonly ManagedCluster[];
   readonly tag: ClusterTag | undefined;
-  /** Where tagged clusters are looked for (BREAKGLASS_SUBSCRIPTIONS; lower-case GUIDs). */
+  /** Where the query looks: BREAKGLASS_SUBSCRIPTIONS and the listed clusters' subscriptions (lower-case GUIDs). */
   readonly subscriptions: readonly string[];
+  /** Where a tag makes a cluster managed: BREAKGLASS_SUBSCRIPTIONS only, not a listed cluster's subscription (docs/design.md §12.1). */
+  readonly tagSubscriptions: readonly string[];
 }
 
 /**

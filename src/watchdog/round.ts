@@ -40,13 +40,26 @@ async function listing<T>(list: Promise<T>, what: string, log: (message: string)
 }
 
 export async function planRound(sources: RoundSources, settings: RoundSettings, now: Date): Promise<RoundPlan> {
+  // A document that does not parse may hold windows: its cluster is read (and fails there, saying so).
+  const unreadable = new Map<string, RegisteredCluster>();
   const [survey, registered, remembered] = await Promise.all([
     sources.fleet.survey(),
-    listing(sources.registry.list(), "the window registry", sources.log),
+    listing(
+      sources.registry.list((cluster, reason) => {
+        sources.log(`watchdog: the window registry of ${cluster.id} does not parse: ${reason}`);
+        unreadable.set(clusterKey(cluster), { cluster, windows: NO_WINDOWS });
+      }),
+      "the window registry",
+      sources.log,
+    ),
     listing(sources.memory.conditions(), "the watchdog's memory", sources.log),
   ]);
-  const unknown = survey.unavailable !== undefined || registered === undefined || remembered === undefined;
-  const documents = new Map((registered ?? []).map((entry) => [clusterKey(entry.cluster), entry]));
+  const unknown =
+    survey.unavailable !== undefined || registered === undefined || remembered === undefined || unreadable.size > 0;
+  const documents = new Map([
+    ...unreadable,
+    ...(registered ?? []).map((entry) => [clusterKey(entry.cluster), entry] as const),
+  ]);
   const facts = (cluster: ManagedCluster, seen: ClusterFacts["seen"], managed: boolean): PlannedCluster => {
     const key = clusterKey(cluster);
     const windows = documents.get(key)?.windows ?? NO_WINDOWS;
@@ -60,7 +73,7 @@ export async function planRound(sources: RoundSources, settings: RoundSettings, 
   const members = survey.members.map((member) => facts(member.cluster, member.observation ?? "not-seen", true));
   const managed = new Set(survey.members.map((member) => clusterKey(member.cluster)));
   const orphans = [...documents.entries()]
-    .filter(([key, entry]) => !managed.has(key) && owesWork(entry))
+    .filter(([key, entry]) => !managed.has(key) && (owesWork(entry) || unreadable.has(key)))
     .map(([, entry]) => facts(entry.cluster, "not-seen", false));
   return {
     clusters: [...members, ...orphans],

@@ -128,7 +128,12 @@ describe("the simulated Resource Graph", () => {
       () => h.clock.date(),
     );
     await addCluster(h, "aks-tagged", { breakglass: "managed" });
-    const query = { listed: [], tag: h.config.fleet.tag, subscriptions: [SIMULATED_SUBSCRIPTION] };
+    const query = {
+      listed: [],
+      tag: h.config.fleet.tag,
+      subscriptions: [SIMULATED_SUBSCRIPTION],
+      tagSubscriptions: [SIMULATED_SUBSCRIPTION],
+    };
     const names = async () => {
       const answer = await lagging.observe(query);
       return answer.kind === "observed" ? answer.clusters.map((seen) => seen.cluster.name) : answer;

@@ -207,6 +207,25 @@ describe("the watchdog's round over a fleet", () => {
     expect(broken.reports.map((report) => report.condition)).toEqual([undefined, "watchdog-error", undefined]);
   });
 
+  it("still locks a cluster untagged during a window while another's registry document does not parse", async () => {
+    const fleet = await fleetOf(3);
+    const { h } = fleet;
+    const [, broken, untagged] = fleet.clusters;
+    await h.app.access.openWindow(untagged!, "bg-orphan", 10 * MINUTE);
+    await h.world.clusterControl.setTags(untagged!, {});
+    await h.world.clusterControl.setTags(broken!, {}); // no longer managed either: known only by its document
+    await h
+      .table("Windows")
+      .upsertEntity({ partitionKey: clusterKey(broken!), rowKey: "windows", data: "{" }, "Replace");
+    h.clock.advance(13 * MINUTE); // past the deadline and the grace
+    const late = await round(fleet);
+    const reportOf = (cluster: ManagedCluster) =>
+      late.reports.find((report) => report.cluster === cluster.id.toLowerCase());
+    expect(reportOf(untagged!)).toMatchObject({ pruned: ["bg-orphan"], action: "locked" });
+    expect(reportOf(broken!)).toMatchObject({ condition: "watchdog-error" });
+    expect(await localAccounts(h, untagged!)).toBe("disabled");
+  });
+
   it("locks an overdue window on a tagged cluster though the inventory never answered this process", async () => {
     const fleet = await fleetOf(3);
     const { h, inventory } = fleet;

@@ -22,10 +22,10 @@ export class TableWindowRegistry implements WindowRegistry {
     return (await this.documents.read(clusterKey(cluster))).state;
   }
 
-  /** Throws when a document does not parse, as `read` would: the round then reads every cluster (docs/design.md §12.2). */
-  async list(): Promise<readonly RegisteredCluster[]> {
+  async list(unreadable: (cluster: ManagedCluster, reason: string) => void): Promise<readonly RegisteredCluster[]> {
     const documents = await this.documents.list((key, reason) => {
-      throw new Error(`the window registry of ${key} does not parse: ${reason}`);
+      const cluster = clusterOfKey(key);
+      if (cluster) unreadable(cluster, reason);
     });
     return documents.flatMap(({ key, state }) => {
       const cluster = clusterOfKey(key);

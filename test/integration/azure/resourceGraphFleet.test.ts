@@ -37,6 +37,7 @@ const query = (overrides: Partial<FleetQuery> = {}): FleetQuery => ({
   listed: [],
   tag: TAG,
   subscriptions: [SUB],
+  tagSubscriptions: overrides.subscriptions ?? [SUB],
   ...overrides,
 });
 
@@ -104,6 +105,17 @@ describe("the Resource Graph fleet query", () => {
     );
     const clusters = await observed(query({ subscriptions: [SUB] }));
     expect(clusters.map((seen) => seen.cluster.name)).toEqual(["aks-any-case"]);
+  });
+
+  it("queries a listed cluster's subscription without opening it to the tag: tagged clusters count only in BREAKGLASS_SUBSCRIPTIONS", async () => {
+    const listed = parseManagedClusterId(idOf("aks-listed-elsewhere", OTHER_SUB))!;
+    arm.addCluster(listed.id);
+    arm.addCluster(idOf("aks-tagged-elsewhere", OTHER_SUB), { tags: TAGS });
+    arm.addCluster(idOf("aks-tagged-here"), { tags: TAGS });
+    const clusters = await observed(
+      query({ listed: [listed], subscriptions: [SUB, OTHER_SUB], tagSubscriptions: [SUB] }),
+    );
+    expect(clusters.map((seen) => seen.cluster.name).sort()).toEqual(["aks-listed-elsewhere", "aks-tagged-here"]);
   });
 
   it("leaves out the clusters the app's identity may not read, as Resource Graph does", async () => {

@@ -17,11 +17,12 @@ const TAGGED = clusterNamed("aks-tagged");
 
 /** An inventory that sees the clusters in `tagged` as tagged, counts its queries, and fails while `down`. */
 function world() {
-  const state = { tagged: new Set<string>([TAGGED.id]), down: false, queries: 0 };
+  const state = { tagged: new Set<string>([TAGGED.id]), down: false, broken: false, queries: 0 };
   const inventory: FleetInventory = {
     observe: async (query) => {
       state.queries++;
       if (state.down) throw new TransientError("FLEET_THROTTLED", "Resource Graph answered 429");
+      if (state.broken) throw new Error("Failed to fetch dynamically imported module");
       const seen = [...query.listed, ...[TAGGED].filter((cluster) => state.tagged.has(cluster.id))];
       return {
         kind: "observed",
@@ -84,5 +85,14 @@ describe("requestableCluster", () => {
     expect(state.queries).toBe(1);
     expect(await ask(TAGGED.id)).toEqual(TAGGED);
     expect(state.queries).toBe(2); // a later request asks afresh
+  });
+
+  it("answers from what it knows when the inventory fails in a way no retry explains (a chunk that failed to load)", async () => {
+    const { state, fleet } = world();
+    await fleet.survey();
+    state.broken = true;
+    const survey = await fleet.survey();
+    expect(survey.unavailable).toMatchObject({ code: "FLEET_UNAVAILABLE" });
+    expect(survey.members.map((member) => member.cluster.id)).toEqual([LISTED.id, TAGGED.id]);
   });
 });
