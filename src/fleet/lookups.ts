@@ -1,6 +1,6 @@
 // The question POST /api/requests asks of the fleet (docs/design.md §12.3): may a window be asked
 // for on this cluster now.
-import { findManagedCluster, type ManagedCluster } from "../domain/clusters.js";
+import { findManagedCluster, parseManagedClusterId, type ManagedCluster } from "../domain/clusters.js";
 import type { FleetSurvey, ManagedClusters } from "./managedClusters.js";
 
 /** What the lookups know besides the fleet: the listed clusters, and whether a tag finds others. */
@@ -24,7 +24,8 @@ export async function requestableCluster(
   id: string,
 ): Promise<ManagedCluster | undefined> {
   const listed = findManagedCluster(settings.listed, id);
-  if (listed || !settings.tagged) return listed;
+  // Text that names no AKS cluster is answered without a query (each one counts against Resource Graph's throttle).
+  if (listed || !settings.tagged || !parseManagedClusterId(id)) return listed;
   const fresh = await fleet.survey();
   if (!fresh.unavailable) return memberWithId(fresh, id);
   return fleet.find(id);

@@ -11,7 +11,13 @@ export function lazyCredential(
   let credential: Promise<TokenCredential> | undefined;
   return {
     getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-      credential ??= import("./credentials.js").then(({ createCredential }) => createCredential(settings, env));
+      // A load that failed is tried again by the next token, not kept for the life of the process.
+      credential ??= import("./credentials.js")
+        .then(({ createCredential }) => createCredential(settings, env))
+        .catch((error: unknown) => {
+          credential = undefined;
+          throw error;
+        });
       return credential.then((loaded) => loaded.getToken(scopes, options));
     },
   };

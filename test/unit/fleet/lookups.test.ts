@@ -95,4 +95,10 @@ describe("requestableCluster", () => {
     expect(survey.unavailable).toMatchObject({ code: "FLEET_UNAVAILABLE" });
     expect(survey.members.map((member) => member.cluster.id)).toEqual([LISTED.id, TAGGED.id]);
   });
+
+  it("answers text that names no AKS cluster without asking the inventory", async () => {
+    const { state, ask } = world();
+    expect(await ask("not-even-an-id")).toBeUndefined();
+    expect(state.queries).toBe(0);
+  });
 });
