@@ -23,19 +23,34 @@ export interface ReadinessMonitor {
   refresh(): Promise<ReadinessReport>;
 }
 
+/**
+ * How many clusters are checked at once: a fleet of a thousand at once would be thousands of ARM
+ * calls in one burst, throttling the reads and writes that windows need (docs/design.md §12.3).
+ */
+export const READINESS_CLUSTERS_AT_ONCE = 8;
+
 async function runChecks(deps: ReadinessDependencies): Promise<ReadinessReport> {
   const managed = await deps.clusters();
   const [tenant, clusters] = await Promise.all([
     checkTenant(deps),
-    Promise.all(
-      managed.map(async (cluster) => ({
-        id: cluster.id,
-        name: cluster.name,
-        checks: await checkCluster(deps, cluster),
-      })),
-    ),
+    inTurns(managed, READINESS_CLUSTERS_AT_ONCE, async (cluster) => ({
+      id: cluster.id,
+      name: cluster.name,
+      checks: await checkCluster(deps, cluster),
+    })),
   ]);
   return readinessReport(deps.now(), tenant, clusters);
+}
+
+/** `work` over `items`, at most `atOnce` at a time; the results in the items' order. */
+async function inTurns<T, R>(items: readonly T[], atOnce: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(atOnce, items.length) }, worker));
+  return results;
 }
 
 export function createReadinessMonitor(deps: ReadinessDependencies): ReadinessMonitor {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ARM_ACTIONS } from "../../../src/domain/armActions.js";
 import { CLUSTER_ADMIN_ROLE_ID, type ReadinessReport } from "../../../src/domain/readiness.js";
 import { TransientError } from "../../../src/ports/errors.js";
-import { READINESS_CACHE_MS } from "../../../src/readiness/monitor.js";
+import { READINESS_CACHE_MS, READINESS_CLUSTERS_AT_ONCE } from "../../../src/readiness/monitor.js";
 import { AKS_AAD_SERVER_APP_ID, AZURE_RESOURCE_MANAGER_APP_ID } from "../../../src/readiness/tenantChecks.js";
 import { APPROVERS, clusterFound, EMERGENCY, NEU, ReadinessWorld, SECRET, WEU } from "../../support/readinessWorld.js";
 
@@ -395,5 +395,36 @@ describe("readiness checks", () => {
     world.edit(WEU, { roles: world.clusters.get(NEU.id)!.roles });
     expect(red(await monitor.refresh())).toEqual([]);
     expect(red(await monitor.report())).toEqual([]);
+  });
+});
+
+describe("readiness over a fleet", () => {
+  it("checks at most READINESS_CLUSTERS_AT_ONCE clusters at a time, and reports every one in order", async () => {
+    const world = new ReadinessWorld();
+    const fleet = Array.from({ length: 40 }, (_, index) => ({
+      ...WEU,
+      id: WEU.id.replace(/aks-prod-weu$/, `aks-fleet-${index}`),
+      name: `aks-fleet-${index}`,
+    }));
+    for (const cluster of fleet) world.clusters.set(cluster.id, world.clusters.get(WEU.id)!);
+    let reading = 0;
+    let most = 0;
+    const report = await world
+      .monitor(() => new Date("2026-12-02T06:00:00Z"), {
+        clusters: async () => fleet,
+        clusterControl: {
+          read: async (cluster) => {
+            most = Math.max(most, ++reading);
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            reading--;
+            return world.facts(cluster).state;
+          },
+          setLocalAccounts: () => Promise.reject(new Error("readiness never writes")),
+          rotateCertificates: () => Promise.reject(new Error("readiness never writes")),
+        },
+      })
+      .report();
+    expect(report.clusters.map((cluster) => cluster.name)).toEqual(fleet.map((cluster) => cluster.name));
+    expect(most).toBe(READINESS_CLUSTERS_AT_ONCE);
   });
 });
