@@ -29,7 +29,7 @@ export interface FleetMember {
 export interface FleetSurvey {
   readonly members: readonly FleetMember[];
   /** When the inventory could not be asked: what went wrong. Members are then the listed ones and the tagged ones last seen. */
-  readonly unavailable?: { readonly code: string; readonly message: string };
+  readonly unavailable?: { readonly code: string; readonly message: string; readonly retryAfterMs?: number };
 }
 
 export interface ManagedClusters {
@@ -95,7 +95,12 @@ class Fleet implements ManagedClusters {
       // serves and the caller falls back, since the invariant must never depend on the inventory.
       const code = error instanceof TransientError ? error.code : "FLEET_UNAVAILABLE";
       const message = error instanceof Error ? error.message : String(error);
-      answer = this.surveyOf(this.lastTagged, [], { code, message });
+      const hint = error instanceof TransientError ? error.retryAfterMs : undefined;
+      answer = this.surveyOf(this.lastTagged, [], {
+        code,
+        message,
+        ...(hint === undefined ? {} : { retryAfterMs: hint }),
+      });
     }
     this.last = { at, survey: answer };
     return answer;
@@ -115,6 +120,7 @@ class Fleet implements ManagedClusters {
       throw new TransientError(
         "FLEET_UNAVAILABLE",
         `whether ${id} carries the break-glass tag could not be checked: ${fresh.unavailable.message}`,
+        fresh.unavailable.retryAfterMs, // Resource Graph's own hint, so a client does not ask again sooner
       );
     }
     return memberWithId(fresh, id);

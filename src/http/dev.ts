@@ -239,7 +239,7 @@ async function findCluster(deps: DevDependencies, request: HttpRequest): Promise
   const name = (request.params.name ?? "").toLowerCase();
   const matches = await deps.clusterControl.clustersNamed(name);
   if (matches.length === 0)
-    throw new ApiError(404, "UNKNOWN_CLUSTER", `no managed cluster is named ${request.params.name ?? ""}`);
+    throw new ApiError(404, "UNKNOWN_CLUSTER", `the simulated world has no cluster named ${request.params.name ?? ""}`);
   if (matches.length > 1) throw new ApiError(400, "AMBIGUOUS_CLUSTER", `several managed clusters are named ${name}`);
   return matches[0]!;
 }

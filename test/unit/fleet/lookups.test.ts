@@ -21,7 +21,7 @@ function world() {
   const inventory: FleetInventory = {
     observe: async (query) => {
       state.queries++;
-      if (state.down) throw new TransientError("FLEET_THROTTLED", "Resource Graph answered 429");
+      if (state.down) throw new TransientError("FLEET_THROTTLED", "Resource Graph answered 429", 30_000);
       if (state.broken) throw new Error("Failed to fetch dynamically imported module");
       const seen = [...query.listed, ...[TAGGED].filter((cluster) => state.tagged.has(cluster.id))];
       return {
@@ -69,7 +69,10 @@ describe("requestableCluster", () => {
     expect(await ask(TAGGED.id)).toEqual(TAGGED);
     state.down = true;
     expect(await ask(TAGGED.id)).toEqual(TAGGED);
-    await expect(ask(clusterNamed("aks-never-seen").id)).rejects.toMatchObject({ code: "FLEET_UNAVAILABLE" });
+    await expect(ask(clusterNamed("aks-never-seen").id)).rejects.toMatchObject({
+      code: "FLEET_UNAVAILABLE",
+      retryAfterMs: 30_000, // Resource Graph's hint, passed on to the 503's Retry-After
+    });
   });
 
   it("does not ask the inventory when no tag is configured", async () => {
