@@ -2,6 +2,7 @@
 // the offline host in this process, serving the compiled app over real HTTP in real time — so that
 // the composed app the host loaded (getApp() of the same dist/src/app/composition.js) can be asked
 // what the simulated ARM counted. Timers the rows do not measure are pushed out of the run.
+import { jsonClient, type JsonCall, type JsonReply } from "../dev/jsonClient.js";
 import type { SimulatedCalls } from "../src/ports/simulation.js";
 import { createServer } from "node:net";
 import { startAzurite, type RunningAzurite } from "../dev/azurite.js";
@@ -41,17 +42,14 @@ export function clusterNamed(name: string): ManagedCluster {
   return parseManagedClusterId(`${RESOURCE_GROUP}/providers/Microsoft.ContainerService/managedClusters/${name}`)!;
 }
 
-export interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-}
+export type Reply = JsonReply;
 
 export interface Bench {
   readonly base: string;
   readonly app: App;
   readonly host: OfflineHost;
   /** One HTTP call to the host; JSON in and out. */
-  call(method: string, path: string, options?: { token?: string; json?: unknown }): Promise<Reply>;
+  call: JsonCall;
   /** What the host's app asked of the simulated ARM and Resource Graph (GET /api/dev/calls: the host's bundle composes its own app). */
   hostCalls(): Promise<SimulatedCalls>;
   token(user: string): Promise<string>;
@@ -104,19 +102,7 @@ export async function startBench(): Promise<Bench> {
   const { getApp } = await import("../src/app/composition.js");
   const app = await getApp();
   const base = host.url;
-  const call: Bench["call"] = async (method, path, options = {}) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.json === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
-    });
-    const text = await response.text();
-    const json = text && response.headers.get("content-type")?.includes("json");
-    return { status: response.status, body: json ? (JSON.parse(text) as unknown) : text };
-  };
+  const call = jsonClient(base);
   return {
     base,
     app,

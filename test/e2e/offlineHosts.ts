@@ -2,6 +2,7 @@
 // everything it starts is stopped after it, whether it passed or not.
 import { afterEach, expect, onTestFailed } from "vitest";
 import { startAzurite, type RunningAzurite } from "../../dev/azurite.js";
+import { jsonClient, type JsonCall } from "../../dev/jsonClient.js";
 import { simulationHostEnv, startOfflineHost, type RunningProcess } from "../support/processes.js";
 
 export const CLUSTER =
@@ -9,30 +10,12 @@ export const CLUSTER =
 
 export interface Api {
   base: string;
-  call(
-    method: string,
-    path: string,
-    options?: { token?: string; json?: unknown },
-  ): Promise<{ status: number; body: unknown }>;
+  call: JsonCall;
   token(user: string): Promise<string>;
 }
 
 export function api(base: string): Api {
-  const call: Api["call"] = async (method, path, options = {}) => {
-    const response = await fetch(path.startsWith("http") ? path : `${base}${path}`, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.json === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(options.json === undefined ? {} : { body: JSON.stringify(options.json) }),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text && response.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : text,
-    };
-  };
+  const call = jsonClient(base);
   return {
     base,
     call,
