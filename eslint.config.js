@@ -17,7 +17,18 @@ const AZURE_SDKS = {
   ],
   message: "Only src/adapters/ may import an Azure SDK (docs/design.md §3).",
 };
-const FEATURES = ["access", "actions", "windows", "watchdog", "groupWatch", "audit", "health", "readiness", "evidence"];
+const FEATURES = [
+  "access",
+  "actions",
+  "windows",
+  "watchdog",
+  "groupWatch",
+  "audit",
+  "health",
+  "readiness",
+  "evidence",
+  "fleet",
+];
 
 /**
  * no-restricted-imports with the SDK rule and the folder's own patterns.
