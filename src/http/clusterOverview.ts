@@ -4,7 +4,9 @@
 // for the few clusters where it matters or the inventory is silent: those with an open window, those
 // the inventory saw enabled, those it did not see. So a fleet of 1,000 locked clusters costs one
 // inventory query, not 1,000 ARM reads (docs/design.md §12.3). `stateFrom` says which answered. A
-// cluster that cannot be read shows "unknown".
+// cluster that cannot be read shows "unknown". A cluster no longer managed (untagged) while a window
+// is open on it is listed too, read through ARM, until the window has closed: its local accounts
+// are enabled, which is what someone looking at this list must see.
 import { mayViewClusters } from "../domain/access.js";
 import type { RequestStatus } from "../domain/lifecycle.js";
 import type { FleetMember } from "../fleet/managedClusters.js";
@@ -19,19 +21,21 @@ const WINDOW_STATUSES: readonly RequestStatus[] = ["opening", "open", "closing",
 export const FLEET_HEADER = "X-Breakglass-Fleet";
 
 type OpenWindowView = { readonly requestId: string; readonly closesAt: string };
+type ClusterWindowsView = { readonly cluster: FleetMember["cluster"]; readonly windows: OpenWindowView[] };
 type Dependencies = Pick<ApiDependencies, "fleet" | "requests" | "clusterControl">;
 
 /**
  * The windows open now, by cluster id (lower case): one query of the request store, whatever the
  * fleet's size (`status` is not a key: a query per status would scan the table once each).
  */
-async function openWindowsByCluster(deps: Dependencies): Promise<ReadonlyMap<string, OpenWindowView[]>> {
+async function openWindowsByCluster(deps: Dependencies): Promise<ReadonlyMap<string, ClusterWindowsView>> {
   const requests = await deps.requests.list({});
-  const byCluster = new Map<string, OpenWindowView[]>();
+  const byCluster = new Map<string, ClusterWindowsView>();
   for (const found of requests) {
     if (!found.window || !WINDOW_STATUSES.includes(found.status)) continue;
     const key = found.cluster.id.toLowerCase();
-    byCluster.set(key, [...(byCluster.get(key) ?? []), { requestId: found.id, closesAt: found.window.closesAt }]);
+    const windows = [...(byCluster.get(key)?.windows ?? []), { requestId: found.id, closesAt: found.window.closesAt }];
+    byCluster.set(key, { cluster: found.cluster, windows });
   }
   return byCluster;
 }
@@ -70,8 +74,14 @@ export function listClustersHandler(deps: Dependencies, access: ApiAccess): Http
     const [survey, windows] = await Promise.all([deps.fleet.survey(), openWindowsByCluster(deps)]);
     const warn = (message: string) => context.warn(message);
     if (survey.unavailable) warn(`the fleet inventory could not be asked: ${survey.unavailable.message}`);
+    const managed = new Set(survey.members.map((member) => member.cluster.id.toLowerCase()));
+    const unmanaged = [...windows.entries()]
+      .filter(([key]) => !managed.has(key))
+      .map(([, { cluster }]): FleetMember => ({ cluster, listed: false, observation: undefined }));
     const body = await Promise.all(
-      survey.members.map((found) => overview(deps, found, windows.get(found.cluster.id.toLowerCase()) ?? [], warn)),
+      [...survey.members, ...unmanaged].map((found) =>
+        overview(deps, found, windows.get(found.cluster.id.toLowerCase())?.windows ?? [], warn),
+      ),
     );
     return jsonResponse(200, body, survey.unavailable ? { [FLEET_HEADER]: "unavailable" } : {});
   };

@@ -90,7 +90,11 @@ describe("clusters found by tag", () => {
       status: 403,
       body: { error: { code: "CLUSTER_NOT_MANAGED" } },
     });
-    expect((await clusters(h)).body.map((found) => found.name)).toEqual(["aks-prod-weu"]);
+    // Listed while its window is open (local accounts are enabled there), read through ARM; gone once it closes.
+    expect((await clusters(h)).body.map((found) => [found.name, found.localAccounts])).toEqual([
+      ["aks-prod-weu", "disabled"],
+      ["aks-fleet-2", "enabled"],
+    ]);
     // Its history stays reachable by id.
     const listed = await h.call(h.app.api.listRequests, { as: "bob", query: { cluster: tagged.id } });
     expect((listed.body as { id: string }[]).map((found) => found.id)).toEqual([id]);
@@ -104,6 +108,7 @@ describe("clusters found by tag", () => {
     await h.engine.advanceBy(60 * MINUTE);
     expect((await h.app.requests.get(id))?.status).toBe("closed");
     expect(await localAccounts(h, tagged)).toBe("disabled");
+    expect((await clusters(h)).body.map((found) => found.name)).toEqual(["aks-prod-weu"]);
   });
 
   it("GET /api/clusters reads ARM only where a window is open or the inventory saw local accounts enabled: the rest come from one inventory query", async () => {
