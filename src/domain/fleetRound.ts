@@ -85,6 +85,15 @@ export const ROUND_RULES: readonly Rule[] = [
     plan: (f) => (f.managed ? undefined : f.windows.windows.length ? skip() : confirm("lock-owed")),
   },
   {
+    // Before anything the inventory or the memory says: a row may predate the product's own enable,
+    // and a remembered condition (a cluster missing, say) may be from before it too (§12.2).
+    name: "no window, enabled or closed by the product within the lag bound",
+    plan: (f, s, now) =>
+      !f.windows.windows.length && (withinLag(f.windows.enabledSince, now, s) || withinLag(f.windows.closedAt, now, s))
+        ? confirm("recently-enabled")
+        : undefined,
+  },
+  {
     name: "not seen by the inventory",
     plan: (f) =>
       f.seen !== "not-seen" ? undefined : f.remembered === "cluster-missing" ? skip(f.remembered) : confirm("not-seen"),
@@ -102,13 +111,6 @@ export const ROUND_RULES: readonly Rule[] = [
     name: "seen enabled, no window",
     plan: (f) =>
       typeof f.seen === "object" && f.seen.localAccounts === "enabled" ? confirm("seen-enabled") : undefined,
-  },
-  {
-    name: "seen disabled, enabled or closed by the product within the lag bound",
-    plan: (f, s, now) =>
-      withinLag(f.windows.enabledSince, now, s) || withinLag(f.windows.closedAt, now, s)
-        ? confirm("recently-enabled")
-        : undefined,
   },
 ];
 

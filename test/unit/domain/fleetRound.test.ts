@@ -158,6 +158,19 @@ const ROWS: readonly Row[] = [
     relock,
     confirm("recently-enabled"),
   ],
+  // Nor does a remembered condition outweigh a recent enable: it may be from before it.
+  [
+    "no window, one closed just now, not seen and remembered missing",
+    { seen: "not-seen", windows: { windows: [], closedAt: ago(MINUTE) }, remembered: "cluster-missing" },
+    relock,
+    confirm("recently-enabled"),
+  ],
+  [
+    "no window, enabled just now, a condition that persists by the row",
+    { seen: noEntra, windows: { windows: [], enabledSince: ago(MINUTE) }, remembered: "entra-integration-off" },
+    relock,
+    confirm("recently-enabled"),
+  ],
   [
     "no window, one closed beyond the lag bound",
     { windows: { windows: [], closedAt: ago(ARG_LAG_BOUND_MS + 1) } },
