@@ -15,9 +15,9 @@ declare module "vitest" {
 }
 
 /**
- * Before any test runs: a fresh build in dist/ for the end-to-end tests (they run the app as a
- * user would); one Azurite for the whole run (each test isolates itself with its own table
- * prefix); and a self-signed certificate for the HTTPS fakes of ARM, Graph, Entra and Teams,
+ * Before any test runs: a fresh build in dist/ (compiled, then bundled) for the end-to-end tests
+ * (they run the app as a user would); one Azurite for the whole run (each test isolates itself
+ * with its own table prefix); and a self-signed certificate for the HTTPS fakes of ARM, Graph, Entra and Teams,
  * which every test process trusts through NODE_EXTRA_CA_CERTS (read when a process starts, so it
  * is set here, before the test workers are).
  */
@@ -25,6 +25,9 @@ export default async function setup(project: TestProject) {
   const root = resolve(import.meta.dirname, "../..");
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+  // The functions the end-to-end tests serve are bundles (npm run build's second step): made afresh
+  // too, so that no test runs the bundles of an earlier build.
+  execFileSync(process.execPath, [join(root, "dist/dev/bundle.js")], { cwd: root, stdio: "inherit" });
 
   const folder = mkdtempSync(join(tmpdir(), "breakglass-tls-"));
   const pems = await selfsigned.generate([{ name: "commonName", value: "127.0.0.1" }], {
