@@ -1,6 +1,12 @@
 import * as df from "durable-functions";
 import { loadConfig } from "../src/app/config.js";
-import { anonymousRoute, apiHandler, graphNotificationsHandler, reviewHandler } from "../src/app/hosting.js";
+import {
+  anonymousRoute,
+  apiHandler,
+  consoleHandler,
+  graphNotificationsHandler,
+  reviewHandler,
+} from "../src/app/hosting.js";
 
 // Parse the configuration at load: a misconfigured app fails to start, naming the variable.
 loadConfig();
@@ -18,6 +24,11 @@ anonymousRoute("closeRequest", ["POST"], "requests/{id}/close", apiHandler("clos
 anonymousRoute("extendRequest", ["POST"], "requests/{id}/extend", apiHandler("extendRequest"), workflow);
 anonymousRoute("reviewRequest", ["GET"], "requests/{id}/review", reviewHandler("reviewRequest"));
 anonymousRoute("submitReview", ["POST"], "requests/{id}/review", reviewHandler("submitReview"), workflow);
+// The console: pages behind the sign-in, and the forms they post (docs/design.md §15).
+anonymousRoute("console", ["GET"], "console", consoleHandler("console"));
+anonymousRoute("consoleRequest", ["GET"], "console/requests/{id}", consoleHandler("consoleRequest"));
+anonymousRoute("askForWindow", ["POST"], "console/requests", consoleHandler("askForWindow"), workflow);
+anonymousRoute("actOnRequest", ["POST"], "console/requests/{id}/{action}", consoleHandler("actOnRequest"), workflow);
 anonymousRoute("readAudit", ["GET"], "audit", apiHandler("readAudit"));
 anonymousRoute("verifyAudit", ["GET"], "audit/verify", apiHandler("verifyAudit"));
 anonymousRoute("listClusters", ["GET"], "clusters", apiHandler("listClusters"));

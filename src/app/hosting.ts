@@ -10,6 +10,7 @@ import type { DevHandlers } from "../http/dev.js";
 import { errorResponse } from "../http/errors.js";
 import type { HttpHandler } from "../http/handler.js";
 import type { ReviewHandlers } from "../http/review.js";
+import type { ConsoleHandlers } from "../http/console/handlers.js";
 import type { Activities, ActivityName } from "../workflow/contracts.js";
 
 /** The process's app, its modules loaded on first use, composed from the configuration parsed at load. */
@@ -40,6 +41,10 @@ export function apiHandler(name: keyof ApiHandlers): HttpHandler {
 
 export function reviewHandler(name: keyof ReviewHandlers): HttpHandler {
   return appHandler((app) => app.review[name]);
+}
+
+export function consoleHandler(name: keyof ConsoleHandlers): HttpHandler {
+  return appHandler((app) => app.console[name]);
 }
 
 export function devHandler(name: keyof DevHandlers): HttpHandler {

@@ -15,6 +15,8 @@ import { createGraphNotificationHandler } from "../http/graphNotifications.js";
 import { endpoint, type HttpHandler } from "../http/handler.js";
 import { createReviewHandlers, type ReviewHandlers } from "../http/review.js";
 import { createReviewTokens } from "../http/reviewTokens.js";
+import { createConsoleHandlers, type ConsoleHandlers } from "../http/console/handlers.js";
+import { createConsoleTokens } from "../http/console/tokens.js";
 import { ActionDelivery } from "../actions/delivery.js";
 import type { ActivityLogReader } from "../ports/activityLog.js";
 import type { AuditIndex } from "../ports/auditIndex.js";
@@ -55,6 +57,7 @@ export interface Services {
   readonly activities: ActivityHandlers;
   readonly api: ApiHandlers;
   readonly review: ReviewHandlers;
+  readonly console: ConsoleHandlers;
   readonly watchdog: Watchdog;
   /** Admin credentials used after their window closed, run after the watchdog's round; absent with BREAKGLASS_EVIDENCE=off. */
   readonly evidenceWatch: EvidenceWatch | undefined;
@@ -161,31 +164,38 @@ function composeHandlers(parts: Parts) {
   const verifyToken = createTokenVerifier(policy);
   const health = new HealthMonitor(config.mode, ports.healthChecks, now, log);
   const decisions = new Decisions({ ...ports, delivery, groups, now, randomBytes });
+  const pages = ports.pageAuthentication(policy);
+  const apiDependencies = {
+    ...ports,
+    config,
+    groups,
+    verifyToken,
+    health,
+    readiness,
+    decisions,
+    delivery,
+    fleet,
+    now,
+    randomBytes,
+    ...(config.evidence
+      ? { evidencePlan: config.mode === "azure" ? AZURE_EVIDENCE_PLAN : SIMULATION_EVIDENCE_PLAN }
+      : {}),
+  };
   return {
     verifyToken,
     health,
-    api: createApiHandlers({
-      ...ports,
-      config,
-      groups,
-      verifyToken,
-      health,
-      readiness,
-      decisions,
-      delivery,
-      fleet,
-      now,
-      randomBytes,
-      ...(config.evidence
-        ? { evidencePlan: config.mode === "azure" ? AZURE_EVIDENCE_PLAN : SIMULATION_EVIDENCE_PLAN }
-        : {}),
+    api: createApiHandlers(apiDependencies),
+    console: createConsoleHandlers({
+      ...apiDependencies,
+      pages,
+      tokens: createConsoleTokens(config.linkSigningKey),
     }),
     review: createReviewHandlers({
       ...ports,
       groups,
       decisions,
       tokens: reviewTokens,
-      pages: ports.pageAuthentication(policy),
+      pages,
       now,
     }),
     graphNotifications: endpoint(
