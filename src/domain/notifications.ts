@@ -82,10 +82,20 @@ export function renderNotification(
   return {
     kind: facts.event,
     facts: requestFacts(context),
+    // The console beside the review link (docs/design.md §15): where an approver decides without the
+    // link, and where anyone concerned follows the request afterwards.
     links:
       row.asksForDecision && reviewUrl
-        ? [{ label: "Review and decide", url: reviewUrl }, status]
-        : [status, ...evidence],
+        ? [
+            { label: "Review and decide", url: reviewUrl },
+            { label: "Open the console", url: `${publicBaseUrl}/api/console` },
+            status,
+          ]
+        : [
+            { label: "Open in the console", url: `${publicBaseUrl}/api/console/requests/${facts.request.id}` },
+            status,
+            ...evidence,
+          ],
     severity: row.severity,
     audience: row.audience,
     subject: `[break-glass] ${row.subject(context)}`,

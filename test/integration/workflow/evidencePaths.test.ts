@@ -212,7 +212,10 @@ describe("evidence step", () => {
     expect(await ended(h, id)).toMatchObject({ status: "closed" });
     expect(calls(h, id)).not.toContain("collectEvidence");
     expect(calls(h, id)).not.toContain("watchCredentials");
-    expect((await closing(h, id))!.links.map((link) => link.label)).toEqual(["Request status (API)"]);
+    expect((await closing(h, id))!.links.map((link) => link.label)).toEqual([
+      "Open in the console",
+      "Request status (API)",
+    ]);
   });
 
   it.each([

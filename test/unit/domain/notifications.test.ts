@@ -34,10 +34,10 @@ describe("notifications", () => {
     expect(rendered.subject).toContain("aks-prod-weu");
     expect(rendered.text).toContain("Entra outage");
     expect(rendered.facts).toContainEqual({ name: "Ticket", value: "INC42" });
-    expect(rendered.links[0]).toEqual({
-      label: "Review and decide",
-      url: "https://bg.example/api/requests/bg-01/review?token=t",
-    });
+    expect(rendered.links.slice(0, 2)).toEqual([
+      { label: "Review and decide", url: "https://bg.example/api/requests/bg-01/review?token=t" },
+      { label: "Open the console", url: "https://bg.example/api/console" },
+    ]);
   });
 
   it("tells the requester how to get in when the window opens, and raises the alarm when lockdown fails", () => {
@@ -77,6 +77,7 @@ describe("notifications", () => {
         "6 API calls as cluster-admin: 3 deletes of pods in kube-system, 1 get of secrets in kube-system, 1 list of nodes, …",
     });
     expect(found.links).toEqual([
+      { label: "Open in the console", url: "https://bg.example/api/console/requests/bg-01" },
       { label: "Request status (API)", url: "https://bg.example/api/requests/bg-01" },
       { label: "Evidence (API)", url: "https://bg.example/api/requests/bg-01/evidence" },
     ]);
@@ -103,6 +104,6 @@ describe("notifications", () => {
     });
     const before = closed(undefined);
     expect(before.facts.map((fact) => fact.name)).not.toContain("Evidence");
-    expect(before.links).toHaveLength(1);
+    expect(before.links).toHaveLength(2);
   });
 });
