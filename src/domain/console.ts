@@ -1,7 +1,11 @@
 // What the console (GET /api/console, docs/design.md §15) is made of, decided without I/O: the
 // actions its forms post, the notices a redirect after a post may name (a closed set, so a link
-// cannot put words on the page), and how long a form stays valid. Time is a parameter.
-import { HOUR_MS } from "./duration.js";
+// cannot put words on the page), how long a form stays valid, which requests each section shows
+// and which forms each request gets. Time is a parameter.
+import { HOUR_MS, MINUTE_MS } from "./duration.js";
+import { acceptsClose, holdsWindow } from "./lifecycle.js";
+import { mayViewRequest, pendingDecision, sameOid, type WindowPolicy } from "./policy.js";
+import type { EmergencyRequest, WindowTimes } from "./request.js";
 
 /** What a form on the console may do to one request: POST /api/console/requests/{id}/{action}. */
 export const CONSOLE_ACTIONS = ["approve", "deny", "close", "extend"] as const;
@@ -26,10 +30,95 @@ export const CONSOLE_NOTICES = {
   approved: "You approved the request.",
   denied: "You denied the request. Nothing was changed on the cluster.",
   closing: "The window is closing: local accounts are being disabled.",
+  withdrawn: "You withdrew the request. Nothing was changed on the cluster.",
   "extension-asked": "Your extension was sent to the approvers. The window keeps its end time until it is approved.",
 } as const;
 export type ConsoleNotice = keyof typeof CONSOLE_NOTICES;
 
 export function isConsoleNotice(text: string): text is ConsoleNotice {
   return Object.hasOwn(CONSOLE_NOTICES, text);
+}
+
+/** How many requests "Recent" shows, newest first. */
+export const RECENT_LIMIT = 20;
+
+/** Who is looking, as the sections need them: identity, and which groups the directory puts them in now. */
+export interface ConsoleViewer {
+  readonly oid: string;
+  readonly approver: boolean;
+  readonly requester: boolean;
+}
+
+/** What the viewer may do with one request now: each a form on the page. */
+export interface RequestChoices {
+  /** Approve or deny: the request, or its window's pending extension. */
+  readonly decide: boolean;
+  /** Withdraw it while pending, or end its window now. */
+  readonly close: boolean;
+  /** The lengths (ms) its window may be extended by; empty when it may not be. */
+  readonly extendBy: readonly number[];
+}
+
+/**
+ * The same rules as the API's (decisions.ts, requestActions.ts), asked before a form is shown, so
+ * that the page offers no button the API would refuse; the API still decides when it is pressed.
+ */
+export function requestChoices(request: EmergencyRequest, viewer: ConsoleViewer, now: Date): RequestChoices {
+  const own = sameOid(request.requester.oid, viewer.oid);
+  const pending = pendingDecision(request, now);
+  const approvedAlready = pending?.approvals.some((approval) => sameOid(approval.approver.oid, viewer.oid)) ?? false;
+  const extendable =
+    own && viewer.requester && request.status === "open" && request.window && request.extension?.status !== "pending";
+  return {
+    decide: viewer.approver && !own && pending !== undefined && !approvedAlready,
+    close: acceptsClose(request.status) && (own || viewer.approver),
+    extendBy: extendable && request.window ? extensionChoices(request.window, request.maxDurationMs) : [],
+  };
+}
+
+export interface ConsoleSections {
+  /** What awaits this approver's decision, the nearest deadline first. */
+  readonly waiting: readonly EmergencyRequest[];
+  /** Windows open (or being opened or locked), the soonest to close first. */
+  readonly open: readonly EmergencyRequest[];
+  readonly recent: readonly EmergencyRequest[];
+}
+
+/** The sections, from every request there is: only those the viewer could GET through the API. */
+export function consoleSections(
+  requests: readonly EmergencyRequest[],
+  viewer: ConsoleViewer,
+  now: Date,
+): ConsoleSections {
+  const visible = requests.filter((request) => mayViewRequest(request, viewer.oid, viewer.approver));
+  const deadline = (request: EmergencyRequest) => pendingDecision(request, now)?.deadline ?? "";
+  const closesAt = (request: EmergencyRequest) => request.window?.closesAt ?? "~";
+  return {
+    waiting: visible
+      .filter((request) => requestChoices(request, viewer, now).decide)
+      .sort((a, b) => deadline(a).localeCompare(deadline(b))),
+    open: visible
+      .filter((request) => holdsWindow(request.status))
+      .sort((a, b) => closesAt(a).localeCompare(closesAt(b))),
+    recent: [...visible].sort((a, b) => b.requestedAt.localeCompare(a.requestedAt)).slice(0, RECENT_LIMIT),
+  };
+}
+
+/** The lengths a person picks from, in words on the page; each within the policy's bounds. */
+const LENGTHS_MS = [15, 30, 60, 120, 240, 480, 720, 1440].map((minutes) => minutes * MINUTE_MS);
+
+/** The durations the ask form offers: the usual lengths within policy, and its minimum, default and maximum. */
+export function durationChoices(policy: Pick<WindowPolicy, "minDurationMs" | "maxDurationMs" | "defaultDurationMs">) {
+  const { minDurationMs: min, maxDurationMs: max, defaultDurationMs } = policy;
+  const within = LENGTHS_MS.filter((ms) => ms >= min && ms <= max);
+  return [...new Set([min, ...within, defaultDurationMs, max])].sort((a, b) => a - b);
+}
+
+/** How much longer an open window may be asked for: the usual lengths that fit, and all the room left. */
+export function extensionChoices(window: WindowTimes, maxDurationMs: number): readonly number[] {
+  const room = Date.parse(window.openedAt) + maxDurationMs - Date.parse(window.closesAt);
+  // Whole minutes only: an ISO duration with seconds would read oddly in the form.
+  const roomMs = Math.floor(room / MINUTE_MS) * MINUTE_MS;
+  if (roomMs <= 0) return [];
+  return [...new Set([...LENGTHS_MS.filter((ms) => ms < roomMs), roomMs])];
 }

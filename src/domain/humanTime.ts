@@ -45,6 +45,11 @@ function roughly(ms: number): number {
   return Math.round(ms / step) * step;
 }
 
+/** A length as people say it of what is left: "58 minutes", "1 hour 5 minutes", "40 seconds". */
+export function roughDurationInWords(ms: number): string {
+  return durationInWords(roughly(Math.max(0, ms)));
+}
+
 const twoDigits = (value: number): string => String(value).padStart(2, "0");
 
 /**

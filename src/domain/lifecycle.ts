@@ -58,3 +58,10 @@ export function acceptsDecisions(status: RequestStatus): boolean {
 export function acceptsClose(status: RequestStatus): boolean {
   return status === "pending-approval" || status === "opening" || status === "open";
 }
+
+/** Statuses in which a window exists on the cluster (or may: being opened, or being locked). */
+const WINDOW_STATUSES: readonly RequestStatus[] = ["opening", "open", "closing", "lockdown-failed"];
+
+export function holdsWindow(status: RequestStatus): boolean {
+  return WINDOW_STATUSES.includes(status);
+}

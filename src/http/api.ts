@@ -6,14 +6,15 @@ import { createAuditHandlers } from "./audit.js";
 import { listClustersHandler } from "./clusterOverview.js";
 import { jsonResponse } from "./errors.js";
 import { endpoint } from "./handler.js";
-import { closeRequestHandler, decideRequestHandler, extendRequestHandler } from "./requestActions.js";
+import { closeRequestHandler, decideRequestHandler, extendRequestHandler, RequestActions } from "./requestActions.js";
 import { requestEvidenceHandler } from "./evidence.js";
-import { createRequestHandler } from "./requestCreation.js";
+import { createRequestHandler, RequestCreation } from "./requestCreation.js";
 import { getRequestHandler, listRequestsHandler } from "./requestQueries.js";
 import { readinessHandler } from "./readiness.js";
 
 export function createApiHandlers(deps: ApiDependencies) {
   const access = new ApiAccess(deps);
+  const actions = new RequestActions(deps, access);
   const audit = createAuditHandlers({
     audit: deps.audit,
     auditIndex: deps.auditIndex,
@@ -23,14 +24,14 @@ export function createApiHandlers(deps: ApiDependencies) {
     approverOnly: (request, context, action) => access.approverOnly(request, context, action),
   });
   return {
-    createRequest: endpoint(createRequestHandler(deps, access)),
+    createRequest: endpoint(createRequestHandler(new RequestCreation(deps, access), access)),
     getRequest: endpoint(getRequestHandler(deps, access)),
     requestEvidence: endpoint(requestEvidenceHandler(deps, access)),
     listRequests: endpoint(listRequestsHandler(deps, access)),
     approveRequest: endpoint(decideRequestHandler("approve", deps, access)),
     denyRequest: endpoint(decideRequestHandler("deny", deps, access)),
-    closeRequest: endpoint(closeRequestHandler(deps, access)),
-    extendRequest: endpoint(extendRequestHandler(deps, access)),
+    closeRequest: endpoint(closeRequestHandler(actions, access)),
+    extendRequest: endpoint(extendRequestHandler(actions, access)),
     listClusters: endpoint(listClustersHandler(deps, access)),
     readiness: endpoint(
       readinessHandler({

@@ -97,17 +97,12 @@ export class ApiAccess {
   }
 
   /**
-   * The request with the id in the path if the caller may see it, else 404. An unknown id and one
+   * The request with this id if the caller may see it, else 404. An unknown id and one
    * the caller may not see take the same work — one read of the store, the same questions to the
    * directory (through `member`, whoever the caller is) — so that not even the time of the answer
    * tells them apart.
    */
-  async visibleRequest(
-    request: HttpRequest,
-    principal: Principal,
-    member: () => Promise<Member>,
-  ): Promise<EmergencyRequest> {
-    const id = request.params.id ?? "";
+  async visibleRequest(id: string, principal: Principal, member: () => Promise<Member>): Promise<EmergencyRequest> {
     const [found, { roles }] = await Promise.all([isRequestId(id) ? this.deps.requests.get(id) : undefined, member()]);
     if (found && mayViewRequest(found, principal.oid, approverRefusal(roles) === undefined)) return found;
     throw new ApiError(404, "REQUEST_NOT_FOUND", `no request ${id} that you can see`);

@@ -31,6 +31,11 @@ export async function readJsonBody<S extends z.ZodType>(
       throw new ApiError(400, "MALFORMED_JSON", "the body is not valid JSON");
     }
   }
+  return checkFields(schema, value);
+}
+
+/** Checks fields against a schema (a JSON body's, or a form's): a 400 naming each problem. */
+export function checkFields<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(

@@ -8,14 +8,12 @@
 // is open on it is listed too, read through ARM, until the window has closed: its local accounts
 // are enabled, which is what someone looking at this list must see.
 import { mayViewClusters } from "../domain/access.js";
-import type { RequestStatus } from "../domain/lifecycle.js";
+import { holdsWindow } from "../domain/lifecycle.js";
+import type { EmergencyRequest } from "../domain/request.js";
 import type { FleetMember } from "../fleet/managedClusters.js";
 import type { ApiAccess, ApiDependencies } from "./apiAccess.js";
 import { jsonResponse } from "./errors.js";
 import type { HttpHandler } from "./handler.js";
-
-/** Statuses in which a window exists on the cluster (or may, while it is being locked). */
-const WINDOW_STATUSES: readonly RequestStatus[] = ["opening", "open", "closing", "lockdown-failed"];
 
 /** Set when the inventory could not be asked: the clusters are then the listed and the last seen tagged, each read through ARM. */
 export const FLEET_HEADER = "X-Breakglass-Fleet";
@@ -25,14 +23,13 @@ type ClusterWindowsView = { readonly cluster: FleetMember["cluster"]; readonly w
 type Dependencies = Pick<ApiDependencies, "fleet" | "requests" | "clusterControl">;
 
 /**
- * The windows open now, by cluster id (lower case): one query of the request store, whatever the
- * fleet's size (`status` is not a key: a query per status would scan the table once each).
+ * The windows open now, by cluster id (lower case), from one query of the request store, whatever
+ * the fleet's size (`status` is not a key: a query per status would scan the table once each).
  */
-async function openWindowsByCluster(deps: Dependencies): Promise<ReadonlyMap<string, ClusterWindowsView>> {
-  const requests = await deps.requests.list({});
+function openWindowsByCluster(requests: readonly EmergencyRequest[]): ReadonlyMap<string, ClusterWindowsView> {
   const byCluster = new Map<string, ClusterWindowsView>();
   for (const found of requests) {
-    if (!found.window || !WINDOW_STATUSES.includes(found.status)) continue;
+    if (!found.window || !holdsWindow(found.status)) continue;
     const key = found.cluster.id.toLowerCase();
     const windows = [...(byCluster.get(key)?.windows ?? []), { requestId: found.id, closesAt: found.window.closesAt }];
     byCluster.set(key, { cluster: found.cluster, windows });
@@ -62,6 +59,32 @@ async function overview(
   return { ...base, localAccounts, provisioningState, stateFrom: "arm", openWindows };
 }
 
+/** A managed cluster as GET /api/clusters and the console's Clusters section show it. */
+export type ClusterState = Awaited<ReturnType<typeof overview>>;
+
+/**
+ * Every managed cluster's state now; `unavailable` when the inventory could not be asked. `requests`
+ * are all the requests (a caller that has them already passes them: one scan of the store, not two).
+ */
+export async function clusterStates(
+  deps: Dependencies,
+  warn: (message: string) => void,
+  requests: Promise<readonly EmergencyRequest[]> = deps.requests.list({}),
+): Promise<{ readonly clusters: readonly ClusterState[]; readonly unavailable: boolean }> {
+  const [survey, windows] = await Promise.all([deps.fleet.survey(), requests.then(openWindowsByCluster)]);
+  if (survey.unavailable) warn(`the fleet inventory could not be asked: ${survey.unavailable.message}`);
+  const managed = new Set(survey.members.map((member) => member.cluster.id.toLowerCase()));
+  const unmanaged = [...windows.entries()]
+    .filter(([key]) => !managed.has(key))
+    .map(([, { cluster }]): FleetMember => ({ cluster, listed: false, observation: undefined }));
+  const clusters = await Promise.all(
+    [...survey.members, ...unmanaged].map((found) =>
+      overview(deps, found, windows.get(found.cluster.id.toLowerCase())?.windows ?? [], warn),
+    ),
+  );
+  return { clusters, unavailable: survey.unavailable !== undefined };
+}
+
 export function listClustersHandler(deps: Dependencies, access: ApiAccess): HttpHandler {
   return async (request, context) => {
     const { principal, member } = await access.caller(request);
@@ -71,18 +94,7 @@ export function listClustersHandler(deps: Dependencies, access: ApiAccess): Http
         message: "only emergency-group members and approvers may see the clusters",
       });
     }
-    const [survey, windows] = await Promise.all([deps.fleet.survey(), openWindowsByCluster(deps)]);
-    const warn = (message: string) => context.warn(message);
-    if (survey.unavailable) warn(`the fleet inventory could not be asked: ${survey.unavailable.message}`);
-    const managed = new Set(survey.members.map((member) => member.cluster.id.toLowerCase()));
-    const unmanaged = [...windows.entries()]
-      .filter(([key]) => !managed.has(key))
-      .map(([, { cluster }]): FleetMember => ({ cluster, listed: false, observation: undefined }));
-    const body = await Promise.all(
-      [...survey.members, ...unmanaged].map((found) =>
-        overview(deps, found, windows.get(found.cluster.id.toLowerCase())?.windows ?? [], warn),
-      ),
-    );
-    return jsonResponse(200, body, survey.unavailable ? { [FLEET_HEADER]: "unavailable" } : {});
+    const { clusters, unavailable } = await clusterStates(deps, (message) => context.warn(message));
+    return jsonResponse(200, clusters, unavailable ? { [FLEET_HEADER]: "unavailable" } : {});
   };
 }

@@ -16,14 +16,21 @@ type EvidenceDependencies = TrailSources & Pick<ApiDependencies, "credentialWatc
 export function requestEvidenceHandler(deps: EvidenceDependencies, access: ApiAccess): HttpHandler {
   return async (request) => {
     const principal = await access.authenticate(request);
-    const found = await access.visibleRequest(request, principal, () => access.member(principal));
-    const [trail, after] = await Promise.all([
-      readRequestTrail(deps, found.id, deps.now()),
-      deps.credentialWatch.afterWindow(found.id),
-    ]);
-    return jsonResponse(200, evidenceView(found, trail, after, deps.now()));
+    const found = await access.visibleRequest(request.params.id ?? "", principal, () => access.member(principal));
+    return jsonResponse(200, (await readEvidence(deps, found)).evidence);
   };
 }
+
+/** A request's evidence as GET …/evidence answers it, and the verdict on the trail it was read from. */
+export async function readEvidence(deps: EvidenceDependencies, found: EmergencyRequest) {
+  const [trail, after] = await Promise.all([
+    readRequestTrail(deps, found.id, deps.now()),
+    deps.credentialWatch.afterWindow(found.id),
+  ]);
+  return { verdict: trail.verdict, evidence: evidenceView(found, trail, after, deps.now()) };
+}
+
+export type EvidenceView = ReturnType<typeof evidenceView>;
 
 type Trail = Awaited<ReturnType<typeof readRequestTrail>>;
 

@@ -51,8 +51,8 @@ export interface KeyHold {
 }
 
 export type KeyClaim =
-  | { readonly kind: "answered"; readonly response: HttpResponseInit }
-  | { readonly kind: "held"; readonly hold: KeyHold };
+  /** The key already has an answer: the first request's view, to be answered again (replayed). */
+  { readonly kind: "answered"; readonly view: RequestView } | { readonly kind: "held"; readonly hold: KeyHold };
 
 export interface IdempotencyDependencies {
   readonly idempotency: IdempotencyStore;
@@ -63,11 +63,11 @@ export interface IdempotencyDependencies {
 export class IdempotencyKeys {
   constructor(private readonly deps: IdempotencyDependencies) {}
 
-  /** The answer a key already has, if its first attempt completed within the window (the body is not looked at). */
-  async replay(requesterOid: string, key: string): Promise<HttpResponseInit | undefined> {
+  /** The view a key already answers, if its first attempt completed within the window (the body is not looked at). */
+  async replay(requesterOid: string, key: string): Promise<RequestView | undefined> {
     const record = await this.deps.idempotency.read(requesterOid, key);
     if (!record?.answer || !answersAgain(reservationOf(record), this.deps.now())) return undefined;
-    return acceptedResponse(JSON.parse(record.answer) as RequestView, true);
+    return JSON.parse(record.answer) as RequestView;
   }
 
   /** Reserves the key for the request `requestId` is about to be, or answers what the key already means. */
@@ -92,12 +92,12 @@ export class IdempotencyKeys {
       const request = !held.answer && isRequestId(held.requestId) ? await requests.get(held.requestId) : undefined;
       switch (await this.decide(held, request, workflow)) {
         case "replay":
-          return { kind: "answered", response: acceptedResponse(JSON.parse(held.answer!) as RequestView, true) };
+          return { kind: "answered", view: JSON.parse(held.answer!) as RequestView };
         case "adopt": {
           const view = toRequestView(request!);
           const first = { requestId: held.requestId, reservedAt: held.reservedAt };
           await this.holdOf(requesterOid, key, first, held.version, log).complete(view);
-          return { kind: "answered", response: acceptedResponse(view, true) };
+          return { kind: "answered", view };
         }
         case "in-use":
           return keyInUse();

@@ -1,8 +1,9 @@
-// The review pages, rendered on the server: plain HTML and one small stylesheet, no JavaScript,
-// readable on a phone and in the Teams in-app browser. Every text is neutralised for HTML (escaped,
-// invisible and bidi characters shown by name), every attribute escaped. Times and lengths are in
-// words, as of when the page is served. The headers forbid framing, referrers (the link carries a
-// token), caching and any script.
+// The pages (review, console), rendered on the server: plain HTML, one small stylesheet and one
+// small script, readable on a phone and in the Teams in-app browser, and whole without the script.
+// Every text is neutralised for HTML (escaped, invisible and bidi characters shown by name), every
+// attribute escaped. Times are UTC and lengths in words, as of when the page is served; the script
+// only adds each time in the viewer's own zone and counts down what is left. The headers forbid
+// framing, referrers (the link carries a token), caching, and any script but that one (its nonce).
 import { randomBytes } from "node:crypto";
 import type { HttpResponseInit } from "@azure/functions";
 import { durationInWords, instantInWords, isoDurationInWords } from "../domain/humanTime.js";
@@ -22,9 +23,29 @@ button{width:100%;font-size:1.05rem;padding:12px;border-radius:6px;border:0;curs
 button.approve{background:#107c10;color:#fff}button.deny{background:#fff;color:#a4262c;border:2px solid #a4262c}
 textarea{width:100%;box-sizing:border-box;margin:6px 0;min-height:3em;font:inherit}
 ul.links{padding-left:18px}a{color:#0f6cbd}
+main.wide{max-width:960px}h2{font-size:1.1rem;margin:24px 0 8px;padding-top:12px;border-top:1px solid #e5e5e5}
+.request{border:1px solid #d1d1d1;border-radius:6px;padding:12px;margin:8px 0}.request h3{font-size:1rem;margin:0 0 6px}
+.request dl{display:grid;grid-template-columns:minmax(90px,30%) 1fr;gap:2px 8px;margin:0}.request dt{color:#555}.request dd{margin:0;overflow-wrap:anywhere}
+.request .actions form{flex:1 1 180px}.empty{color:#555}.local{color:#555}
+label{display:block;font-weight:600;margin-top:10px}select,input[type=text]{width:100%;box-sizing:border-box;font:inherit;padding:8px;margin:4px 0}
+button.primary{background:#0f6cbd;color:#fff}button.secondary{background:#fff;color:#1b1b1b;border:2px solid #616161}
+:focus-visible{outline:3px solid #0f6cbd;outline-offset:2px}
 `;
 
-const html = (text: string): string => neutralise(text, "html");
+/**
+ * Adds each <time datetime>'s moment in the viewer's own zone, and keeps each [data-ends] saying
+ * what is left; a page without it says the same in UTC, as of when it was served.
+ */
+const SCRIPT = `(()=>{const u=[["day",864e5],["hour",36e5],["minute",6e4]];
+const words=(ms)=>{if(ms<6e4)return Math.max(0,Math.round(ms/1e3))+" seconds";let r=Math.round(ms/6e4)*6e4;const p=[];
+for(const [n,v] of u){const c=Math.floor(r/v);r-=c*v;if(c&&p.length<2)p.push(c+" "+n+(c===1?"":"s"));}return p.join(" ");};
+for(const t of document.querySelectorAll("time[datetime]")){const d=new Date(t.dateTime);if(isNaN(d))continue;
+const s=document.createElement("span");s.className="local";s.textContent=" · "+d.toLocaleString([],{dateStyle:"medium",timeStyle:"short"})+" your time";t.after(s);}
+const tick=()=>{for(const e of document.querySelectorAll("[data-ends]")){const ms=Date.parse(e.dataset.ends)-Date.now();e.textContent=ms>0?words(ms)+" left":"ending now";}};
+tick();setInterval(tick,15e3);})();`;
+
+/** A text as HTML: escaped, with invisible and bidi characters shown by name. */
+export const html = (text: string): string => neutralise(text, "html");
 
 export type Tone = "info" | "warning" | "critical" | "ok";
 
@@ -46,18 +67,32 @@ export interface DecisionForm {
   readonly csrf: string;
 }
 
+export interface PageOptions {
+  /** Runs the page's script (local times, countdowns): for pages that show times. */
+  readonly script?: boolean;
+  /** A wider card, for the console's lists. */
+  readonly wide?: boolean;
+}
+
 /** An HTML response with the page headers. */
-export function htmlPage(status: number, title: string, content: string): HttpResponseInit {
+export function htmlPage(
+  status: number,
+  title: string,
+  content: string,
+  { script = false, wide = false }: PageOptions = {},
+): HttpResponseInit {
   const nonce = randomBytes(16).toString("base64");
   const page =
     `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${html(title)} · break-glass</title>` +
-    `<style nonce="${nonce}">${STYLE}</style></head><body><main>${content}</main></body></html>`;
+    `<style nonce="${nonce}">${STYLE}</style></head><body><main${wide ? ' class="wide"' : ""}>${content}</main>` +
+    `${script ? `<script nonce="${nonce}">${SCRIPT}</script>` : ""}</body></html>`;
+  const scripts = script ? ` script-src 'nonce-${nonce}';` : "";
   return {
     status,
     headers: {
       "Content-Type": "text/html; charset=utf-8",
-      "Content-Security-Policy": `default-src 'none'; style-src 'nonce-${nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      "Content-Security-Policy": `default-src 'none'; style-src 'nonce-${nonce}';${scripts} form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
       "X-Frame-Options": "DENY",
       "Referrer-Policy": "no-referrer",
       "Cache-Control": "no-store",
@@ -81,6 +116,7 @@ export function messagePage(
     status,
     title,
     `<h1>${html(title)}</h1>${bannerHtml(banner)}${links}${extra.view ? detailsHtml(extra.view) : ""}`,
+    { script: extra.view !== undefined },
   );
 }
 
@@ -101,42 +137,53 @@ export function reviewPage(view: RequestView, banner: Banner, form: DecisionForm
     200,
     `Review: ${request.cluster.name}`,
     `<h1>Emergency access to ${html(request.cluster.name)}</h1>${bannerHtml(banner)}${detailsHtml(view)}${actions}`,
+    { script: true },
   );
 }
 
-function bannerHtml(banner: Banner): string {
-  return `<p class="banner ${banner.tone}" role="status">${html(banner.text)}</p>`;
+/** A banner; `alert` for what must be acted on (assistive technology announces it at once). */
+export function bannerHtml(banner: Banner, role: "status" | "alert" = "status"): string {
+  return `<p class="banner ${banner.tone}" role="${role}">${html(banner.text)}</p>`;
 }
 
-function detailsHtml({ request, now }: RequestView): string {
-  const when = (iso: string): string => instantInWords(iso, now);
+/** An instant in UTC words as of `now`, marked up for the script to add the viewer's own time. */
+export function timeHtml(iso: string, now: Date): string {
+  return `<time datetime="${escapeHtml(iso)}">${html(instantInWords(iso, now))}</time>`;
+}
+
+/** A request's facts as a table; its times as <time> (timeHtml). */
+export function detailsHtml({ request, now }: RequestView): string {
+  const when = (iso: string): string => timeHtml(iso, now);
   const approvals = request.approvals.length
     ? request.approvals
-        .map((approval) => `${approval.approver.displayName} (${approval.approver.upn}) at ${when(approval.at)}`)
+        .map(
+          (approval) =>
+            `${html(`${approval.approver.displayName} (${approval.approver.upn})`)} at ${when(approval.at)}`,
+        )
         .join("; ")
     : "none yet";
+  const { extension, window } = request;
+  // Each value is HTML: texts neutralised, times marked up.
   const rows: [string, string][] = [
-    ["Requester", `${request.requester.displayName} (${request.requester.upn})`],
-    ["Cluster", `${request.cluster.name} — ${request.cluster.id}`],
-    ["Justification", request.justification],
-    ["Ticket", request.ticket],
-    ["Requested duration", isoDurationInWords(request.duration)],
+    ["Requester", html(`${request.requester.displayName} (${request.requester.upn})`)],
+    ["Cluster", html(`${request.cluster.name} — ${request.cluster.id}`)],
+    ["Justification", html(request.justification)],
+    ["Ticket", html(request.ticket)],
+    ["Requested duration", html(isoDurationInWords(request.duration))],
     ["Requested at", when(request.requestedAt)],
     ["Approval deadline", when(request.approvalDeadline)],
     ["Approvals", `${request.approvals.length} of ${request.requiredApprovals}: ${approvals}`],
-    ["Status", request.status + (request.outcome ? ` — ${request.outcome.message}` : "")],
-    ...(request.window
-      ? ([["Window", `${when(request.window.openedAt)} → ${when(request.window.closesAt)}`]] as [string, string][])
-      : []),
-    ...(request.extension
+    ["Status", html(request.status + (request.outcome ? ` — ${request.outcome.message}` : ""))],
+    ...(window ? ([["Window", `${when(window.openedAt)} → ${when(window.closesAt)}`]] as [string, string][]) : []),
+    ...(extension
       ? ([
           [
             "Extension",
-            `${durationInWords(request.extension.durationMs)}, until ${when(request.extension.closesAt)}: ${request.extension.status}; ` +
-              `${request.extension.approvals.length} of ${request.requiredApprovals} approval(s)`,
+            `${html(durationInWords(extension.durationMs))}, until ${when(extension.closesAt)}: ${html(extension.status)}; ` +
+              `${extension.approvals.length} of ${request.requiredApprovals} approval(s)`,
           ],
         ] as [string, string][])
       : []),
   ];
-  return `<table>${rows.map(([name, value]) => `<tr><th scope="row">${html(name)}</th><td>${html(value)}</td></tr>`).join("")}</table>`;
+  return `<table>${rows.map(([name, value]) => `<tr><th scope="row">${html(name)}</th><td>${value}</td></tr>`).join("")}</table>`;
 }

@@ -2,7 +2,7 @@
 // request is stored first (one live request per requester and cluster), then its workflow is
 // started; a workflow that cannot start fails the request, so that it blocks nothing. With an
 // Idempotency-Key, a retry of the same POST answers the first request (idempotency.ts).
-import type { HttpRequest, InvocationContext } from "@azure/functions";
+import type { InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import { requesterRefusal } from "../domain/access.js";
 import type { ManagedCluster } from "../domain/clusters.js";
@@ -26,7 +26,8 @@ import { ApiError } from "./errors.js";
 import type { HttpHandler } from "./handler.js";
 import { acceptedResponse, idempotencyKeyOf, IdempotencyKeys } from "./idempotency.js";
 
-const createRequestBody = z
+/** What asking for a window takes: the JSON body of POST /api/requests, the console's form fields. */
+export const requestFields = z
   .object({
     cluster: z.string().trim().min(1).max(512),
     justification: z.string().trim().min(1).max(2000),
@@ -34,6 +35,7 @@ const createRequestBody = z
     duration: z.string().trim().min(1).max(40).optional(),
   })
   .strict();
+export type RequestFields = z.infer<typeof requestFields>;
 
 interface Accepted {
   readonly cluster: ManagedCluster;
@@ -43,13 +45,78 @@ interface Accepted {
   readonly duration: Extract<DurationDecision, { ok: true }>;
 }
 
-export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): HttpHandler {
-  const { policy } = deps.config;
-  const keys = new IdempotencyKeys(deps);
-  const lookupSettings = { listed: deps.config.clusters, tagged: deps.config.fleet.tag !== undefined };
+/** A request accepted: its view, and whether it answers an earlier attempt with the same key. */
+export interface Created {
+  readonly view: RequestView;
+  readonly replayed: boolean;
+}
+
+/**
+ * Asking for a window, whichever way it was asked (the API, the console's form): the same checks,
+ * the same refusals (thrown as ApiError), the same Idempotency-Key protection.
+ */
+export class RequestCreation {
+  private readonly keys: IdempotencyKeys;
+  private readonly lookupSettings;
+
+  constructor(
+    private readonly deps: ApiDependencies,
+    private readonly access: ApiAccess,
+  ) {
+    this.keys = new IdempotencyKeys(deps);
+    this.lookupSettings = { listed: deps.config.clusters, tagged: deps.config.fleet.tag !== undefined };
+  }
+
+  /** `fields` are read only when the key has no answer yet: a replay does not look at the body. */
+  async create(
+    principal: Principal,
+    key: string | undefined,
+    fields: () => Promise<RequestFields>,
+    context: InvocationContext,
+  ): Promise<Created> {
+    const replayed = key === undefined ? undefined : await this.keys.replay(principal.oid, key);
+    if (replayed) return { view: replayed, replayed: true };
+    const input = await this.accept(await fields(), context, principal);
+    if (key === undefined) return { view: await createAndStart(this.deps, context, input), replayed: false };
+    const claim = await this.keys.claim(principal.oid, key, input.id, this.deps.workflow(context), (message) =>
+      context.warn(message),
+    );
+    if (claim.kind === "answered") return { view: claim.view, replayed: true };
+    try {
+      const view = await createAndStart(this.deps, context, input, claim.hold.actBy);
+      await claim.hold.complete(view);
+      return { view, replayed: false };
+    } catch (error) {
+      // A retry with this key is then evaluated afresh; the failure is answered as it would be without a key.
+      await claim.hold.release();
+      throw error;
+    }
+  }
+
+  /** The fields, from a member allowed to ask for that cluster; refusals are audited. */
+  private async accept(body: RequestFields, context: InvocationContext, principal: Principal) {
+    const { access } = this;
+    const member = await access.member(principal);
+    const notRequester = requesterRefusal(member.roles);
+    if (notRequester) return access.refuse(context, principal, "request", body.cluster, notRequester);
+    // Listed, or tagged as the inventory says now; 503 when that cannot be known (docs/design.md §12.3).
+    const cluster = await requestableCluster(this.deps.fleet, this.lookupSettings, body.cluster);
+    if (!cluster) {
+      return access.refuse(context, principal, "request", body.cluster, {
+        code: "CLUSTER_NOT_MANAGED",
+        message: "that cluster is not managed by this break-glass deployment",
+      });
+    }
+    const duration = decideDuration(body.duration, this.deps.config.policy);
+    if (!duration.ok) throw new ApiError(400, "INVALID_DURATION", duration.message);
+    const { justification, ticket } = body;
+    return this.workflowInput({ cluster, requester: personOf(member, principal), justification, ticket, duration });
+  }
 
   /** The workflow's input for a request accepted now; the stored request is the same facts, pending. */
-  const workflowInput = ({ cluster, requester, justification, ticket, duration }: Accepted): WindowWorkflowInput => {
+  private workflowInput({ cluster, requester, justification, ticket, duration }: Accepted): WindowWorkflowInput {
+    const { deps } = this;
+    const { policy } = deps.config;
     const now = deps.now();
     return {
       id: newRequestId(now.getTime(), deps.randomBytes(REQUEST_ID_RANDOM_BYTES)),
@@ -66,48 +133,20 @@ export function createRequestHandler(deps: ApiDependencies, access: ApiAccess): 
       approvalTimeoutMs: policy.approvalTimeoutMs,
       ...(deps.evidencePlan ? { evidence: deps.evidencePlan } : {}),
     };
-  };
+  }
+}
 
-  /** The body, checked, from a member allowed to ask for that cluster; refusals are audited. */
-  const accept = async (request: HttpRequest, context: InvocationContext, principal: Principal) => {
-    const body = await readJsonBody(request, createRequestBody);
-    const member = await access.member(principal);
-    const notRequester = requesterRefusal(member.roles);
-    if (notRequester) return access.refuse(context, principal, "request", body.cluster, notRequester);
-    // Listed, or tagged as the inventory says now; 503 when that cannot be known (docs/design.md §12.3).
-    const cluster = await requestableCluster(deps.fleet, lookupSettings, body.cluster);
-    if (!cluster) {
-      return access.refuse(context, principal, "request", body.cluster, {
-        code: "CLUSTER_NOT_MANAGED",
-        message: "that cluster is not managed by this break-glass deployment",
-      });
-    }
-    const duration = decideDuration(body.duration, policy);
-    if (!duration.ok) throw new ApiError(400, "INVALID_DURATION", duration.message);
-    const { justification, ticket } = body;
-    return workflowInput({ cluster, requester: personOf(member, principal), justification, ticket, duration });
-  };
-
+export function createRequestHandler(creation: RequestCreation, access: ApiAccess): HttpHandler {
   return async (request, context) => {
     const principal = await access.authenticate(request);
     const key = idempotencyKeyOf(request);
-    const replayed = key === undefined ? undefined : await keys.replay(principal.oid, key);
-    if (replayed) return replayed;
-    const input = await accept(request, context, principal);
-    if (key === undefined) return acceptedResponse(await createAndStart(deps, context, input));
-    const claim = await keys.claim(principal.oid, key, input.id, deps.workflow(context), (message) =>
-      context.warn(message),
+    const { view, replayed } = await creation.create(
+      principal,
+      key,
+      () => readJsonBody(request, requestFields),
+      context,
     );
-    if (claim.kind === "answered") return claim.response;
-    try {
-      const view = await createAndStart(deps, context, input, claim.hold.actBy);
-      await claim.hold.complete(view);
-      return acceptedResponse(view);
-    } catch (error) {
-      // A retry with this key is then evaluated afresh; the failure is answered as it would be without a key.
-      await claim.hold.release();
-      throw error;
-    }
+    return acceptedResponse(view, replayed);
   };
 }
 

@@ -11,7 +11,7 @@ import type { HttpHandler } from "./handler.js";
 export function getRequestHandler(deps: Pick<ApiDependencies, "delivery">, access: ApiAccess): HttpHandler {
   return async (request) => {
     const principal = await access.authenticate(request);
-    const found = await access.visibleRequest(request, principal, () => access.member(principal));
+    const found = await access.visibleRequest(request.params.id ?? "", principal, () => access.member(principal));
     const actions = await deps.delivery.lastActions(found.id);
     return jsonResponse(200, { ...toRequestView(found), actions: actions.map(toLastActionView) });
   };

@@ -1,0 +1,91 @@
+// GET /api/console/requests/{id}: one request as its requester or an approver may see it — its
+// facts, where it stands, the forms they may use on it, the verdict on its audit trail, and the
+// evidence of what was done with cluster-admin during its window (docs/design.md §15).
+import type { HttpResponseInit } from "@azure/functions";
+import type { ChainVerdict } from "../../domain/audit.js";
+import { requestChoices, type ConsoleViewer } from "../../domain/console.js";
+import { pendingDecision, sameOid } from "../../domain/policy.js";
+import type { EvidenceStatus } from "../../domain/evidence.js";
+import type { EmergencyRequest } from "../../domain/request.js";
+import { escapeHtml } from "../../domain/userText.js";
+import type { EvidenceView } from "../evidence.js";
+import { bannerHtml, detailsHtml, html, htmlPage, messagePage, timeHtml } from "../pages.js";
+import { statusBanner } from "../reviewBanners.js";
+import { requestForms } from "./fragments.js";
+import { CONSOLE_PATH } from "./viewer.js";
+
+export interface RequestPageModel {
+  readonly request: EmergencyRequest;
+  readonly now: Date;
+  readonly roles: ConsoleViewer;
+  readonly verdict: ChainVerdict | undefined;
+  readonly evidence: EvidenceView;
+  readonly csrf: string;
+}
+
+export function requestPage({ request, now, roles, verdict, evidence, csrf }: RequestPageModel): HttpResponseInit {
+  const isRequester = sameOid(request.requester.oid, roles.oid);
+  const approvals = pendingDecision(request, now)?.approvals ?? request.approvals;
+  const alreadyApproved = approvals.some((approval) => sameOid(approval.approver.oid, roles.oid));
+  const api = `/api/requests/${escapeHtml(request.id)}`;
+  return htmlPage(
+    200,
+    `Request on ${request.cluster.name}`,
+    `<p><a href="${CONSOLE_PATH}">← Back to the console</a></p>` +
+      `<h1>Emergency access to ${html(request.cluster.name)}</h1>` +
+      bannerHtml(statusBanner(request, now, { isRequester, alreadyApproved })) +
+      detailsHtml({ request, now }) +
+      requestForms(request, { choices: requestChoices(request, roles, now), csrf }) +
+      auditSection(verdict) +
+      evidenceSection(evidence, now) +
+      `<p>As data: <a href="${api}">the request</a>, <a href="${api}/evidence">its evidence</a>` +
+      `${roles.approver ? `, <a href="/api/audit/verify?requestId=${escapeHtml(request.id)}">its audit verdict</a>` : ""}.</p>`,
+    { script: true, wide: true },
+  );
+}
+
+export function notFoundPage(): HttpResponseInit {
+  return messagePage(
+    404,
+    "No such request",
+    { tone: "info", text: "There is no request here that you can see." },
+    { links: [{ label: "Back to the console", url: CONSOLE_PATH }] },
+  );
+}
+
+function auditSection(verdict: ChainVerdict | undefined): string {
+  const body = !verdict
+    ? `<p>Nothing is recorded yet: the trail starts when the request's workflow does.</p>`
+    : verdict.ok
+      ? bannerHtml({
+          tone: "ok",
+          text: `Verified: ${verdict.entries} entries, each chained to the one before, and the trail ends where it was sealed.`,
+        })
+      : bannerHtml(
+          { tone: "critical", text: `The audit trail does not verify: entry ${verdict.brokenAt}: ${verdict.reason}.` },
+          "alert",
+        );
+  return `<section id="audit" aria-labelledby="audit-title"><h2 id="audit-title">Audit trail</h2>${body}</section>`;
+}
+
+const EVIDENCE_STATUS: Readonly<Record<EvidenceStatus, string>> = {
+  collected: "Collected",
+  pending: "Not collected yet (kube-audit rows reach Log Analytics minutes after each call)",
+  unavailable: "Unavailable",
+};
+
+function evidenceSection(evidence: EvidenceView, now: Date): string {
+  const reason = "reason" in evidence && evidence.reason ? `: ${evidence.reason}` : "";
+  const summary = `${EVIDENCE_STATUS[evidence.status as EvidenceStatus] ?? evidence.status}${reason}. ${evidence.entries} call(s) as cluster-admin during the window, ${evidence.afterWindow} after it.`;
+  const head = `<tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Answer</th></tr>`;
+  const rows = evidence.items.map((item) => {
+    const what = `${item.verb} ${item.resource}${item.namespace ? ` in ${item.namespace}` : ""}${item.name ? ` ${item.name}` : ""}`;
+    const who = `${item.user}${item.sourceIp ? ` from ${item.sourceIp}` : ""}`;
+    return (
+      `<tr${item.afterWindow ? ' class="after"' : ""}><td>${timeHtml(item.at, now)}${item.afterWindow ? " (after the window)" : ""}</td>` +
+      `<td>${html(who)}</td><td>${html(what)}</td><td>${item.status || "unknown"}</td></tr>`
+    );
+  });
+  const table = rows.length ? `<table class="evidence">${head}${rows.join("")}</table>` : "";
+  return `<section id="evidence" aria-labelledby="evidence-title"><h2 id="evidence-title">Evidence</h2><p>${html(summary)}</p>${table}</section>`;
+}
