@@ -14,6 +14,8 @@ import type { App } from "../../src/app/composition.js";
 import { DEV_SESSION_COOKIE } from "../../src/http/dev.js";
 import type { HttpHandler } from "../../src/http/handler.js";
 import { createReviewTokens } from "../../src/http/reviewTokens.js";
+import { createConsoleTokens } from "../../src/http/console/tokens.js";
+import { NEW_REQUEST_SUBJECT } from "../../src/domain/console.js";
 import { isTerminal } from "../../src/domain/lifecycle.js";
 import {
   createHarness,
@@ -94,6 +96,11 @@ const WHO: Readonly<Record<string, (caller: Caller) => boolean>> = {
   "the requester": (c) => c.requester,
   "approver ≠ requester": (c) => c.approver && !c.requester,
   "approver ≠ requester, from the page": (c) => c.approver && !c.requester,
+  "emergency members, approvers (signed in in the browser)": (c) => c.emergency || c.approver,
+  "emergency-group member, from the console": (c) => c.emergency,
+  "approver ≠ requester, from the console": (c) => c.approver && !c.requester,
+  "requester, approvers, from the console": (c) => c.requester || c.approver,
+  "the requester, from the console": (c) => c.requester,
   // The URL is public and checks a notification's clientState, not its sender: anyone gets the same 202.
   "Microsoft Graph": () => true,
   "simulation only": () => true,
@@ -147,6 +154,28 @@ const neu = (h: Harness) => h.cluster(NEU);
 const api = (name: keyof App["api"]) => (app: App) => app.api[name];
 const dev = (name: keyof NonNullable<App["dev"]>) => (app: App) => app.dev![name];
 const review = (name: keyof App["review"]) => (app: App) => app.review[name];
+const consoleRoute = (name: keyof App["console"]) => (app: App) => app.console[name];
+
+/** A console form as the console serves it to this caller: with their anti-CSRF token for `subject`. */
+function consoleForm(cell: Cell, subject: string, fields: Record<string, string>): CallOptions {
+  const csrf =
+    cell.caller === "anonymous"
+      ? ""
+      : createConsoleTokens(cell.h.config.linkSigningKey).issue(USERS[cell.caller].oid, subject, cell.h.clock.date());
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "sec-fetch-site": "same-origin" },
+    body: new URLSearchParams({ csrf, ...fields }).toString(),
+  };
+}
+
+/** One of a request's console forms. */
+const consoleAction = (action: string, request: "pending" | "open", fields: Record<string, string> = {}) => ({
+  handler: consoleRoute("actOnRequest"),
+  request,
+  page: true as const,
+  call: (cell: Cell) => ({ ...consoleForm(cell, cell.id, fields), params: { id: cell.id, action } }),
+});
 
 const ROUTES: Readonly<Record<string, RouteCall>> = {
   "GET /api/health": { handler: api("health"), call: () => ({}) },
@@ -219,6 +248,28 @@ const ROUTES: Readonly<Record<string, RouteCall>> = {
     call: ({ id }) => ({ params: { id }, json: { duration: "PT30M" } }),
   },
   "GET /api/clusters": { handler: api("listClusters"), call: () => ({}) },
+  "GET /api/console": { handler: consoleRoute("console"), page: true, call: () => ({}) },
+  "GET /api/console/requests/{id}": {
+    handler: consoleRoute("consoleRequest"),
+    request: "standing",
+    hidden: true,
+    page: true,
+    call: ({ id }) => ({ params: { id } }),
+  },
+  "POST /api/console/requests": {
+    handler: consoleRoute("askForWindow"),
+    page: true,
+    call: (cell) =>
+      consoleForm(cell, NEW_REQUEST_SUBJECT, {
+        ...NEW_REQUEST,
+        idempotencyKey: randomUUID().replaceAll("-", ""),
+      }),
+    after: (h) => endLiveRequests(h),
+  },
+  "POST /api/console/requests/{id}/approve": consoleAction("approve", "pending"),
+  "POST /api/console/requests/{id}/deny": consoleAction("deny", "pending", { reason: "authorization matrix" }),
+  "POST /api/console/requests/{id}/close": { ...consoleAction("close", "open"), hidden: true },
+  "POST /api/console/requests/{id}/extend": { ...consoleAction("extend", "open", { duration: "PT30M" }), hidden: true },
   "GET /api/readiness": { handler: api("readiness"), call: () => ({}) },
   "POST /api/graph/notifications": {
     handler: (app) => app.graphNotifications,
@@ -441,6 +492,7 @@ describe("the authorization matrix of the README's HTTP API table", () => {
     const everyHandler = [
       ...Object.values(h.app.api),
       ...Object.values(h.app.review),
+      ...Object.values(h.app.console),
       ...Object.values(h.app.dev!),
       h.app.graphNotifications,
     ];

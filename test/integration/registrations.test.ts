@@ -66,6 +66,10 @@ describe("functions/ registrations", () => {
       "POST requests/{id}/extend",
       "GET requests/{id}/review",
       "POST requests/{id}/review",
+      "GET console",
+      "GET console/requests/{id}",
+      "POST console/requests",
+      "POST console/requests/{id}/{action}",
       "POST graph/notifications",
     ];
     const dev = [

@@ -33,6 +33,8 @@ async function refusedForm(
   ask?: AskValues,
 ): Promise<HttpResponseInit> {
   if (!(error instanceof ApiError)) throw error; // transient or a fault: the page boundary answers it
+  // Unknown, or not the viewer's to see: the same page as the GET's.
+  if (error.status === 404) return notFoundPage();
   const text =
     error.code === "IDEMPOTENCY_KEY_IN_USE"
       ? "This form was already sent and is still being processed: reload the console in a moment to see your request."

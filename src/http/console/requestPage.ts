@@ -36,7 +36,7 @@ export function requestPage({ request, now, roles, verdict, evidence, csrf }: Re
       bannerHtml(statusBanner(request, now, { isRequester, alreadyApproved })) +
       detailsHtml({ request, now }) +
       requestForms(request, { choices: requestChoices(request, roles, now), csrf }) +
-      auditSection(verdict) +
+      auditSection(roles.approver ? verdict : "approvers only") +
       evidenceSection(evidence, now) +
       `<p>As data: <a href="${api}">the request</a>, <a href="${api}/evidence">its evidence</a>` +
       `${roles.approver ? `, <a href="/api/audit/verify?requestId=${escapeHtml(request.id)}">its audit verdict</a>` : ""}.</p>`,
@@ -53,18 +53,25 @@ export function notFoundPage(): HttpResponseInit {
   );
 }
 
-function auditSection(verdict: ChainVerdict | undefined): string {
-  const body = !verdict
-    ? `<p>Nothing is recorded yet: the trail starts when the request's workflow does.</p>`
-    : verdict.ok
-      ? bannerHtml({
-          tone: "ok",
-          text: `Verified: ${verdict.entries} entries, each chained to the one before, and the trail ends where it was sealed.`,
-        })
-      : bannerHtml(
-          { tone: "critical", text: `The audit trail does not verify: entry ${verdict.brokenAt}: ${verdict.reason}.` },
-          "alert",
-        );
+/** The verdict on the request's trail, for approvers (GET /api/audit/verify is theirs). */
+function auditSection(verdict: ChainVerdict | undefined | "approvers only"): string {
+  const body =
+    verdict === "approvers only"
+      ? `<p>The verdict on the audit trail is shown to approvers.</p>`
+      : !verdict
+        ? `<p>Nothing is recorded yet: the trail starts when the request's workflow does.</p>`
+        : verdict.ok
+          ? bannerHtml({
+              tone: "ok",
+              text: `Verified: ${verdict.entries} entries, each chained to the one before, and the trail ends where it was sealed.`,
+            })
+          : bannerHtml(
+              {
+                tone: "critical",
+                text: `The audit trail does not verify: entry ${verdict.brokenAt}: ${verdict.reason}.`,
+              },
+              "alert",
+            );
   return `<section id="audit" aria-labelledby="audit-title"><h2 id="audit-title">Audit trail</h2>${body}</section>`;
 }
 
