@@ -76,6 +76,28 @@ export function requestChoices(request: EmergencyRequest, viewer: ConsoleViewer,
   };
 }
 
+/** A section of the console page that lists requests. */
+export type ConsoleSection = "waiting" | "open" | "recent";
+
+/**
+ * The forms a request's card gets in one section, so that no button shows twice on the page: the
+ * decision in Waiting, close and extend in Open now, and in Recent only the withdrawal of one's
+ * own pending request (which no other section shows). A request's own page shows them all.
+ */
+export function sectionChoices(
+  section: ConsoleSection,
+  request: EmergencyRequest,
+  viewer: ConsoleViewer,
+  now: Date,
+): RequestChoices {
+  const choices = requestChoices(request, viewer, now);
+  const none = { decide: false, close: false, extendBy: [] };
+  if (section === "waiting") return { ...none, decide: choices.decide };
+  if (section === "open") return { ...choices, decide: false };
+  const withdrawable = request.status === "pending-approval" && sameOid(request.requester.oid, viewer.oid);
+  return { ...none, close: choices.close && withdrawable };
+}
+
 export interface ConsoleSections {
   /** What awaits this approver's decision, the nearest deadline first. */
   readonly waiting: readonly EmergencyRequest[];

@@ -105,7 +105,9 @@ describe("the review page (GET)", () => {
     expect(text).toContain('value="deny"');
     expect(field(page, "token")).toBe(token);
     expect(field(page, "csrf")).toBeDefined();
-    expect(text).not.toContain("<script");
+    // One script, the page's own: the viewer's local time beside each UTC time.
+    expect(text.match(/<script/g)).toHaveLength(1);
+    expect(text).toContain(`<time datetime="${T0.toISOString()}">10:00 UTC (now)</time>`);
   });
 
   it("sends the headers a page that carries a token needs", async () => {
@@ -114,7 +116,7 @@ describe("the review page (GET)", () => {
     const page = await open(h, id, token, "bob");
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     expect(page.headers.get("content-security-policy")).toMatch(
-      /^default-src 'none'; style-src 'nonce-[^']+'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/,
+      /^default-src 'none'; style-src 'nonce-([^']+)'; script-src 'nonce-\1'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'$/,
     );
     expect(page.headers.get("x-frame-options")).toBe("DENY");
     expect(page.headers.get("referrer-policy")).toBe("no-referrer");
@@ -232,10 +234,11 @@ describe("times and lengths on the page", () => {
       "Extension requested: approving keeps local admin accounts on aks-prod-weu enabled until 12:30 UTC (in 2 hours 10 minutes) " +
         "instead of 11:00 UTC (in 40 minutes); decide before 10:50 UTC (in 30 minutes).",
     );
-    expect(page).toContain(
+    const words = page.replace(/<\/?time[^>]*>/g, "");
+    expect(words).toContain(
       "<td>1 hour 30 minutes, until 12:30 UTC (in 2 hours 10 minutes): pending; 0 of 1 approval(s)</td>",
     );
-    expect(page).toContain("<td>10:00 UTC (20 minutes ago) → 11:00 UTC (in 40 minutes)</td>");
+    expect(words).toContain("<td>10:00 UTC (20 minutes ago) → 11:00 UTC (in 40 minutes)</td>");
     expect(mail.text).toContain("until 12:30 UTC (in 2 hours 10 minutes) instead of 11:00 UTC (in 40 minutes)");
   });
 
@@ -244,7 +247,7 @@ describe("times and lengths on the page", () => {
     const { id, token } = await pendingRequest(h);
     const page = html(await open(h, id, token, "bob"));
     expect(page).toContain("decide before 29 Nov 06:00 UTC (in 20 hours).");
-    expect(page).toContain("<td>29 Nov 06:00 UTC (in 20 hours)</td>");
+    expect(page).toContain('<td><time datetime="2026-11-29T06:00:00.000Z">29 Nov 06:00 UTC (in 20 hours)</time></td>');
   });
 });
 

@@ -3,15 +3,12 @@
 // /api/console/requests/{id}/{action}; which forms a request gets is the domain's (requestChoices).
 import { formatIsoDuration } from "../../domain/duration.js";
 import { durationInWords, isoDurationInWords, roughDurationInWords } from "../../domain/humanTime.js";
-import type { RequestChoices } from "../../domain/console.js";
+import type { ConsoleSection, RequestChoices } from "../../domain/console.js";
 import { pendingDecision } from "../../domain/policy.js";
 import type { EmergencyRequest, Person } from "../../domain/request.js";
 import { escapeHtml } from "../../domain/userText.js";
 import { html, timeHtml } from "../pages.js";
 import { CONSOLE_PATH } from "./viewer.js";
-
-/** Which section a card is in: part of its element id, so that each card has its own. */
-export type Section = "waiting" | "open" | "recent";
 
 /** What a request's forms need: what they may do, and the token they carry. */
 export interface CardForms {
@@ -28,7 +25,7 @@ function timeLeftHtml(iso: string, now: Date): string {
 }
 
 /** The facts of a request each section shows, as definition-list rows (HTML). */
-function factsOf(section: Section, request: EmergencyRequest, now: Date): [string, string][] {
+function factsOf(section: ConsoleSection, request: EmergencyRequest, now: Date): [string, string][] {
   const approvals = (list: EmergencyRequest["approvals"]) =>
     `${list.length} of ${request.requiredApprovals}${list.length ? `: ${list.map((a) => person(a.approver)).join(", ")}` : ""}`;
   const pending = pendingDecision(request, now);
@@ -58,8 +55,8 @@ function factsOf(section: Section, request: EmergencyRequest, now: Date): [strin
   return facts;
 }
 
-/** One request as a card, with the forms the viewer may use on it. */
-export function requestCard(section: Section, request: EmergencyRequest, now: Date, forms: CardForms): string {
+/** One request as a card, with the forms the viewer may use on it; the section is part of its element id. */
+export function requestCard(section: ConsoleSection, request: EmergencyRequest, now: Date, forms: CardForms): string {
   const facts = factsOf(section, request, now)
     .map(([name, value]) => `<dt>${html(name)}</dt><dd>${value}</dd>`)
     .join("");

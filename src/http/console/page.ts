@@ -7,7 +7,8 @@ import { durationInWords } from "../../domain/humanTime.js";
 import {
   durationChoices,
   NEW_REQUEST_SUBJECT,
-  requestChoices,
+  sectionChoices,
+  type ConsoleSection,
   type ConsoleSections,
   type ConsoleViewer,
 } from "../../domain/console.js";
@@ -19,7 +20,7 @@ import type { EmergencyRequest } from "../../domain/request.js";
 import { escapeHtml } from "../../domain/userText.js";
 import type { ClusterState } from "../clusterOverview.js";
 import { bannerHtml, html, htmlPage, messagePage } from "../pages.js";
-import { requestCard, type Section } from "./fragments.js";
+import { requestCard } from "./fragments.js";
 import { CONSOLE_PATH, type Viewer } from "./viewer.js";
 
 /** The ask form's fields as posted, shown again when the form was refused. */
@@ -89,12 +90,17 @@ function section(id: string, title: string, content: string): string {
   return `<section id="${id}" aria-labelledby="${id}-title"><h2 id="${id}-title">${html(title)}</h2>${content}</section>`;
 }
 
-function cards(model: ConsoleModel, name: Section, requests: readonly EmergencyRequest[], empty: string): string {
+function cards(
+  model: ConsoleModel,
+  name: ConsoleSection,
+  requests: readonly EmergencyRequest[],
+  empty: string,
+): string {
   if (!requests.length) return `<p class="empty">${html(empty)}</p>`;
   return requests
     .map((request) =>
       requestCard(name, request, model.now, {
-        choices: requestChoices(request, model.roles, model.now),
+        choices: sectionChoices(name, request, model.roles, model.now),
         csrf: model.csrf(request.id),
       }),
     )

@@ -7,6 +7,7 @@ import {
   extensionChoices,
   RECENT_LIMIT,
   requestChoices,
+  sectionChoices,
   type ConsoleViewer,
 } from "../../../src/domain/console.js";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
@@ -91,6 +92,17 @@ describe("a request's forms", () => {
     expect(requestChoices(open, viewer("alice"), NOW).extendBy).toEqual([]);
     const closed = request("r-4", "alice", { status: "closed" });
     expect(requestChoices(closed, BOB, NOW)).toEqual({ decide: false, close: false, extendBy: [] });
+  });
+
+  it("shows each button once on the page: decide in Waiting, close and extend in Open now, withdraw in Recent", () => {
+    const pending = request("r-1", "carol");
+    const none = { decide: false, close: false, extendBy: [] };
+    expect(sectionChoices("waiting", pending, BOB, NOW)).toEqual({ ...none, decide: true });
+    expect(sectionChoices("recent", pending, BOB, NOW)).toEqual(none);
+    expect(sectionChoices("recent", pending, CAROL, NOW)).toEqual({ ...none, close: true });
+    const open = request("r-2", "alice", { status: "open", window: { openedAt: at(-10), closesAt: at(50) } });
+    expect(sectionChoices("open", open, ALICE, NOW)).toEqual(requestChoices(open, ALICE, NOW));
+    expect(sectionChoices("recent", open, ALICE, NOW)).toEqual(none);
   });
 
   it("offers the usual durations within policy, and its minimum, default and maximum", () => {
