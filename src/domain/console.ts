@@ -42,11 +42,12 @@ export function isConsoleNotice(text: string): text is ConsoleNotice {
 /** How many requests "Recent" shows, newest first. */
 export const RECENT_LIMIT = 20;
 
-/** Who is looking, as the sections need them: identity, and which groups the directory puts them in now. */
-export interface ConsoleViewer {
+/** Who is looking, as the sections need them: their oid, and which groups the directory puts them in now. */
+export interface ConsoleGroups {
   readonly oid: string;
   readonly approver: boolean;
-  readonly requester: boolean;
+  /** In the emergency group now: may ask for windows and extend their own. */
+  readonly emergencyMember: boolean;
 }
 
 /** What the viewer may do with one request now: each a form on the page. */
@@ -63,12 +64,16 @@ export interface RequestChoices {
  * The same rules as the API's (decisions.ts, requestActions.ts), asked before a form is shown, so
  * that the page offers no button the API would refuse; the API still decides when it is pressed.
  */
-export function requestChoices(request: EmergencyRequest, viewer: ConsoleViewer, now: Date): RequestChoices {
+export function requestChoices(request: EmergencyRequest, viewer: ConsoleGroups, now: Date): RequestChoices {
   const own = sameOid(request.requester.oid, viewer.oid);
   const pending = pendingDecision(request, now);
   const approvedAlready = pending?.approvals.some((approval) => sameOid(approval.approver.oid, viewer.oid)) ?? false;
   const extendable =
-    own && viewer.requester && request.status === "open" && request.window && request.extension?.status !== "pending";
+    own &&
+    viewer.emergencyMember &&
+    request.status === "open" &&
+    request.window &&
+    request.extension?.status !== "pending";
   return {
     decide: viewer.approver && !own && pending !== undefined && !approvedAlready,
     close: acceptsClose(request.status) && (own || viewer.approver),
@@ -87,7 +92,7 @@ export type ConsoleSection = "waiting" | "open" | "recent";
 export function sectionChoices(
   section: ConsoleSection,
   request: EmergencyRequest,
-  viewer: ConsoleViewer,
+  viewer: ConsoleGroups,
   now: Date,
 ): RequestChoices {
   const choices = requestChoices(request, viewer, now);
@@ -109,7 +114,7 @@ export interface ConsoleSections {
 /** The sections, from every request there is: only those the viewer could GET through the API. */
 export function consoleSections(
   requests: readonly EmergencyRequest[],
-  viewer: ConsoleViewer,
+  viewer: ConsoleGroups,
   now: Date,
 ): ConsoleSections {
   const visible = requests.filter((request) => mayViewRequest(request, viewer.oid, viewer.approver));
@@ -122,8 +127,20 @@ export function consoleSections(
     open: visible
       .filter((request) => holdsWindow(request.status))
       .sort((a, b) => closesAt(a).localeCompare(closesAt(b))),
-    recent: [...visible].sort((a, b) => b.requestedAt.localeCompare(a.requestedAt)).slice(0, RECENT_LIMIT),
+    recent: recentOf(visible, viewer),
   };
+}
+
+/**
+ * The last RECENT_LIMIT requests, newest first, and the viewer's own pending ones however many
+ * requests came after: Recent is where they are withdrawn (sectionChoices).
+ */
+function recentOf(visible: readonly EmergencyRequest[], viewer: ConsoleGroups): EmergencyRequest[] {
+  const newest = [...visible].sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
+  const ownPending = newest
+    .slice(RECENT_LIMIT)
+    .filter((request) => request.status === "pending-approval" && sameOid(request.requester.oid, viewer.oid));
+  return [...newest.slice(0, RECENT_LIMIT), ...ownPending];
 }
 
 /** The lengths a person picks from, in words on the page; each within the policy's bounds. */

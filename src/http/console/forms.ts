@@ -81,13 +81,13 @@ type Act = (
 const ACTIONS: Readonly<Record<ConsoleAction, { readonly what: string; readonly act: Act }>> = {
   approve: {
     what: "Your approval",
-    act: (cores, principal, id, _form, context) => decide(cores, principal, id, { type: "approve" }, context),
+    act: ({ deps }, principal, id, _form, context) => decide(deps, principal, id, { type: "approve" }, context),
   },
   deny: {
     what: "Your denial",
-    act: (cores, principal, id, form, context) => {
+    act: ({ deps }, principal, id, form, context) => {
       const { reason } = checkFields(denyFields, { reason: form.get("reason") ?? "" });
-      return decide(cores, principal, id, reason ? { type: "deny", reason } : { type: "deny" }, context);
+      return decide(deps, principal, id, reason ? { type: "deny", reason } : { type: "deny" }, context);
     },
   },
   close: {
@@ -108,7 +108,7 @@ const ACTIONS: Readonly<Record<ConsoleAction, { readonly what: string; readonly 
 };
 
 async function decide(
-  { deps }: { readonly deps: ConsoleDependencies },
+  deps: ConsoleDependencies,
   principal: Principal,
   id: string,
   decision: { type: "approve" } | { type: "deny"; reason?: string },

@@ -16,6 +16,11 @@ export interface CardForms {
   readonly csrf: string;
 }
 
+/** A titled section of a page, reachable by its id (and named by its heading for assistive technology). */
+export function section(id: string, title: string, content: string): string {
+  return `<section id="${id}" aria-labelledby="${id}-title"><h2 id="${id}-title">${html(title)}</h2>${content}</section>`;
+}
+
 const person = (who: Person): string => html(`${who.displayName} (${who.upn})`);
 
 /** The time left until `iso`, true as served; the script keeps it counting. */

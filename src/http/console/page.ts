@@ -10,7 +10,7 @@ import {
   sectionChoices,
   type ConsoleSection,
   type ConsoleSections,
-  type ConsoleViewer,
+  type ConsoleGroups,
 } from "../../domain/console.js";
 import { parseManagedClusterId, type ManagedCluster } from "../../domain/clusters.js";
 import { formatIsoDuration } from "../../domain/duration.js";
@@ -20,7 +20,7 @@ import type { EmergencyRequest } from "../../domain/request.js";
 import { escapeHtml } from "../../domain/userText.js";
 import type { ClusterState } from "../clusterOverview.js";
 import { bannerHtml, html, htmlPage, messagePage } from "../pages.js";
-import { requestCard } from "./fragments.js";
+import { requestCard, section } from "./fragments.js";
 import { CONSOLE_PATH, type Viewer } from "./viewer.js";
 
 /** The ask form's fields as posted, shown again when the form was refused. */
@@ -38,9 +38,12 @@ export interface AskForm {
   readonly values?: AskValues;
 }
 
+/** The readiness report; or that it is still being made, or could not be. */
+export type ReadinessView = ReadinessReport | "checking" | "unknown";
+
 export interface ConsoleModel {
   readonly viewer: Viewer;
-  readonly roles: ConsoleViewer;
+  readonly groups: ConsoleGroups;
   readonly now: Date;
   readonly sections: ConsoleSections;
   readonly lockdownFailed: readonly EmergencyRequest[];
@@ -49,20 +52,20 @@ export interface ConsoleModel {
   /** For those who may see the clusters. */
   readonly clusters?: { readonly clusters: readonly ClusterState[]; readonly unavailable: boolean };
   /** For approvers (GET /api/readiness is theirs). */
-  readonly readiness?: ReadinessReport | "unknown";
+  readonly readiness?: ReadinessView;
   /** For emergency-group members. */
   readonly ask?: AskForm;
 }
 
 export function consolePage(model: ConsoleModel, status: number, banner: string): HttpResponseInit {
-  const { viewer, roles } = model;
-  const groups = [roles.approver ? "approver" : "", roles.requester ? "emergency-group member" : ""].filter(Boolean);
-  const who = `Signed in as ${viewer.member.user?.displayName ?? viewer.principal.name} (${viewer.principal.upn}): ${groups.join(" and ")}.`;
+  const { viewer, groups } = model;
+  const names = [groups.approver ? "approver" : "", groups.emergencyMember ? "emergency-group member" : ""];
+  const who = `Signed in as ${viewer.member.user?.displayName ?? viewer.principal.name} (${viewer.principal.upn}): ${names.filter(Boolean).join(" and ")}.`;
   return htmlPage(
     status,
     "Break-glass console",
     `<h1>Break-glass console</h1><p>${html(who)}</p>${banner}${alertsHtml(model)}` +
-      (roles.approver ? waitingSection(model) : "") +
+      (groups.approver ? waitingSection(model) : "") +
       requestsSection(model, "open", "Open now", "No window is open.") +
       (model.ask ? askSection(model.ask, model.csrf(NEW_REQUEST_SUBJECT)) : "") +
       requestsSection(model, "recent", "Recent", "No requests yet.") +
@@ -86,10 +89,6 @@ export function forbiddenPage(viewer: Viewer): HttpResponseInit {
   });
 }
 
-function section(id: string, title: string, content: string): string {
-  return `<section id="${id}" aria-labelledby="${id}-title"><h2 id="${id}-title">${html(title)}</h2>${content}</section>`;
-}
-
 function cards(
   model: ConsoleModel,
   name: ConsoleSection,
@@ -100,7 +99,7 @@ function cards(
   return requests
     .map((request) =>
       requestCard(name, request, model.now, {
-        choices: sectionChoices(name, request, model.roles, model.now),
+        choices: sectionChoices(name, request, model.groups, model.now),
         csrf: model.csrf(request.id),
       }),
     )
@@ -155,6 +154,7 @@ function clustersSection({ clusters, readiness }: ConsoleModel): string {
     return section("clusters", "Clusters", `<p class="empty">No cluster is managed by this deployment.</p>`);
   const readinessOf = (id: string): string => {
     if (readiness === "unknown") return "readiness unknown";
+    if (readiness === "checking") return "being checked: reload in a moment";
     const found = readiness?.clusters.find((cluster) => cluster.id.toLowerCase() === id.toLowerCase());
     if (!found) return "not checked yet";
     const failing = found.checks.filter((check) => !check.ok).map((check) => check.name);

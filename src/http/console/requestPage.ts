@@ -3,7 +3,7 @@
 // evidence of what was done with cluster-admin during its window (docs/design.md §15).
 import type { HttpResponseInit } from "@azure/functions";
 import type { ChainVerdict } from "../../domain/audit.js";
-import { requestChoices, type ConsoleViewer } from "../../domain/console.js";
+import { requestChoices, type ConsoleGroups } from "../../domain/console.js";
 import { pendingDecision, sameOid } from "../../domain/policy.js";
 import type { EvidenceStatus } from "../../domain/evidence.js";
 import type { EmergencyRequest } from "../../domain/request.js";
@@ -11,22 +11,22 @@ import { escapeHtml } from "../../domain/userText.js";
 import type { EvidenceView } from "../evidence.js";
 import { bannerHtml, detailsHtml, html, htmlPage, messagePage, timeHtml } from "../pages.js";
 import { statusBanner } from "../reviewBanners.js";
-import { requestForms } from "./fragments.js";
+import { requestForms, section } from "./fragments.js";
 import { CONSOLE_PATH } from "./viewer.js";
 
 export interface RequestPageModel {
   readonly request: EmergencyRequest;
   readonly now: Date;
-  readonly roles: ConsoleViewer;
+  readonly groups: ConsoleGroups;
   readonly verdict: ChainVerdict | undefined;
   readonly evidence: EvidenceView;
   readonly csrf: string;
 }
 
-export function requestPage({ request, now, roles, verdict, evidence, csrf }: RequestPageModel): HttpResponseInit {
-  const isRequester = sameOid(request.requester.oid, roles.oid);
+export function requestPage({ request, now, groups, verdict, evidence, csrf }: RequestPageModel): HttpResponseInit {
+  const isRequester = sameOid(request.requester.oid, groups.oid);
   const approvals = pendingDecision(request, now)?.approvals ?? request.approvals;
-  const alreadyApproved = approvals.some((approval) => sameOid(approval.approver.oid, roles.oid));
+  const alreadyApproved = approvals.some((approval) => sameOid(approval.approver.oid, groups.oid));
   const api = `/api/requests/${escapeHtml(request.id)}`;
   return htmlPage(
     200,
@@ -35,11 +35,12 @@ export function requestPage({ request, now, roles, verdict, evidence, csrf }: Re
       `<h1>Emergency access to ${html(request.cluster.name)}</h1>` +
       bannerHtml(statusBanner(request, now, { isRequester, alreadyApproved })) +
       detailsHtml({ request, now }) +
-      requestForms(request, { choices: requestChoices(request, roles, now), csrf }) +
-      auditSection(roles.approver ? verdict : "approvers only") +
+      requestForms(request, { choices: requestChoices(request, groups, now), csrf }) +
+      auditSection(groups.approver ? verdict : "approvers only") +
       evidenceSection(evidence, now) +
-      `<p>As data: <a href="${api}">the request</a>, <a href="${api}/evidence">its evidence</a>` +
-      `${roles.approver ? `, <a href="/api/audit/verify?requestId=${escapeHtml(request.id)}">its audit verdict</a>` : ""}.</p>`,
+      // Not links: the JSON routes take a bearer token, which a browser does not send.
+      `<p>The same as data, for scripts with a bearer token: <code>GET ${api}</code>, <code>GET ${api}/evidence</code>` +
+      `${groups.approver ? `, <code>GET /api/audit/verify?requestId=${escapeHtml(request.id)}</code>` : ""}.</p>`,
     { script: true, wide: true },
   );
 }
@@ -72,7 +73,7 @@ function auditSection(verdict: ChainVerdict | undefined | "approvers only"): str
               },
               "alert",
             );
-  return `<section id="audit" aria-labelledby="audit-title"><h2 id="audit-title">Audit trail</h2>${body}</section>`;
+  return section("audit", "Audit trail", body);
 }
 
 const EVIDENCE_STATUS: Readonly<Record<EvidenceStatus, string>> = {
@@ -90,9 +91,9 @@ function evidenceSection(evidence: EvidenceView, now: Date): string {
     const who = `${item.user}${item.sourceIp ? ` from ${item.sourceIp}` : ""}`;
     return (
       `<tr${item.afterWindow ? ' class="after"' : ""}><td>${timeHtml(item.at, now)}${item.afterWindow ? " (after the window)" : ""}</td>` +
-      `<td>${html(who)}</td><td>${html(what)}</td><td>${item.status || "unknown"}</td></tr>`
+      `<td>${html(who)}</td><td>${html(what)}</td><td>${html(String(item.status || "unknown"))}</td></tr>`
     );
   });
   const table = rows.length ? `<table class="evidence">${head}${rows.join("")}</table>` : "";
-  return `<section id="evidence" aria-labelledby="evidence-title"><h2 id="evidence-title">Evidence</h2><p>${html(summary)}</p>${table}</section>`;
+  return section("evidence", "Evidence", `<p>${html(summary)}</p>${table}`);
 }

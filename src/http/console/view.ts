@@ -1,17 +1,23 @@
 // GET /api/console and GET /api/console/requests/{id}: what the signed-in viewer may see and do,
 // read now. Reading never changes anything: these routes only read the stores, the fleet, ARM (for
-// the few clusters whose switch matters) and the readiness report's cache.
+// the few clusters whose switch matters) and the readiness monitor (whose checks only read).
 import type { HttpResponseInit, InvocationContext } from "@azure/functions";
 import { approverRefusal, mayViewClusters, requesterRefusal } from "../../domain/access.js";
-import { CONSOLE_NOTICES, consoleSections, isConsoleNotice, type ConsoleViewer } from "../../domain/console.js";
+import { CONSOLE_NOTICES, consoleSections, isConsoleNotice, type ConsoleGroups } from "../../domain/console.js";
 import { isRequestId } from "../../domain/ids.js";
 import { mayViewRequest } from "../../domain/policy.js";
-import type { ReadinessReport } from "../../domain/readiness.js";
 import { bannerHtml, type Banner } from "../pages.js";
 import { clusterStates } from "../clusterOverview.js";
 import { readEvidence } from "../evidence.js";
 import type { HttpHandler } from "../handler.js";
-import { consolePage, forbiddenPage, type AskForm, type AskValues, type ConsoleModel } from "./page.js";
+import {
+  consolePage,
+  forbiddenPage,
+  type AskForm,
+  type AskValues,
+  type ConsoleModel,
+  type ReadinessView,
+} from "./page.js";
 import { notFoundPage, requestPage } from "./requestPage.js";
 import { CONSOLE_PATH, signedInViewer, type ConsoleDependencies, type Viewer } from "./viewer.js";
 
@@ -25,12 +31,12 @@ export interface ConsoleExtras {
 }
 
 /** The viewer's groups, as the sections need them. */
-export function rolesOf(viewer: Viewer): ConsoleViewer {
+export function groupsOf(viewer: Viewer): ConsoleGroups {
   const { roles } = viewer.member;
   return {
     oid: viewer.principal.oid,
     approver: approverRefusal(roles) === undefined,
-    requester: requesterRefusal(roles) === undefined,
+    emergencyMember: requesterRefusal(roles) === undefined,
   };
 }
 
@@ -41,26 +47,26 @@ export async function consoleResponse(
   context: InvocationContext,
   extras: ConsoleExtras = {},
 ): Promise<HttpResponseInit> {
-  const roles = rolesOf(viewer);
-  if (!roles.approver && !roles.requester) return forbiddenPage(viewer);
+  const groups = groupsOf(viewer);
+  if (!groups.approver && !groups.emergencyMember) return forbiddenPage(viewer);
   const now = deps.now();
   const requests = deps.requests.list({});
   const warn = (message: string) => context.warn(message);
   const [all, clusters, readiness, askable] = await Promise.all([
     requests,
     mayViewClusters(viewer.member.roles) ? clusterStates(deps, warn, requests) : undefined,
-    roles.approver ? readinessOrUnknown(deps, warn) : undefined,
-    roles.requester ? deps.fleet.list() : undefined,
+    groups.approver ? readinessOrUnknown(deps.readiness, warn) : undefined,
+    groups.emergencyMember ? deps.fleet.list() : undefined,
   ]);
   const model: ConsoleModel = {
     viewer,
-    roles,
+    groups,
     now,
-    sections: consoleSections(all, roles, now),
+    sections: consoleSections(all, groups, now),
     lockdownFailed: all.filter(
-      (request) => request.status === "lockdown-failed" && mayViewRequest(request, roles.oid, roles.approver),
+      (request) => request.status === "lockdown-failed" && mayViewRequest(request, groups.oid, groups.approver),
     ),
-    csrf: (subject) => deps.tokens.issue(roles.oid, subject, now),
+    csrf: (subject) => deps.tokens.issue(groups.oid, subject, now),
     ...(clusters ? { clusters } : {}),
     ...(readiness ? { readiness } : {}),
     ...(askable ? { ask: askForm(deps, askable, extras.ask) } : {}),
@@ -78,16 +84,32 @@ function askForm(deps: ConsoleDependencies, clusters: AskForm["clusters"], value
   return { clusters, policy: deps.config.policy, idempotencyKey, ...(values ? { values } : {}) };
 }
 
-/** The readiness report (cached by its monitor); "unknown" when it cannot be had now. */
-async function readinessOrUnknown(
-  deps: ConsoleDependencies,
+/**
+ * How long the page waits for a readiness report the monitor has to make afresh (its cache is 5
+ * minutes): its checks ask ARM and Graph about every cluster, and the console is for 3 a.m.
+ */
+export const READINESS_WAIT_MS = 2_000;
+
+/**
+ * The readiness report, if the monitor has or makes one within READINESS_WAIT_MS ("checking"
+ * when not: the checks go on and fill the cache for the next page); "unknown" when it failed.
+ */
+export async function readinessOrUnknown(
+  readiness: ConsoleDependencies["readiness"],
   warn: (message: string) => void,
-): Promise<ReadinessReport | "unknown"> {
+): Promise<ReadinessView> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<"checking">((resolve) => {
+    timer = setTimeout(() => resolve("checking"), READINESS_WAIT_MS);
+  });
   try {
-    return await deps.readiness.report();
+    // race() handles a rejection that comes after the wait, too.
+    return await Promise.race([readiness.report(), waited]);
   } catch (error) {
     warn(`the console could not read the readiness report: ${String(error)}`);
     return "unknown";
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -111,12 +133,19 @@ export function requestPageHandler(deps: ConsoleDependencies): HttpHandler {
     const id = request.params.id ?? "";
     const gated = await signedInViewer(deps, request, `${CONSOLE_PATH}/requests/${isRequestId(id) ? id : ""}`);
     if (gated.page) return gated.page;
-    const roles = rolesOf(gated.viewer);
+    const groups = groupsOf(gated.viewer);
     // Unknown and not visible answer alike, as the API's GET does.
     const found = isRequestId(id) ? await deps.requests.get(id) : undefined;
-    if (!found || !mayViewRequest(found, roles.oid, roles.approver)) return notFoundPage();
+    if (!found || !mayViewRequest(found, groups.oid, groups.approver)) return notFoundPage();
     const now = deps.now();
     const { verdict, evidence } = await readEvidence(deps, found);
-    return requestPage({ request: found, now, roles, verdict, evidence, csrf: deps.tokens.issue(roles.oid, id, now) });
+    return requestPage({
+      request: found,
+      now,
+      groups,
+      verdict,
+      evidence,
+      csrf: deps.tokens.issue(groups.oid, id, now),
+    });
   };
 }

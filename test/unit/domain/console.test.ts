@@ -8,7 +8,7 @@ import {
   RECENT_LIMIT,
   requestChoices,
   sectionChoices,
-  type ConsoleViewer,
+  type ConsoleGroups,
 } from "../../../src/domain/console.js";
 import { parseManagedClusterId } from "../../../src/domain/clusters.js";
 import type { EmergencyRequest } from "../../../src/domain/request.js";
@@ -18,15 +18,15 @@ const NOW = new Date("2026-12-03T10:00:00.000Z");
 const MINUTE = 60_000;
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * MINUTE).toISOString();
 
-const viewer = (oid: string, roles: Partial<ConsoleViewer> = {}): ConsoleViewer => ({
+const viewer = (oid: string, groups: Partial<ConsoleGroups> = {}): ConsoleGroups => ({
   oid,
   approver: false,
-  requester: false,
-  ...roles,
+  emergencyMember: false,
+  ...groups,
 });
-const ALICE = viewer("alice", { requester: true });
+const ALICE = viewer("alice", { emergencyMember: true });
 const BOB = viewer("bob", { approver: true });
-const CAROL = viewer("carol", { approver: true, requester: true });
+const CAROL = viewer("carol", { approver: true, emergencyMember: true });
 
 function request(id: string, requester: string, changes: Partial<EmergencyRequest> = {}): EmergencyRequest {
   return {
@@ -76,6 +76,12 @@ describe("the console's sections", () => {
     const recent = consoleSections(many, BOB, NOW).recent.map((r) => r.id);
     expect(recent).toHaveLength(RECENT_LIMIT);
     expect(recent[0]).toBe(`r-${RECENT_LIMIT + 4}`);
+    // The viewer's own pending request stays, however many came after it: Recent is where it is withdrawn.
+    const own = request("r-own", "carol", { requestedAt: at(-200) });
+    const withOwn = consoleSections([own, ...many], CAROL, NOW).recent.map((r) => r.id);
+    expect(withOwn).toHaveLength(RECENT_LIMIT + 1);
+    expect(withOwn.at(-1)).toBe("r-own");
+    expect(consoleSections([own, ...many], BOB, NOW).recent.map((r) => r.id)).not.toContain("r-own");
   });
 });
 
