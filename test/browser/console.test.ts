@@ -4,28 +4,15 @@
 // only what she may not do; carol never gets an Approve button on her own request; a form clicked
 // twice makes one request. With REQUIRE_BROWSER=1 (CI) a missing Chromium fails the run instead of
 // skipping it. The README's screenshot is taken here (UPDATE_SCREENSHOTS=1 writes docs/console.png).
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ARTIFACTS, browserAvailable, callApi, launchChromium } from "../support/browser.js";
 import { ROOT, startSimulationHost, type SimulationHost } from "../support/processes.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const REQUIRED = process.env.REQUIRE_BROWSER === "1";
-const AVAILABLE = existsSync(CHROMIUM);
-const ARTIFACTS = join(ROOT, "test-artifacts");
-const CLUSTER = (name: string) =>
+const AVAILABLE = browserAvailable();
+const CLUSTER = (name: string): string =>
   `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/${name}`;
-
-if (REQUIRED && !AVAILABLE) {
-  describe("browser tests", () => {
-    it("need Chromium", () => {
-      throw new Error(
-        `REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
-      );
-    });
-  });
-}
 
 interface RequestView {
   readonly id: string;
@@ -41,21 +28,7 @@ describe.skipIf(!AVAILABLE)("the console in Chromium", () => {
 
   beforeAll(async () => {
     stack = await startSimulationHost("console");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // As root, and on a machine without outside network: no sandbox, no background traffic.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -63,18 +36,14 @@ describe.skipIf(!AVAILABLE)("the console in Chromium", () => {
     await stack?.stop();
   });
 
-  async function api(method: string, path: string, body?: unknown, user?: string): Promise<Response> {
-    const token = user
-      ? ((await (await api("POST", "/api/dev/token", { user })).json()) as { access_token: string }).access_token
-      : undefined;
-    return fetch(`${stack.base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const api = (method: string, path: string, body?: unknown, user?: string) =>
+    callApi(stack.base, method, path, body, user);
+
+  /** A request `user` made through the API; its id. */
+  async function requested(user: string, cluster: string, justification: string, ticket: string): Promise<string> {
+    const created = await api("POST", "/api/requests", { cluster: CLUSTER(cluster), justification, ticket }, user);
+    expect(created.status).toBe(202);
+    return ((await created.json()) as { id: string }).id;
   }
 
   async function requests(): Promise<RequestView[]> {
@@ -141,18 +110,12 @@ describe.skipIf(!AVAILABLE)("the console in Chromium", () => {
     expect(await alicesOpen.getByLabel("Extend by").count()).toBe(1);
 
     // The README's picture: bob's console with a request waiting for him and a window open.
-    const carols = await api(
-      "POST",
-      "/api/requests",
-      {
-        cluster: CLUSTER("aks-prod-neu"),
-        justification: "Node pool upgrade stuck, AAD webhook down",
-        ticket: "INC-602",
-      },
+    const carolsId = await requested(
       "carol@contoso.dev",
+      "aks-prod-neu",
+      "Node pool upgrade stuck, AAD webhook down",
+      "INC-602",
     );
-    expect(carols.status).toBe(202);
-    const carolsId = ((await carols.json()) as { id: string }).id;
     await bob.setViewportSize({ width: 1100, height: 900 });
     await cardIn(bob, "waiting", carolsId);
     await bob.screenshot({ path: join(ARTIFACTS, "console.png"), fullPage: true });
@@ -180,21 +143,8 @@ describe.skipIf(!AVAILABLE)("the console in Chromium", () => {
   });
 
   it("never shows carol an Approve button on her own request", async () => {
-    const alices = await api(
-      "POST",
-      "/api/requests",
-      { cluster: CLUSTER("aks-prod-neu"), justification: "alice's, for carol to decide", ticket: "INC-605" },
-      "alice@contoso.dev",
-    );
-    expect(alices.status).toBe(202);
-    const created = await api(
-      "POST",
-      "/api/requests",
-      { cluster: CLUSTER("aks-prod-weu"), justification: "carol's own", ticket: "INC-603" },
-      "carol@contoso.dev",
-    );
-    expect(created.status).toBe(202);
-    const { id } = (await created.json()) as { id: string };
+    await requested("alice@contoso.dev", "aks-prod-neu", "alice's, for carol to decide", "INC-605");
+    const id = await requested("carol@contoso.dev", "aks-prod-weu", "carol's own", "INC-603");
     const [context, carol] = await signedIn("carol@contoso.dev");
     const own = await cardIn(carol, "recent", id);
     expect(await own.getByRole("button", { name: "Withdraw request" }).count()).toBe(1);

@@ -2,28 +2,15 @@
 // the offline host: an approver follows the link from the notification, signs in, reads the
 // request, approves, and the cluster opens. With REQUIRE_BROWSER=1 (CI) a missing Chromium fails
 // the run instead of skipping it.
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startSimulationHost, type SimulationHost } from "../support/processes.js";
+import { ARTIFACTS, browserAvailable, callApi, launchChromium } from "../support/browser.js";
+import { startSimulationHost, type SimulationHost } from "../support/processes.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const REQUIRED = process.env.REQUIRE_BROWSER === "1";
-const AVAILABLE = existsSync(CHROMIUM);
-const ARTIFACTS = join(ROOT, "test-artifacts");
+const AVAILABLE = browserAvailable();
 const CLUSTER =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-aks-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod-weu";
-
-if (REQUIRED && !AVAILABLE) {
-  describe("browser tests", () => {
-    it("need Chromium", () => {
-      throw new Error(
-        `REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
-      );
-    });
-  });
-}
 
 describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
   let stack: SimulationHost;
@@ -33,21 +20,7 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
   beforeAll(async () => {
     stack = await startSimulationHost("browser");
     base = stack.base;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      // As root, and on a machine without outside network: no sandbox, no background traffic.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -55,19 +28,7 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
     await stack?.stop();
   });
 
-  async function api(method: string, path: string, body?: unknown, user?: string): Promise<Response> {
-    const token = user
-      ? ((await (await api("POST", "/api/dev/token", { user })).json()) as { access_token: string }).access_token
-      : undefined;
-    return fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  }
+  const api = (method: string, path: string, body?: unknown, user?: string) => callApi(base, method, path, body, user);
 
   async function requestAndLink(requester: string, cluster = CLUSTER): Promise<{ id: string; link: string }> {
     const created = await api(
