@@ -74,6 +74,8 @@ describe.skipIf(!AVAILABLE)("the review page in Chromium", () => {
     ]) {
       expect(await details.innerText()).toContain(fact);
     }
+    // Its one script added the approver's own time beside each UTC time.
+    expect(await details.locator(".local").first().innerText()).toContain("your time");
     await page.screenshot({ path: join(ARTIFACTS, "review-page.png"), fullPage: true });
     // Usable on a phone: nothing wider than the screen.
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(412);
