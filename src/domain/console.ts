@@ -4,7 +4,7 @@
 // and which forms each request gets. Time is a parameter.
 import { HOUR_MS, MINUTE_MS } from "./duration.js";
 import { acceptsClose, holdsWindow } from "./lifecycle.js";
-import { mayViewRequest, pendingDecision, sameOid, type WindowPolicy } from "./policy.js";
+import { hasApproved, mayViewRequest, pendingDecision, sameOid, type WindowPolicy } from "./policy.js";
 import type { EmergencyRequest, WindowTimes } from "./request.js";
 
 /** What a form on the console may do to one request: POST /api/console/requests/{id}/{action}. */
@@ -67,7 +67,6 @@ export interface RequestChoices {
 export function requestChoices(request: EmergencyRequest, viewer: ConsoleGroups, now: Date): RequestChoices {
   const own = sameOid(request.requester.oid, viewer.oid);
   const pending = pendingDecision(request, now);
-  const approvedAlready = pending?.approvals.some((approval) => sameOid(approval.approver.oid, viewer.oid)) ?? false;
   const extendable =
     own &&
     viewer.emergencyMember &&
@@ -75,7 +74,7 @@ export function requestChoices(request: EmergencyRequest, viewer: ConsoleGroups,
     request.window &&
     request.extension?.status !== "pending";
   return {
-    decide: viewer.approver && !own && pending !== undefined && !approvedAlready,
+    decide: viewer.approver && !own && pending !== undefined && !hasApproved(request, viewer.oid, now),
     close: acceptsClose(request.status) && (own || viewer.approver),
     extendBy: extendable && request.window ? extensionChoices(request.window, request.maxDurationMs) : [],
   };

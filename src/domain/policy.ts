@@ -108,6 +108,19 @@ export function pendingDecision(
   return pending && now.getTime() < Date.parse(pending.deadline) ? pending : undefined;
 }
 
+/**
+ * Whether this person has approved what awaits a decision (the request, or its window's pending
+ * extension), or, when nothing does, the request itself.
+ */
+export function hasApproved(
+  request: Pick<EmergencyRequest, "status" | "approvalDeadline" | "approvals" | "extension">,
+  oid: string,
+  now: Date,
+): boolean {
+  const approvals = pendingDecision(request, now)?.approvals ?? request.approvals;
+  return approvals.some((approval) => sameOid(approval.approver.oid, oid));
+}
+
 /** Who may see a request: its requester and the approvers. */
 export function mayViewRequest(
   request: Pick<EmergencyRequest, "requester">,

@@ -151,6 +151,11 @@ export function timeHtml(iso: string, now: Date): string {
   return `<time datetime="${escapeHtml(iso)}">${html(instantInWords(iso, now))}</time>`;
 }
 
+/** Where a request stands, in words: its status, and why it ended or is stuck. */
+export function statusText(request: Pick<EmergencyRequest, "status" | "outcome">): string {
+  return request.status + (request.outcome ? ` — ${request.outcome.message}` : "");
+}
+
 /** A request's facts as a table; its times as <time> (timeHtml). */
 export function detailsHtml({ request, now }: RequestView): string {
   const when = (iso: string): string => timeHtml(iso, now);
@@ -173,7 +178,7 @@ export function detailsHtml({ request, now }: RequestView): string {
     ["Requested at", when(request.requestedAt)],
     ["Approval deadline", when(request.approvalDeadline)],
     ["Approvals", `${request.approvals.length} of ${request.requiredApprovals}: ${approvals}`],
-    ["Status", html(request.status + (request.outcome ? ` — ${request.outcome.message}` : ""))],
+    ["Status", html(statusText(request))],
     ...(window ? ([["Window", `${when(window.openedAt)} → ${when(window.closesAt)}`]] as [string, string][]) : []),
     ...(extension
       ? ([

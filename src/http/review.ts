@@ -5,7 +5,7 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import { approverRefusal } from "../domain/access.js";
 import { isRequestId } from "../domain/ids.js";
-import { pendingDecision, sameOid } from "../domain/policy.js";
+import { hasApproved, pendingDecision, sameOid } from "../domain/policy.js";
 import { lookUpMember, type GroupIds } from "../access/membership.js";
 import { pageEndpoint, type HttpHandler } from "./handler.js";
 import { readFormBody } from "./body.js";
@@ -101,9 +101,7 @@ function reviewPageHandler(deps: ReviewDependencies): HttpHandler {
       return messagePage(403, "You cannot review this request", { tone: "warning", text: refusal.message });
     const now = deps.now();
     const pending = pendingDecision(found, now);
-    const alreadyApproved = (pending?.approvals ?? found.approvals).some((approval) =>
-      sameOid(approval.approver.oid, principal.oid),
-    );
+    const alreadyApproved = hasApproved(found, principal.oid, now);
     const decidable = !isRequester && !refusal && !alreadyApproved && pending !== undefined;
     return reviewPage(
       { request: found, now },

@@ -7,7 +7,7 @@ import type { ConsoleSection, RequestChoices } from "../../domain/console.js";
 import { pendingDecision } from "../../domain/policy.js";
 import type { EmergencyRequest, Person } from "../../domain/request.js";
 import { escapeHtml } from "../../domain/userText.js";
-import { html, timeHtml } from "../pages.js";
+import { html, statusText, timeHtml } from "../pages.js";
 import { CONSOLE_PATH } from "./viewer.js";
 
 /** What a request's forms need: what they may do, and the token they carry. */
@@ -65,7 +65,7 @@ export function requestCard(section: ConsoleSection, request: EmergencyRequest, 
   const facts = factsOf(section, request, now)
     .map(([name, value]) => `<dt>${html(name)}</dt><dd>${value}</dd>`)
     .join("");
-  const status = html(request.status + (request.outcome ? ` — ${request.outcome.message}` : ""));
+  const status = html(statusText(request));
   return (
     `<article class="request" id="${section}-${escapeHtml(request.id)}" data-request-id="${escapeHtml(request.id)}">` +
     `<h3>${html(request.cluster.name)}: <span class="status">${status}</span></h3><dl>${facts}</dl>` +

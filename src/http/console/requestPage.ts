@@ -4,7 +4,7 @@
 import type { HttpResponseInit } from "@azure/functions";
 import type { ChainVerdict } from "../../domain/audit.js";
 import { requestChoices, type ConsoleGroups } from "../../domain/console.js";
-import { pendingDecision, sameOid } from "../../domain/policy.js";
+import { hasApproved, sameOid } from "../../domain/policy.js";
 import type { EvidenceStatus } from "../../domain/evidence.js";
 import type { EmergencyRequest } from "../../domain/request.js";
 import { escapeHtml } from "../../domain/userText.js";
@@ -25,8 +25,7 @@ export interface RequestPageModel {
 
 export function requestPage({ request, now, groups, verdict, evidence, csrf }: RequestPageModel): HttpResponseInit {
   const isRequester = sameOid(request.requester.oid, groups.oid);
-  const approvals = pendingDecision(request, now)?.approvals ?? request.approvals;
-  const alreadyApproved = approvals.some((approval) => sameOid(approval.approver.oid, groups.oid));
+  const alreadyApproved = hasApproved(request, groups.oid, now);
   const api = `/api/requests/${escapeHtml(request.id)}`;
   return htmlPage(
     200,
