@@ -5,9 +5,9 @@
 // traces name the TypeScript sources. Only "@azure/functions-core", which the host's worker
 // provides, stays outside; an import esbuild cannot follow fails the build rather than the start.
 import { build } from "esbuild";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Where the bundles go, beside the entries that load them. */
@@ -50,18 +50,61 @@ export async function bundleFunctions(root: string): Promise<string[]> {
   });
   if (result.warnings.length || result.errors.length)
     throw new Error(`esbuild: ${[...result.errors, ...result.warnings].map((message) => message.text).join("; ")}`);
-  const metafile = JSON.stringify(result.metafile).replaceAll(
-    `dist/functions.building-${process.pid}/`,
-    "dist/functions/",
-  );
-  await writeFile(join(root, BUNDLE_METAFILE), metafile);
   for (const name of entries) {
     // Node reads the maps only of modules loaded after this; a static import would load first.
     const entry = `process.setSourceMapsEnabled(true);\nawait import("./${BUNDLE_FOLDER}/${name}.js");\n`;
     await writeFile(join(building, `${name}.js`), entry);
   }
+  const metafile = JSON.stringify(result.metafile).replaceAll(
+    `dist/functions.building-${process.pid}/`,
+    "dist/functions/",
+  );
+  // A rebuild of the same sources (npm start while a host or a packaging reads dist/functions)
+  // touches nothing: the bundles are deterministic, so the old folder is the new one.
+  if (sameFiles(building, out) && sameText(join(root, BUNDLE_METAFILE), metafile)) {
+    await rm(building, { recursive: true, force: true });
+    return entries;
+  }
+  await writeAtomically(join(root, BUNDLE_METAFILE), metafile);
   await swapIn(building, out);
   return entries;
+}
+
+/** Every file under `folder`, relative to it, with its bytes. */
+function filesUnder(folder: string, into = new Map<string, Buffer>(), base = folder): Map<string, Buffer> {
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) filesUnder(path, into, base);
+    else into.set(relative(base, path), readFileSync(path));
+  }
+  return into;
+}
+
+/** Whether two folders hold the same files with the same bytes (false if `existing` is missing). */
+function sameFiles(built: string, existing: string): boolean {
+  let old: Map<string, Buffer>;
+  try {
+    old = filesUnder(existing);
+  } catch {
+    return false;
+  }
+  const fresh = filesUnder(built);
+  return fresh.size === old.size && [...fresh].every(([name, bytes]) => old.get(name)?.equals(bytes) === true);
+}
+
+function sameText(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, "utf8") === text;
+  } catch {
+    return false;
+  }
+}
+
+/** Written beside, then renamed over: a reader finds the old file or the new one, never half of one. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const partial = `${file}.${process.pid}.partial`;
+  await writeFile(partial, text);
+  await rename(partial, file);
 }
 
 /** Replaces `out` by `building` with two renames (the folder is missing only between them). */

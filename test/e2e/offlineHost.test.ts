@@ -2,7 +2,7 @@
 // start), over real HTTP, with its own Azurite. These tests run in real time: the windows are
 // the shortest the dev configuration allows.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -204,6 +204,7 @@ describe.sequential("end to end over HTTP", () => {
       BREAKGLASS_HOST: "offline",
     };
     delete env.AzureWebJobsStorage;
+    const built = buildOutputs();
     const start = run("npm", ["start"], env, true);
     cleanups.push(() => start.stop("SIGKILL", true).catch(() => null));
     await start.waitFor(/\[start\] using the offline host/);
@@ -218,6 +219,9 @@ describe.sequential("end to end over HTTP", () => {
       expect(reply).toEqual({ status: 200, body: { status: "ok", mode: "simulation", api: 1 } });
     }, 90_000);
     expect(await isListening(table)).toBe(true);
+    // Its build found nothing to do: hosts and packagings of other tests read dist/ meanwhile, and
+    // a file rewritten under them is a module half read (docs/design.md §13).
+    expect(buildOutputs()).toEqual(built);
 
     await start.stop("SIGINT", true); // Ctrl-C reaches the whole foreground process group
     expect(start.output()).toMatch(/\[start\] SIGINT: stopping/);
@@ -229,6 +233,18 @@ describe.sequential("end to end over HTTP", () => {
     }, 15_000);
   });
 });
+
+/** Every file npm run build writes, with its inode and time: the same after a build that changed nothing. */
+function buildOutputs(): Map<string, string> {
+  const outputs = new Map<string, string>();
+  const walk = (path: string) => {
+    const stats = statSync(path);
+    if (stats.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+    outputs.set(path, `${stats.ino} ${stats.mtimeMs}`);
+  };
+  for (const part of ["src", "dev", "bench", "functions", "functions.meta.json"]) walk(join(ROOT, "dist", part));
+  return outputs;
+}
 
 /** Whether any process of the group (npm, the start script, its children) is still alive. */
 function groupAlive(groupId: number): boolean {

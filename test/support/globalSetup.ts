@@ -15,8 +15,9 @@ declare module "vitest" {
 }
 
 /**
- * Before any test runs: a fresh build in dist/ (compiled, then bundled) for the end-to-end tests
- * (they run the app as a user would); one Azurite for the whole run (each test isolates itself
+ * Before any test runs: an up-to-date build in dist/ (compiled, then bundled; incremental, so
+ * the npm start that end-to-end tests run rewrites nothing) for the end-to-end tests (they run the
+ * app as a user would); one Azurite for the whole run (each test isolates itself
  * with its own table prefix); and a self-signed certificate for the HTTPS fakes of ARM, Graph, Entra and Teams,
  * which every test process trusts through NODE_EXTRA_CA_CERTS (read when a process starts, so it
  * is set here, before the test workers are).
