@@ -23,7 +23,9 @@ beforeAll(async () => {
   // Evidence on, as npm start runs: the README's walkthrough is run here verbatim.
   stack = await startSimulationHost("clitest", {
     BREAKGLASS_MIN_DURATION: "PT10S",
-    BREAKGLASS_APPROVAL_TIMEOUT: "PT8S",
+    // Long enough for bob's three npx calls in the walkthrough on a loaded 2-core runner; the
+    // expiry test below waits it out once.
+    BREAKGLASS_APPROVAL_TIMEOUT: "PT20S",
     BREAKGLASS_EVIDENCE: "on",
   });
   base = stack.base;
@@ -132,7 +134,7 @@ describe("breakglass against the offline host", () => {
     const waited = await run("alice@contoso.dev", ...ask("alice@contoso.dev", "aks-prod-neu", "INC-3", "--wait"));
     expect(waited.status).toBe(4);
     expect(waited.err).toMatch(/expired/);
-  });
+  }, 60_000);
 
   it("mallory, in neither group: exit 5 saying she is not in the emergency group", async () => {
     const refused = await run("mallory@contoso.dev", ...ask("mallory@contoso.dev", "aks-prod-weu", "INC-4"));
